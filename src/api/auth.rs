@@ -1,0 +1,542 @@
+//! /v3/auth: issuing, validating and revoking tokens, and what a token's user may scope to.
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::app::App;
+use crate::auth::{self as core, AuthContext, ResolvedScope};
+use crate::error::{Error, Result};
+use crate::http::request::Request;
+use crate::http::response::Response;
+use crate::model::{Domain, Target, User};
+use crate::password;
+use crate::store::{assignment, catalog, identity, resource, Reader};
+use crate::token::{self, Scope, TokenData};
+
+use super::{enforce, list_response, render_domain, render_project};
+
+/// POST /v3/auth/tokens
+pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
+    let body = req.json()?;
+    let auth = body
+        .get("auth")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::expecting("auth", "request body"))?;
+    let identity_obj = auth
+        .get("identity")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::expecting("identity", "auth"))?;
+    let methods: Vec<String> = match identity_obj.get("methods") {
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(|m| m.as_str().map(str::to_string))
+            .collect(),
+        Some(other) => {
+            return Err(Error::schema(
+                "methods",
+                &other.to_string(),
+                &format!("{other} is not of type 'array'"),
+            ))
+        }
+        None => return Err(Error::expecting("methods", "identity")),
+    };
+    if methods.is_empty() {
+        return Err(Error::expecting("methods", "identity"));
+    }
+    let now = crate::clock::now_f64();
+
+    // Who: every method must succeed and name the same user.
+    let mut user_id: Option<String> = None;
+    let mut expires_at = now + app.config.token.expiration as f64;
+    let mut parent_audit_id: Option<String> = None;
+    let mut method_names: Vec<String> = Vec::new();
+    for method in &methods {
+        let (id, extra_methods) = match method.as_str() {
+            "password" => {
+                let password_obj = identity_obj
+                    .get("password")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| Error::expecting("password", "identity"))?;
+                (authenticate_password(app, password_obj)?, vec![])
+            }
+            "token" => {
+                let token_obj = identity_obj
+                    .get("token")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| Error::expecting("token", "identity"))?;
+                let id = token_obj
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Error::expecting("id", "token"))?;
+                let parent =
+                    core::validate(app, id, false).map_err(|_| Error::unauthenticated())?;
+                if parent.is_system()
+                    && auth
+                        .get("scope")
+                        .is_some_and(|s| s.get("project").is_some() || s.get("domain").is_some())
+                {
+                    return Err(Error::forbidden_action(
+                        "Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed.",
+                    ));
+                }
+                expires_at = expires_at.min(parent.token.expires_at);
+                parent_audit_id = parent
+                    .token
+                    .audit_ids
+                    .get(1)
+                    .or(parent.token.audit_ids.first())
+                    .cloned();
+                (parent.user.id.clone(), parent.token.methods.clone())
+            }
+            _ => {
+                return Err(Error::Unauthorized(
+                    "Attempted to authenticate with an unsupported method.".to_string(),
+                ))
+            }
+        };
+        if user_id.as_ref().is_some_and(|u| *u != id) {
+            return Err(Error::unauthenticated());
+        }
+        user_id = Some(id);
+        for m in std::iter::once(method.clone()).chain(extra_methods) {
+            if !method_names.contains(&m) {
+                method_names.push(m);
+            }
+        }
+    }
+    let user_id = user_id.ok_or_else(Error::unauthenticated)?;
+
+    // What: the requested scope, or the user's default project, or none.
+    let scope = app
+        .store
+        .read(|r| requested_scope(r, auth.get("scope"), &user_id))?;
+    let mut audit_ids = vec![token::new_audit_id()];
+    audit_ids.extend(parent_audit_id);
+    let mut data = TokenData {
+        user_id,
+        methods: method_names,
+        scope,
+        audit_ids,
+        expires_at: expires_at.floor(),
+        issued_at: now as i64,
+        app_cred_id: None,
+    };
+    let token_id = app.tokens.encode(&data, now as i64)?;
+    // issued_at is the Fernet timestamp, as upstream reads it back on validation.
+    data.issued_at = token::fernet::creation_time(&token_id)?;
+    // Resolve exactly as validation will, so what we hand out validates.
+    let context = app
+        .store
+        .read(|r| core::resolve(r, data.clone()))
+        .map_err(|_| Error::unauthenticated())?;
+    let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
+    Ok(Response::created(&body).with_header("X-Subject-Token", token_id))
+}
+
+/// Checks a password method's user and password; the user id on success.
+fn authenticate_password(app: &App, password_obj: &Map<String, Value>) -> Result<String> {
+    let user_obj = password_obj
+        .get("user")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::expecting("user", "password"))?;
+    let password = user_obj
+        .get("password")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::expecting("password", "user"))?;
+    let user = app.store.read(|r| find_auth_user(r, user_obj))?;
+    let Some((user, domain)) = user else {
+        return Err(Error::unauthenticated());
+    };
+    if password.len() > app.config.identity.max_password_length {
+        return Err(Error::unauthenticated());
+    }
+    // Hash outside any transaction: verification is slow by design.
+    let ok = user
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(password, h));
+    if !ok || !user.enabled || !domain.enabled {
+        return Err(Error::unauthenticated());
+    }
+    Ok(user.id)
+}
+
+fn find_auth_user(
+    r: &impl Reader,
+    user_obj: &Map<String, Value>,
+) -> Result<Option<(User, Domain)>> {
+    let user = if let Some(id) = user_obj.get("id").and_then(Value::as_str) {
+        identity::get_user(r, id)?
+    } else {
+        let name = user_obj
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::expecting("id or name", "user"))?;
+        let domain_obj = user_obj
+            .get("domain")
+            .and_then(Value::as_object)
+            .ok_or_else(|| Error::expecting("domain", "user"))?;
+        match find_domain(r, domain_obj)? {
+            Some(domain) => identity::find_user_by_name(r, &domain.id, name)?,
+            None => None,
+        }
+    };
+    let Some(user) = user else { return Ok(None) };
+    let domain = resource::get_domain(r, &user.domain_id)?;
+    Ok(domain.map(|d| (user, d)))
+}
+
+/// A domain given as {"id"} or {"name"}.
+fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Option<Domain>> {
+    if let Some(id) = domain_obj.get("id").and_then(Value::as_str) {
+        resource::get_domain(r, id)
+    } else if let Some(name) = domain_obj.get("name").and_then(Value::as_str) {
+        resource::find_domain_by_name(r, name)
+    } else {
+        Err(Error::expecting("id or name", "domain"))
+    }
+}
+
+/// The scope a token request asks for. 401 when the user cannot have it, as upstream.
+fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Result<Scope> {
+    let Some(scope) = scope else {
+        // No scope: the user's default project if it is usable, else unscoped.
+        let user = identity::require_user(r, user_id)?;
+        if let Some(project_id) = user.default_project_id {
+            if let Some(project) = resource::get_project(r, &project_id)? {
+                let target = Target::Project(project.id.clone());
+                if project.enabled && !assignment::token_roles(r, user_id, &target)?.is_empty() {
+                    return Ok(Scope::Project(project.id));
+                }
+            }
+        }
+        return Ok(Scope::Unscoped);
+    };
+    if scope.as_str() == Some("unscoped") {
+        return Ok(Scope::Unscoped);
+    }
+    let scope = scope
+        .as_object()
+        .ok_or_else(|| Error::expecting("project, domain or system", "scope"))?;
+    let (resolved, target) = if let Some(project_obj) = scope.get("project") {
+        let project_obj = project_obj
+            .as_object()
+            .ok_or_else(|| Error::expecting("project", "scope"))?;
+        let project = if let Some(id) = project_obj.get("id").and_then(Value::as_str) {
+            resource::get_project(r, id)?
+        } else {
+            let name = project_obj
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::expecting("id or name", "project"))?;
+            let domain_obj = project_obj
+                .get("domain")
+                .and_then(Value::as_object)
+                .ok_or_else(|| Error::expecting("domain", "project"))?;
+            match find_domain(r, domain_obj)? {
+                Some(domain) => resource::find_project_by_name(r, &domain.id, name)?,
+                None => None,
+            }
+        };
+        let project = project.ok_or_else(Error::unauthenticated)?;
+        let domain =
+            resource::get_domain(r, &project.domain_id)?.ok_or_else(Error::unauthenticated)?;
+        if !project.enabled || !domain.enabled {
+            return Err(Error::unauthenticated());
+        }
+        (
+            Scope::Project(project.id.clone()),
+            Target::Project(project.id),
+        )
+    } else if let Some(domain_obj) = scope.get("domain") {
+        let domain_obj = domain_obj
+            .as_object()
+            .ok_or_else(|| Error::expecting("domain", "scope"))?;
+        let domain = find_domain(r, domain_obj)?.ok_or_else(Error::unauthenticated)?;
+        if !domain.enabled {
+            return Err(Error::unauthenticated());
+        }
+        (Scope::Domain(domain.id.clone()), Target::Domain(domain.id))
+    } else if let Some(system) = scope.get("system") {
+        if system.get("all").and_then(Value::as_bool) != Some(true) {
+            return Err(Error::expecting("all", "system"));
+        }
+        (Scope::System("all".to_string()), Target::System)
+    } else if scope.contains_key("OS-TRUST:trust") {
+        return Err(Error::Forbidden(
+            "Trusts are not supported yet.".to_string(),
+        ));
+    } else {
+        return Err(Error::expecting("project, domain or system", "scope"));
+    };
+    if assignment::token_roles(r, user_id, &target)?.is_empty() {
+        return Err(Error::unauthenticated());
+    }
+    Ok(resolved)
+}
+
+/// A token body as upstream's render_token_response_from_model writes it.
+pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> Result<Value> {
+    let data = &context.token;
+    let mut token = Map::new();
+    token.insert("methods".into(), json!(data.methods));
+    token.insert(
+        "user".into(),
+        json!({
+            "domain": {"id": context.user_domain.id, "name": context.user_domain.name},
+            "id": context.user.id,
+            "name": context.user.name,
+            "password_expires_at": context.user.password_expires_at,
+        }),
+    );
+    token.insert("audit_ids".into(), json!(data.audit_ids));
+    token.insert(
+        "expires_at".into(),
+        json!(token::format_time(data.expires_at)),
+    );
+    token.insert(
+        "issued_at".into(),
+        json!(token::format_time(data.issued_at as f64)),
+    );
+    let roles: Vec<Value> = context
+        .roles
+        .iter()
+        .map(|r| json!({"id": r.id, "name": r.name}))
+        .collect();
+    match &context.scope {
+        ResolvedScope::System => {
+            token.insert("roles".into(), json!(roles));
+            token.insert("system".into(), json!({"all": true}));
+        }
+        ResolvedScope::Domain(domain) => {
+            token.insert(
+                "domain".into(),
+                json!({"id": domain.id, "name": domain.name}),
+            );
+            token.insert("roles".into(), json!(roles));
+        }
+        ResolvedScope::Project { project, domain } => {
+            token.insert(
+                "project".into(),
+                json!({"domain": {"id": domain.id, "name": domain.name}, "id": project.id, "name": project.name}),
+            );
+            token.insert("is_domain".into(), json!(false));
+            token.insert("roles".into(), json!(roles));
+            if let Some((name, domain_name)) = app.config.admin_project() {
+                token.insert(
+                    "is_admin_project".into(),
+                    json!(project.name == name && domain.name == domain_name),
+                );
+            }
+        }
+        ResolvedScope::Unscoped => {}
+    }
+    if include_catalog && !matches!(context.scope, ResolvedScope::Unscoped) {
+        let catalog = app
+            .store
+            .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
+        token.insert("catalog".into(), Value::Array(catalog));
+    }
+    Ok(json!({"token": token}))
+}
+
+/// The v3 catalog: enabled services with their enabled endpoints, URLs substituted.
+pub fn render_catalog(
+    r: &impl Reader,
+    user_id: &str,
+    project_id: Option<&str>,
+) -> Result<Vec<Value>> {
+    let endpoints = catalog::list_endpoints(r)?;
+    let mut out = Vec::new();
+    for service in catalog::list_services(r)?.into_iter().filter(|s| s.enabled) {
+        let eps: Vec<Value> = endpoints
+            .iter()
+            .filter(|e| e.enabled && e.service_id == service.id)
+            .filter_map(|e| {
+                let url = format_url(&e.url, user_id, project_id)?;
+                Some(
+                    json!({"id": e.id, "interface": e.interface, "region_id": e.region_id,
+                            "url": url, "region": e.region_id}),
+                )
+            })
+            .collect();
+        out.push(
+            json!({"endpoints": eps, "id": service.id, "type": service.service_type,
+                        "name": service.name()}),
+        );
+    }
+    Ok(out)
+}
+
+/// Substitutes `$(project_id)s`, `%(tenant_id)s` and friends as upstream's format_url does;
+/// None when the URL needs a project and there is none (the endpoint is skipped).
+fn format_url(url: &str, user_id: &str, project_id: Option<&str>) -> Option<String> {
+    let url = url.replace("$(", "%(");
+    if !url.contains("%(") {
+        return Some(url);
+    }
+    let mut out = url.replace("%(user_id)s", user_id);
+    for key in ["%(tenant_id)s", "%(project_id)s"] {
+        if out.contains(key) {
+            out = out.replace(key, project_id?);
+        }
+    }
+    Some(out)
+}
+
+/// The subject token of GET/HEAD/DELETE /v3/auth/tokens, with the caller allowed to see it.
+fn subject(app: &App, req: &Request, action: &str) -> Result<(Arc<AuthContext>, String)> {
+    let caller = core::authenticate_request(app, req.header("x-auth-token"))?;
+    let subject_id = req
+        .header("x-subject-token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::NotFound("Could not find token: .".to_string()))?
+        .to_string();
+    let allow_expired = action != "identity:revoke_token" && req.query_flag("allow_expired");
+    let subject = core::validate(app, &subject_id, allow_expired);
+    // The policy target is the subject token, as upstream's token_subject rule reads it.
+    let target = match &subject {
+        Ok(s) => {
+            json!({"target": {"token": {"user_id": s.user.id, "user": {"id": s.user.id, "domain": {"id": s.user.domain_id}}}}})
+        }
+        Err(_) => json!({"target": {}}),
+    };
+    enforce(app, &caller, action, &target)?;
+    Ok((subject?, subject_id))
+}
+
+/// GET and HEAD /v3/auth/tokens
+pub fn validate_token(app: &App, req: &Request) -> Result<Response> {
+    let (subject, subject_id) = subject(app, req, "identity:validate_token")?;
+    let body = render_token(app, &subject, !req.query_flag("nocatalog"))?;
+    Ok(Response::ok(&body).with_header("X-Subject-Token", subject_id))
+}
+
+/// DELETE /v3/auth/tokens: revokes the subject token by its audit id.
+pub fn revoke_token(app: &App, req: &Request) -> Result<Response> {
+    let (subject, _) = subject(app, req, "identity:revoke_token")?;
+    let now = crate::clock::now_secs();
+    let event = crate::model::RevokeEvent {
+        audit_id: subject.token.audit_ids.first().cloned(),
+        issued_before: now,
+        revoked_at: now,
+        ..Default::default()
+    };
+    app.store.revoke(vec![event])?;
+    Ok(Response::no_content())
+}
+
+/// GET /v3/auth/catalog
+pub fn get_catalog(app: &App, req: &Request) -> Result<Response> {
+    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
+    if matches!(context.scope, ResolvedScope::Unscoped) {
+        return Err(Error::Forbidden(
+            "A project-scoped token is required to produce a service catalog.".to_string(),
+        ));
+    }
+    let catalog = app
+        .store
+        .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
+    Ok(Response::ok(
+        &json!({"catalog": catalog, "links": {"self": format!("{}/v3/auth/catalog", app.public_url)}}),
+    ))
+}
+
+/// The targets a user holds any role on, through groups and inheritance included.
+fn scopes_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    let mut actors = vec![(crate::model::ActorKind::User, user_id.to_string())];
+    for group in identity::group_ids_of_user(r, user_id)? {
+        actors.push((crate::model::ActorKind::Group, group));
+    }
+    for (kind, id) in actors {
+        for a in assignment::list_for_actor(r, kind, &id)? {
+            if !targets.contains(&a.target) {
+                targets.push(a.target.clone());
+            }
+            // Inherited assignments reach the projects below.
+            if a.inherited {
+                let projects = resource::list_projects(r)?;
+                for p in projects {
+                    let reaches = match &a.target {
+                        Target::Domain(d) => &p.domain_id == d,
+                        Target::Project(pid) => resource::ancestors(r, &p)?.contains(pid),
+                        Target::System => false,
+                    };
+                    let t = Target::Project(p.id.clone());
+                    if reaches && !targets.contains(&t) {
+                        targets.push(t);
+                    }
+                }
+            }
+        }
+    }
+    Ok(targets)
+}
+
+/// GET /v3/auth/projects
+pub fn list_projects(app: &App, req: &Request) -> Result<Response> {
+    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
+    let projects = app.store.read(|r| {
+        let mut out = Vec::new();
+        for target in scopes_of_user(r, &context.user.id)? {
+            if let Target::Project(id) = target {
+                if let Some(p) = resource::get_project(r, &id)? {
+                    let domain_enabled =
+                        resource::get_domain(r, &p.domain_id)?.is_some_and(|d| d.enabled);
+                    if p.enabled
+                        && domain_enabled
+                        && !assignment::token_roles(
+                            r,
+                            &context.user.id,
+                            &Target::Project(p.id.clone()),
+                        )?
+                        .is_empty()
+                    {
+                        out.push(render_project(app, &p));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    })?;
+    Ok(Response::ok(&list_response(app, req, "projects", projects)))
+}
+
+/// GET /v3/auth/domains
+pub fn list_domains(app: &App, req: &Request) -> Result<Response> {
+    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
+    let domains = app.store.read(|r| {
+        let mut out = Vec::new();
+        for target in scopes_of_user(r, &context.user.id)? {
+            if let Target::Domain(id) = &target {
+                if let Some(d) = resource::get_domain(r, id)? {
+                    if d.enabled
+                        && !assignment::token_roles(r, &context.user.id, &target)?.is_empty()
+                    {
+                        out.push(render_domain(app, &d));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    })?;
+    Ok(Response::ok(&list_response(app, req, "domains", domains)))
+}
+
+/// GET /v3/auth/system
+pub fn get_system(app: &App, req: &Request) -> Result<Response> {
+    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
+    let has_system = app
+        .store
+        .read(|r| Ok(!assignment::token_roles(r, &context.user.id, &Target::System)?.is_empty()))?;
+    let system: Vec<Value> = if has_system {
+        vec![json!({"all": true})]
+    } else {
+        vec![]
+    };
+    Ok(Response::ok(
+        &json!({"system": system, "links": {"self": format!("{}/v3/auth/system", app.public_url)}}),
+    ))
+}

@@ -1,0 +1,260 @@
+//! Handlers, one file per upstream API area. Each parses, authenticates, checks policy, calls
+//! the store and renders. This file holds what they share: policy enforcement, wire renderings
+//! of records (upstream's field order), list envelopes and body field helpers.
+
+pub mod auth;
+pub mod catalog;
+pub mod discovery;
+pub mod domains;
+pub mod groups;
+pub mod projects;
+pub mod role_assignments;
+pub mod roles;
+pub mod users;
+
+use serde_json::{json, Map, Value};
+
+use crate::app::App;
+use crate::auth::AuthContext;
+use crate::error::{Error, Result};
+use crate::http::request::Request;
+use crate::model::{Domain, Endpoint, Group, Project, Region, Role, Service, User};
+use crate::policy::PolicyError;
+
+/// Authenticates the request's X-Auth-Token and checks `action` against `target`.
+pub fn authorize(
+    app: &App,
+    req: &Request,
+    action: &str,
+    target: Value,
+) -> Result<std::sync::Arc<AuthContext>> {
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    enforce(app, &context, action, &target)?;
+    Ok(context)
+}
+
+pub fn enforce(app: &App, context: &AuthContext, action: &str, target: &Value) -> Result<()> {
+    let creds = context.policy_credentials(app);
+    app.policy
+        .enforce(action, &creds, target)
+        .map_err(|e| match e {
+            PolicyError::Denied => Error::forbidden_action(action),
+            other => Error::Internal(format!("policy {action}: {other}")),
+        })
+}
+
+pub fn self_link(app: &App, path: &str) -> Value {
+    json!({"self": format!("{}/v3/{}", app.public_url, path)})
+}
+
+/// `{"<key>": [...], "links": {"next", "self", "previous"}}` as upstream lists answer.
+pub fn list_response(app: &App, req: &Request, key: &str, items: Vec<Value>) -> Value {
+    let mut self_url = format!("{}{}", app.public_url, req.path);
+    if !req.query_string.is_empty() {
+        self_url.push('?');
+        self_url.push_str(&req.query_string);
+    }
+    let mut body = Map::new();
+    body.insert(key.to_string(), Value::Array(items));
+    body.insert(
+        "links".into(),
+        json!({"next": null, "self": self_url, "previous": null}),
+    );
+    Value::Object(body)
+}
+
+/// Extras first, then the record's own fields, as upstream's to_dict merges them.
+fn with_extra(extra: &Map<String, Value>, fields: Value) -> Value {
+    let mut out = extra.clone();
+    if let Value::Object(fields) = fields {
+        for (k, v) in fields {
+            out.insert(k, v);
+        }
+    }
+    Value::Object(out)
+}
+
+pub fn render_domain(app: &App, d: &Domain) -> Value {
+    with_extra(
+        &d.extra,
+        json!({"id": d.id, "name": d.name, "description": d.description, "enabled": d.enabled,
+               "tags": d.tags, "options": d.options, "links": self_link(app, &format!("domains/{}", d.id))}),
+    )
+}
+
+pub fn render_project(app: &App, p: &Project) -> Value {
+    with_extra(
+        &p.extra,
+        json!({"id": p.id, "name": p.name, "domain_id": p.domain_id, "description": p.description,
+               "enabled": p.enabled, "parent_id": p.parent_id, "is_domain": false, "tags": p.tags,
+               "options": p.options, "links": self_link(app, &format!("projects/{}", p.id))}),
+    )
+}
+
+pub fn render_user(app: &App, u: &User) -> Value {
+    let mut fields = json!({"id": u.id, "name": u.name, "domain_id": u.domain_id});
+    if let Some(project) = &u.default_project_id {
+        fields["default_project_id"] = json!(project);
+    }
+    fields["enabled"] = json!(u.enabled);
+    fields["password_expires_at"] = json!(u.password_expires_at);
+    fields["options"] = json!(u.options);
+    fields["links"] = self_link(app, &format!("users/{}", u.id));
+    with_extra(&u.extra, fields)
+}
+
+pub fn render_group(app: &App, g: &Group) -> Value {
+    with_extra(
+        &g.extra,
+        json!({"id": g.id, "name": g.name, "domain_id": g.domain_id, "description": g.description,
+               "links": self_link(app, &format!("groups/{}", g.id))}),
+    )
+}
+
+pub fn render_role(app: &App, r: &Role) -> Value {
+    with_extra(
+        &r.extra,
+        json!({"id": r.id, "name": r.name, "domain_id": r.domain_id, "description": r.description,
+               "options": r.options, "links": self_link(app, &format!("roles/{}", r.id))}),
+    )
+}
+
+pub fn render_region(app: &App, r: &Region) -> Value {
+    with_extra(
+        &r.extra,
+        json!({"id": r.id, "description": r.description, "parent_region_id": r.parent_region_id,
+               "links": self_link(app, &format!("regions/{}", r.id))}),
+    )
+}
+
+pub fn render_service(app: &App, s: &Service) -> Value {
+    with_extra(
+        &s.extra,
+        json!({"id": s.id, "type": s.service_type, "enabled": s.enabled,
+               "links": self_link(app, &format!("services/{}", s.id))}),
+    )
+}
+
+pub fn render_endpoint(app: &App, e: &Endpoint) -> Value {
+    with_extra(
+        &e.extra,
+        json!({"id": e.id, "interface": e.interface, "region_id": e.region_id,
+               "service_id": e.service_id, "url": e.url, "enabled": e.enabled,
+               "region": e.region_id, "links": self_link(app, &format!("endpoints/{}", e.id))}),
+    )
+}
+
+/// The object under `key` in a request body, e.g. `{"project": {...}}`.
+pub fn body_object(body: &Value, key: &str) -> Result<Map<String, Value>> {
+    match body.get(key) {
+        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(other) => Err(Error::schema(
+            key,
+            &other.to_string(),
+            &format!("{other} is not of type 'object'"),
+        )),
+        None => Err(Error::schema(
+            key,
+            "None",
+            &format!("'{key}' is a required property"),
+        )),
+    }
+}
+
+/// A string field: Ok(None) if absent; 400 if present with another type or out of bounds.
+pub fn opt_string(map: &Map<String, Value>, field: &str, max_len: usize) -> Result<Option<String>> {
+    match map.get(field) {
+        None => Ok(None),
+        Some(Value::String(s)) => {
+            if s.chars().count() > max_len {
+                return Err(Error::schema(field, s, &format!("'{s}' is too long")));
+            }
+            Ok(Some(s.clone()))
+        }
+        Some(other) => Err(Error::schema(
+            field,
+            &other.to_string(),
+            &format!("{other} is not of type 'string'"),
+        )),
+    }
+}
+
+/// A name: required, a non-blank string of at most 255 characters (upstream's name schema).
+pub fn required_name(map: &Map<String, Value>, field: &str) -> Result<String> {
+    match opt_string(map, field, 255)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        Some(s) => Err(Error::schema(
+            field,
+            &s,
+            &format!("'{s}' does not match '[\\S]+'"),
+        )),
+        None => Err(Error::schema(
+            field,
+            "None",
+            &format!("'{field}' is a required property"),
+        )),
+    }
+}
+
+pub fn opt_bool(map: &Map<String, Value>, field: &str) -> Result<Option<bool>> {
+    match map.get(field) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(Error::schema(
+            field,
+            &other.to_string(),
+            &format!("{other} is not of type 'boolean'"),
+        )),
+    }
+}
+
+/// A string or null field (e.g. description): Ok(None) if absent.
+pub fn opt_nullable_string(
+    map: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<Option<String>>> {
+    match map.get(field) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        Some(other) => Err(Error::schema(
+            field,
+            &other.to_string(),
+            &format!("{other} is not of type 'string', 'null'"),
+        )),
+    }
+}
+
+/// Fields not in `known` (and not `id`, `links`), kept as extra attributes as upstream does.
+pub fn extras(map: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
+    map.iter()
+        .filter(|(k, _)| {
+            !known.contains(&k.as_str()) && k.as_str() != "id" && k.as_str() != "links"
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Applies upstream's `?name=`-style exact filters on a rendered list.
+pub fn filter_exact(items: Vec<Value>, req: &Request, fields: &[&str]) -> Vec<Value> {
+    items
+        .into_iter()
+        .filter(|item| {
+            fields.iter().all(|field| match req.query(field) {
+                None => true,
+                Some(wanted) => match item.get(*field) {
+                    Some(Value::String(s)) => s == wanted,
+                    Some(Value::Bool(b)) => {
+                        let wanted_bool = !matches!(
+                            wanted.to_ascii_lowercase().as_str(),
+                            "0" | "false" | "no" | "off"
+                        );
+                        *b == wanted_bool
+                    }
+                    Some(Value::Null) | None => false,
+                    Some(other) => other.to_string() == wanted,
+                },
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,190 @@
+//! The one error type every handler returns, rendered in one place as Keystone's
+//! `{"error": {"code", "title", "message"}}`. Variants follow upstream's exception classes.
+
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Error {
+    /// 400: schema or semantic validation failed; the message names the bad field.
+    Validation(String),
+    /// 401: no or bad credentials; the message is upstream's.
+    Unauthorized(String),
+    /// 403: policy refused, or a scope the user cannot have.
+    Forbidden(String),
+    /// 404: the message names the kind of thing and its id.
+    NotFound(String),
+    /// 405: a known path with a method it does not serve.
+    MethodNotAllowed,
+    /// 409: a unique name or id already in use.
+    Conflict(String),
+    /// 413: a request body over the size limit.
+    TooLarge,
+    /// 415/400 as upstream: a body that is not JSON.
+    UnsupportedMediaType(String),
+    /// 500: a bug or an I/O failure; the detail is logged, never sent.
+    Internal(String),
+}
+
+/// Upstream appends this to its ValidationError messages.
+pub const CLIENT_ERROR_TAIL: &str = " The server could not comply with the request since it is \
+either malformed or otherwise incorrect. The client is assumed to be in error.";
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn code(&self) -> u16 {
+        match self {
+            Error::Validation(_) => 400,
+            Error::Unauthorized(_) => 401,
+            Error::Forbidden(_) => 403,
+            Error::NotFound(_) => 404,
+            Error::MethodNotAllowed => 405,
+            Error::Conflict(_) => 409,
+            Error::TooLarge => 413,
+            Error::UnsupportedMediaType(_) => 415,
+            Error::Internal(_) => 500,
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "Bad Request",
+            Error::Unauthorized(_) => "Unauthorized",
+            Error::Forbidden(_) => "Forbidden",
+            Error::NotFound(_) => "Not Found",
+            Error::MethodNotAllowed => "Method Not Allowed",
+            Error::Conflict(_) => "Conflict",
+            Error::TooLarge => "Request Entity Too Large",
+            Error::UnsupportedMediaType(_) => "Unsupported Media Type",
+            Error::Internal(_) => "Internal Server Error",
+        }
+    }
+
+    /// The message a client sees. Internal detail never leaves the process.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Validation(m)
+            | Error::Unauthorized(m)
+            | Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::Conflict(m)
+            | Error::UnsupportedMediaType(m) => m.clone(),
+            Error::MethodNotAllowed => {
+                "The method is not allowed for the requested URL.".to_string()
+            }
+            Error::TooLarge => "Request is too large.".to_string(),
+            Error::Internal(_) => "An unexpected error prevented the server from fulfilling \
+                                   your request."
+                .to_string(),
+        }
+    }
+
+    /// Upstream's generic 401 sentence.
+    pub fn unauthenticated() -> Error {
+        Error::Unauthorized("The request you have made requires authentication.".to_string())
+    }
+
+    /// Upstream's 404 for a bad subject token.
+    pub fn token_not_found(token: &str) -> Error {
+        // Upstream echoes the token id; we do too (it is the caller's own input).
+        Error::NotFound(format!("Could not find token: {token}."))
+    }
+
+    pub fn not_found(kind: &str, id: &str) -> Error {
+        Error::NotFound(format!("Could not find {kind}: {id}."))
+    }
+
+    pub fn forbidden_action(action: &str) -> Error {
+        Error::Forbidden(format!(
+            "You are not authorized to perform the requested action: {action}."
+        ))
+    }
+
+    pub fn validation(msg: impl Into<String>) -> Error {
+        Error::Validation(msg.into())
+    }
+
+    /// Upstream's message for a request body that failed its JSON schema.
+    pub fn schema(field: &str, value: &str, reason: &str) -> Error {
+        Error::Validation(format!(
+            "Invalid input for field/attribute {field}. Value: {value}. {reason}"
+        ))
+    }
+
+    /// Upstream's ValidationError: "Expecting to find X in Y." plus its fixed tail.
+    pub fn expecting(attribute: &str, target: &str) -> Error {
+        Error::Validation(format!(
+            "Expecting to find {attribute} in {target}.{CLIENT_ERROR_TAIL}"
+        ))
+    }
+
+    /// A 400 with upstream's fixed tail.
+    pub fn bad_request(message: &str) -> Error {
+        Error::Validation(format!("{message}{CLIENT_ERROR_TAIL}"))
+    }
+
+    pub fn duplicate(kind: &str, detail: &str) -> Error {
+        Error::Conflict(format!(
+            "Conflict occurred attempting to store {kind} - {detail}."
+        ))
+    }
+
+    pub fn internal(e: impl fmt::Display) -> Error {
+        Error::Internal(e.to_string())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Internal(detail) => write!(f, "500 internal: {detail}"),
+            other => write!(f, "{} {}: {}", other.code(), other.title(), other.message()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<redb::Error> for Error {
+    fn from(e: redb::Error) -> Self {
+        Error::Internal(format!("store: {e}"))
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self { Error::Internal(format!("store: {e}")) }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::DatabaseError
+);
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Internal(format!("json: {e}"))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Internal(format!("io: {e}"))
+    }
+}
+
+impl From<crate::token::TokenError> for Error {
+    fn from(e: crate::token::TokenError) -> Self {
+        match e {
+            crate::token::TokenError::Invalid => {
+                Error::NotFound("The request you have made requires authentication.".to_string())
+            }
+            other => Error::Internal(format!("token: {other}")),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Our view of an HTTP request: method, percent-decoded path segments, query pairs, headers and
+//! a body read under a size cap. Built once per request from tiny_http's raw request.
+
+use std::io::Read;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Other,
+}
+
+pub struct Request {
+    pub method: Method,
+    /// The path as sent, without the query (for `links.self`).
+    pub path: String,
+    /// The raw query string, without '?'.
+    pub query_string: String,
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// Reads the request; a body over `max_body` bytes is an error (413).
+    pub fn from_tiny(req: &mut tiny_http::Request, max_body: usize) -> Result<Request> {
+        let method = match req.method() {
+            tiny_http::Method::Get => Method::Get,
+            tiny_http::Method::Head => Method::Head,
+            tiny_http::Method::Post => Method::Post,
+            tiny_http::Method::Put => Method::Put,
+            tiny_http::Method::Patch => Method::Patch,
+            tiny_http::Method::Delete => Method::Delete,
+            tiny_http::Method::Options => Method::Options,
+            _ => Method::Other,
+        };
+        let url = req.url().to_string();
+        let (path, query_string) = match url.split_once('?') {
+            Some((p, q)) => (p.to_string(), q.to_string()),
+            None => (url.clone(), String::new()),
+        };
+        let headers: Vec<(String, String)> = req
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_ascii_lowercase(),
+                    h.value.as_str().to_string(),
+                )
+            })
+            .collect();
+        if let Some(len) = req.body_length() {
+            if len > max_body {
+                return Err(Error::TooLarge);
+            }
+        }
+        let mut body = Vec::new();
+        req.as_reader()
+            .take(max_body as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|_| Error::bad_request("Could not read the request body."))?;
+        if body.len() > max_body {
+            return Err(Error::TooLarge);
+        }
+        Ok(Request::new(method, path, query_string, headers, body))
+    }
+
+    pub fn new(
+        method: Method,
+        path: String,
+        query_string: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Request {
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect();
+        let query = query_string
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|pair| match pair.split_once('=') {
+                Some((k, v)) => (form_decode(k), form_decode(v)),
+                None => (form_decode(pair), String::new()),
+            })
+            .collect();
+        Request {
+            method,
+            path,
+            query_string,
+            segments,
+            query,
+            headers,
+            body,
+        }
+    }
+
+    /// A header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of a query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query flag as upstream reads them: present with no value, or a true-ish value.
+    pub fn query_flag(&self, name: &str) -> bool {
+        match self.query(name) {
+            Some(v) => !matches!(
+                v.to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off"
+            ),
+            None => false,
+        }
+    }
+
+    /// The body as a JSON object, with upstream's checks: JSON or no content type, an object.
+    pub fn json(&self) -> Result<Value> {
+        if let Some(ct) = self.header("content-type") {
+            let ct = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if !ct.is_empty() && ct != "application/json" {
+                return Err(Error::expecting("application/json", "Content-Type header"));
+            }
+        }
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Object(Default::default()));
+        }
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(Error::bad_request(
+                "Expecting to find valid JSON in request body.",
+            )),
+        }
+    }
+
+    /// The body as a typed value (for bodies whose schema serde can state).
+    pub fn json_as<T: DeserializeOwned>(&self) -> Result<T> {
+        let value = self.json()?;
+        serde_json::from_value(value).map_err(|e| Error::schema("body", "", &e.to_string()))
+    }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Percent-decoding; invalid escapes are kept as they are, invalid UTF-8 is replaced.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn form_decode(s: &str) -> String {
+    percent_decode(&s.replace('+', " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_segments_and_query() {
+        let r = Request::new(
+            Method::Get,
+            "/v3/users/a%20b/".into(),
+            "name=x+y&flag&bad=%zz&end=%4".into(),
+            vec![],
+            vec![],
+        );
+        assert_eq!(r.segments, vec!["v3", "users", "a b"]);
+        assert_eq!(r.query("name"), Some("x y"));
+        assert!(r.query_flag("flag"));
+        assert_eq!(r.query("bad"), Some("%zz"));
+        assert_eq!(r.query("end"), Some("%4"));
+    }
+
+    #[test]
+    fn json_body_rules() {
+        let mk = |ct: Option<&str>, body: &str| {
+            let headers = ct
+                .map(|c| vec![("content-type".to_string(), c.to_string())])
+                .unwrap_or_default();
+            Request::new(
+                Method::Post,
+                "/".into(),
+                String::new(),
+                headers,
+                body.as_bytes().to_vec(),
+            )
+        };
+        assert!(mk(None, "{}").json().is_ok());
+        assert!(mk(Some("application/json; charset=utf-8"), "{\"a\":1}")
+            .json()
+            .is_ok());
+        assert_eq!(mk(Some("text/plain"), "{}").json().unwrap_err().code(), 400);
+        assert_eq!(mk(None, "[1]").json().unwrap_err().code(), 400);
+        assert_eq!(mk(None, "{").json().unwrap_err().code(), 400);
+    }
+}

@@ -1,0 +1,171 @@
+//! Records as the store keeps them. Wire shapes (envelopes, `links`) live in `api/`; these are
+//! what a record *is*. Unknown attributes a client sends are kept in `extra`, as upstream does.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub type Extra = Map<String, Value>;
+
+/// A domain. Upstream stores domains as projects with `is_domain`; the API shows them apart.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Domain {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub options: Extra,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    #[serde(default)]
+    pub description: String,
+    pub enabled: bool,
+    /// The parent project, or the domain id for a top-level project (as upstream answers).
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub options: Extra,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub enabled: bool,
+    /// In one of upstream's formats (`$pbkdf2-sha512$...`, `$2b$...`, `$scrypt$...`); never rendered.
+    pub password_hash: Option<String>,
+    pub default_project_id: Option<String>,
+    /// ISO 8601 as upstream renders it, or none.
+    pub password_expires_at: Option<String>,
+    #[serde(default)]
+    pub options: Extra,
+    #[serde(default)]
+    pub extra: Extra,
+    /// Unix seconds of the last password change (0: never changed); tokens issued at or
+    /// before it are revoked, as upstream revokes by user at second resolution.
+    #[serde(default)]
+    pub password_created_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    /// None for a global role; a domain id for a domain-specific role.
+    pub domain_id: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub options: Extra,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+/// Who holds a role assignment.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorKind {
+    User,
+    Group,
+}
+
+/// Where a role assignment applies.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase", tag = "type", content = "id")]
+pub enum Target {
+    Project(String),
+    Domain(String),
+    /// The whole deployment; upstream's only system target is "all".
+    System,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct Assignment {
+    pub actor_kind: ActorKind,
+    pub actor_id: String,
+    pub target: Target,
+    pub role_id: String,
+    /// OS-INHERIT: applies to the projects below the target, not the target itself.
+    pub inherited: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Region {
+    pub id: String,
+    #[serde(default)]
+    pub description: String,
+    pub parent_region_id: Option<String>,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Service {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub service_type: String,
+    pub enabled: bool,
+    /// Upstream keeps name and description in `extra`; so do we.
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+impl Service {
+    pub fn name(&self) -> &str {
+        self.extra.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Endpoint {
+    pub id: String,
+    pub interface: String,
+    pub region_id: Option<String>,
+    pub service_id: String,
+    pub url: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+/// A revocation event, as upstream's OS-REVOKE: a token matching every set field and issued
+/// at or before `issued_before` is revoked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RevokeEvent {
+    pub user_id: Option<String>,
+    pub project_id: Option<String>,
+    pub domain_id: Option<String>,
+    pub audit_id: Option<String>,
+    /// Unix seconds.
+    pub issued_before: i64,
+    /// Unix seconds the event was recorded (upstream's revoked_at).
+    pub revoked_at: i64,
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}

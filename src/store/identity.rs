@@ -1,0 +1,152 @@
+//! Users, groups and group membership (upstream's identity subsystem).
+
+use super::tables::{key2, GROUPS, GROUP_NAMES, GROUP_USERS, USERS, USER_GROUPS, USER_NAMES};
+use super::{assignment, Reader, Writer};
+use crate::error::{Error, Result};
+use crate::model::{ActorKind, Group, User};
+
+pub fn get_user(r: &impl Reader, id: &str) -> Result<Option<User>> {
+    r.get(USERS, id)
+}
+
+pub fn require_user(r: &impl Reader, id: &str) -> Result<User> {
+    get_user(r, id)?.ok_or_else(|| Error::not_found("user", id))
+}
+
+pub fn find_user_by_name(r: &impl Reader, domain_id: &str, name: &str) -> Result<Option<User>> {
+    match r.get::<String>(USER_NAMES, &key2(domain_id, name))? {
+        Some(id) => get_user(r, &id),
+        None => Ok(None),
+    }
+}
+
+pub fn list_users(r: &impl Reader) -> Result<Vec<User>> {
+    r.list(USERS)
+}
+
+fn duplicate_user(user: &User) -> Error {
+    Error::duplicate(
+        "user",
+        &format!(
+            "Duplicate entry found with name {} at domain ID {}",
+            user.name, user.domain_id
+        ),
+    )
+}
+
+pub fn create_user(w: &impl Writer, user: &User) -> Result<()> {
+    let name_key = key2(&user.domain_id, &user.name);
+    if w.exists(USER_NAMES, &name_key)? {
+        return Err(duplicate_user(user));
+    }
+    if w.exists(USERS, &user.id)? {
+        return Err(Error::duplicate("user", "Duplicate ID"));
+    }
+    w.put(USERS, &user.id, user)?;
+    w.put(USER_NAMES, &name_key, &user.id)
+}
+
+pub fn update_user(w: &impl Writer, old: &User, new: &User) -> Result<()> {
+    if old.name != new.name || old.domain_id != new.domain_id {
+        let key = key2(&new.domain_id, &new.name);
+        if w.exists(USER_NAMES, &key)? {
+            return Err(duplicate_user(new));
+        }
+        w.remove(USER_NAMES, &key2(&old.domain_id, &old.name))?;
+        w.put(USER_NAMES, &key, &new.id)?;
+    }
+    w.put(USERS, &new.id, new)
+}
+
+/// Deletes a user with its memberships and role assignments.
+pub fn delete_user(w: &impl Writer, user: &User) -> Result<()> {
+    w.remove(USERS, &user.id)?;
+    w.remove(USER_NAMES, &key2(&user.domain_id, &user.name))?;
+    for group_id in w.suffixes(USER_GROUPS, &user.id)? {
+        w.remove(GROUP_USERS, &key2(&group_id, &user.id))?;
+    }
+    w.remove_prefix(USER_GROUPS, &user.id)?;
+    assignment::delete_for_actor(w, ActorKind::User, &user.id)
+}
+
+pub fn get_group(r: &impl Reader, id: &str) -> Result<Option<Group>> {
+    r.get(GROUPS, id)
+}
+
+pub fn require_group(r: &impl Reader, id: &str) -> Result<Group> {
+    get_group(r, id)?.ok_or_else(|| Error::not_found("group", id))
+}
+
+pub fn find_group_by_name(r: &impl Reader, domain_id: &str, name: &str) -> Result<Option<Group>> {
+    match r.get::<String>(GROUP_NAMES, &key2(domain_id, name))? {
+        Some(id) => get_group(r, &id),
+        None => Ok(None),
+    }
+}
+
+pub fn list_groups(r: &impl Reader) -> Result<Vec<Group>> {
+    r.list(GROUPS)
+}
+
+pub fn create_group(w: &impl Writer, group: &Group) -> Result<()> {
+    let name_key = key2(&group.domain_id, &group.name);
+    if w.exists(GROUP_NAMES, &name_key)? {
+        return Err(Error::duplicate(
+            "group",
+            &format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                group.name, group.domain_id
+            ),
+        ));
+    }
+    w.put(GROUPS, &group.id, group)?;
+    w.put(GROUP_NAMES, &name_key, &group.id)
+}
+
+pub fn delete_group(w: &impl Writer, group: &Group) -> Result<()> {
+    w.remove(GROUPS, &group.id)?;
+    w.remove(GROUP_NAMES, &key2(&group.domain_id, &group.name))?;
+    for user_id in w.suffixes(GROUP_USERS, &group.id)? {
+        w.remove(USER_GROUPS, &key2(&user_id, &group.id))?;
+    }
+    w.remove_prefix(GROUP_USERS, &group.id)?;
+    assignment::delete_for_actor(w, ActorKind::Group, &group.id)
+}
+
+pub fn add_member(w: &impl Writer, group_id: &str, user_id: &str) -> Result<()> {
+    w.put_bytes(USER_GROUPS, &key2(user_id, group_id), b"")?;
+    w.put_bytes(GROUP_USERS, &key2(group_id, user_id), b"")
+}
+
+pub fn remove_member(w: &impl Writer, group_id: &str, user_id: &str) -> Result<bool> {
+    w.remove(GROUP_USERS, &key2(group_id, user_id))?;
+    w.remove(USER_GROUPS, &key2(user_id, group_id))
+}
+
+pub fn is_member(r: &impl Reader, group_id: &str, user_id: &str) -> Result<bool> {
+    r.exists(USER_GROUPS, &key2(user_id, group_id))
+}
+
+pub fn group_ids_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<String>> {
+    r.suffixes(USER_GROUPS, user_id)
+}
+
+pub fn user_ids_in_group(r: &impl Reader, group_id: &str) -> Result<Vec<String>> {
+    r.suffixes(GROUP_USERS, group_id)
+}
+
+pub fn delete_users_and_groups_of_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
+    for user in list_users(w)?
+        .into_iter()
+        .filter(|u| u.domain_id == domain_id)
+    {
+        delete_user(w, &user)?;
+    }
+    for group in list_groups(w)?
+        .into_iter()
+        .filter(|g| g.domain_id == domain_id)
+    {
+        delete_group(w, &group)?;
+    }
+    Ok(())
+}

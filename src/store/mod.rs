@@ -1,0 +1,212 @@
+//! The store: one redb file, many MVCC readers, one writer. One API operation is one
+//! transaction, committed before the handler answers; a write that fails part-way is dropped
+//! uncommitted, and redb then leaves the file as it was. Knows nothing of HTTP.
+
+pub mod assignment;
+pub mod catalog;
+pub mod identity;
+pub mod resource;
+pub mod revocation;
+pub mod tables;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::RevokeEvent;
+use tables::{prefix_range, Table};
+
+pub struct Store {
+    db: Database,
+    /// Bumped after every committed write: caches built from an older generation are stale.
+    generation: AtomicU64,
+    /// Every revocation event, kept in memory so validation never scans a table.
+    revocations: RwLock<Arc<Vec<RevokeEvent>>>,
+}
+
+/// Reads that work the same in a read or a write transaction.
+pub trait Reader {
+    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Every (key, value) with `start <= key < end`, or the whole table.
+    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>>;
+
+    fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+        match self.get_bytes(table, key)? {
+            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn exists(&self, table: Table, key: &str) -> Result<bool> {
+        Ok(self.get_bytes(table, key)?.is_some())
+    }
+
+    fn list<T: DeserializeOwned>(&self, table: Table) -> Result<Vec<T>> {
+        self.scan(table, None)?
+            .into_iter()
+            .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
+            .collect()
+    }
+
+    /// The records whose key starts with `prefix SEP`.
+    fn list_prefix<T: DeserializeOwned>(&self, table: Table, prefix: &str) -> Result<Vec<T>> {
+        let (start, end) = prefix_range(prefix);
+        self.scan(table, Some((&start, &end)))?
+            .into_iter()
+            .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
+            .collect()
+    }
+
+    /// The key parts after `prefix SEP`, for index tables whose value is empty.
+    fn suffixes(&self, table: Table, prefix: &str) -> Result<Vec<String>> {
+        let (start, end) = prefix_range(prefix);
+        Ok(self
+            .scan(table, Some((&start, &end)))?
+            .into_iter()
+            .map(|(k, _)| k[start.len()..].to_string())
+            .collect())
+    }
+}
+
+fn scan_table<T: ReadableTable<&'static str, &'static [u8]>>(
+    table: &T,
+    range: Option<(&str, &str)>,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let iter = match range {
+        Some((start, end)) => table.range::<&str>(start..end)?,
+        None => table.iter()?,
+    };
+    for item in iter {
+        let (k, v) = item?;
+        out.push((k.value().to_string(), v.value().to_vec()));
+    }
+    Ok(out)
+}
+
+impl Reader for ReadTransaction {
+    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
+        let t = self.open_table(table)?;
+        let value = t.get(key)?.map(|v| v.value().to_vec());
+        Ok(value)
+    }
+    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
+        scan_table(&self.open_table(table)?, range)
+    }
+}
+
+impl Reader for WriteTransaction {
+    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
+        let t = self.open_table(table)?;
+        let value = t.get(key)?.map(|v| v.value().to_vec());
+        Ok(value)
+    }
+    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
+        scan_table(&self.open_table(table)?, range)
+    }
+}
+
+/// Writes, only inside a write transaction.
+pub trait Writer: Reader {
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> Result<()>;
+    fn remove(&self, table: Table, key: &str) -> Result<bool>;
+
+    fn put<T: Serialize>(&self, table: Table, key: &str, value: &T) -> Result<()> {
+        self.put_bytes(table, key, &serde_json::to_vec(value)?)
+    }
+
+    /// Removes every key starting with `prefix SEP`; returns the removed keys.
+    fn remove_prefix(&self, table: Table, prefix: &str) -> Result<Vec<String>> {
+        let (start, end) = prefix_range(prefix);
+        let keys: Vec<String> = self
+            .scan(table, Some((&start, &end)))?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        for k in &keys {
+            self.remove(table, k)?;
+        }
+        Ok(keys)
+    }
+}
+
+impl Writer for WriteTransaction {
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> Result<()> {
+        let mut t = self.open_table(table)?;
+        t.insert(key, value)?;
+        Ok(())
+    }
+    fn remove(&self, table: Table, key: &str) -> Result<bool> {
+        let mut t = self.open_table(table)?;
+        let removed = t.remove(key)?.is_some();
+        Ok(removed)
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store file and every table, so reads never meet a missing table.
+    pub fn open(path: &Path) -> Result<Store> {
+        let db = Database::create(path)?;
+        let tx = db.begin_write()?;
+        for table in tables::ALL {
+            tx.open_table(*table)?;
+        }
+        tx.commit()?;
+        let store = Store {
+            db,
+            generation: AtomicU64::new(1),
+            revocations: RwLock::new(Arc::new(Vec::new())),
+        };
+        store.reload_revocations()?;
+        Ok(store)
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> Result<T>) -> Result<T> {
+        let tx = self.db.begin_read()?;
+        f(&tx)
+    }
+
+    /// Runs `f` in one write transaction; commits only if it returns Ok.
+    pub fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T>) -> Result<T> {
+        let tx = self.db.begin_write()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        self.generation.fetch_add(1, Ordering::Release);
+        Ok(out)
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn revocations(&self) -> Arc<Vec<RevokeEvent>> {
+        match self.revocations.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Records revocation events in their own transaction and refreshes the in-memory copy.
+    pub fn revoke(&self, events: Vec<RevokeEvent>) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.write(|w| revocation::append(w, &events))?;
+        self.reload_revocations()
+    }
+
+    pub fn reload_revocations(&self) -> Result<()> {
+        let events = self.read(|r| r.list::<RevokeEvent>(tables::REVOCATIONS))?;
+        let mut guard = self
+            .revocations
+            .write()
+            .map_err(|_| Error::internal("poisoned"))?;
+        *guard = Arc::new(events);
+        Ok(())
+    }
+}

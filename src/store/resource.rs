@@ -1,0 +1,181 @@
+//! Domains and projects (upstream's resource subsystem): name indexes, hierarchy, cascades.
+
+use super::tables::{key2, DOMAINS, DOMAIN_NAMES, PROJECTS, PROJECT_CHILDREN, PROJECT_NAMES};
+use super::{assignment, Reader, Writer};
+use crate::error::{Error, Result};
+use crate::model::{Domain, Project, Target};
+
+pub fn get_domain(r: &impl Reader, id: &str) -> Result<Option<Domain>> {
+    r.get(DOMAINS, id)
+}
+
+pub fn require_domain(r: &impl Reader, id: &str) -> Result<Domain> {
+    get_domain(r, id)?.ok_or_else(|| Error::not_found("domain", id))
+}
+
+pub fn find_domain_by_name(r: &impl Reader, name: &str) -> Result<Option<Domain>> {
+    match r.get::<String>(DOMAIN_NAMES, name)? {
+        Some(id) => get_domain(r, &id),
+        None => Ok(None),
+    }
+}
+
+pub fn list_domains(r: &impl Reader) -> Result<Vec<Domain>> {
+    r.list(DOMAINS)
+}
+
+pub fn create_domain(w: &impl Writer, domain: &Domain) -> Result<()> {
+    if r_exists_domain_name(w, &domain.name)? {
+        return Err(Error::duplicate(
+            "domain",
+            &format!("Duplicate entry found with name {}", domain.name),
+        ));
+    }
+    if w.exists(DOMAINS, &domain.id)? {
+        return Err(Error::duplicate("domain", "Duplicate ID"));
+    }
+    w.put(DOMAINS, &domain.id, domain)?;
+    w.put(DOMAIN_NAMES, &domain.name, &domain.id)
+}
+
+fn r_exists_domain_name(r: &impl Reader, name: &str) -> Result<bool> {
+    r.exists(DOMAIN_NAMES, name)
+}
+
+pub fn update_domain(w: &impl Writer, old: &Domain, new: &Domain) -> Result<()> {
+    if old.name != new.name {
+        if r_exists_domain_name(w, &new.name)? {
+            return Err(Error::duplicate(
+                "domain",
+                &format!("Duplicate entry found with name {}", new.name),
+            ));
+        }
+        w.remove(DOMAIN_NAMES, &old.name)?;
+        w.put(DOMAIN_NAMES, &new.name, &new.id)?;
+    }
+    w.put(DOMAINS, &new.id, new)
+}
+
+pub fn get_project(r: &impl Reader, id: &str) -> Result<Option<Project>> {
+    r.get(PROJECTS, id)
+}
+
+pub fn require_project(r: &impl Reader, id: &str) -> Result<Project> {
+    get_project(r, id)?.ok_or_else(|| Error::not_found("project", id))
+}
+
+pub fn find_project_by_name(
+    r: &impl Reader,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<Project>> {
+    match r.get::<String>(PROJECT_NAMES, &key2(domain_id, name))? {
+        Some(id) => get_project(r, &id),
+        None => Ok(None),
+    }
+}
+
+pub fn list_projects(r: &impl Reader) -> Result<Vec<Project>> {
+    r.list(PROJECTS)
+}
+
+/// The ids of a project's parents, nearest first (not including the domain).
+pub fn ancestors(r: &impl Reader, project: &Project) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut next = project.parent_id.clone();
+    while let Some(id) = next {
+        if id == project.domain_id || out.contains(&id) {
+            break;
+        }
+        match get_project(r, &id)? {
+            Some(parent) => {
+                next = parent.parent_id.clone();
+                out.push(id);
+            }
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+pub fn children(r: &impl Reader, parent_id: &str) -> Result<Vec<String>> {
+    r.suffixes(PROJECT_CHILDREN, parent_id)
+}
+
+pub fn create_project(w: &impl Writer, project: &Project) -> Result<()> {
+    if w.exists(PROJECT_NAMES, &key2(&project.domain_id, &project.name))? {
+        return Err(Error::duplicate(
+            "project",
+            &format!(
+                "Duplicate entry found with name {} at domain ID {}",
+                project.name, project.domain_id
+            ),
+        ));
+    }
+    if w.exists(PROJECTS, &project.id)? {
+        return Err(Error::duplicate("project", "Duplicate ID"));
+    }
+    w.put(PROJECTS, &project.id, project)?;
+    w.put(
+        PROJECT_NAMES,
+        &key2(&project.domain_id, &project.name),
+        &project.id,
+    )?;
+    let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
+    w.put_bytes(PROJECT_CHILDREN, &key2(parent, &project.id), b"")
+}
+
+pub fn update_project(w: &impl Writer, old: &Project, new: &Project) -> Result<()> {
+    if old.name != new.name {
+        let key = key2(&new.domain_id, &new.name);
+        if w.exists(PROJECT_NAMES, &key)? {
+            return Err(Error::duplicate(
+                "project",
+                &format!(
+                    "Duplicate entry found with name {} at domain ID {}",
+                    new.name, new.domain_id
+                ),
+            ));
+        }
+        w.remove(PROJECT_NAMES, &key2(&old.domain_id, &old.name))?;
+        w.put(PROJECT_NAMES, &key, &new.id)?;
+    }
+    w.put(PROJECTS, &new.id, new)
+}
+
+/// Deletes a leaf project and its role assignments. Upstream refuses to delete a project
+/// with children (403) unless cascading; so do we.
+pub fn delete_project(w: &impl Writer, project: &Project) -> Result<()> {
+    if !children(w, &project.id)?.is_empty() {
+        return Err(Error::Forbidden(format!(
+            "Cannot delete the project {} since it is not a leaf in the hierarchy. Use the \
+             cascade option if you want to delete a whole subtree.",
+            project.id
+        )));
+    }
+    w.remove(PROJECTS, &project.id)?;
+    w.remove(PROJECT_NAMES, &key2(&project.domain_id, &project.name))?;
+    let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
+    w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
+    assignment::delete_for_target(w, &Target::Project(project.id.clone()))
+}
+
+/// Deletes a disabled domain with everything in it, as upstream cascades.
+pub fn delete_domain(w: &impl Writer, domain: &Domain) -> Result<()> {
+    for project in list_projects(w)?
+        .into_iter()
+        .filter(|p| p.domain_id == domain.id)
+    {
+        w.remove(PROJECTS, &project.id)?;
+        w.remove(PROJECT_NAMES, &key2(&project.domain_id, &project.name))?;
+        let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
+        w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
+        assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
+    }
+    super::identity::delete_users_and_groups_of_domain(w, &domain.id)?;
+    assignment::delete_roles_of_domain(w, &domain.id)?;
+    assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
+    w.remove(DOMAINS, &domain.id)?;
+    w.remove(DOMAIN_NAMES, &domain.name)?;
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Every redb table, in one place. Values are JSON-encoded records from `model.rs`; keys are
+//! strings. Names carry a layout version ("-1") so a layout change becomes a migration, not a
+//! type mismatch. Index tables change in the same transaction as the table they index.
+
+use redb::TableDefinition;
+
+pub type Table = TableDefinition<'static, &'static str, &'static [u8]>;
+
+/// Separates the parts of a composite key; never appears in ids or names we accept.
+pub const SEP: char = '\u{1f}';
+
+/// id -> Domain
+pub const DOMAINS: Table = TableDefinition::new("domains-1");
+/// name -> domain id (domain names are unique)
+pub const DOMAIN_NAMES: Table = TableDefinition::new("domain-names-1");
+/// id -> Project
+pub const PROJECTS: Table = TableDefinition::new("projects-1");
+/// domain_id SEP name -> project id
+pub const PROJECT_NAMES: Table = TableDefinition::new("project-names-1");
+/// parent_id SEP child_id -> "" (children of a project or of a domain's top level)
+pub const PROJECT_CHILDREN: Table = TableDefinition::new("project-children-1");
+/// id -> User (with its password hash)
+pub const USERS: Table = TableDefinition::new("users-1");
+/// domain_id SEP name -> user id
+pub const USER_NAMES: Table = TableDefinition::new("user-names-1");
+/// id -> Group
+pub const GROUPS: Table = TableDefinition::new("groups-1");
+/// domain_id SEP name -> group id
+pub const GROUP_NAMES: Table = TableDefinition::new("group-names-1");
+/// user_id SEP group_id -> "" (a user's groups)
+pub const USER_GROUPS: Table = TableDefinition::new("user-groups-1");
+/// group_id SEP user_id -> "" (a group's members)
+pub const GROUP_USERS: Table = TableDefinition::new("group-users-1");
+/// id -> Role
+pub const ROLES: Table = TableDefinition::new("roles-1");
+/// (domain_id or "") SEP name -> role id
+pub const ROLE_NAMES: Table = TableDefinition::new("role-names-1");
+/// prior_role_id SEP implied_role_id -> ""
+pub const IMPLIED_ROLES: Table = TableDefinition::new("implied-roles-1");
+/// actor_id SEP target key SEP role_id SEP inherited -> Assignment
+pub const ASSIGNMENTS: Table = TableDefinition::new("assignments-1");
+/// id -> Region
+pub const REGIONS: Table = TableDefinition::new("regions-1");
+/// id -> Service
+pub const SERVICES: Table = TableDefinition::new("services-1");
+/// id -> Endpoint
+pub const ENDPOINTS: Table = TableDefinition::new("endpoints-1");
+/// zero-padded sequence -> RevokeEvent
+pub const REVOCATIONS: Table = TableDefinition::new("revocations-1");
+/// key -> value: store metadata ("schema")
+pub const META: Table = TableDefinition::new("meta-1");
+
+pub const ALL: &[Table] = &[
+    DOMAINS,
+    DOMAIN_NAMES,
+    PROJECTS,
+    PROJECT_NAMES,
+    PROJECT_CHILDREN,
+    USERS,
+    USER_NAMES,
+    GROUPS,
+    GROUP_NAMES,
+    USER_GROUPS,
+    GROUP_USERS,
+    ROLES,
+    ROLE_NAMES,
+    IMPLIED_ROLES,
+    ASSIGNMENTS,
+    REGIONS,
+    SERVICES,
+    ENDPOINTS,
+    REVOCATIONS,
+    META,
+];
+
+/// `a SEP b`
+pub fn key2(a: &str, b: &str) -> String {
+    let mut k = String::with_capacity(a.len() + b.len() + 1);
+    k.push_str(a);
+    k.push(SEP);
+    k.push_str(b);
+    k
+}
+
+/// The range of keys starting with `prefix SEP`.
+pub fn prefix_range(prefix: &str) -> (String, String) {
+    let mut start = prefix.to_string();
+    start.push(SEP);
+    let mut end = prefix.to_string();
+    end.push(char::from_u32(SEP as u32 + 1).unwrap_or(SEP));
+    (start, end)
+}

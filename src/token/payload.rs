@@ -1,0 +1,485 @@
+//! The msgpack payloads inside Keystone's Fernet tokens, laid out exactly as
+//! keystone/token/token_formatters.py packs them (msgpack 1.x, bin type on).
+//!
+//! Every payload is an array `[version, user, methods, ...]`:
+//!
+//! | version | kind                   | after `methods`                                   |
+//! |---------|------------------------|---------------------------------------------------|
+//! | 0       | unscoped               | expires, audit_ids                                |
+//! | 1       | domain scoped          | domain (raw uuid bytes or str), expires, audit_ids|
+//! | 2       | project scoped         | project, expires, audit_ids                       |
+//! | 3       | trust scoped           | project, expires, audit_ids, trust (raw bytes)    |
+//! | 8       | system scoped          | system (str), expires, audit_ids                  |
+//! | 9       | application credential | project, expires, audit_ids, app_cred             |
+//!
+//! Ids marked as pairs are `[is_stored_as_bytes, value]`: a uuid becomes its
+//! 16 raw bytes, anything else stays a string. `methods` is a bitmask over
+//! the `[auth] methods` list; `expires` a float of Unix seconds; audit ids
+//! their raw bytes. Federated (4, 5, 6), OAuth1 (7) and OAuth2 mTLS (10)
+//! payloads are not supported and unpack as `TokenError::Invalid`.
+
+use base64::engine::{general_purpose, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use rmpv::Value;
+
+use super::{Scope, TokenData, TokenError};
+
+/// Upstream's default `[auth] methods`, in order: method i has bit 2^i.
+pub const AUTH_METHODS: [&str; 7] = [
+    "external",
+    "password",
+    "token",
+    "oauth1",
+    "mapped",
+    "application_credential",
+    "ec2credential",
+];
+
+const UNSCOPED: u64 = 0;
+const DOMAIN: u64 = 1;
+const PROJECT: u64 = 2;
+const TRUST: u64 = 3;
+const SYSTEM: u64 = 8;
+const APP_CRED: u64 = 9;
+
+/// Python's `urlsafe_b64decode` ignores missing padding and stray bits.
+const LENIENT_URLSAFE: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// `convert_method_list_to_integer`: the sum of each known method's bit
+/// (unknown names are dropped, repeats count twice, as upstream).
+pub fn methods_to_int(methods: &[String]) -> u64 {
+    methods
+        .iter()
+        .filter_map(|m| AUTH_METHODS.iter().position(|a| a == m))
+        .map(|i| 1u64 << i)
+        .sum()
+}
+
+/// `convert_integer_to_method_list`: highest bit first, so password+token
+/// comes back as `["token", "password"]`, exactly as upstream returns it.
+pub fn int_to_methods(mut n: i128) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in (0..AUTH_METHODS.len()).rev() {
+        let bit = 1i128 << i;
+        // Upstream tests int(n / bit) == 1, not the bit itself.
+        if n / bit == 1 {
+            out.push(AUTH_METHODS[i].to_owned());
+            n -= bit;
+        }
+    }
+    out
+}
+
+/// `uuid.UUID(s).bytes` or None where Python raises ValueError: "urn:" and
+/// "uuid:" removed, braces stripped, hyphens dropped, then 32 characters
+/// that Python's `int(_, 16)` accepts.
+pub fn uuid_hex_to_bytes(s: &str) -> Option<[u8; 16]> {
+    let h = s.replace("urn:", "").replace("uuid:", "");
+    let h = h.trim_matches(['{', '}']).replace('-', "");
+    if h.chars().count() != 32 {
+        return None;
+    }
+    python_hex_int(&h).map(u128::to_be_bytes)
+}
+
+/// Python's `int(s, 16)`: surrounding whitespace, a sign, a "0x" prefix and
+/// single underscores between digits are allowed.
+fn python_hex_int(s: &str) -> Option<u128> {
+    let s = s.trim();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (s, prefixed) = match s.get(..2) {
+        Some("0x" | "0X") => (&s[2..], true),
+        _ => (s, false),
+    };
+    let (mut v, mut after_digit, mut any) = (0u128, prefixed, false);
+    for c in s.chars() {
+        if c == '_' {
+            if !after_digit {
+                return None;
+            }
+            after_digit = false;
+            continue;
+        }
+        v = v
+            .checked_mul(16)?
+            .checked_add(u128::from(c.to_digit(16)?))?;
+        (after_digit, any) = (true, true);
+    }
+    // No digits, a trailing underscore, or a negative uuid are all errors.
+    (any && after_digit && !(neg && v != 0)).then_some(v)
+}
+
+/// `attempt_convert_uuid_hex_to_bytes`: `[true, bytes]` or `[false, str]`.
+fn pack_id(id: &str) -> Value {
+    match uuid_hex_to_bytes(id) {
+        Some(b) => Value::Array(vec![true.into(), Value::Binary(b.to_vec())]),
+        None => Value::Array(vec![false.into(), id.into()]),
+    }
+}
+
+/// `_convert_or_decode` on a `[is_stored_as_bytes, value]` pair; `None` for
+/// a nil value (upstream packs a missing project of an app cred token so).
+fn unpack_id(v: &Value) -> Result<Option<String>, TokenError> {
+    match v.as_array().map(Vec::as_slice) {
+        Some([Value::Boolean(true), Value::Binary(b)]) => Ok(Some(uuid_bytes_to_hex(b)?)),
+        Some([Value::Boolean(false), Value::Nil]) => Ok(None),
+        Some([Value::Boolean(false), v]) => text(v).map(Some),
+        _ => Err(TokenError::Invalid),
+    }
+}
+
+fn uuid_bytes_to_hex(b: &[u8]) -> Result<String, TokenError> {
+    let b: [u8; 16] = b.try_into().map_err(|_| TokenError::Invalid)?;
+    Ok(uuid::Uuid::from_bytes(b).simple().to_string())
+}
+
+/// A string, also accepting the bin form old (raw) msgpack tokens carry.
+fn text(v: &Value) -> Result<String, TokenError> {
+    match v {
+        Value::String(s) => s.as_str().map(str::to_owned).ok_or(TokenError::Invalid),
+        Value::Binary(b) => String::from_utf8(b.clone()).map_err(|_| TokenError::Invalid),
+        _ => Err(TokenError::Invalid),
+    }
+}
+
+fn pack_audit_ids(ids: &[String]) -> Result<Value, TokenError> {
+    ids.iter()
+        .map(|id| {
+            LENIENT_URLSAFE
+                .decode(id.trim_end_matches('='))
+                .map(Value::Binary)
+                .map_err(|_| TokenError::Invalid)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Value::Array)
+}
+
+/// `base64_encode`: urlsafe, '=' stripped. Upstream would fail on an empty
+/// list (it pops the token's own audit id), so that is invalid too.
+fn unpack_audit_ids(v: &Value) -> Result<Vec<String>, TokenError> {
+    let ids = v.as_array().ok_or(TokenError::Invalid)?;
+    if ids.is_empty() {
+        return Err(TokenError::Invalid);
+    }
+    ids.iter()
+        .map(|id| match id {
+            Value::Binary(b) => Ok(general_purpose::URL_SAFE_NO_PAD.encode(b)),
+            _ => Err(TokenError::Invalid),
+        })
+        .collect()
+}
+
+/// The expiry float, refused where Python's `datetime` could not show it.
+fn unpack_expires(v: &Value) -> Result<f64, TokenError> {
+    let f = match v {
+        Value::F64(f) => *f,
+        Value::F32(f) => f64::from(*f),
+        Value::Integer(i) => i.as_f64().ok_or(TokenError::Invalid)?,
+        _ => return Err(TokenError::Invalid),
+    };
+    super::whole_second(f).ok_or(TokenError::Invalid)?;
+    Ok(f)
+}
+
+/// Serialize token data as upstream's `create_token` does before encryption.
+/// The payload kind follows upstream's precedence: trust, then application
+/// credential, then project, domain, system, unscoped. Combinations upstream
+/// could not carry (an application credential on a domain, system or trust
+/// token, or a trust id that is not a uuid) are refused.
+pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
+    let user = pack_id(&data.user_id);
+    let methods = Value::from(methods_to_int(&data.methods));
+    let expires = Value::F64(data.expires_at);
+    let audit = pack_audit_ids(&data.audit_ids)?;
+    let fields = match (&data.scope, &data.app_cred_id) {
+        (Scope::Trust { .. } | Scope::Domain(_) | Scope::System(_), Some(_)) => {
+            return Err(TokenError::Invalid)
+        }
+        (
+            Scope::Trust {
+                project_id,
+                trust_id,
+            },
+            None,
+        ) => {
+            let trust = uuid_hex_to_bytes(trust_id).ok_or(TokenError::Invalid)?;
+            vec![
+                TRUST.into(),
+                user,
+                methods,
+                pack_id(project_id),
+                expires,
+                audit,
+                Value::Binary(trust.to_vec()),
+            ]
+        }
+        (scope, Some(app_cred)) => {
+            let project = match scope {
+                Scope::Project(p) => pack_id(p),
+                // attempt_convert_uuid_hex_to_bytes(None) == (False, None)
+                _ => Value::Array(vec![false.into(), Value::Nil]),
+            };
+            vec![
+                APP_CRED.into(),
+                user,
+                methods,
+                project,
+                expires,
+                audit,
+                pack_id(app_cred),
+            ]
+        }
+        (Scope::Project(p), None) => {
+            vec![PROJECT.into(), user, methods, pack_id(p), expires, audit]
+        }
+        (Scope::Domain(d), None) => {
+            // Not a pair: raw uuid bytes, or the (non-uuid) default domain id.
+            let domain = match uuid_hex_to_bytes(d) {
+                Some(b) => Value::Binary(b.to_vec()),
+                None => Value::from(d.as_str()),
+            };
+            vec![DOMAIN.into(), user, methods, domain, expires, audit]
+        }
+        (Scope::System(s), None) => {
+            vec![
+                SYSTEM.into(),
+                user,
+                methods,
+                s.as_str().into(),
+                expires,
+                audit,
+            ]
+        }
+        (Scope::Unscoped, None) => vec![UNSCOPED.into(), user, methods, expires, audit],
+    };
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &Value::Array(fields)).map_err(|_| TokenError::Invalid)?;
+    Ok(out)
+}
+
+/// Parse a decrypted payload as upstream's `validate_token` does.
+/// `issued_at` is left 0: it lives in the Fernet envelope, not here.
+pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
+    let mut rd = bytes;
+    let value = rmpv::decode::read_value(&mut rd).map_err(|_| TokenError::Invalid)?;
+    // msgpack.unpackb refuses trailing bytes.
+    if !rd.is_empty() {
+        return Err(TokenError::Invalid);
+    }
+    let all = value.as_array().ok_or(TokenError::Invalid)?;
+    let (version, p) = all.split_first().ok_or(TokenError::Invalid)?;
+    let version = version.as_u64().ok_or(TokenError::Invalid)?;
+    // Upstream indexes into the payload, so extra trailing fields are ignored
+    // but missing ones fail.
+    let need = match version {
+        UNSCOPED => 4,
+        DOMAIN | PROJECT | SYSTEM => 5,
+        TRUST | APP_CRED => 6,
+        _ => return Err(TokenError::Invalid),
+    };
+    if p.len() < need {
+        return Err(TokenError::Invalid);
+    }
+    let user_id = unpack_id(&p[0])?.ok_or(TokenError::Invalid)?;
+    let methods = match &p[1] {
+        Value::Integer(i) => i
+            .as_i64()
+            .map(i128::from)
+            .or(i.as_u64().map(i128::from))
+            .map(int_to_methods)
+            .ok_or(TokenError::Invalid)?,
+        _ => return Err(TokenError::Invalid),
+    };
+    // Expiry and audit ids follow the scope field, except when unscoped.
+    let (e, a) = if version == UNSCOPED { (2, 3) } else { (3, 4) };
+    let expires_at = unpack_expires(&p[e])?;
+    let audit_ids = unpack_audit_ids(&p[a])?;
+    let required = |v: &Value| unpack_id(v)?.ok_or(TokenError::Invalid);
+    let mut app_cred_id = None;
+    let scope = match version {
+        UNSCOPED => Scope::Unscoped,
+        DOMAIN => Scope::Domain(match &p[2] {
+            Value::Binary(b) if b.len() == 16 => uuid_bytes_to_hex(b)?,
+            v => text(v)?,
+        }),
+        PROJECT => Scope::Project(required(&p[2])?),
+        TRUST => Scope::Trust {
+            project_id: required(&p[2])?,
+            trust_id: match &p[5] {
+                Value::Binary(b) => uuid_bytes_to_hex(b)?,
+                _ => return Err(TokenError::Invalid),
+            },
+        },
+        SYSTEM => Scope::System(text(&p[2])?),
+        _ => {
+            app_cred_id = Some(required(&p[5])?);
+            match unpack_id(&p[2])? {
+                Some(project) => Scope::Project(project),
+                None => Scope::Unscoped,
+            }
+        }
+    };
+    Ok(TokenData {
+        user_id,
+        methods,
+        scope,
+        audit_ids,
+        expires_at,
+        issued_at: 0,
+        app_cred_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const U: &str = "0123456789abcdef0123456789abcdef";
+    const P: &str = "fedcba9876543210fedcba9876543210";
+
+    fn data(scope: Scope, app_cred_id: Option<&str>) -> TokenData {
+        TokenData {
+            user_id: U.into(),
+            methods: vec!["password".into()],
+            scope,
+            audit_ids: vec!["3dD2mHzORZ-_GptyT3knEA".into()],
+            expires_at: 1795467641.0,
+            issued_at: 0,
+            app_cred_id: app_cred_id.map(Into::into),
+        }
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn methods_bitmask_follows_upstream_order() {
+        let m = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(methods_to_int(&m(&["password"])), 2);
+        assert_eq!(methods_to_int(&m(&["password", "token"])), 6);
+        assert_eq!(methods_to_int(&m(&["application_credential"])), 32);
+        assert_eq!(methods_to_int(&m(&["totp"])), 0);
+        assert_eq!(int_to_methods(6), m(&["token", "password"]));
+        assert_eq!(int_to_methods(0), Vec::<String>::new());
+        assert_eq!(int_to_methods(127).len(), 7);
+        // Unknown high bits make upstream's division test fail everywhere.
+        assert_eq!(int_to_methods(128 + 2), Vec::<String>::new());
+    }
+
+    #[test]
+    fn uuid_detection_matches_python_uuid() {
+        let b = uuid_hex_to_bytes(U).unwrap();
+        assert_eq!(hex(&b), U);
+        for same in [
+            "01234567-89ab-cdef-0123-456789abcdef",
+            "{0123456789ABCDEF0123456789ABCDEF}",
+            "urn:uuid:01234567-89ab-cdef-0123-456789abcdef",
+        ] {
+            assert_eq!(uuid_hex_to_bytes(same), Some(b), "{same}");
+        }
+        assert!(uuid_hex_to_bytes("0x23456789abcdef0123456789abcdef").is_some());
+        for not in [
+            "default",
+            "admin",
+            "",
+            "0123456789abcdef0123456789abcdeg",
+            "-123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(uuid_hex_to_bytes(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn project_payload_bytes_are_upstreams() {
+        // msgpack.packb((2, (True, uuid(U).bytes), 2, (False, 'admin'),
+        //   1795467641.0, [urlsafe_b64decode('3dD2mHzORZ-_GptyT3knEA==')]))
+        let mut d = data(Scope::Project("admin".into()), None);
+        d.user_id = U.into();
+        let b = pack(&d).unwrap();
+        assert_eq!(
+            hex(&b),
+            "9602\
+             92c3c4100123456789abcdef0123456789abcdef\
+             02\
+             92c2a561646d696e\
+             cb41dac12a5e400000\
+             91c410ddd0f6987cce459fbf1a9b724f792710"
+        );
+    }
+
+    #[test]
+    fn every_kind_round_trips() {
+        let kinds = [
+            data(Scope::Unscoped, None),
+            data(Scope::Project(P.into()), None),
+            data(Scope::Project("admin".into()), None),
+            data(Scope::Domain(P.into()), None),
+            data(Scope::Domain("default".into()), None),
+            data(Scope::System("all".into()), None),
+            data(
+                Scope::Trust {
+                    project_id: P.into(),
+                    trust_id: U.into(),
+                },
+                None,
+            ),
+            data(Scope::Project(P.into()), Some(U)),
+            data(Scope::Project("admin".into()), Some("not-a-uuid")),
+            data(Scope::Unscoped, Some(U)),
+        ];
+        for d in kinds {
+            let back = unpack(&pack(&d).unwrap()).unwrap();
+            assert_eq!(back, d);
+        }
+        let mut d = data(Scope::Unscoped, None);
+        d.user_id = "admin".into();
+        d.audit_ids.push("AAAAAAAAAAAAAAAAAAAAAA".into());
+        assert_eq!(unpack(&pack(&d).unwrap()).unwrap(), d);
+    }
+
+    #[test]
+    fn unrepresentable_data_is_refused() {
+        let trust = Scope::Trust {
+            project_id: P.into(),
+            trust_id: "not-a-uuid".into(),
+        };
+        assert!(pack(&data(trust, None)).is_err());
+        assert!(pack(&data(Scope::System("all".into()), Some(U))).is_err());
+        let mut d = data(Scope::Unscoped, None);
+        d.audit_ids = vec!["!!".into()];
+        assert!(pack(&d).is_err());
+    }
+
+    #[test]
+    fn malformed_payloads_are_invalid() {
+        let good = pack(&data(Scope::Project(P.into()), None)).unwrap();
+        let mut trailing = good.clone();
+        trailing.push(0);
+        for bad in [&[][..], &[0xc0][..], &good[..good.len() - 1], &trailing[..]] {
+            assert!(unpack(bad).is_err());
+        }
+        // Unsupported kinds (federated, oauth) are invalid.
+        let mut v = rmpv::decode::read_value(&mut &good[..]).unwrap();
+        for version in [4u64, 5, 6, 7, 10, 11] {
+            if let Value::Array(a) = &mut v {
+                a[0] = version.into();
+            }
+            let mut b = Vec::new();
+            rmpv::encode::write_value(&mut b, &v).unwrap();
+            assert!(unpack(&b).is_err(), "version {version}");
+        }
+        // Expiry beyond Python's datetime.
+        let mut d = data(Scope::Unscoped, None);
+        d.expires_at = 1e13;
+        assert!(unpack(&pack(&d).unwrap()).is_err());
+    }
+}

@@ -71,7 +71,18 @@ impl AuthContext {
             // oslo.context's default when no admin project is configured.
             _ => true,
         };
+        // oslo.context also hands policy the token body; upstream rules read token.*.domain.id.
+        let mut token = json!({"user": {"id": self.user.id, "domain": {"id": self.user.domain_id}}});
+        match &self.scope {
+            ResolvedScope::Project { project, .. } => {
+                token["project"] = json!({"id": project.id, "domain": {"id": project.domain_id}});
+            }
+            ResolvedScope::Domain(domain) => token["domain"] = json!({"id": domain.id}),
+            ResolvedScope::System => token["system"] = json!({"all": true}),
+            ResolvedScope::Unscoped => {}
+        }
         json!({
+            "token": token,
             "user_id": self.user.id,
             "user_domain_id": self.user.domain_id,
             "project_id": project_id,

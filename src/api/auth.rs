@@ -394,16 +394,13 @@ fn subject(app: &App, req: &Request, action: &str) -> Result<(Arc<AuthContext>, 
         .ok_or_else(|| Error::NotFound("Could not find token: .".to_string()))?
         .to_string();
     let allow_expired = action != "identity:revoke_token" && req.query_flag("allow_expired");
-    let subject = core::validate(app, &subject_id, allow_expired);
+    // An unknown, expired or revoked subject is 404 before any policy check, as upstream.
+    let subject = core::validate(app, &subject_id, allow_expired)?;
     // The policy target is the subject token, as upstream's token_subject rule reads it.
-    let target = match &subject {
-        Ok(s) => {
-            json!({"target": {"token": {"user_id": s.user.id, "user": {"id": s.user.id, "domain": {"id": s.user.domain_id}}}}})
-        }
-        Err(_) => json!({"target": {}}),
-    };
+    let target = json!({"target": {"token": {"user_id": subject.user.id,
+        "user": {"id": subject.user.id, "domain": {"id": subject.user.domain_id}}}}});
     enforce(app, &caller, action, &target)?;
-    Ok((subject?, subject_id))
+    Ok((subject, subject_id))
 }
 
 /// GET and HEAD /v3/auth/tokens

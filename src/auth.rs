@@ -2,7 +2,7 @@
 //! `AuthContext` out. Tokens carry only ids (Fernet); everything else is looked up at
 //! validation time, so a disabled user, a deleted project or a removed role shows at once.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 
@@ -30,6 +30,16 @@ pub struct AuthContext {
     pub scope: ResolvedScope,
     /// Effective roles on the scope (implied roles included; none when unscoped).
     pub roles: Vec<Role>,
+    /// Computed once per validated token (the cache entry dies with any store write).
+    pub memo: Memo,
+}
+
+/// Work done once per cached validation: the policy credentials and the rendered bodies.
+#[derive(Debug, Clone, Default)]
+pub struct Memo {
+    pub credentials: OnceLock<Value>,
+    /// [without catalog, with catalog]
+    pub bodies: [OnceLock<Vec<u8>>; 2],
 }
 
 impl AuthContext {
@@ -56,7 +66,11 @@ impl AuthContext {
     }
 
     /// The credentials oslo.policy sees (oslo.context's to_policy_values), built from the token.
-    pub fn policy_credentials(&self, app: &App) -> Value {
+    pub fn policy_credentials(&self, app: &App) -> &Value {
+        self.memo.credentials.get_or_init(|| self.build_policy_credentials(app))
+    }
+
+    fn build_policy_credentials(&self, app: &App) -> Value {
         let (project_id, project_domain_id) = match &self.scope {
             ResolvedScope::Project { project, .. } => {
                 (Some(project.id.clone()), Some(project.domain_id.clone()))
@@ -152,6 +166,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         user_domain,
         scope,
         roles,
+        memo: Memo::default(),
     })
 }
 

@@ -1,0 +1,39 @@
+# keystone-lite: the everyday commands. `make test` is what CI runs (.ci/run).
+SEED ?= seed/demo.yaml
+LISTEN ?= 127.0.0.1:5000
+DATA_DIR ?= ./keystone-lite-data
+
+.PHONY: run build release test test-rust test-clients bench fmt lint clean
+
+build:
+	cargo build
+
+release:
+	cargo build --release
+
+run: release
+	./target/release/keystone-lite --seed $(SEED) --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+# Every test: unit and integration tests against the real binary, then the real OpenStack
+# clients (openstack CLI, openstacksdk, keystoneauth1, keystonemiddleware, Fernet interop
+# with upstream's formatter) and tempest's token/discovery/catalog tests.
+test: test-rust test-clients
+
+test-rust:
+	cargo test --locked
+
+test-clients: build
+	tests/clients/run.sh
+
+bench:
+	tests/bench/bench.sh
+
+fmt:
+	cargo fmt
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+
+clean:
+	cargo clean

@@ -32,13 +32,14 @@ pub fn run(config: Config) -> Result<(), String> {
     };
     let policy = policy::Enforcer::load(config.policy_file.as_deref())
         .map_err(|e| format!("policy: {e}"))?;
-    let fresh = !config.data_dir.join("keystone.redb").exists();
+    let dir_existed = config.data_dir.exists();
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("{}: cannot create data dir: {e}", config.data_dir.display()))?;
+    let data_dir = config.data_dir.clone();
     let result = start(config, seed, policy);
-    if result.is_err() && fresh {
-        // Leave no half-made data dir behind.
-        log::warn!("start-up failed on a new data dir; removing what it created");
+    if result.is_err() && !dir_existed {
+        // A failed first start leaves no data dir behind.
+        let _ = std::fs::remove_dir_all(&data_dir);
     }
     result
 }

@@ -67,7 +67,9 @@ impl AuthContext {
 
     /// The credentials oslo.policy sees (oslo.context's to_policy_values), built from the token.
     pub fn policy_credentials(&self, app: &App) -> &Value {
-        self.memo.credentials.get_or_init(|| self.build_policy_credentials(app))
+        self.memo
+            .credentials
+            .get_or_init(|| self.build_policy_credentials(app))
     }
 
     fn build_policy_credentials(&self, app: &App) -> Value {
@@ -86,7 +88,8 @@ impl AuthContext {
             _ => true,
         };
         // oslo.context also hands policy the token body; upstream rules read token.*.domain.id.
-        let mut token = json!({"user": {"id": self.user.id, "domain": {"id": self.user.domain_id}}});
+        let mut token =
+            json!({"user": {"id": self.user.id, "domain": {"id": self.user.domain_id}}});
         match &self.scope {
             ResolvedScope::Project { project, .. } => {
                 token["project"] = json!({"id": project.id, "domain": {"id": project.domain_id}});

@@ -23,6 +23,8 @@ pub struct Config {
     pub security: SecurityComplianceConfig,
     pub policy_file: Option<PathBuf>,
     pub max_active_keys: usize,
+    /// `[DEFAULT] list_limit` and the per-section ones that override it: (section, limit).
+    pub list_limits: Vec<(String, usize)>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,12 +40,10 @@ pub struct IdentityConfig {
     pub password_hash_algorithm: String,
     pub password_hash_rounds: Option<u32>,
     pub max_password_length: usize,
-    pub list_limit: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ResourceConfig {
-    pub list_limit: Option<usize>,
     pub admin_project_name: Option<String>,
     pub admin_project_domain_name: Option<String>,
 }
@@ -79,10 +79,8 @@ impl Default for Config {
                 password_hash_algorithm: "pbkdf2_sha512".to_string(),
                 password_hash_rounds: None,
                 max_password_length: 4096,
-                list_limit: None,
             },
             resource: ResourceConfig {
-                list_limit: None,
                 admin_project_name: None,
                 admin_project_domain_name: None,
             },
@@ -92,6 +90,7 @@ impl Default for Config {
             },
             policy_file: None,
             max_active_keys: 3,
+            list_limits: Vec::new(),
         }
     }
 }
@@ -209,8 +208,15 @@ impl Config {
                 self.identity.password_hash_rounds = Some(num(value)?)
             }
             ("identity", "max_password_length") => self.identity.max_password_length = num(value)?,
-            ("identity", "list_limit") => self.identity.list_limit = Some(num(value)?),
-            ("resource", "list_limit") => self.resource.list_limit = Some(num(value)?),
+            (
+                "DEFAULT" | "identity" | "resource" | "assignment" | "role" | "catalog"
+                | "credential" | "policy" | "trust" | "unified_limit",
+                "list_limit",
+            ) => {
+                let limit: usize = num(value)?;
+                self.list_limits.retain(|(s, _)| s != section);
+                self.list_limits.push((section.to_string(), limit));
+            }
             ("resource", "admin_project_name") => {
                 self.resource.admin_project_name = Some(value.to_string())
             }
@@ -253,6 +259,17 @@ impl Config {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Upstream's list limit for a driver section: its own `list_limit`, else `[DEFAULT]`'s.
+    pub fn list_limit(&self, section: &str) -> Option<usize> {
+        let find = |name: &str| {
+            self.list_limits
+                .iter()
+                .find(|(s, _)| s == name)
+                .map(|(_, l)| *l)
+        };
+        find(section).or_else(|| find("DEFAULT"))
     }
 
     /// The admin project as upstream's `[resource] admin_project_*`, when both are set.
@@ -352,7 +369,8 @@ mod tests {
         .unwrap();
         let c = Config::from_args(args(&["--config", good.to_str().unwrap()])).unwrap();
         assert_eq!(c.token.expiration, 60);
-        assert_eq!(c.resource.list_limit, Some(5));
+        assert_eq!(c.list_limit("resource"), Some(5));
+        assert_eq!(c.list_limit("identity"), None);
         let bad = dir.join("bad.conf");
         std::fs::write(&bad, "[token]\nexpiration = soon\n").unwrap();
         let err = Config::from_args(args(&["--config", bad.to_str().unwrap()])).unwrap_err();

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::auth::{self as core, AuthContext, ResolvedScope};
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::{to_python_json, Response};
 use crate::model::{Domain, Target, User};
 use crate::password;
@@ -15,6 +15,23 @@ use crate::store::{assignment, catalog, identity, resource, Reader};
 use crate::token::{self, Scope, TokenData};
 
 use super::{enforce, list_response, render_domain, render_project};
+
+/// Routes /v3/auth/...
+pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
+    match (method, rest) {
+        (Method::Post, ["tokens"]) => issue_token(app, req),
+        (Method::Get, ["tokens"]) => validate_token(app, req),
+        (Method::Delete, ["tokens"]) => revoke_token(app, req),
+        (Method::Get, ["catalog"]) => get_catalog(app, req),
+        (Method::Get, ["projects"]) => list_projects(app, req),
+        (Method::Get, ["domains"]) => list_domains(app, req),
+        (Method::Get, ["system"]) => get_system(app, req),
+        (_, ["tokens" | "catalog" | "projects" | "domains" | "system"]) => {
+            Err(Error::MethodNotAllowed)
+        }
+        _ => Err(super::not_found()),
+    }
+}
 
 /// POST /v3/auth/tokens
 pub fn issue_token(app: &App, req: &Request) -> Result<Response> {

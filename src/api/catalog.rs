@@ -4,23 +4,52 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Endpoint, Region, Service};
 use crate::store::catalog;
 
 use super::{
-    authorize, body_object, extras, filter_exact, list_response, opt_bool, opt_string,
-    render_endpoint, render_region, render_service,
+    authorize, body_object, extras, filtered_list, opt_bool, opt_string, render_endpoint,
+    render_region, render_service,
 };
+
+/// Routes /v3/regions, /v3/services, /v3/endpoints and /v3/OS-EP-FILTER; `path` starts at
+/// the area name.
+pub fn route(app: &App, req: &Request, method: Method, path: &[&str]) -> Result<Response> {
+    match (method, path) {
+        (Method::Get, ["regions"]) => list_regions(app, req),
+        (Method::Post, ["regions"]) => create_region(app, req),
+        (Method::Get, ["regions", id]) => get_region(app, req, id),
+        (Method::Delete, ["regions", id]) => delete_region(app, req, id),
+        (Method::Get, ["services"]) => list_services(app, req),
+        (Method::Post, ["services"]) => create_service(app, req),
+        (Method::Get, ["services", id]) => get_service(app, req, id),
+        (Method::Delete, ["services", id]) => delete_service(app, req, id),
+        (Method::Get, ["endpoints"]) => list_endpoints(app, req),
+        (Method::Post, ["endpoints"]) => create_endpoint(app, req),
+        (Method::Get, ["endpoints", id]) => get_endpoint(app, req, id),
+        (Method::Delete, ["endpoints", id]) => delete_endpoint(app, req, id),
+        (_, ["regions" | "services" | "endpoints"] | ["regions" | "services" | "endpoints", _]) => {
+            Err(Error::MethodNotAllowed)
+        }
+        _ => Err(super::not_found()),
+    }
+}
 
 /// GET/HEAD /v3/regions
 pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_regions", json!({}))?;
     let regions = app.store.read(|r| catalog::list_regions(r))?;
     let items = regions.iter().map(|r| render_region(app, r)).collect();
-    let items = filter_exact(items, req, &["parent_region_id"]);
-    Ok(Response::ok(&list_response(app, req, "regions", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "regions",
+        items,
+        &["parent_region_id"],
+        app.config.list_limit("catalog"),
+    )))
 }
 
 /// GET/HEAD /v3/regions/{region_id}
@@ -73,8 +102,14 @@ pub fn list_services(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_services", json!({}))?;
     let services = app.store.read(|r| catalog::list_services(r))?;
     let items = services.iter().map(|s| render_service(app, s)).collect();
-    let items = filter_exact(items, req, &["type", "name"]);
-    Ok(Response::ok(&list_response(app, req, "services", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "services",
+        items,
+        &["type", "name"],
+        app.config.list_limit("catalog"),
+    )))
 }
 
 /// GET/HEAD /v3/services/{service_id}
@@ -122,8 +157,14 @@ pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_endpoints", json!({}))?;
     let endpoints = app.store.read(|r| catalog::list_endpoints(r))?;
     let items = endpoints.iter().map(|e| render_endpoint(app, e)).collect();
-    let items = filter_exact(items, req, &["interface", "service_id", "region_id"]);
-    Ok(Response::ok(&list_response(app, req, "endpoints", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "endpoints",
+        items,
+        &["interface", "service_id", "region_id"],
+        app.config.list_limit("catalog"),
+    )))
 }
 
 /// GET/HEAD /v3/endpoints/{endpoint_id}

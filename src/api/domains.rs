@@ -4,14 +4,14 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Domain};
 use crate::store::resource;
 
 use super::{
-    authorize, body_object, extras, filter_exact, list_response, opt_bool, opt_string,
-    render_domain, required_name,
+    authorize, body_object, extras, filtered_list, opt_bool, opt_string, render_domain,
+    required_name,
 };
 
 const KNOWN: &[&str] = &[
@@ -23,13 +23,38 @@ const KNOWN: &[&str] = &[
     "explicit_domain_id",
 ];
 
+/// Routes /v3/domains/...
+pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
+    match (method, rest) {
+        (Method::Get, []) => list(app, req),
+        (Method::Post, []) => create(app, req),
+        (Method::Get, [id]) => get(app, req, id),
+        (Method::Patch, [id]) => update(app, req, id),
+        (Method::Delete, [id]) => delete(app, req, id),
+        (_, [] | [_]) => Err(Error::MethodNotAllowed),
+        // Grants on a domain: /v3/domains/{id}/{users|groups}/{id}/roles[/{role_id}]
+        (_, [_, "users" | "groups", _, "roles", ..]) => {
+            let mut path = vec!["domains"];
+            path.extend_from_slice(rest);
+            super::roles::grants(app, req, &path)
+        }
+        _ => Err(super::not_found()),
+    }
+}
+
 /// GET/HEAD /v3/domains
 pub fn list(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_domains", json!({}))?;
     let domains = app.store.read(|r| resource::list_domains(r))?;
     let items = domains.iter().map(|d| render_domain(app, d)).collect();
-    let items = filter_exact(items, req, &["name", "enabled"]);
-    Ok(Response::ok(&list_response(app, req, "domains", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "domains",
+        items,
+        &["name", "enabled"],
+        app.config.list_limit("resource"),
+    )))
 }
 
 /// GET/HEAD /v3/domains/{domain_id}

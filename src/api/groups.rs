@@ -4,15 +4,31 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Group};
 use crate::store::identity;
 
 use super::{
-    authorize, body_object, enforce, extras, filter_exact, list_response, opt_string, render_group,
-    render_user, required_name,
+    authorize, body_object, enforce, extras, filtered_list, list_response, opt_string,
+    render_group, render_user, required_name,
 };
+
+/// Routes /v3/groups/...
+pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
+    match (method, rest) {
+        (Method::Get, []) => list(app, req),
+        (Method::Post, []) => create(app, req),
+        (Method::Get, [id]) => get(app, req, id),
+        (Method::Delete, [id]) => delete(app, req, id),
+        (Method::Get, [id, "users"]) => list_users(app, req, id),
+        (Method::Put, [gid, "users", uid]) => add_user(app, req, gid, uid),
+        (Method::Get, [gid, "users", uid]) => check_user(app, req, gid, uid),
+        (Method::Delete, [gid, "users", uid]) => remove_user(app, req, gid, uid),
+        (_, [] | [_] | [_, "users"] | [_, "users", _]) => Err(Error::MethodNotAllowed),
+        _ => Err(super::not_found()),
+    }
+}
 
 /// GET/HEAD /v3/groups
 pub fn list(app: &App, req: &Request) -> Result<Response> {
@@ -30,8 +46,14 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         .filter(|g| domain_scope.as_ref().is_none_or(|d| &g.domain_id == d))
         .map(|g| render_group(app, g))
         .collect();
-    let items = filter_exact(items, req, &["domain_id", "name"]);
-    Ok(Response::ok(&list_response(app, req, "groups", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "groups",
+        items,
+        &["domain_id", "name"],
+        app.config.list_limit("identity"),
+    )))
 }
 
 /// GET/HEAD /v3/groups/{group_id}

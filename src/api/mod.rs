@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod discovery;
 pub mod domains;
 pub mod groups;
+pub mod policies;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
@@ -17,9 +18,27 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
+use crate::http::response::Response;
 use crate::model::{Domain, Endpoint, Group, Project, Region, Role, Service, User};
 use crate::policy::PolicyError;
+
+/// Runs `handler` if the method is `allowed`, else 405.
+pub fn only(
+    method: Method,
+    allowed: Method,
+    handler: impl FnOnce() -> Result<Response>,
+) -> Result<Response> {
+    if method == allowed {
+        handler()
+    } else {
+        Err(Error::MethodNotAllowed)
+    }
+}
+
+pub fn not_found() -> Error {
+    Error::NotFound("The resource could not be found.".to_string())
+}
 
 /// Authenticates the request's X-Auth-Token and checks `action` against `target`.
 pub fn authorize(
@@ -235,26 +254,74 @@ pub fn extras(map: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
-/// Applies upstream's `?name=`-style exact filters on a rendered list.
-pub fn filter_exact(items: Vec<Value>, req: &Request, fields: &[&str]) -> Vec<Value> {
+/// Upstream's list handling in one place: exact filters (`?name=x`) and inexact ones
+/// (`?name__contains=x`, `__icontains`, `__startswith`, `__istartswith`, `__endswith`,
+/// `__iendswith`) on `fields`, then `list_limit` truncation (`"truncated": true`).
+pub fn filtered_list(
+    app: &App,
+    req: &Request,
+    key: &str,
+    items: Vec<Value>,
+    fields: &[&str],
+    limit: Option<usize>,
+) -> Value {
+    let mut items = filter(items, req, fields);
+    let truncated = limit.is_some_and(|l| items.len() > l);
+    if let Some(l) = limit {
+        items.truncate(l);
+    }
+    let mut body = list_response(app, req, key, items);
+    if truncated {
+        body["truncated"] = json!(true);
+    }
+    body
+}
+
+fn filter(items: Vec<Value>, req: &Request, fields: &[&str]) -> Vec<Value> {
+    // (field, comparator, wanted) for every query parameter naming a filterable field.
+    let mut filters: Vec<(&str, &str, &str)> = Vec::new();
+    for (k, v) in &req.query {
+        let (field, op) = match k.split_once("__") {
+            Some((f, op)) => (f, op),
+            None => (k.as_str(), "equals"),
+        };
+        if let Some(field) = fields.iter().find(|f| **f == field) {
+            filters.push((field, op, v.as_str()));
+        }
+    }
     items
         .into_iter()
         .filter(|item| {
-            fields.iter().all(|field| match req.query(field) {
-                None => true,
-                Some(wanted) => match item.get(*field) {
-                    Some(Value::String(s)) => s == wanted,
-                    Some(Value::Bool(b)) => {
-                        let wanted_bool = !matches!(
-                            wanted.to_ascii_lowercase().as_str(),
-                            "0" | "false" | "no" | "off"
-                        );
-                        *b == wanted_bool
-                    }
-                    Some(Value::Null) | None => false,
-                    Some(other) => other.to_string() == wanted,
-                },
-            })
+            filters
+                .iter()
+                .all(|(field, op, wanted)| matches_filter(item.get(*field), op, wanted))
         })
         .collect()
+}
+
+fn matches_filter(value: Option<&Value>, op: &str, wanted: &str) -> bool {
+    let text = match value {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => {
+            let wanted_bool = !matches!(
+                wanted.to_ascii_lowercase().as_str(),
+                "0" | "false" | "no" | "off"
+            );
+            return op == "equals" && *b == wanted_bool;
+        }
+        Some(Value::Null) | None => return false,
+        Some(other) => other.to_string(),
+    };
+    let (a, b) = (text.to_lowercase(), wanted.to_lowercase());
+    match op {
+        "equals" => text == wanted,
+        "contains" => text.contains(wanted),
+        "icontains" => a.contains(&b),
+        "startswith" => text.starts_with(wanted),
+        "istartswith" => a.starts_with(&b),
+        "endswith" => text.ends_with(wanted),
+        "iendswith" => a.ends_with(&b),
+        // An unknown comparator filters nothing out, as upstream ignores it.
+        _ => true,
+    }
 }

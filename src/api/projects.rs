@@ -4,14 +4,14 @@ use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Project};
 use crate::store::{resource, Reader};
 
 use super::{
-    authorize, body_object, enforce, extras, filter_exact, list_response, opt_bool, opt_string,
-    render_project, required_name,
+    authorize, body_object, enforce, extras, filtered_list, opt_bool, opt_string, render_project,
+    required_name,
 };
 
 const KNOWN: &[&str] = &[
@@ -24,6 +24,25 @@ const KNOWN: &[&str] = &[
     "tags",
     "options",
 ];
+
+/// Routes /v3/projects/...
+pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
+    match (method, rest) {
+        (Method::Get, []) => list(app, req),
+        (Method::Post, []) => create(app, req),
+        (Method::Get, [id]) => get(app, req, id),
+        (Method::Patch, [id]) => update(app, req, id),
+        (Method::Delete, [id]) => delete(app, req, id),
+        (_, [] | [_]) => Err(Error::MethodNotAllowed),
+        // Grants on a project: /v3/projects/{id}/{users|groups}/{id}/roles[/{role_id}]
+        (_, [_, "users" | "groups", _, "roles", ..]) => {
+            let mut path = vec!["projects"];
+            path.extend_from_slice(rest);
+            super::roles::grants(app, req, &path)
+        }
+        _ => Err(super::not_found()),
+    }
+}
 
 /// GET/HEAD /v3/projects
 pub fn list(app: &App, req: &Request) -> Result<Response> {
@@ -41,8 +60,14 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         .filter(|p| domain_scope.as_ref().is_none_or(|d| &p.domain_id == d))
         .map(|p| render_project(app, p))
         .collect();
-    let items = filter_exact(items, req, &["domain_id", "enabled", "name", "parent_id"]);
-    Ok(Response::ok(&list_response(app, req, "projects", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "projects",
+        items,
+        &["domain_id", "enabled", "name", "parent_id"],
+        app.config.list_limit("resource"),
+    )))
 }
 
 /// GET/HEAD /v3/projects/{project_id}

@@ -11,9 +11,31 @@ use crate::model::{new_id, ActorKind, Assignment, Role, Target};
 use crate::store::{assignment, identity, resource};
 
 use super::{
-    authorize, body_object, extras, filter_exact, list_response, opt_nullable_string, opt_string,
+    authorize, body_object, extras, filtered_list, list_response, opt_nullable_string, opt_string,
     render_role, required_name,
 };
+
+/// Routes /v3/roles/..., /v3/role_inferences, /v3/system/... grants and /v3/OS-INHERIT/...
+/// `path` starts at the area name ("roles", "system", ...); `rest` follows it.
+pub fn route(
+    app: &App,
+    req: &Request,
+    method: Method,
+    path: &[&str],
+    rest: &[&str],
+) -> Result<Response> {
+    match (path.first().copied(), method, rest) {
+        (Some("roles"), Method::Get, []) => list(app, req),
+        (Some("roles"), Method::Post, []) => create(app, req),
+        (Some("roles"), Method::Get, [id]) => get(app, req, id),
+        (Some("roles"), Method::Delete, [id]) => delete(app, req, id),
+        (Some("roles"), _, [] | [_]) => Err(Error::MethodNotAllowed),
+        (Some("role_inferences"), Method::Get, []) => list_inferences(app, req),
+        (Some("role_inferences"), _, []) => Err(Error::MethodNotAllowed),
+        (Some("system"), _, ["users" | "groups", _, "roles", ..]) => grants(app, req, path),
+        _ => Err(super::not_found()),
+    }
+}
 
 /// GET/HEAD /v3/roles
 pub fn list(app: &App, req: &Request) -> Result<Response> {
@@ -30,8 +52,14 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         .filter(|r| r.domain_id.as_deref() == wanted_domain)
         .map(|r| render_role(app, r))
         .collect();
-    let items = filter_exact(items, req, &["name"]);
-    Ok(Response::ok(&list_response(app, req, "roles", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "roles",
+        items,
+        &["name"],
+        app.config.list_limit("role"),
+    )))
 }
 
 /// GET/HEAD /v3/roles/{role_id}

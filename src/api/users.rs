@@ -4,13 +4,13 @@ use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::Request;
+use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Target, User};
 use crate::store::{assignment, identity, resource};
 
 use super::{
-    authorize, body_object, enforce, extras, filter_exact, list_response, opt_bool, opt_string,
+    authorize, body_object, enforce, extras, filtered_list, list_response, opt_bool, opt_string,
     render_group, render_project, render_user, required_name,
 };
 
@@ -23,6 +23,22 @@ const KNOWN: &[&str] = &[
     "options",
     "password_expires_at",
 ];
+
+/// Routes /v3/users/...
+pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
+    match (method, rest) {
+        (Method::Get, []) => list(app, req),
+        (Method::Post, []) => create(app, req),
+        (Method::Get, [id]) => get(app, req, id),
+        (Method::Patch, [id]) => update(app, req, id),
+        (Method::Delete, [id]) => delete(app, req, id),
+        (Method::Post, [id, "password"]) => change_password(app, req, id),
+        (Method::Get, [id, "projects"]) => list_projects(app, req, id),
+        (Method::Get, [id, "groups"]) => list_groups(app, req, id),
+        (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
+        _ => Err(super::not_found()),
+    }
+}
 
 /// GET/HEAD /v3/users
 pub fn list(app: &App, req: &Request) -> Result<Response> {
@@ -40,8 +56,14 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
         .map(|u| render_user(app, u))
         .collect();
-    let items = filter_exact(items, req, &["domain_id", "enabled", "name"]);
-    Ok(Response::ok(&list_response(app, req, "users", items)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "users",
+        items,
+        &["domain_id", "enabled", "name"],
+        app.config.list_limit("identity"),
+    )))
 }
 
 /// GET/HEAD /v3/users/{user_id}

@@ -38,7 +38,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         app,
         &context,
         "identity:list_groups",
-        &json!({"target": {"domain_id": domain_scope}}),
+        &super::list_target(domain_scope.as_deref()),
     )?;
     let groups = app.store.read(|r| identity::list_groups(r))?;
     let items = groups

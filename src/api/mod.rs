@@ -325,3 +325,12 @@ fn matches_filter(value: Option<&Value>, op: &str, wanted: &str) -> bool {
         _ => true,
     }
 }
+
+/// The policy target of a list call, as upstream builds it: `domain_id` only for a
+/// domain-scoped token (a null one would match a null domain in the creds).
+pub fn list_target(domain_scope: Option<&str>) -> Value {
+    match domain_scope {
+        Some(domain_id) => json!({"target": {"domain_id": domain_id}}),
+        None => json!({}),
+    }
+}

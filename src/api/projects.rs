@@ -52,7 +52,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         app,
         &context,
         "identity:list_projects",
-        &json!({"target": {"domain_id": domain_scope}}),
+        &super::list_target(domain_scope.as_deref()),
     )?;
     let projects = app.store.read(|r| resource::list_projects(r))?;
     let items = projects

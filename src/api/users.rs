@@ -48,7 +48,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         app,
         &context,
         "identity:list_users",
-        &json!({"target": {"domain_id": domain_scope}}),
+        &super::list_target(domain_scope.as_deref()),
     )?;
     let users = app.store.read(|r| identity::list_users(r))?;
     let items = users
@@ -183,6 +183,8 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     if let Some(e) = opt_bool(&input, "enabled")? {
         new.enabled = e;
     }
+    // Disabling revokes the user's tokens for good: re-enabling does not bring them back.
+    let revoke_on_disable = old.enabled && !new.enabled;
     if input.contains_key("default_project_id") {
         new.default_project_id = input
             .get("default_project_id")
@@ -206,7 +208,23 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     for (k, v) in extras(&input, KNOWN) {
         new.extra.insert(k, v);
     }
-    app.store.write(|w| identity::update_user(w, &old, &new))?;
+    app.store.write(|w| {
+        identity::update_user(w, &old, &new)?;
+        if revoke_on_disable {
+            let now = crate::clock::now_secs();
+            let event = crate::model::RevokeEvent {
+                user_id: Some(new.id.clone()),
+                issued_before: now,
+                revoked_at: now,
+                ..Default::default()
+            };
+            crate::store::revocation::append(w, &[event])?;
+        }
+        Ok(())
+    })?;
+    if revoke_on_disable {
+        app.store.reload_revocations()?;
+    }
     Ok(Response::ok(&json!({"user": render_user(app, &new)})))
 }
 

@@ -1,0 +1,14 @@
+//! keystone-lite's API integration tests: one binary, a module per area. Every test runs its own
+//! server (the real binary, a free port, a temp data dir), so they run in parallel.
+
+mod common;
+
+mod auth;
+mod discovery;
+mod errors;
+mod logs;
+mod reads;
+mod restart;
+mod seed;
+mod tokens;
+mod writes;

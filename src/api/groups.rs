@@ -1,18 +1,22 @@
-//! /v3/groups and group membership.
+//! /v3/groups and group membership: upstream's `GroupsResource`, `GroupResource`,
+//! `GroupUsersResource` and `UserGroupCRUDResource`. A removed membership, or a deleted group
+//! that held grants, revokes the members' tokens as upstream does.
 
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
-use crate::model::{new_id, Group};
-use crate::store::identity;
+use crate::model::{new_id, ActorKind, Group};
+use crate::store::{assignment, identity, resource};
 
-use super::{
-    authorize, body_object, enforce, extras, filtered_list, list_response, opt_string,
-    render_group, render_user, required_name,
+use super::roles::{
+    check_id, check_name, check_nullable_string, member, non_empty, require, require_matching_id,
 };
+use super::{authorize, enforce, extras, filtered_list, render_group, render_user};
+
+const KNOWN: &[&str] = &["name", "domain_id", "description"];
 
 /// Routes /v3/groups/...
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
@@ -20,6 +24,7 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (Method::Get, []) => list(app, req),
         (Method::Post, []) => create(app, req),
         (Method::Get, [id]) => get(app, req, id),
+        (Method::Patch, [id]) => update(app, req, id),
         (Method::Delete, [id]) => delete(app, req, id),
         (Method::Get, [id, "users"]) => list_users(app, req, id),
         (Method::Put, [gid, "users", uid]) => add_user(app, req, gid, uid),
@@ -34,12 +39,11 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
 pub fn list(app: &App, req: &Request) -> Result<Response> {
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     let domain_scope = context.domain_id().map(str::to_string);
-    enforce(
-        app,
-        &context,
-        "identity:list_groups",
-        &super::list_target(domain_scope.as_deref()),
-    )?;
+    let target = match &domain_scope {
+        Some(d) => json!({"target": {"group": {"domain_id": d}}}),
+        None => json!({}),
+    };
+    enforce(app, &context, "identity:list_groups", &target)?;
     let groups = app.store.read(|r| identity::list_groups(r))?;
     let items = groups
         .iter()
@@ -56,19 +60,20 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
+/// Upstream's `_build_group_target_enforcement`: the group if it exists, with the view args.
+fn group_target(app: &App, id: &str) -> Result<(Option<Group>, Value)> {
+    let group = app.store.read(|r| identity::get_group(r, id))?;
+    let mut target = json!({"group_id": id, "target": {}});
+    if let Some(g) = &group {
+        target["target"]["group"] = render_group(app, g);
+    }
+    Ok((group, target))
+}
+
 /// GET/HEAD /v3/groups/{group_id}
 pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let group = app.store.read(|r| identity::get_group(r, id))?;
-    let target = group
-        .as_ref()
-        .map(|g| render_group(app, g))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:get_group",
-        json!({"target": {"group": target}}),
-    )?;
+    let (group, target) = group_target(app, id)?;
+    authorize(app, req, "identity:get_group", target)?;
     let group = group.ok_or_else(|| Error::not_found("group", id))?;
     Ok(Response::ok(&json!({"group": render_group(app, &group)})))
 }
@@ -76,7 +81,11 @@ pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
 /// POST /v3/groups
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "group")?;
+    let input = member(&body, "group")?;
+    require(&input, "group", "name")?;
+    check_id(&input, "domain_id", false)?;
+    check_nullable_string(&input, "description")?;
+    check_name(&input, "name")?;
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     enforce(
         app,
@@ -86,20 +95,21 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
     )?;
     let group = Group {
         id: new_id(),
-        name: required_name(&input, "name")?,
-        domain_id: opt_string(&input, "domain_id", 64)?
+        name: check_name(&input, "name")?
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        domain_id: check_id(&input, "domain_id", false)?
+            .flatten()
             .or_else(|| context.domain_id().map(str::to_string))
             .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string()),
-        description: opt_string(&input, "description", usize::MAX)?.unwrap_or_default(),
-        extra: extras(&input, &["name", "domain_id", "description"]),
+        description: check_nullable_string(&input, "description")?
+            .flatten()
+            .unwrap_or_default(),
+        extra: extras(&input, KNOWN),
     };
     app.store.write(|w| {
-        if crate::store::resource::get_domain(w, &group.domain_id)?.is_none() {
-            return Err(Error::Validation(format!(
-                "Could not find domain: {}.",
-                group.domain_id
-            )));
-        }
+        resource::require_domain(w, &group.domain_id)?;
         identity::create_group(w, &group)
     })?;
     Ok(Response::created(
@@ -107,51 +117,83 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
     ))
 }
 
+/// PATCH /v3/groups/{group_id}
+pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = req.json()?;
+    let input = member(&body, "group")?;
+    non_empty(&input, "group")?;
+    check_nullable_string(&input, "description")?;
+    check_name(&input, "name")?;
+    let (old, target) = group_target(app, id)?;
+    authorize(app, req, "identity:update_group", target)?;
+    require_matching_id(&input, id)?;
+    let old = old.ok_or_else(|| Error::not_found("group", id))?;
+    if input
+        .get("domain_id")
+        .is_some_and(|d| d.as_str() != Some(old.domain_id.as_str()))
+    {
+        return Err(Error::Validation("Cannot change Domain ID".to_string()));
+    }
+    let mut new = old.clone();
+    if let Some(name) = check_name(&input, "name")? {
+        new.name = name.trim().to_string();
+    }
+    if let Some(description) = check_nullable_string(&input, "description")? {
+        new.description = description.unwrap_or_default();
+    }
+    for (k, v) in extras(&input, KNOWN) {
+        new.extra.insert(k, v);
+    }
+    app.store.write(|w| identity::update_group(w, &old, &new))?;
+    Ok(Response::ok(&json!({"group": render_group(app, &new)})))
+}
+
 /// DELETE /v3/groups/{group_id}
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let group = app.store.read(|r| identity::get_group(r, id))?;
-    let target = group
-        .as_ref()
-        .map(|g| render_group(app, g))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:delete_group",
-        json!({"target": {"group": target}}),
-    )?;
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    // Upstream loads the target from the store while enforcing: 404 before 403.
+    let (group, target) = group_target(app, id)?;
     let group = group.ok_or_else(|| Error::not_found("group", id))?;
-    app.store.write(|w| identity::delete_group(w, &group))?;
+    enforce(app, &context, "identity:delete_group", &target)?;
+    let members = app.store.write(|w| {
+        let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
+        let members = identity::user_ids_in_group(w, &group.id)?;
+        identity::delete_group(w, &group)?;
+        Ok(if had_grants { members } else { Vec::new() })
+    })?;
+    super::users::revoke_user_tokens(app, &members)?;
     Ok(Response::no_content())
 }
 
 /// GET/HEAD /v3/groups/{group_id}/users
 pub fn list_users(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     let group = app.store.read(|r| identity::get_group(r, id))?;
-    let target = group
-        .as_ref()
-        .map(|g| render_group(app, g))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:list_users_in_group",
-        json!({"target": {"group": target}}),
-    )?;
+    let target = match &group {
+        Some(g) => json!({"group_id": id, "target": {"group": render_group(app, g)}}),
+        None => json!({"group_id": id}),
+    };
+    enforce(app, &context, "identity:list_users_in_group", &target)?;
     group.ok_or_else(|| Error::not_found("group", id))?;
+    let domain_scope = context.domain_id().map(str::to_string);
     let users = app.store.read(|r| {
         let mut out = Vec::new();
         for uid in identity::user_ids_in_group(r, id)? {
             if let Some(u) = identity::get_user(r, &uid)? {
-                out.push(render_user(app, &u));
+                if domain_scope.as_ref().is_none_or(|d| d == &u.domain_id) {
+                    out.push(u);
+                }
             }
         }
         Ok(out)
     })?;
-    Ok(Response::ok(&list_response(app, req, "users", users)))
+    Ok(Response::ok(&super::users::user_list(
+        app, req, "users", users,
+    )?))
 }
 
-/// Looks up both sides of a membership for its policy target; 404 names the missing one.
+/// Looks up both sides of a membership for its policy target, then 404 names the missing
+/// one (the group first, as upstream's identity manager checks).
 fn membership(app: &App, req: &Request, action: &str, group_id: &str, user_id: &str) -> Result<()> {
     let (group, user) = app.store.read(|r| {
         Ok((
@@ -159,14 +201,22 @@ fn membership(app: &App, req: &Request, action: &str, group_id: &str, user_id: &
             identity::get_user(r, user_id)?,
         ))
     })?;
-    let target = json!({"target": {
-        "group": group.as_ref().map(|g| render_group(app, g)),
-        "user": user.as_ref().map(|u| render_user(app, u)),
-    }});
+    let mut t = Map::new();
+    if let Some(g) = &group {
+        t.insert("group".into(), render_group(app, g));
+    }
+    if let Some(u) = &user {
+        t.insert("user".into(), render_user(app, u));
+    }
+    let target = json!({"group_id": group_id, "user_id": user_id, "target": t});
     authorize(app, req, action, target)?;
     group.ok_or_else(|| Error::not_found("group", group_id))?;
     user.ok_or_else(|| Error::not_found("user", user_id))?;
     Ok(())
+}
+
+fn not_member(group_id: &str, user_id: &str) -> Error {
+    Error::NotFound(format!("User '{user_id}' not found in group '{group_id}'"))
 }
 
 /// PUT /v3/groups/{group_id}/users/{user_id}
@@ -184,9 +234,7 @@ pub fn check_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> Re
         .store
         .read(|r| identity::is_member(r, group_id, user_id))?
     {
-        return Err(Error::NotFound(format!(
-            "User '{user_id}' not found in group '{group_id}'"
-        )));
+        return Err(not_member(group_id, user_id));
     }
     Ok(Response::no_content())
 }
@@ -204,9 +252,9 @@ pub fn remove_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> R
         .store
         .write(|w| identity::remove_member(w, group_id, user_id))?
     {
-        return Err(Error::NotFound(format!(
-            "User '{user_id}' not found in group '{group_id}'"
-        )));
+        return Err(not_member(group_id, user_id));
     }
+    // Upstream revokes the user's tokens when a membership goes.
+    super::users::revoke_user_tokens(app, &[user_id.to_string()])?;
     Ok(Response::no_content())
 }

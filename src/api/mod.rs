@@ -112,10 +112,10 @@ pub fn render_project(app: &App, p: &Project) -> Value {
 
 pub fn render_user(app: &App, u: &User) -> Value {
     let mut fields = json!({"id": u.id, "name": u.name, "domain_id": u.domain_id});
+    fields["enabled"] = json!(u.enabled);
     if let Some(project) = &u.default_project_id {
         fields["default_project_id"] = json!(project);
     }
-    fields["enabled"] = json!(u.enabled);
     fields["password_expires_at"] = json!(u.password_expires_at);
     fields["options"] = json!(u.options);
     fields["links"] = self_link(app, &format!("users/{}", u.id));

@@ -1,36 +1,162 @@
-//! /v3/role_assignments: direct assignments, or with `?effective` what they amount to per user
-//! (group memberships expanded, inheritance applied, implied roles added).
+//! /v3/role_assignments: upstream's `RoleAssignmentsResource`. The rows come from
+//! `store::assignment::list_role_assignments` (direct grants, or with `?effective` what they
+//! amount to per user); this file checks the query as upstream's schema and asserts do,
+//! enforces policy, and formats each row with upstream's links.
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
-use crate::model::{ActorKind, Assignment, Target};
-use crate::store::{assignment, identity, resource, Reader};
+use crate::model::{ActorKind, Target};
+use crate::store::assignment::{self, AssignmentQuery, AssignmentRef};
+use crate::store::{identity, resource, Reader};
 
-use super::{authorize, list_response};
+use super::list_response;
+
+/// A query parameter as flask's `args.get`: present and non-empty counts as set.
+fn arg<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.query(name).filter(|v| !v.is_empty())
+}
+
+/// Upstream's `role_assignments_index_request_query` schema, the parts that bite.
+fn check_query(req: &Request) -> Result<()> {
+    let has = |k: &str| req.query.iter().any(|(q, _)| q == k);
+    if has("user.id") && has("group.id") {
+        let args: Vec<String> = req
+            .query
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "({}, {})",
+                    super::roles::py_repr(&json!(k)),
+                    super::roles::py_repr(&json!(v))
+                )
+            })
+            .collect();
+        return Err(Error::Validation(format!(
+            "ImmutableMultiDict([{}]) is valid under each of {{'required': ['group.id']}}, \
+             {{'required': ['user.id']}}",
+            args.join(", ")
+        )));
+    }
+    if has("include_subtree") && !has("scope.project.id") {
+        return Err(Error::Validation(
+            "'scope.project.id' is a dependency of 'include_subtree'".to_string(),
+        ));
+    }
+    Ok(())
+}
 
 /// GET/HEAD /v3/role_assignments
 pub fn list(app: &App, req: &Request) -> Result<Response> {
-    authorize(app, req, "identity:list_role_assignments", json!({}))?;
-    let effective = req.query_flag("effective");
-    let include_names = req.query_flag("include_names");
-    let items = app.store.read(|r| {
-        let mut rows: Vec<(Assignment, Option<String>)> = Vec::new();
-        for a in assignment::list_all(r)? {
-            if effective {
-                expand_effective(r, a, &mut rows)?;
-            } else {
-                rows.push((a, None));
-            }
+    check_query(req)?;
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let include_subtree = req.query_flag("include_subtree");
+    if include_subtree {
+        let project_id = arg(req, "scope.project.id");
+        let mut target = json!({});
+        if let Some(pid) = project_id {
+            let project = app
+                .store
+                .read(|r| resource::get_project(r, pid))?
+                .ok_or_else(|| Error::not_found("project", pid))?;
+            target = json!({"target": {"project": super::render_project(app, &project),
+                                       "domain_id": project.domain_id}});
         }
+        super::enforce(
+            app,
+            &context,
+            "identity:list_role_assignments_for_tree",
+            &target,
+        )?;
+        if project_id.is_none() {
+            return Err(Error::Validation(
+                "scope.project.id must be specified if include_subtree is also specified"
+                    .to_string(),
+            ));
+        }
+    } else {
+        let target = match context.domain_id() {
+            Some(d) => json!({"target": {"domain_id": d}}),
+            None => json!({}),
+        };
+        super::enforce(app, &context, "identity:list_role_assignments", &target)?;
+    }
+
+    if arg(req, "scope.domain.id").is_some() && arg(req, "scope.project.id").is_some() {
+        return Err(Error::Validation(
+            "Specify a domain or project, not both".to_string(),
+        ));
+    }
+    if arg(req, "scope.domain.id").is_some() && arg(req, "scope.system").is_some() {
+        return Err(Error::Validation(
+            "Specify system or domain, not both".to_string(),
+        ));
+    }
+    if arg(req, "scope.project.id").is_some() && arg(req, "scope.system").is_some() {
+        return Err(Error::Validation(
+            "Specify system or project, not both".to_string(),
+        ));
+    }
+    if arg(req, "user.id").is_some() && arg(req, "group.id").is_some() {
+        return Err(Error::Validation(
+            "Specify a user or group, not both".to_string(),
+        ));
+    }
+    let effective = req.query_flag("effective");
+    let inherited = req
+        .query("scope.OS-INHERIT:inherited_to")
+        .map(|v| v == "projects");
+    if effective {
+        if arg(req, "group.id").is_some() {
+            return Err(Error::Validation(
+                "Combining effective and group filter will always result in an empty list."
+                    .to_string(),
+            ));
+        }
+        if inherited == Some(true) && arg(req, "scope.domain.id").is_some() {
+            return Err(Error::Validation(
+                "Combining effective, domain and inherited filters will always result in an \
+                 empty list."
+                    .to_string(),
+            ));
+        }
+    }
+    let query = AssignmentQuery {
+        role_id: arg(req, "role.id").map(str::to_string),
+        user_id: arg(req, "user.id").map(str::to_string),
+        group_id: arg(req, "group.id").map(str::to_string),
+        system: req.query("scope.system") == Some("all"),
+        domain_id: arg(req, "scope.domain.id").map(str::to_string),
+        project_id: arg(req, "scope.project.id").map(str::to_string),
+        include_subtree,
+        inherited,
+        effective,
+    };
+    let include_names = req.query_flag("include_names");
+    let domain_scope = if include_subtree {
+        None
+    } else {
+        context.domain_id().map(str::to_string)
+    };
+    let items = app.store.read(|r| {
         let mut out = Vec::new();
-        for (a, via_group) in rows {
-            if matches_filters(req, &a) {
-                out.push(render(app, r, &a, via_group.as_deref(), include_names)?);
+        for row in assignment::list_role_assignments(r, &query)? {
+            if let Some(domain) = &domain_scope {
+                let keep = match &row.target {
+                    Target::Domain(d) => d == domain,
+                    Target::Project(p) => {
+                        resource::get_project(r, p)?.is_some_and(|p| &p.domain_id == domain)
+                    }
+                    Target::System => false,
+                };
+                if !keep {
+                    continue;
+                }
             }
+            out.push(format_row(app, r, &row, include_names)?);
         }
         Ok(out)
     })?;
@@ -42,155 +168,103 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
-/// Effective rows: group grants become one row per member; inherited grants one row per
-/// project below; implied roles are added to each row's role.
-fn expand_effective(
-    r: &impl Reader,
-    a: Assignment,
-    rows: &mut Vec<(Assignment, Option<String>)>,
-) -> Result<()> {
-    let users: Vec<(String, Option<String>)> = match a.actor_kind {
-        ActorKind::User => vec![(a.actor_id.clone(), None)],
-        ActorKind::Group => identity::user_ids_in_group(r, &a.actor_id)?
-            .into_iter()
-            .map(|u| (u, Some(a.actor_id.clone())))
-            .collect(),
-    };
-    let targets: Vec<Target> = if a.inherited {
-        let mut t = Vec::new();
-        for p in resource::list_projects(r)? {
-            let reaches = match &a.target {
-                Target::Domain(d) => &p.domain_id == d,
-                Target::Project(pid) => resource::ancestors(r, &p)?.contains(pid),
-                Target::System => false,
-            };
-            if reaches {
-                t.push(Target::Project(p.id));
-            }
-        }
-        t
-    } else {
-        vec![a.target.clone()]
-    };
-    let roles = assignment::expand_implied(r, vec![a.role_id.clone()])?;
-    for (user, group) in &users {
-        for target in &targets {
-            for role in &roles {
-                let row = Assignment {
-                    actor_kind: ActorKind::User,
-                    actor_id: user.clone(),
-                    target: target.clone(),
-                    role_id: role.clone(),
-                    inherited: false,
-                };
-                if !rows.iter().any(|(x, _)| *x == row) {
-                    rows.push((row, group.clone()));
-                }
-            }
-        }
-    }
-    Ok(())
+fn domain_name(r: &impl Reader, id: &str) -> Result<String> {
+    Ok(resource::get_domain(r, id)?
+        .map(|d| d.name)
+        .unwrap_or_default())
 }
 
-fn matches_filters(req: &Request, a: &Assignment) -> bool {
-    let q = |k| req.query(k);
-    let actor_ok = match (q("user.id"), q("group.id")) {
-        (Some(u), _) => a.actor_kind == ActorKind::User && a.actor_id == u,
-        (None, Some(g)) => a.actor_kind == ActorKind::Group && a.actor_id == g,
-        (None, None) => true,
-    };
-    let role_ok = q("role.id").is_none_or(|r| a.role_id == r);
-    let scope_ok = match (
-        q("scope.project.id"),
-        q("scope.domain.id"),
-        q("scope.system"),
-    ) {
-        (Some(p), _, _) => a.target == Target::Project(p.to_string()),
-        (None, Some(d), _) => a.target == Target::Domain(d.to_string()),
-        (None, None, Some(_)) => a.target == Target::System,
-        _ => true,
-    };
-    let inherited_ok = q("scope.OS-INHERIT:inherited_to").is_none_or(|_| a.inherited);
-    actor_ok && role_ok && scope_ok && inherited_ok
-}
-
-fn render(
-    app: &App,
-    r: &impl Reader,
-    a: &Assignment,
-    via_group: Option<&str>,
-    names: bool,
-) -> Result<Value> {
-    let base = &app.public_url;
-    let (actor_key, actor_path) = match a.actor_kind {
-        ActorKind::User => ("user", "users"),
-        ActorKind::Group => ("group", "groups"),
-    };
-    let (scope, scope_path) = match &a.target {
+/// Upstream's `_format_entity`: scope, actor and role (with names on request), and links to
+/// the grant that produced the row, the membership and the prior role.
+fn format_row(app: &App, r: &impl Reader, a: &AssignmentRef, names: bool) -> Result<Value> {
+    let base = format!("{}/v3", app.public_url);
+    let mut links = Map::new();
+    let mut inherited = a.inherited;
+    let (scope, mut link) = match &a.target {
         Target::Project(id) => {
             let mut p = json!({"id": id});
             if names {
                 if let Some(project) = resource::get_project(r, id)? {
-                    let domain = resource::get_domain(r, &project.domain_id)?;
                     p = json!({"id": id, "name": project.name,
-                               "domain": {"id": project.domain_id, "name": domain.map(|d| d.name)}});
+                               "domain": {"id": project.domain_id,
+                                          "name": domain_name(r, &project.domain_id)?}});
                 }
             }
-            (json!({"project": p}), format!("projects/{id}"))
+            let link = if let Some(d) = &a.indirect.domain_id {
+                inherited = true;
+                format!("/domains/{d}")
+            } else if let Some(p) = &a.indirect.project_id {
+                inherited = true;
+                format!("/projects/{p}")
+            } else {
+                format!("/projects/{id}")
+            };
+            (json!({"project": p}), link)
         }
         Target::Domain(id) => {
             let mut d = json!({"id": id});
             if names {
-                if let Some(domain) = resource::get_domain(r, id)? {
-                    d["name"] = json!(domain.name);
-                }
+                d["name"] = json!(domain_name(r, id)?);
             }
-            (json!({"domain": d}), format!("domains/{id}"))
+            (json!({"domain": d}), format!("/domains/{id}"))
         }
-        Target::System => (json!({"system": {"all": true}}), "system".to_string()),
+        Target::System => (json!({"system": {"all": true}}), "/system".to_string()),
     };
-    let mut scope = scope;
-    if a.inherited {
-        scope["OS-INHERIT:inherited_to"] = json!("projects");
-    }
-    let link = match (&a.target, a.inherited) {
-        (_, true) => format!(
-            "{base}/v3/OS-INHERIT/{scope_path}/{actor_path}/{}/roles/{}/inherited_to_projects",
-            a.actor_id, a.role_id
-        ),
-        _ => format!(
-            "{base}/v3/{scope_path}/{actor_path}/{}/roles/{}",
-            a.actor_id, a.role_id
-        ),
+    let actor_key = match a.actor_kind {
+        ActorKind::User => "user",
+        ActorKind::Group => "group",
     };
-    let mut links = Map::new();
-    links.insert("assignment".into(), json!(link));
-    if let Some(group) = via_group {
-        links.insert(
-            "membership".into(),
-            json!(format!("{base}/v3/groups/{group}/users/{}", a.actor_id)),
-        );
-    }
     let mut actor = json!({"id": a.actor_id});
+    if names {
+        let found = match a.actor_kind {
+            ActorKind::User => identity::get_user(r, &a.actor_id)?.map(|u| (u.name, u.domain_id)),
+            ActorKind::Group => identity::get_group(r, &a.actor_id)?.map(|g| (g.name, g.domain_id)),
+        };
+        actor = match found {
+            Some((name, domain_id)) => {
+                let dn = domain_name(r, &domain_id)?;
+                json!({"id": a.actor_id, "name": name, "domain": {"id": domain_id, "name": dn}})
+            }
+            None => json!({"id": a.actor_id, "name": "", "domain": {"id": "", "name": ""}}),
+        };
+    }
+    match (a.actor_kind, &a.indirect.group_id) {
+        (ActorKind::User, Some(group)) => {
+            links.insert(
+                "membership".into(),
+                json!(format!("{base}/groups/{group}/users/{}", a.actor_id)),
+            );
+            link.push_str(&format!("/groups/{group}"));
+        }
+        (ActorKind::User, None) => link.push_str(&format!("/users/{}", a.actor_id)),
+        (ActorKind::Group, _) => link.push_str(&format!("/groups/{}", a.actor_id)),
+    }
     let mut role = json!({"id": a.role_id});
     if names {
-        match a.actor_kind {
-            ActorKind::User => {
-                if let Some(u) = identity::get_user(r, &a.actor_id)? {
-                    let domain = resource::get_domain(r, &u.domain_id)?;
-                    actor = json!({"id": u.id, "name": u.name, "domain": {"id": u.domain_id, "name": domain.map(|d| d.name)}});
-                }
-            }
-            ActorKind::Group => {
-                if let Some(g) = identity::get_group(r, &a.actor_id)? {
-                    let domain = resource::get_domain(r, &g.domain_id)?;
-                    actor = json!({"id": g.id, "name": g.name, "domain": {"id": g.domain_id, "name": domain.map(|d| d.name)}});
-                }
-            }
-        }
         if let Some(ro) = assignment::get_role(r, &a.role_id)? {
             role = json!({"id": ro.id, "name": ro.name});
+            if let Some(d) = &ro.domain_id {
+                role["domain"] = json!({"id": d, "name": domain_name(r, d)?});
+            }
         }
+    }
+    let mut prior_link = None;
+    match &a.indirect.role_id {
+        Some(prior) => {
+            link.push_str(&format!("/roles/{prior}"));
+            // Upstream names the implied role first here; we keep its link as it is.
+            prior_link = Some(format!("{base}/prior_role/{}/implies/{prior}", a.role_id));
+        }
+        None => link.push_str(&format!("/roles/{}", a.role_id)),
+    }
+    let mut scope = scope;
+    if inherited {
+        scope["OS-INHERIT:inherited_to"] = json!("projects");
+        link = format!("/OS-INHERIT{link}/inherited_to_projects");
+    }
+    links.insert("assignment".into(), json!(format!("{base}{link}")));
+    if let Some(p) = prior_link {
+        links.insert("prior_role".into(), json!(p));
     }
     let mut out = Map::new();
     out.insert("links".into(), Value::Object(links));

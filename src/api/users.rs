@@ -1,4 +1,6 @@
-//! /v3/users
+//! /v3/users: upstream's `UsersResource`, `UserResource`, password change, and a user's
+//! projects and groups. Body checks come first (upstream's schema decorators), then
+//! authentication and policy with upstream's targets, then the identity manager's rules.
 
 use serde_json::{json, Map, Value};
 
@@ -6,13 +8,14 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
-use crate::model::{new_id, Target, User};
+use crate::model::{new_id, RevokeEvent, Target, User};
 use crate::store::{assignment, identity, resource};
 
-use super::{
-    authorize, body_object, enforce, extras, filtered_list, list_response, opt_bool, opt_string,
-    render_group, render_project, render_user, required_name,
+use super::roles::{
+    check_id, check_name, check_nullable_string, check_options, invalid, member, merge_options,
+    non_empty, py_repr, require, require_matching_id,
 };
+use super::{authorize, enforce, extras, filtered_list, render_group, render_project, render_user};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -22,6 +25,18 @@ const KNOWN: &[&str] = &[
     "default_project_id",
     "options",
     "password_expires_at",
+    "federated",
+];
+
+/// Upstream's user options: (name, is a boolean).
+const USER_OPTIONS: &[(&str, bool)] = &[
+    ("ignore_change_password_upon_first_use", true),
+    ("ignore_password_expiry", true),
+    ("ignore_lockout_failure_attempts", true),
+    ("lock_password", true),
+    ("ignore_user_inactivity", true),
+    ("multi_factor_auth_rules", false),
+    ("multi_factor_auth_enabled", true),
 ];
 
 /// Routes /v3/users/...
@@ -40,95 +55,239 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
     }
 }
 
-/// GET/HEAD /v3/users
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let domain_scope = context.domain_id().map(str::to_string);
-    enforce(
-        app,
-        &context,
-        "identity:list_users",
-        &super::list_target(domain_scope.as_deref()),
-    )?;
-    let users = app.store.read(|r| identity::list_users(r))?;
-    let items = users
-        .iter()
-        .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
-        .map(|u| render_user(app, u))
-        .collect();
-    Ok(Response::ok(&filtered_list(
-        app,
-        req,
-        "users",
-        items,
-        &["domain_id", "enabled", "name"],
-        app.config.list_limit("identity"),
-    )))
-}
-
-/// GET/HEAD /v3/users/{user_id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let user = app.store.read(|r| identity::get_user(r, id))?;
-    let target = user
-        .as_ref()
-        .map(|u| render_user(app, u))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:get_user",
-        json!({"target": {"user": target}}),
-    )?;
-    let user = user.ok_or_else(|| Error::not_found("user", id))?;
-    Ok(Response::ok(&json!({"user": render_user(app, &user)})))
-}
-
-/// A password field: absent, null (no password) or a string within the configured length.
-fn password_field(app: &App, input: &Map<String, Value>) -> Result<Option<Option<String>>> {
-    match input.get("password") {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(p)) => {
-            if p.len() > app.config.identity.max_password_length {
-                // Never echo a password back.
-                return Err(Error::schema("password", "***", "The password is too long"));
-            }
-            Ok(Some(Some(p.clone())))
-        }
-        Some(_) => Err(Error::schema(
-            "password",
-            "***",
-            "The password is not of type 'string', 'null'",
+/// `enabled` as upstream's boolean parameter type: a JSON boolean or one of its strings.
+fn check_enabled(map: &Map<String, Value>) -> Result<Option<bool>> {
+    const TRUE: &[&str] = &["True", "TRUE", "true", "1", "y", "Y", "on", "ON", "yes"];
+    const FALSE: &[&str] = &[
+        "False", "FALSE", "false", "", "0", "n", "N", "off", "OFF", "no",
+    ];
+    match map.get("enabled") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if TRUE.contains(&s.as_str()) => Ok(Some(true)),
+        Some(Value::String(s)) if FALSE.contains(&s.as_str()) => Ok(Some(false)),
+        Some(other) => Err(invalid(
+            "enabled",
+            other,
+            &format!(
+                "{} is not one of [True, 'True', 'TRUE', 'true', False, 'False', 'FALSE', \
+                 'false', '', '1', '0', 'y', 'Y', 'n', 'N', 'on', 'ON', 'off', 'OFF', 'yes', 'no']",
+                py_repr(other)
+            ),
         )),
     }
 }
 
-fn hash(app: &App, password: &str) -> Result<String> {
-    app.hasher.hash(password).map_err(Error::internal)
+/// `password`: a string or null; Ok(None) if absent.
+fn check_password(app: &App, map: &Map<String, Value>) -> Result<Option<Option<String>>> {
+    match check_nullable_string(map, "password")? {
+        Some(Some(p)) if p.len() > app.config.identity.max_password_length => {
+            // Upstream's PasswordValidationError; the password itself is never echoed.
+            Err(Error::Validation(format!(
+                "Password validation error: The password length must be less than or equal \
+                 to {}.",
+                app.config.identity.max_password_length
+            )))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Upstream's `_user_properties` checks, shared by create and update.
+fn validate_user_body(app: &App, input: &Map<String, Value>) -> Result<()> {
+    check_nullable_string(input, "default_project_id")?;
+    check_nullable_string(input, "description")?;
+    check_id(input, "domain_id", false)?;
+    check_enabled(input)?;
+    check_name(input, "name")?;
+    check_password(app, input)?;
+    check_options(input, USER_OPTIONS)?;
+    Ok(())
+}
+
+/// ISO 8601 with microseconds, as upstream renders `password_expires_at`.
+fn expiry_after_days(days: u32) -> Option<String> {
+    let at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
+    );
+    at.format(&fmt).ok()
+}
+
+/// When a new password expires: `[security_compliance] password_expires_days` after now,
+/// unless the user ignores password expiry.
+fn password_expiry(app: &App, options: &Map<String, Value>) -> Option<String> {
+    let ignore = options.get("ignore_password_expiry") == Some(&Value::Bool(true));
+    match app.config.security.password_expires_days {
+        Some(days) if !ignore => expiry_after_days(days),
+        _ => None,
+    }
+}
+
+/// Upstream's `_assert_default_project_id_is_not_domain`: a missing project is fine.
+fn assert_default_project_not_domain(
+    r: &impl crate::store::Reader,
+    project_id: Option<&str>,
+) -> Result<()> {
+    if let Some(id) = project_id {
+        if resource::get_project(r, id)?.is_none() && resource::get_domain(r, id)?.is_some() {
+            return Err(Error::Validation(format!(
+                "User's default project ID cannot be a domain ID: {id}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Revokes every token of a user issued up to now (upstream's
+/// `_persist_revocation_event_for_user`).
+pub(crate) fn revoke_user_tokens(app: &App, user_ids: &[String]) -> Result<()> {
+    let now = crate::clock::now_secs();
+    app.store.revoke(
+        user_ids
+            .iter()
+            .map(|u| RevokeEvent {
+                user_id: Some(u.clone()),
+                issued_before: now,
+                revoked_at: now,
+                ..Default::default()
+            })
+            .collect(),
+    )
+}
+
+/// `?password_expires_at={op}:{timestamp}`, upstream's operators on the expiry time.
+fn password_expiry_filter(req: &Request) -> Result<Option<(String, time::PrimitiveDateTime)>> {
+    let Some(raw) = req.query("password_expires_at") else {
+        return Ok(None);
+    };
+    let (op, stamp) = match raw.split_once(':') {
+        Some((op, rest)) if ["lt", "lte", "gt", "gte", "eq", "neq"].contains(&op) => {
+            (op.to_string(), rest)
+        }
+        // No operator: upstream defaults to eq.
+        _ => ("eq".to_string(), raw),
+    };
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let at = time::PrimitiveDateTime::parse(stamp, &fmt).map_err(|_| {
+        Error::Validation(
+            "Timestamp not in expected format. The server could not comply with the request \
+             since it is either malformed or otherwise incorrect. The client is assumed to be \
+             in error."
+                .to_string(),
+        )
+    })?;
+    Ok(Some((op, at)))
+}
+
+fn expiry_matches(user: &User, filter: &(String, time::PrimitiveDateTime)) -> bool {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
+    );
+    let Some(at) = user
+        .password_expires_at
+        .as_deref()
+        .and_then(|s| time::PrimitiveDateTime::parse(s, &fmt).ok())
+    else {
+        return false;
+    };
+    let wanted = filter.1;
+    match filter.0.as_str() {
+        "lt" => at < wanted,
+        "lte" => at <= wanted,
+        "gt" => at > wanted,
+        "gte" => at >= wanted,
+        "neq" => at != wanted,
+        _ => at == wanted,
+    }
+}
+
+/// Renders users for a list: filters (`name`, `domain_id`, `enabled`, comparators,
+/// `password_expires_at`) and `[identity] list_limit`.
+pub(crate) fn user_list(app: &App, req: &Request, key: &str, users: Vec<User>) -> Result<Value> {
+    let expiry = password_expiry_filter(req)?;
+    let items = users
+        .iter()
+        .filter(|u| expiry.as_ref().is_none_or(|f| expiry_matches(u, f)))
+        .map(|u| render_user(app, u))
+        .collect();
+    Ok(filtered_list(
+        app,
+        req,
+        key,
+        items,
+        &["domain_id", "enabled", "name"],
+        app.config.list_limit("identity"),
+    ))
+}
+
+/// GET/HEAD /v3/users
+pub fn list(app: &App, req: &Request) -> Result<Response> {
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let domain_scope = context.domain_id().map(str::to_string);
+    let target = match &domain_scope {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    };
+    enforce(app, &context, "identity:list_users", &target)?;
+    let users: Vec<User> = app
+        .store
+        .read(|r| identity::list_users(r))?
+        .into_iter()
+        .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
+        .collect();
+    Ok(Response::ok(&user_list(app, req, "users", users)?))
+}
+
+/// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args.
+fn user_target(app: &App, id: &str) -> Result<(Option<User>, Value)> {
+    let user = app.store.read(|r| identity::get_user(r, id))?;
+    let mut target = json!({"user_id": id, "target": {}});
+    if let Some(u) = &user {
+        target["target"]["user"] = render_user(app, u);
+    }
+    Ok((user, target))
+}
+
+/// GET/HEAD /v3/users/{user_id}
+pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let (user, target) = user_target(app, id)?;
+    authorize(app, req, "identity:get_user", target)?;
+    let user = user.ok_or_else(|| Error::not_found("user", id))?;
+    Ok(Response::ok(&json!({"user": render_user(app, &user)})))
 }
 
 /// POST /v3/users
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "user")?;
+    let input = member(&body, "user")?;
+    require(&input, "user", "name")?;
+    validate_user_body(app, &input)?;
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let mut target = input.clone();
-    target.remove("password");
     enforce(
         app,
         &context,
         "identity:create_user",
-        &json!({"target": {"user": target}}),
+        &json!({"target": {"user": input}}),
     )?;
-    let name = required_name(&input, "name")?;
-    let enabled = opt_bool(&input, "enabled")?.unwrap_or(true);
-    let domain_id = opt_string(&input, "domain_id", 64)?
+    let name = check_name(&input, "name")?
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let enabled = check_enabled(&input)?.unwrap_or(true);
+    let domain_id = check_id(&input, "domain_id", false)?
+        .flatten()
         .or_else(|| context.domain_id().map(str::to_string))
         .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
-    let default_project_id = opt_string(&input, "default_project_id", 64)?;
+    let default_project_id = check_nullable_string(&input, "default_project_id")?.flatten();
+    let mut options = Map::new();
+    if let Some(update) = check_options(&input, USER_OPTIONS)? {
+        merge_options(&mut options, update);
+    }
+    let password = check_password(app, &input)?.flatten();
     // Hash before the write transaction: hashing is slow by design.
-    let password_hash = match password_field(app, &input)?.flatten() {
-        Some(p) => Some(hash(app, &p)?),
+    let password_hash = match &password {
+        Some(p) => Some(hash(app, p)?),
         None => None,
     };
     let user = User {
@@ -136,111 +295,96 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
         name,
         domain_id,
         enabled,
+        password_expires_at: password
+            .as_ref()
+            .and_then(|_| password_expiry(app, &options)),
         password_hash,
         default_project_id,
-        password_expires_at: None,
-        options: Default::default(),
+        options,
         extra: extras(&input, KNOWN),
+        // A new user has no tokens to revoke.
         password_created_at: 0,
     };
     app.store.write(|w| {
-        if resource::get_domain(w, &user.domain_id)?.is_none() {
-            return Err(Error::Validation(format!(
-                "Could not find domain: {}.",
-                user.domain_id
-            )));
-        }
-        if let Some(p) = &user.default_project_id {
-            if resource::get_project(w, p)?.is_none() {
-                return Err(Error::Validation(format!("Could not find project: {p}.")));
-            }
-        }
+        resource::require_domain(w, &user.domain_id)?;
+        assert_default_project_not_domain(w, user.default_project_id.as_deref())?;
         identity::create_user(w, &user)
     })?;
     Ok(Response::created(&json!({"user": render_user(app, &user)})))
 }
 
+fn hash(app: &App, password: &str) -> Result<String> {
+    app.hasher.hash(password).map_err(Error::internal)
+}
+
 /// PATCH /v3/users/{user_id}
 pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "user")?;
-    let old = app.store.read(|r| identity::get_user(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|u| render_user(app, u))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:update_user",
-        json!({"target": {"user": target}}),
-    )?;
+    let input = member(&body, "user")?;
+    non_empty(&input, "user")?;
+    validate_user_body(app, &input)?;
+    let (old, target) = user_target(app, id)?;
+    authorize(app, req, "identity:update_user", target)?;
     let old = old.ok_or_else(|| Error::not_found("user", id))?;
-    let mut new = old.clone();
-    if input.contains_key("name") {
-        new.name = required_name(&input, "name")?;
-    }
-    if let Some(e) = opt_bool(&input, "enabled")? {
-        new.enabled = e;
-    }
-    // Disabling revokes the user's tokens for good: re-enabling does not bring them back.
-    let revoke_on_disable = old.enabled && !new.enabled;
-    if input.contains_key("default_project_id") {
-        new.default_project_id = input
-            .get("default_project_id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-    }
+    require_matching_id(&input, id)?;
     if input
         .get("domain_id")
         .is_some_and(|d| d.as_str() != Some(old.domain_id.as_str()))
     {
-        return Err(Error::bad_request("Cannot change Domain ID"));
+        return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
-    if let Some(password) = password_field(app, &input)? {
+    let mut new = old.clone();
+    if let Some(name) = check_name(&input, "name")? {
+        new.name = name.trim().to_string();
+    }
+    if let Some(e) = check_enabled(&input)? {
+        new.enabled = e;
+    }
+    if let Some(project) = check_nullable_string(&input, "default_project_id")? {
+        new.default_project_id = project;
+    }
+    if let Some(update) = check_options(&input, USER_OPTIONS)? {
+        merge_options(&mut new.options, update);
+    }
+    let password = check_password(app, &input)?;
+    if let Some(password) = &password {
         new.password_hash = match password {
-            Some(p) => Some(hash(app, &p)?),
+            Some(p) => Some(hash(app, p)?),
             None => None,
         };
         // Tokens issued before a password change stop validating.
         new.password_created_at = crate::clock::now_secs();
+        new.password_expires_at = password
+            .as_ref()
+            .and_then(|_| password_expiry(app, &new.options));
     }
     for (k, v) in extras(&input, KNOWN) {
         new.extra.insert(k, v);
     }
     app.store.write(|w| {
-        identity::update_user(w, &old, &new)?;
-        if revoke_on_disable {
-            let now = crate::clock::now_secs();
-            let event = crate::model::RevokeEvent {
-                user_id: Some(new.id.clone()),
-                issued_before: now,
-                revoked_at: now,
-                ..Default::default()
-            };
-            crate::store::revocation::append(w, &[event])?;
-        }
-        Ok(())
+        assert_default_project_not_domain(w, new.default_project_id.as_deref())?;
+        identity::update_user(w, &old, &new)
     })?;
-    if revoke_on_disable {
-        app.store.reload_revocations()?;
+    if old.enabled && !new.enabled {
+        revoke_user_tokens(app, std::slice::from_ref(&new.id))?;
     }
-    Ok(Response::ok(&json!({"user": render_user(app, &new)})))
+    // Upstream's update answer also carries the raw `extra` column, before `options`.
+    let mut shown = Map::new();
+    if let Value::Object(fields) = render_user(app, &new) {
+        for (k, v) in fields {
+            if k == "options" {
+                shown.insert("extra".into(), Value::Object(new.extra.clone()));
+            }
+            shown.insert(k, v);
+        }
+    }
+    Ok(Response::ok(&json!({"user": shown})))
 }
 
 /// DELETE /v3/users/{user_id}
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let old = app.store.read(|r| identity::get_user(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|u| render_user(app, u))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:delete_user",
-        json!({"target": {"user": target}}),
-    )?;
+    let (old, target) = user_target(app, id)?;
+    authorize(app, req, "identity:delete_user", target)?;
     let old = old.ok_or_else(|| Error::not_found("user", id))?;
     app.store.write(|w| identity::delete_user(w, &old))?;
     Ok(Response::no_content())
@@ -249,27 +393,47 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
 /// POST /v3/users/{user_id}/password: a user changes their own password, proving the old one.
 pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "user")?;
+    let input = member(&body, "user")?;
+    // Upstream's `password_change` schema: both strings, required, nothing else.
+    for field in ["original_password", "password"] {
+        if let Some(v) = input.get(field) {
+            if !v.is_string() {
+                return Err(invalid(
+                    field,
+                    v,
+                    &format!("{} is not of type 'string'", py_repr(v)),
+                ));
+            }
+        }
+    }
+    let unexpected: Vec<String> = input
+        .keys()
+        .filter(|k| k.as_str() != "original_password" && k.as_str() != "password")
+        .map(|k| py_repr(&json!(k)))
+        .collect();
+    if !unexpected.is_empty() {
+        let verb = if unexpected.len() == 1 { "was" } else { "were" };
+        return Err(Error::Validation(format!(
+            "Additional properties are not allowed ({} {verb} unexpected)",
+            unexpected.join(", ")
+        )));
+    }
+    for field in ["original_password", "password"] {
+        if !input.contains_key(field) {
+            return Err(Error::Validation(format!(
+                "'{field}' is a required property"
+            )));
+        }
+    }
     let original = input
         .get("original_password")
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            Error::schema(
-                "original_password",
-                "None",
-                "'original_password' is a required property",
-            )
-        })?;
-    let password = match password_field(app, &input)? {
-        Some(Some(p)) => p,
-        _ => {
-            return Err(Error::schema(
-                "password",
-                "None",
-                "'password' is a required property",
-            ))
-        }
-    };
+        .unwrap_or_default();
+    let password = input
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let user = app.store.read(|r| identity::get_user(r, id))?;
     let Some(user) = user else {
         return Err(Error::unauthenticated());
@@ -281,12 +445,19 @@ pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
     if !ok {
         return Err(Error::unauthenticated());
     }
+    if password.len() > app.config.identity.max_password_length {
+        return Err(Error::Validation(format!(
+            "Password validation error: The password length must be less than or equal to {}.",
+            app.config.identity.max_password_length
+        )));
+    }
     let new_hash = hash(app, &password)?;
     let now = crate::clock::now_secs();
     app.store.write(|w| {
         let mut current = identity::require_user(w, id)?;
         current.password_hash = Some(new_hash.clone());
         current.password_created_at = now;
+        current.password_expires_at = password_expiry(app, &current.options);
         identity::update_user(w, &user, &current)
     })?;
     Ok(Response::no_content())
@@ -294,17 +465,8 @@ pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
 
 /// GET/HEAD /v3/users/{user_id}/projects
 pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let user = app.store.read(|r| identity::get_user(r, id))?;
-    let target = user
-        .as_ref()
-        .map(|u| render_user(app, u))
-        .unwrap_or(json!({"id": id}));
-    authorize(
-        app,
-        req,
-        "identity:list_user_projects",
-        json!({"target": {"user": target}}),
-    )?;
+    let (user, target) = user_target(app, id)?;
+    authorize(app, req, "identity:list_user_projects", target)?;
     let user = user.ok_or_else(|| Error::not_found("user", id))?;
     let projects = app.store.read(|r| {
         let mut out = Vec::new();
@@ -317,31 +479,51 @@ pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
         }
         Ok(out)
     })?;
-    Ok(Response::ok(&list_response(app, req, "projects", projects)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "projects",
+        projects,
+        &["domain_id", "enabled", "name"],
+        None,
+    )))
 }
 
 /// GET/HEAD /v3/users/{user_id}/groups
 pub fn list_groups(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let user = app.store.read(|r| identity::get_user(r, id))?;
-    let target = user
-        .as_ref()
-        .map(|u| render_user(app, u))
-        .unwrap_or(json!({"id": id}));
-    authorize(
-        app,
-        req,
-        "identity:list_groups_for_user",
-        json!({"target": {"user": target}}),
-    )?;
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let (user, target) = user_target(app, id)?;
+    enforce(app, &context, "identity:list_groups_for_user", &target)?;
     user.ok_or_else(|| Error::not_found("user", id))?;
+    let domain_scope = context.domain_id().map(str::to_string);
     let groups = app.store.read(|r| {
         let mut out = Vec::new();
         for gid in identity::group_ids_of_user(r, id)? {
             if let Some(g) = identity::get_group(r, &gid)? {
-                out.push(render_group(app, &g));
+                if domain_scope.as_ref().is_some_and(|d| d != &g.domain_id) {
+                    continue;
+                }
+                // Upstream lists memberships with their (federated) expiry, before links.
+                let mut shown = Map::new();
+                if let Value::Object(fields) = render_group(app, &g) {
+                    for (k, v) in fields {
+                        if k == "links" {
+                            shown.insert("membership_expires_at".into(), Value::Null);
+                        }
+                        shown.insert(k, v);
+                    }
+                }
+                out.push(Value::Object(shown));
             }
         }
         Ok(out)
     })?;
-    Ok(Response::ok(&list_response(app, req, "groups", groups)))
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "groups",
+        groups,
+        &["name"],
+        app.config.list_limit("identity"),
+    )))
 }

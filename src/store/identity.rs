@@ -150,3 +150,21 @@ pub fn delete_users_and_groups_of_domain(w: &impl Writer, domain_id: &str) -> Re
     }
     Ok(())
 }
+
+pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> Result<()> {
+    if old.name != new.name {
+        let key = key2(&new.domain_id, &new.name);
+        if w.exists(GROUP_NAMES, &key)? {
+            return Err(Error::duplicate(
+                "group",
+                &format!(
+                    "Duplicate entry found with name {} at domain ID {}",
+                    new.name, new.domain_id
+                ),
+            ));
+        }
+        w.remove(GROUP_NAMES, &key2(&old.domain_id, &old.name))?;
+        w.put(GROUP_NAMES, &key, &new.id)?;
+    }
+    w.put(GROUPS, &new.id, new)
+}

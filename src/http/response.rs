@@ -98,8 +98,10 @@ impl Response {
             "message": err.message(),
             "title": err.title(),
         }});
-        let mut response =
-            Response::raw_json(err.code(), serde_json::to_vec(&body).unwrap_or_default());
+        // Upstream's error handler (flask's jsonify) ends the body with a newline.
+        let mut bytes = serde_json::to_vec(&body).unwrap_or_default();
+        bytes.push(b'\n');
+        let mut response = Response::raw_json(err.code(), bytes);
         if err.code() == 401 {
             response = response.with_header(
                 "WWW-Authenticate",
@@ -109,7 +111,7 @@ impl Response {
         if matches!(err, Error::MethodNotAllowed) {
             // Upstream's 405 body is flask's, not a Keystone error.
             response.body =
-                br#"{"message": "The method is not allowed for the requested URL."}"#.to_vec();
+                b"{\"message\": \"The method is not allowed for the requested URL.\"}\n".to_vec();
         }
         response
     }
@@ -133,7 +135,7 @@ mod tests {
         let r = Response::error(&Error::unauthenticated(), "http://h/v3");
         assert_eq!(
             String::from_utf8(r.body).unwrap(),
-            r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#
+            "{\"error\":{\"code\":401,\"message\":\"The request you have made requires authentication.\",\"title\":\"Unauthorized\"}}\n"
         );
         assert!(r
             .headers

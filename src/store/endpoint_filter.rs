@@ -215,3 +215,157 @@ pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
     w.remove_prefix(PROJECT_ENDPOINT_GROUPS, project_id)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Extra, Project, Region, Service};
+    use crate::store::{catalog, resource, Store};
+
+    fn store() -> (Store, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!("ksl-epf-{}.redb", crate::model::new_id()));
+        (Store::open(&path).expect("open store"), path)
+    }
+
+    fn endpoint(id: &str, service: &str, interface: &str, region: Option<&str>) -> Endpoint {
+        Endpoint {
+            id: id.into(),
+            interface: interface.into(),
+            region_id: region.map(str::to_string),
+            service_id: service.into(),
+            url: format!("http://{id}"),
+            enabled: true,
+            extra: Extra::new(),
+        }
+    }
+
+    fn seed(w: &impl Writer) -> Result<()> {
+        for (id, parent) in [("r1", None), ("r2", Some("r1")), ("r3", Some("r2"))] {
+            catalog::create_region(
+                w,
+                &Region {
+                    id: id.into(),
+                    description: String::new(),
+                    parent_region_id: parent.map(str::to_string),
+                    extra: Extra::new(),
+                },
+            )?;
+        }
+        catalog::put_service(
+            w,
+            &Service {
+                id: "s".into(),
+                service_type: "t".into(),
+                enabled: true,
+                extra: Extra::new(),
+            },
+        )?;
+        catalog::put_endpoint(w, &endpoint("e1", "s", "public", Some("r3")))?;
+        catalog::put_endpoint(w, &endpoint("e2", "s", "admin", None))?;
+        resource::create_project(
+            w,
+            &Project {
+                id: "p".into(),
+                name: "p".into(),
+                domain_id: "default".into(),
+                description: String::new(),
+                enabled: true,
+                parent_id: Some("default".into()),
+                tags: vec![],
+                options: Extra::new(),
+                extra: Extra::new(),
+            },
+        )
+    }
+
+    #[test]
+    fn project_endpoints_direct_then_by_group_and_cascades() {
+        let (store, path) = store();
+        store.write(|w| seed(w)).expect("seed");
+        store
+            .write(|w| {
+                add_endpoint_to_project(w, "e1", "p")?;
+                assert!(matches!(
+                    add_endpoint_to_project(w, "e1", "p"),
+                    Err(Error::Conflict(_))
+                ));
+                let mut filters = Extra::new();
+                filters.insert("interface".into(), Value::String("admin".into()));
+                put_endpoint_group(
+                    w,
+                    &EndpointGroup {
+                        id: "g".into(),
+                        name: "g".into(),
+                        description: None,
+                        filters,
+                    },
+                )?;
+                add_endpoint_group_to_project(w, "g", "p")
+            })
+            .expect("associate");
+        let ids = |store: &Store| -> Vec<String> {
+            store
+                .read(|r| endpoints_for_project(r, "p"))
+                .expect("list")
+                .into_iter()
+                .map(|e| e.id)
+                .collect()
+        };
+        assert_eq!(ids(&store), ["e1", "e2"]);
+        // Deleting an endpoint drops its project association in the same transaction.
+        store
+            .write(|w| catalog::delete_endpoint(w, "e1"))
+            .expect("delete");
+        assert_eq!(ids(&store), ["e2"]);
+        assert!(store
+            .read(|r| projects_for_endpoint(r, "e1"))
+            .expect("read")
+            .is_empty());
+        // Deleting the project drops its group associations.
+        store
+            .write(|w| {
+                let project = resource::require_project(w, "p")?;
+                resource::delete_project(w, &project)
+            })
+            .expect("delete project");
+        assert!(store
+            .read(|r| projects_for_endpoint_group(r, "g"))
+            .expect("read")
+            .is_empty());
+        drop(store);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn region_tree_rules() {
+        let (store, path) = store();
+        store.write(|w| seed(w)).expect("seed");
+        // A cycle through a child is refused, naming the region itself.
+        let mut changes = serde_json::Map::new();
+        changes.insert("parent_region_id".into(), Value::String("r3".into()));
+        let err = store
+            .write(|w| catalog::update_region(w, "r1", &changes))
+            .expect_err("cycle");
+        assert_eq!(
+            err.message(),
+            "The specified parent region r1 would create a circular region hierarchy."
+        );
+        // An endpoint anywhere below forbids deleting the subtree.
+        assert!(matches!(
+            store.write(|w| catalog::delete_region(w, "r1")),
+            Err(Error::Forbidden(_))
+        ));
+        store
+            .write(|w| catalog::delete_endpoint(w, "e1"))
+            .expect("delete");
+        store
+            .write(|w| catalog::delete_region(w, "r1"))
+            .expect("delete tree");
+        assert!(store
+            .read(|r| catalog::list_regions(r))
+            .expect("list")
+            .is_empty());
+        drop(store);
+        let _ = std::fs::remove_file(path);
+    }
+}

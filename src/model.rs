@@ -169,3 +169,34 @@ pub struct RevokeEvent {
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
+
+/// An OS-EP-FILTER endpoint group: the endpoints whose attributes equal every filter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EndpointGroup {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// interface / service_id / region_id (/ enabled) -> wanted value, in the client's order.
+    pub filters: Extra,
+}
+
+/// A legacy /v3/policies blob (upstream's policy subsystem: stored, never evaluated).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PolicyBlob {
+    pub id: String,
+    pub blob: String,
+    #[serde(rename = "type")]
+    pub policy_type: String,
+    #[serde(default)]
+    pub extra: Extra,
+}
+
+/// OS-ENDPOINT-POLICY: a policy for an endpoint, a service, or a service in a region (and the
+/// regions below it). At most one policy per (endpoint, service, region).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PolicyAssociation {
+    pub policy_id: String,
+    pub endpoint_id: Option<String>,
+    pub service_id: Option<String>,
+    pub region_id: Option<String>,
+}

@@ -365,11 +365,22 @@ pub fn render_catalog(
     project_id: Option<&str>,
 ) -> Result<Vec<Value>> {
     let endpoints = catalog::list_endpoints(r)?;
+    // OS-EP-FILTER: a project given endpoints (directly or by group) sees only those, and
+    // services left with none drop out; otherwise the whole catalog, as upstream's
+    // get_v3_catalog with return_all_endpoints_if_no_filter (true).
+    let allowed: Vec<String> = match project_id {
+        Some(p) => crate::store::endpoint_filter::endpoints_for_project(r, p)?
+            .into_iter()
+            .map(|e| e.id)
+            .collect(),
+        None => Vec::new(),
+    };
     let mut out = Vec::new();
     for service in catalog::list_services(r)?.into_iter().filter(|s| s.enabled) {
         let eps: Vec<Value> = endpoints
             .iter()
             .filter(|e| e.enabled && e.service_id == service.id)
+            .filter(|e| allowed.is_empty() || allowed.contains(&e.id))
             .filter_map(|e| {
                 let url = format_url(&e.url, user_id, project_id)?;
                 Some(
@@ -378,6 +389,9 @@ pub fn render_catalog(
                 )
             })
             .collect();
+        if !allowed.is_empty() && eps.is_empty() {
+            continue;
+        }
         out.push(
             json!({"endpoints": eps, "id": service.id, "type": service.service_type,
                         "name": service.name()}),

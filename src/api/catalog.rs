@@ -1,44 +1,97 @@
-//! /v3/regions, /v3/services, /v3/endpoints
+//! /v3/regions, /v3/services, /v3/endpoints (upstream keystone/api/regions.py, services.py,
+//! endpoints.py). As upstream, the request schema is checked before authentication and policy
+//! (its validation decorators run first); then the store transaction, then the rendering.
+//! OS-EP-FILTER lives in endpoint_filter.rs, OS-ENDPOINT-POLICY in policies.rs.
 
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::model::{new_id, Endpoint, Region, Service};
+use crate::policy::parse::py_str;
 use crate::store::catalog;
 
-use super::{
-    authorize, body_object, extras, filtered_list, opt_bool, opt_string, render_endpoint,
-    render_region, render_service,
-};
+use super::catalog_schema::{self as schema, normalize_keys, query_object, validate};
+use super::{authorize, filtered_list, render_endpoint, render_region, render_service};
 
 /// Routes /v3/regions, /v3/services, /v3/endpoints and /v3/OS-EP-FILTER; `path` starts at
 /// the area name.
 pub fn route(app: &App, req: &Request, method: Method, path: &[&str]) -> Result<Response> {
     match (method, path) {
+        (_, ["OS-EP-FILTER", rest @ ..]) => super::endpoint_filter::route(app, req, method, rest),
         (Method::Get, ["regions"]) => list_regions(app, req),
         (Method::Post, ["regions"]) => create_region(app, req),
         (Method::Get, ["regions", id]) => get_region(app, req, id),
+        (Method::Put, ["regions", id]) => put_region(app, req, id),
+        (Method::Patch, ["regions", id]) => update_region(app, req, id),
         (Method::Delete, ["regions", id]) => delete_region(app, req, id),
         (Method::Get, ["services"]) => list_services(app, req),
         (Method::Post, ["services"]) => create_service(app, req),
         (Method::Get, ["services", id]) => get_service(app, req, id),
+        (Method::Patch, ["services", id]) => update_service(app, req, id),
         (Method::Delete, ["services", id]) => delete_service(app, req, id),
         (Method::Get, ["endpoints"]) => list_endpoints(app, req),
         (Method::Post, ["endpoints"]) => create_endpoint(app, req),
         (Method::Get, ["endpoints", id]) => get_endpoint(app, req, id),
+        (Method::Patch, ["endpoints", id]) => update_endpoint(app, req, id),
         (Method::Delete, ["endpoints", id]) => delete_endpoint(app, req, id),
-        (_, ["regions" | "services" | "endpoints"] | ["regions" | "services" | "endpoints", _]) => {
-            Err(Error::MethodNotAllowed)
+        (Method::Get, ["endpoints", id, "OS-ENDPOINT-POLICY", "policy"]) => {
+            super::policies::get_policy_for_endpoint(app, req, id)
         }
+        (
+            _,
+            ["regions" | "services" | "endpoints"]
+            | ["regions" | "services" | "endpoints", _]
+            | ["endpoints", _, "OS-ENDPOINT-POLICY", "policy"],
+        ) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
+    }
+}
+
+/// The body checked against `schema` before anything else, as upstream's decorators do.
+fn validated_body(req: &Request, body_schema: &Value) -> Result<Value> {
+    let body = req.json()?;
+    validate(body_schema, &body)?;
+    Ok(body)
+}
+
+/// The object under `key` once the schema has passed (absent: upstream fails on `None`).
+fn member(body: &Value, key: &str) -> Result<Map<String, Value>> {
+    match body.get(key) {
+        Some(Value::Object(map)) => Ok(map.clone()),
+        _ => Err(Error::validation(format!("'{key}' is a required property"))),
+    }
+}
+
+/// Upstream's _require_matching_id: a body `id` must be the path's.
+fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
+    match changes.get("id") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s == id => Ok(()),
+        Some(_) => Err(Error::validation("Cannot change ID")),
+    }
+}
+
+fn region_from_body(mut input: Map<String, Value>, id: String) -> Region {
+    input.shift_remove("links");
+    let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
+    Region {
+        description: text("description").unwrap_or_default(),
+        parent_region_id: text("parent_region_id"),
+        extra: input
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "id" | "description" | "parent_region_id"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        id,
     }
 }
 
 /// GET/HEAD /v3/regions
 pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
+    validate(&schema::regions_query(), &query_object(&req.query))?;
     authorize(app, req, "identity:list_regions", json!({}))?;
     let regions = app.store.read(|r| catalog::list_regions(r))?;
     let items = regions.iter().map(|r| render_region(app, r)).collect();
@@ -54,46 +107,67 @@ pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
 
 /// GET/HEAD /v3/regions/{region_id}
 pub fn get_region(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_region", json!({}))?;
-    let region = app
-        .store
-        .read(|r| catalog::get_region(r, id))?
-        .ok_or_else(|| Error::not_found("region", id))?;
+    authorize(app, req, "identity:get_region", json!({"region_id": id}))?;
+    let region = app.store.read(|r| catalog::require_region(r, id))?;
     Ok(Response::ok(
         &json!({"region": render_region(app, &region)}),
     ))
 }
 
-/// POST /v3/regions
+/// POST /v3/regions: the id is the client's if it gives a non-empty one.
 pub fn create_region(app: &App, req: &Request) -> Result<Response> {
-    let body = req.json()?;
-    let input = body_object(&body, "region")?;
+    let body = validated_body(req, &schema::region_create())?;
     authorize(app, req, "identity:create_region", json!({}))?;
-    let region = Region {
-        id: opt_string(&input, "id", 255)?.unwrap_or_else(new_id),
-        description: opt_string(&input, "description", 255)?.unwrap_or_default(),
-        parent_region_id: opt_string(&input, "parent_region_id", 255)?,
-        extra: extras(&input, &["description", "parent_region_id"]),
+    let input = normalize_keys(&member(&body, "region")?);
+    let id = match input.get("id") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => new_id(),
     };
-    app.store.write(|w| {
-        if let Some(parent) = &region.parent_region_id {
-            if catalog::get_region(w, parent)?.is_none() {
-                return Err(Error::not_found("region", parent));
-            }
-        }
-        catalog::create_region(w, &region)
-    })?;
+    let region = region_from_body(input, id);
+    app.store.write(|w| catalog::create_region(w, &region))?;
     Ok(Response::created(
         &json!({"region": render_region(app, &region)}),
     ))
 }
 
-/// DELETE /v3/regions/{region_id}
-pub fn delete_region(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:delete_region", json!({}))?;
-    if !app.store.write(|w| catalog::delete_region(w, id))? {
-        return Err(Error::not_found("region", id));
+/// PUT /v3/regions/{region_id}: create with the id in the path.
+pub fn put_region(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = validated_body(req, &schema::region_create())?;
+    authorize(app, req, "identity:create_region", json!({"region_id": id}))?;
+    let input = normalize_keys(&member(&body, "region")?);
+    if let Some(body_id) = input.get("id") {
+        if body_id.as_str() != Some(id) {
+            return Err(Error::validation(format!(
+                "Conflicting region IDs specified: \"{id}\" != \"{}\"",
+                py_str(body_id)
+            )));
+        }
     }
+    let region = region_from_body(input, id.to_string());
+    app.store.write(|w| catalog::create_region(w, &region))?;
+    Ok(Response::created(
+        &json!({"region": render_region(app, &region)}),
+    ))
+}
+
+/// PATCH /v3/regions/{region_id}
+pub fn update_region(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = validated_body(req, &schema::region_update())?;
+    authorize(app, req, "identity:update_region", json!({"region_id": id}))?;
+    let changes = member(&body, "region")?;
+    require_matching_id(&changes, id)?;
+    let region = app
+        .store
+        .write(|w| catalog::update_region(w, id, &changes))?;
+    Ok(Response::ok(
+        &json!({"region": render_region(app, &region)}),
+    ))
+}
+
+/// DELETE /v3/regions/{region_id}: the whole subtree goes, unless an endpoint is in it.
+pub fn delete_region(app: &App, req: &Request, id: &str) -> Result<Response> {
+    authorize(app, req, "identity:delete_region", json!({"region_id": id}))?;
+    app.store.write(|w| catalog::delete_region(w, id))?;
     Ok(Response::no_content())
 }
 
@@ -114,28 +188,38 @@ pub fn list_services(app: &App, req: &Request) -> Result<Response> {
 
 /// GET/HEAD /v3/services/{service_id}
 pub fn get_service(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_service", json!({}))?;
-    let service = app
-        .store
-        .read(|r| catalog::get_service(r, id))?
-        .ok_or_else(|| Error::not_found("service", id))?;
+    authorize(app, req, "identity:get_service", json!({"service_id": id}))?;
+    let service = app.store.read(|r| catalog::require_service(r, id))?;
     Ok(Response::ok(
         &json!({"service": render_service(app, &service)}),
     ))
 }
 
-/// POST /v3/services
+/// POST /v3/services: name defaults to "" and enabled to true, as upstream's create_service.
 pub fn create_service(app: &App, req: &Request) -> Result<Response> {
-    let body = req.json()?;
-    let input = body_object(&body, "service")?;
+    let body = validated_body(req, &schema::service_create())?;
     authorize(app, req, "identity:create_service", json!({}))?;
-    let service_type = opt_string(&input, "type", 255)?
-        .ok_or_else(|| Error::schema("type", "None", "'type' is a required property"))?;
+    let mut input = normalize_keys(&member(&body, "service")?);
+    input.shift_remove("links");
+    if !input.contains_key("name") {
+        input.insert("name".into(), json!(""));
+    }
     let service = Service {
         id: new_id(),
-        service_type,
-        enabled: opt_bool(&input, "enabled")?.unwrap_or(true),
-        extra: extras(&input, &["type", "enabled"]),
+        service_type: input
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        enabled: input
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        extra: input
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "enabled"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     app.store.write(|w| catalog::put_service(w, &service))?;
     Ok(Response::created(
@@ -143,9 +227,33 @@ pub fn create_service(app: &App, req: &Request) -> Result<Response> {
     ))
 }
 
-/// DELETE /v3/services/{service_id}
+/// PATCH /v3/services/{service_id}
+pub fn update_service(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = validated_body(req, &schema::service_update())?;
+    authorize(
+        app,
+        req,
+        "identity:update_service",
+        json!({"service_id": id}),
+    )?;
+    let changes = member(&body, "service")?;
+    require_matching_id(&changes, id)?;
+    let service = app
+        .store
+        .write(|w| catalog::update_service(w, id, &changes))?;
+    Ok(Response::ok(
+        &json!({"service": render_service(app, &service)}),
+    ))
+}
+
+/// DELETE /v3/services/{service_id}: its endpoints go with it.
 pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:delete_service", json!({}))?;
+    authorize(
+        app,
+        req,
+        "identity:delete_service",
+        json!({"service_id": id}),
+    )?;
     if !app.store.write(|w| catalog::delete_service(w, id))? {
         return Err(Error::not_found("service", id));
     }
@@ -154,6 +262,7 @@ pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
 
 /// GET/HEAD /v3/endpoints
 pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
+    validate(&schema::endpoints_query(), &query_object(&req.query))?;
     authorize(app, req, "identity:list_endpoints", json!({}))?;
     let endpoints = app.store.read(|r| catalog::list_endpoints(r))?;
     let items = endpoints.iter().map(|e| render_endpoint(app, e)).collect();
@@ -169,84 +278,137 @@ pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
 
 /// GET/HEAD /v3/endpoints/{endpoint_id}
 pub fn get_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_endpoint", json!({}))?;
-    let endpoint = app
-        .store
-        .read(|r| catalog::get_endpoint(r, id))?
-        .ok_or_else(|| Error::not_found("endpoint", id))?;
+    authorize(
+        app,
+        req,
+        "identity:get_endpoint",
+        json!({"endpoint_id": id}),
+    )?;
+    let endpoint = app.store.read(|r| catalog::require_endpoint(r, id))?;
     Ok(Response::ok(
         &json!({"endpoint": render_endpoint(app, &endpoint)}),
     ))
 }
 
-/// POST /v3/endpoints
-pub fn create_endpoint(app: &App, req: &Request) -> Result<Response> {
-    let body = req.json()?;
-    let input = body_object(&body, "endpoint")?;
-    authorize(app, req, "identity:create_endpoint", json!({}))?;
-    let interface = opt_string(&input, "interface", 10)?
-        .ok_or_else(|| Error::schema("interface", "None", "'interface' is a required property"))?;
-    if !["public", "internal", "admin"].contains(&interface.as_str()) {
-        return Err(Error::schema(
-            "interface",
-            &interface,
-            &format!("'{interface}' does not match '^(?:admin|internal|public)$'"),
-        ));
-    }
-    let service_id = opt_string(&input, "service_id", 64)?.ok_or_else(|| {
-        Error::schema("service_id", "None", "'service_id' is a required property")
-    })?;
-    let url = opt_string(&input, "url", 225)?
-        .ok_or_else(|| Error::schema("url", "None", "'url' is a required property"))?;
-    let region_id = match opt_string(&input, "region_id", 255)? {
-        Some(r) => Some(r),
-        None => opt_string(&input, "region", 255)?,
+/// Upstream's check_endpoint_url: `$(name)s` / `%(name)s` substitutions must be whitelisted
+/// string conversions, and any other `%` must be `%%` (Python %-formatting with a dict).
+fn check_endpoint_url(url: &str) -> Result<()> {
+    const ALLOWED: [&str; 5] = [
+        "tenant_id",
+        "project_id",
+        "user_id",
+        "compute_host",
+        "public_endpoint",
+    ];
+    let invalid = || {
+        Error::validation(format!(
+            "Cannot create an endpoint with an invalid URL: {url}."
+        ))
     };
-    let endpoint = Endpoint {
-        id: new_id(),
-        interface,
-        region_id,
-        service_id,
-        url,
-        enabled: opt_bool(&input, "enabled")?.unwrap_or(true),
-        extra: extras(
-            &input,
-            &[
-                "interface",
-                "region_id",
-                "region",
-                "service_id",
-                "url",
-                "enabled",
-            ],
-        ),
-    };
-    app.store.write(|w| {
-        if catalog::get_service(w, &endpoint.service_id)?.is_none() {
-            return Err(Error::Validation(format!(
-                "Could not find service: {}.",
-                endpoint.service_id
-            )));
+    let text: Vec<char> = url.replace("$(", "%(").chars().collect();
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != '%' {
+            i += 1;
+            continue;
         }
-        if let Some(region) = &endpoint.region_id {
-            if catalog::get_region(w, region)?.is_none() {
-                return Err(Error::Validation(format!(
-                    "Could not find region: {region}."
-                )));
+        match text.get(i + 1) {
+            Some('%') => i += 2,
+            Some('(') => {
+                let close = text[i + 2..]
+                    .iter()
+                    .position(|c| *c == ')')
+                    .ok_or_else(invalid)?;
+                let name: String = text[i + 2..i + 2 + close].iter().collect();
+                if !ALLOWED.contains(&name.as_str()) {
+                    return Err(invalid());
+                }
+                // flags, width, precision, length modifier, then the conversion
+                let mut j = i + 3 + close;
+                while j < text.len() && "#0- +.123456789hlL".contains(text[j]) {
+                    j += 1;
+                }
+                match text.get(j) {
+                    Some('s' | 'r' | 'a') => i = j + 1,
+                    _ => return Err(invalid()),
+                }
             }
+            _ => return Err(invalid()),
         }
-        catalog::put_endpoint(w, &endpoint)
+    }
+    Ok(())
+}
+
+/// POST /v3/endpoints: `region` (legacy) creates a missing region, as upstream.
+pub fn create_endpoint(app: &App, req: &Request) -> Result<Response> {
+    let body = validated_body(req, &schema::endpoint_create())?;
+    authorize(app, req, "identity:create_endpoint", json!({}))?;
+    let Some(Value::Object(input)) = body.get("endpoint") else {
+        return Err(Error::validation("'NoneType' object is not subscriptable"));
+    };
+    check_endpoint_url(input.get("url").and_then(Value::as_str).unwrap_or_default())?;
+    let mut dict = normalize_keys(input);
+    dict.shift_remove("links");
+    dict.insert("id".into(), json!(new_id()));
+    let endpoint = app.store.write(|w| {
+        catalog::resolve_legacy_region(w, &mut dict)?;
+        let endpoint: Endpoint = catalog::endpoint_from_dict(&dict);
+        catalog::check_endpoint_refs(w, endpoint.region_id.as_deref(), Some(&endpoint.service_id))?;
+        catalog::put_endpoint(w, &endpoint)?;
+        Ok(endpoint)
     })?;
     Ok(Response::created(
         &json!({"endpoint": render_endpoint(app, &endpoint)}),
     ))
 }
 
-/// DELETE /v3/endpoints/{endpoint_id}
+/// PATCH /v3/endpoints/{endpoint_id}
+pub fn update_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = validated_body(req, &schema::endpoint_update())?;
+    authorize(
+        app,
+        req,
+        "identity:update_endpoint",
+        json!({"endpoint_id": id}),
+    )?;
+    let mut changes = member(&body, "endpoint")?;
+    require_matching_id(&changes, id)?;
+    changes.shift_remove("links");
+    let endpoint = app.store.write(|w| {
+        catalog::resolve_legacy_region(w, &mut changes)?;
+        catalog::update_endpoint(w, id, &changes)
+    })?;
+    Ok(Response::ok(
+        &json!({"endpoint": render_endpoint(app, &endpoint)}),
+    ))
+}
+
+/// DELETE /v3/endpoints/{endpoint_id}: its project and policy associations go with it.
 pub fn delete_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:delete_endpoint", json!({}))?;
+    authorize(
+        app,
+        req,
+        "identity:delete_endpoint",
+        json!({"endpoint_id": id}),
+    )?;
     if !app.store.write(|w| catalog::delete_endpoint(w, id))? {
         return Err(Error::not_found("endpoint", id));
     }
     Ok(Response::no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_endpoint_url;
+
+    #[test]
+    fn endpoint_url_substitutions() {
+        assert!(check_endpoint_url("http://x/v2.1/$(project_id)s").is_ok());
+        assert!(check_endpoint_url("http://x/%(tenant_id)s/%%").is_ok());
+        assert!(check_endpoint_url("http://x/no-subs").is_ok());
+        assert!(check_endpoint_url("http://x/$(admin_token)s").is_err());
+        assert!(check_endpoint_url("http://x/$(project_id)d").is_err());
+        assert!(check_endpoint_url("http://x/%2F").is_err());
+        assert!(check_endpoint_url("http://x/$(project_id").is_err());
+    }
 }

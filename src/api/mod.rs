@@ -4,8 +4,10 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod catalog_schema;
 pub mod discovery;
 pub mod domains;
+pub mod endpoint_filter;
 pub mod groups;
 pub mod policies;
 pub mod projects;

@@ -951,3 +951,11 @@ mod tests {
         );
     }
 }
+
+/// Python `repr(value)` of a JSON value (`'a'`, `True`, `None`, `{'k': [1]}`), for messages
+/// that upstream builds with `%r`.
+pub fn py_repr(v: &Value) -> String {
+    let mut out = String::new();
+    py_repr_into(v, &mut out);
+    out
+}

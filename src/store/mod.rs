@@ -4,7 +4,9 @@
 
 pub mod assignment;
 pub mod catalog;
+pub mod endpoint_filter;
 pub mod identity;
+pub mod policies;
 pub mod resource;
 pub mod revocation;
 pub mod tables;

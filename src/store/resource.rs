@@ -157,6 +157,7 @@ pub fn delete_project(w: &impl Writer, project: &Project) -> Result<()> {
     w.remove(PROJECT_NAMES, &key2(&project.domain_id, &project.name))?;
     let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
     w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
+    super::endpoint_filter::delete_for_project(w, &project.id)?;
     assignment::delete_for_target(w, &Target::Project(project.id.clone()))
 }
 
@@ -171,6 +172,7 @@ pub fn delete_domain(w: &impl Writer, domain: &Domain) -> Result<()> {
         let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
         w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
         assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
+        super::endpoint_filter::delete_for_project(w, &project.id)?;
     }
     super::identity::delete_users_and_groups_of_domain(w, &domain.id)?;
     assignment::delete_roles_of_domain(w, &domain.id)?;

@@ -71,6 +71,13 @@ pub const ALL: &[Table] = &[
     ENDPOINTS,
     REVOCATIONS,
     META,
+    PROJECT_ENDPOINTS,
+    ENDPOINT_PROJECTS,
+    ENDPOINT_GROUPS,
+    PROJECT_ENDPOINT_GROUPS,
+    ENDPOINT_GROUP_PROJECTS,
+    POLICIES,
+    POLICY_ASSOCIATIONS,
 ];
 
 /// `a SEP b`
@@ -90,3 +97,18 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
     end.push(char::from_u32(SEP as u32 + 1).unwrap_or(SEP));
     (start, end)
 }
+
+/// project_id SEP endpoint_id -> "" (OS-EP-FILTER: endpoints given to a project)
+pub const PROJECT_ENDPOINTS: Table = TableDefinition::new("project-endpoints-1");
+/// endpoint_id SEP project_id -> "" (the reverse of PROJECT_ENDPOINTS)
+pub const ENDPOINT_PROJECTS: Table = TableDefinition::new("endpoint-projects-1");
+/// id -> EndpointGroup
+pub const ENDPOINT_GROUPS: Table = TableDefinition::new("endpoint-groups-1");
+/// project_id SEP endpoint_group_id -> "" (endpoint groups given to a project)
+pub const PROJECT_ENDPOINT_GROUPS: Table = TableDefinition::new("project-endpoint-groups-1");
+/// endpoint_group_id SEP project_id -> "" (the reverse of PROJECT_ENDPOINT_GROUPS)
+pub const ENDPOINT_GROUP_PROJECTS: Table = TableDefinition::new("endpoint-group-projects-1");
+/// id -> PolicyBlob (/v3/policies)
+pub const POLICIES: Table = TableDefinition::new("policies-1");
+/// endpoint_id SEP service_id SEP region_id ("" for none) -> PolicyAssociation
+pub const POLICY_ASSOCIATIONS: Table = TableDefinition::new("policy-associations-1");

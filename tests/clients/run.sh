@@ -19,6 +19,8 @@
 #   KSL_VENV   client venv (default: $HOME/.cache/keystone-lite/client-venv); (re)installed
 #              from requirements.txt whenever that file's hash changes.
 #   KSL_SKIP_TEMPEST=1      skip the tempest phase.
+#   KSL_TEMPEST_REGEX, KSL_TEMPEST_CONCURRENCY  tempest selection (default: the classes
+#              keystone-lite serves) and workers (default 4).
 #   KSL_PYTEST_ARGS         extra pytest arguments (e.g. "-k middleware -x").
 #   KSL_KEEP=1              keep the server's data dir and tempest's workspace.
 # Exit status: 0 only if every phase ran at least one test and none failed.
@@ -27,7 +29,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 VENV="${KSL_VENV:-$HOME/.cache/keystone-lite/client-venv}"
-TEMPEST_REGEX='^tempest\.api\.identity\.v3\.(test_tokens|test_api_discovery|test_catalog)'
+# tempest's identity tests for what keystone-lite serves so far: tokens, discovery and catalog;
+# the v3 admin surface (domains, projects, users, groups, roles, inherits, regions,
+# services, endpoints, endpoint groups, policies, domain configuration).
+TEMPEST_REGEX="${KSL_TEMPEST_REGEX:-^tempest\.api\.identity\.(v3\.(test_tokens|test_api_discovery|test_catalog|test_domains|test_projects|test_users)|admin\.v3\.(test_domains|test_domains_negative|test_domain_configuration|test_projects|test_projects_negative|test_project_tags|test_list_projects|test_users|test_users_negative|test_list_users|test_groups|test_roles|test_inherits|test_default_project_id|test_regions|test_services|test_endpoints|test_endpoints_negative|test_endpoint_groups|test_policies))\.}"
+TEMPEST_CONCURRENCY="${KSL_TEMPEST_CONCURRENCY:-4}"
 INSTALL_TIMEOUT=1200   # s, a cold pip install of ~130 pinned packages
 START_TIMEOUT=30       # s, until the server prints its URL and answers GET /v3
 PYTEST_TIMEOUT=900     # s, the whole pytest phase
@@ -235,10 +241,10 @@ run_validation = false
 [service-clients]
 http_timeout = 60
 EOF
-  log "tempest: $TEMPEST_REGEX (concurrency 2, workspace $WS)"
+  log "tempest: $TEMPEST_REGEX (concurrency $TEMPEST_CONCURRENCY, workspace $WS)"
   set +e
   (cd "$WS" && OS_TEST_TIMEOUT=300 PYTHONWARNINGS=ignore timeout -k 30 "$TEMPEST_TIMEOUT" \
-     "$VENV/bin/tempest" run --config-file "$CONF" --regex "$TEMPEST_REGEX" --concurrency 2) \
+     "$VENV/bin/tempest" run --config-file "$CONF" --regex "$TEMPEST_REGEX" --concurrency "$TEMPEST_CONCURRENCY") \
      >"$TEMPEST_DIR/run.log" 2>&1
   TEMPEST_RC=$?
   set -e

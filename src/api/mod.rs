@@ -325,3 +325,7 @@ fn matches_filter(value: Option<&Value>, op: &str, wanted: &str) -> bool {
         _ => true,
     }
 }
+
+pub mod domain_config;
+pub mod limits;
+pub mod schema_lite;

@@ -71,6 +71,9 @@ pub const ALL: &[Table] = &[
     ENDPOINTS,
     REVOCATIONS,
     META,
+    DOMAIN_CONFIGS,
+    REGISTERED_LIMITS,
+    LIMITS,
 ];
 
 /// `a SEP b`
@@ -90,3 +93,10 @@ pub fn prefix_range(prefix: &str) -> (String, String) {
     end.push(char::from_u32(SEP as u32 + 1).unwrap_or(SEP));
     (start, end)
 }
+
+/// domain_id -> {group: {option: value}} (a domain's configuration, sensitive options included)
+pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
+/// id -> RegisteredLimit
+pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
+/// id -> Limit
+pub const LIMITS: Table = TableDefinition::new("limits-1");

@@ -150,14 +150,17 @@ fn check_config(config: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// The shown config: whitelisted options only, filtered to a group or option.
+/// The shown config: whitelisted options only, filtered to a group or option, groups and
+/// options sorted as upstream's table returns them.
 fn shown(
     stored: &Map<String, Value>,
     group: Option<&str>,
     option: Option<&str>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for (g, options) in stored {
+    let mut groups: Vec<(&String, &Value)> = stored.iter().collect();
+    groups.sort_by(|a, b| a.0.cmp(b.0));
+    for (g, options) in groups {
         if group.is_some_and(|want| want != g) {
             continue;
         }
@@ -165,7 +168,9 @@ fn shown(
             continue;
         };
         let mut kept = Map::new();
-        for (o, v) in options {
+        let mut sorted: Vec<(&String, &Value)> = options.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (o, v) in sorted {
             if option.is_some_and(|want| want != o) || is_sensitive(g, o) {
                 continue;
             }

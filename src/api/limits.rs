@@ -210,8 +210,9 @@ pub fn create_registered(app: &App, req: &Request) -> Result<Response> {
         .unwrap_or_default();
     let created = app.store.write(|w| {
         let mut out: Vec<RegisteredLimit> = Vec::new();
-        for input in &inputs {
+        for (i, input) in inputs.iter().enumerate() {
             let limit = RegisteredLimit {
+                seq: limits::next_seq(i),
                 id: new_id(),
                 service_id: opt_str(input, "service_id").unwrap_or_default(),
                 region_id: opt_str(input, "region_id"),
@@ -430,8 +431,9 @@ pub fn create_limits(app: &App, req: &Request) -> Result<Response> {
         .unwrap_or_default();
     let created = app.store.write(|w| {
         let mut out: Vec<Limit> = Vec::new();
-        for input in &inputs {
+        for (i, input) in inputs.iter().enumerate() {
             let mut limit = Limit {
+                seq: limits::next_seq(i),
                 id: new_id(),
                 project_id: opt_str(input, "project_id"),
                 domain_id: opt_str(input, "domain_id"),

@@ -474,7 +474,7 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
             name: name.clone(),
             description,
             enabled,
-            tags,
+            tags: sorted_tags(&tags),
             options: Default::default(),
             extra: extras(&input, KNOWN),
         };
@@ -484,9 +484,9 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
             }
             resource::create_domain(w, &domain)
         })?;
-        return Ok(Response::created(
-            &json!({"project": render_domain_as_project(app, &domain)}),
-        ));
+        let mut shown = render_domain_as_project(app, &domain);
+        shown["tags"] = json!(tags);
+        return Ok(Response::created(&json!({"project": shown})));
     }
     // Upstream's _normalize_domain_id: the body's, else the token's domain, else the default.
     let domain_id = given_domain
@@ -524,10 +524,20 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
                 "Could not find project: {parent_id}."
             )));
         }
-        if let Some(disabled) = chain.iter().find(|p| !p.enabled) {
+        // Upstream walks the parent's parents (nearest first, the domain last), then the
+        // parent: the first disabled one is named.
+        let mut walk: Vec<(String, bool)> = chain
+            .iter()
+            .take(chain.len().saturating_sub(1))
+            .map(|p| (p.id.clone(), p.enabled))
+            .collect();
+        walk.push((domain.id.clone(), domain.enabled));
+        if let Some(parent) = chain.last() {
+            walk.push((parent.id.clone(), parent.enabled));
+        }
+        if let Some((disabled, _)) = walk.iter().find(|(_, enabled)| !enabled) {
             return Err(Error::Validation(format!(
-                "cannot create a project in a branch containing a disabled project: {}",
-                disabled.id
+                "cannot create a project in a branch containing a disabled project: {disabled}"
             )));
         }
         // Upstream counts the parents, the domain and the new project.
@@ -546,16 +556,16 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
             description: description.clone(),
             enabled,
             parent_id: Some(parent_id.clone()),
-            tags: tags.clone(),
+            tags: sorted_tags(&tags),
             options: Default::default(),
             extra: extras(&input, KNOWN),
         };
         resource::create_project(w, &project)?;
         Ok(project)
     })?;
-    Ok(Response::created(
-        &json!({"project": render_project(app, &project)}),
-    ))
+    let mut shown = render_project(app, &project);
+    shown["tags"] = json!(tags);
+    Ok(Response::created(&json!({"project": shown})))
 }
 
 /// An update answer: upstream's update also shows the stored `extra` after `tags`.
@@ -642,16 +652,17 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
                 new.enabled = e;
             }
             if let Some(t) = &tags {
-                new.tags = t.clone();
+                new.tags = sorted_tags(t);
             }
             for (k, v) in &new_extra {
                 new.extra.insert(k.clone(), v.clone());
             }
             resource::update_domain(w, &old, &new)?;
-            Ok(with_extra_field(
-                render_domain_as_project(app, &new),
-                &new.extra,
-            ))
+            let mut shown = render_domain_as_project(app, &new);
+            if let Some(t) = &tags {
+                shown["tags"] = json!(t);
+            }
+            Ok(with_extra_field(shown, &new.extra))
         }
         Some(Node::Project(old)) => {
             let mut new = old.clone();
@@ -683,13 +694,17 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
                 new.enabled = e;
             }
             if let Some(t) = &tags {
-                new.tags = t.clone();
+                new.tags = sorted_tags(t);
             }
             for (k, v) in &new_extra {
                 new.extra.insert(k.clone(), v.clone());
             }
             resource::update_project(w, &old, &new)?;
-            Ok(with_extra_field(render_project(app, &new), &new.extra))
+            let mut shown = render_project(app, &new);
+            if let Some(t) = &tags {
+                shown["tags"] = json!(t);
+            }
+            Ok(with_extra_field(shown, &new.extra))
         }
     })?;
     Ok(Response::ok(&json!({"project": rendered})))
@@ -713,10 +728,18 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
     Ok(Response::no_content())
 }
 
+/// Tags as upstream reads them back: sorted (its tag table's key order). Writes answer in the
+/// order given, so we store sorted and render the input order in write answers.
+fn sorted_tags(tags: &[String]) -> Vec<String> {
+    let mut out = tags.to_vec();
+    out.sort();
+    out
+}
+
 fn tags_of(node: &Node) -> Vec<String> {
     match node {
-        Node::Project(p) => p.tags.clone(),
-        Node::Domain(d) => d.tags.clone(),
+        Node::Project(p) => sorted_tags(&p.tags),
+        Node::Domain(d) => sorted_tags(&d.tags),
     }
 }
 
@@ -726,12 +749,12 @@ fn set_tags(w: &impl Writer, id: &str, tags: Vec<String>) -> Result<()> {
         None => Err(Error::not_found("project", id)),
         Some(Node::Project(old)) => {
             let mut new = old.clone();
-            new.tags = tags;
+            new.tags = sorted_tags(&tags);
             resource::update_project(w, &old, &new)
         }
         Some(Node::Domain(old)) => {
             let mut new = old.clone();
-            new.tags = tags;
+            new.tags = sorted_tags(&tags);
             resource::update_domain(w, &old, &new)
         }
     }

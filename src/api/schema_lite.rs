@@ -259,21 +259,26 @@ fn first_error(schema: &Value, instance: &Value, path: &mut Vec<String>) -> Opti
             },
             "oneOf" => match arg {
                 Value::Array(subs) => {
-                    let valid = subs
+                    let valid: Vec<&Value> = subs
                         .iter()
                         .filter(|s| first_error(s, instance, &mut Vec::new()).is_none())
-                        .count();
-                    match valid {
-                        0 => Some(format!(
+                        .collect();
+                    match valid.as_slice() {
+                        [] => Some(format!(
                             "{} is not valid under any of the given schemas",
                             py_repr(instance)
                         )),
-                        1 => None,
-                        _ => Some(format!(
-                            "{} is valid under each of {}",
-                            py_repr(instance),
-                            subs.iter().map(py_repr).collect::<Vec<_>>().join(", ")
-                        )),
+                        [_] => None,
+                        // jsonschema lists the later valid schemas, then the first one.
+                        [first, rest @ ..] => {
+                            let mut order: Vec<String> = rest.iter().map(|s| py_repr(s)).collect();
+                            order.push(py_repr(first));
+                            Some(format!(
+                                "{} is valid under each of {}",
+                                py_repr(instance),
+                                order.join(", ")
+                            ))
+                        }
                     }
                 }
                 _ => None,

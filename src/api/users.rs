@@ -280,7 +280,7 @@ pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
     let target = user
         .as_ref()
         .map(|u| render_user(app, u))
-        .unwrap_or(json!({"id": id}));
+        .unwrap_or(json!({}));
     authorize(
         app,
         req,
@@ -299,7 +299,15 @@ pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
         }
         Ok(out)
     })?;
-    Ok(Response::ok(&list_response(app, req, "projects", projects)))
+    // Upstream filters the answer by domain_id, enabled and name (no list_limit here).
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "projects",
+        projects,
+        &["domain_id", "enabled", "name"],
+        None,
+    )))
 }
 
 /// GET/HEAD /v3/users/{user_id}/groups

@@ -16,6 +16,9 @@ pub struct RegisteredLimit {
     pub resource_name: String,
     pub default_limit: i64,
     pub description: Option<String>,
+    /// Creation order: upstream lists in insertion order.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -28,14 +31,20 @@ pub struct Limit {
     pub resource_name: String,
     pub resource_limit: i64,
     pub description: Option<String>,
+    /// Creation order: upstream lists in insertion order.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 pub fn get_registered(r: &impl Reader, id: &str) -> Result<Option<RegisteredLimit>> {
     r.get(REGISTERED_LIMITS, id)
 }
 
+/// In creation order.
 pub fn list_registered(r: &impl Reader) -> Result<Vec<RegisteredLimit>> {
-    r.list(REGISTERED_LIMITS)
+    let mut all: Vec<RegisteredLimit> = r.list(REGISTERED_LIMITS)?;
+    all.sort_by_key(|l| l.seq);
+    Ok(all)
 }
 
 pub fn put_registered(w: &impl Writer, limit: &RegisteredLimit) -> Result<()> {
@@ -50,8 +59,20 @@ pub fn get_limit(r: &impl Reader, id: &str) -> Result<Option<Limit>> {
     r.get(LIMITS, id)
 }
 
+/// In creation order.
 pub fn list_limits(r: &impl Reader) -> Result<Vec<Limit>> {
-    r.list(LIMITS)
+    let mut all: Vec<Limit> = r.list(LIMITS)?;
+    all.sort_by_key(|l| l.seq);
+    Ok(all)
+}
+
+/// A creation-order stamp: nanoseconds now, plus the position within one request.
+pub fn next_seq(index: usize) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    nanos.saturating_add(index as u64)
 }
 
 pub fn put_limit(w: &impl Writer, limit: &Limit) -> Result<()> {

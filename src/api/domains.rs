@@ -1,6 +1,8 @@
-//! /v3/domains
+//! /v3/domains: domains, and the grant paths under them (src/api/roles.rs) and their
+//! configuration (src/api/domain_config.rs). Bodies are checked against upstream's schemas
+//! before authentication, as upstream's request_body_schema decorator does.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
@@ -9,10 +11,9 @@ use crate::http::response::Response;
 use crate::model::{new_id, Domain};
 use crate::store::resource;
 
-use super::{
-    authorize, body_object, extras, filtered_list, opt_bool, opt_string, render_domain,
-    required_name,
-};
+use super::projects::{as_bool, boolean_schema, name_schema, tags_schema};
+use super::schema_lite::{self, nullable};
+use super::{enforce, extras, filtered_list, render_domain};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -23,9 +24,44 @@ const KNOWN: &[&str] = &[
     "explicit_domain_id",
 ];
 
+fn domain_properties() -> Value {
+    json!({
+        "description": nullable(json!({"type": "string", "description": "The resource description.", "maxLength": 255})),
+        "enabled": boolean_schema(),
+        "name": name_schema(),
+        "options": {"type": "object", "additionalProperties": false, "properties": {
+            "immutable": nullable(json!({"type": "boolean"}))}},
+        "tags": tags_schema(),
+    })
+}
+
+fn create_schema() -> Value {
+    let mut props = domain_properties();
+    let mut all = serde_json::Map::new();
+    all.insert(
+        "explicit_domain_id".into(),
+        json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9-]+$"}),
+    );
+    if let Value::Object(p) = props.take() {
+        all.extend(p);
+    }
+    json!({"type": "object", "properties": {"domain": {
+        "type": "object", "properties": all, "required": ["name"]}},
+        "required": ["domain"], "additionalProperties": false})
+}
+
+fn update_schema() -> Value {
+    json!({"type": "object", "properties": {"domain": {
+        "type": "object", "properties": domain_properties(), "minProperties": 1}},
+        "required": ["domain"], "additionalProperties": false})
+}
+
 /// Routes /v3/domains/...
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
     match (method, rest) {
+        (_, ["config", _, ..]) | (_, [_, "config", ..]) => {
+            super::domain_config::route(app, req, method, rest)
+        }
         (Method::Get, []) => list(app, req),
         (Method::Post, []) => create(app, req),
         (Method::Get, [id]) => get(app, req, id),
@@ -42,11 +78,21 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
     }
 }
 
-/// GET/HEAD /v3/domains
+/// GET/HEAD /v3/domains: a domain-scoped caller sees only its own domain.
 pub fn list(app: &App, req: &Request) -> Result<Response> {
-    authorize(app, req, "identity:list_domains", json!({}))?;
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let domain_scope = context.domain_id().map(str::to_string);
+    let target = match &domain_scope {
+        Some(d) => json!({"target": {"domain": {"id": d}}}),
+        None => json!({}),
+    };
+    enforce(app, &context, "identity:list_domains", &target)?;
     let domains = app.store.read(|r| resource::list_domains(r))?;
-    let items = domains.iter().map(|d| render_domain(app, d)).collect();
+    let items = domains
+        .iter()
+        .filter(|d| domain_scope.as_ref().is_none_or(|s| &d.id == s))
+        .map(|d| render_domain(app, d))
+        .collect();
     Ok(Response::ok(&filtered_list(
         app,
         req,
@@ -57,103 +103,179 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
-/// GET/HEAD /v3/domains/{domain_id}
+/// GET/HEAD /v3/domains/{domain_id}: policy first (against nothing if missing), then 404.
 pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     let domain = app.store.read(|r| resource::get_domain(r, id))?;
-    let target = domain
-        .as_ref()
-        .map(|d| render_domain(app, d))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:get_domain",
-        json!({"target": {"domain": target}}),
-    )?;
+    let target = match &domain {
+        Some(d) => json!({"target": {"domain": render_domain(app, d)}}),
+        None => json!({"target": {}}),
+    };
+    enforce(app, &context, "identity:get_domain", &target)?;
     let domain = domain.ok_or_else(|| Error::not_found("domain", id))?;
     Ok(Response::ok(
         &json!({"domain": render_domain(app, &domain)}),
     ))
 }
 
+fn conflict_domain(name: &str) -> Error {
+    Error::duplicate(
+        "project",
+        &format!(
+            "it is not permitted to have two projects acting as domains with the same name: {name}"
+        ),
+    )
+}
+
 /// POST /v3/domains
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "domain")?;
-    authorize(
-        app,
-        req,
-        "identity:create_domain",
-        json!({"target": {"domain": input}}),
-    )?;
+    schema_lite::validate(&create_schema(), &body)?;
+    let input = body
+        .get("domain")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    enforce(app, &context, "identity:create_domain", &json!({}))?;
+    // An explicit id must be a uuid4 in hex form, as upstream's _validate_id_format.
+    let id = match input.get("explicit_domain_id").and_then(Value::as_str) {
+        Some(explicit) => {
+            let ok = explicit.len() == 32
+                && explicit
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+            if !ok {
+                return Err(Error::Validation(
+                    "Domain ID does not conform to required UUID format.".into(),
+                ));
+            }
+            explicit.to_string()
+        }
+        None => new_id(),
+    };
     let domain = Domain {
-        id: opt_string(&input, "explicit_domain_id", 64)?.unwrap_or_else(new_id),
-        name: required_name(&input, "name")?,
-        description: opt_string(&input, "description", usize::MAX)?.unwrap_or_default(),
-        enabled: opt_bool(&input, "enabled")?.unwrap_or(true),
-        tags: vec![],
+        id,
+        name: input
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        description: input
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        enabled: input.get("enabled").and_then(as_bool).unwrap_or(true),
+        tags: input
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
         options: Default::default(),
         extra: extras(&input, KNOWN),
     };
-    app.store.write(|w| resource::create_domain(w, &domain))?;
+    app.store.write(|w| {
+        if resource::find_domain_by_name(w, &domain.name)?.is_some() {
+            return Err(conflict_domain(&domain.name));
+        }
+        if resource::get_domain(w, &domain.id)?.is_some()
+            || resource::get_project(w, &domain.id)?.is_some()
+        {
+            return Err(Error::duplicate(
+                "project",
+                &format!(
+                    "it is not permitted to have two projects acting as domains with the same name: {}",
+                    domain.name
+                ),
+            ));
+        }
+        resource::create_domain(w, &domain)
+    })?;
     Ok(Response::created(
         &json!({"domain": render_domain(app, &domain)}),
     ))
 }
 
-/// PATCH /v3/domains/{domain_id}
+/// PATCH /v3/domains/{domain_id}: upstream looks the domain up (404) before policy.
 pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "domain")?;
-    let old = app.store.read(|r| resource::get_domain(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|d| render_domain(app, d))
-        .unwrap_or(json!({}));
-    authorize(
+    schema_lite::validate(&update_schema(), &body)?;
+    let input = body
+        .get("domain")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let old = app
+        .store
+        .read(|r| resource::get_domain(r, id))?
+        .ok_or_else(|| Error::not_found("domain", id))?;
+    enforce(
         app,
-        req,
+        &context,
         "identity:update_domain",
-        json!({"target": {"domain": target}}),
+        &json!({"target": {"domain": render_domain(app, &old)}}),
     )?;
-    let old = old.ok_or_else(|| Error::not_found("domain", id))?;
-    let mut new = old.clone();
-    if input.contains_key("name") {
-        new.name = required_name(&input, "name")?;
-    }
-    if let Some(d) = opt_string(&input, "description", usize::MAX)? {
-        new.description = d;
-    }
-    if let Some(e) = opt_bool(&input, "enabled")? {
-        new.enabled = e;
-    }
-    for (k, v) in extras(&input, KNOWN) {
-        new.extra.insert(k, v);
-    }
-    app.store
-        .write(|w| resource::update_domain(w, &old, &new))?;
+    let new = app.store.write(|w| {
+        let old = resource::require_domain(w, id)?;
+        let mut new = old.clone();
+        if let Some(n) = input.get("name").and_then(Value::as_str) {
+            let n = n.trim().to_string();
+            if n != old.name && resource::find_domain_by_name(w, &n)?.is_some() {
+                return Err(conflict_domain(&n));
+            }
+            new.name = n;
+        }
+        if let Some(d) = input.get("description") {
+            new.description = d.as_str().unwrap_or_default().to_string();
+        }
+        if let Some(e) = input.get("enabled").and_then(as_bool) {
+            new.enabled = e;
+        }
+        if let Some(t) = input.get("tags").and_then(Value::as_array) {
+            new.tags = t
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+        }
+        for (k, v) in extras(&input, KNOWN) {
+            new.extra.insert(k, v);
+        }
+        resource::update_domain(w, &old, &new)?;
+        Ok(new)
+    })?;
     Ok(Response::ok(&json!({"domain": render_domain(app, &new)})))
 }
 
-/// DELETE /v3/domains/{domain_id}: only a disabled domain, as upstream.
+/// DELETE /v3/domains/{domain_id}: only a disabled domain; everything in it goes with it.
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let old = app.store.read(|r| resource::get_domain(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|d| render_domain(app, d))
-        .unwrap_or(json!({}));
-    authorize(
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let old = app
+        .store
+        .read(|r| resource::get_domain(r, id))?
+        .ok_or_else(|| Error::not_found("domain", id))?;
+    enforce(
         app,
-        req,
+        &context,
         "identity:delete_domain",
-        json!({"target": {"domain": target}}),
+        &json!({"target": {"domain": render_domain(app, &old)}}),
     )?;
-    let old = old.ok_or_else(|| Error::not_found("domain", id))?;
-    if old.enabled {
-        return Err(Error::Forbidden(format!(
-            "Cannot delete a domain that is enabled, please disable it first."
-        )));
-    }
-    app.store.write(|w| resource::delete_domain(w, &old))?;
+    app.store.write(|w| {
+        let current = resource::require_domain(w, id)?;
+        if current.enabled {
+            return Err(Error::Forbidden(
+                "Cannot delete a domain that is enabled, please disable it first.".into(),
+            ));
+        }
+        resource::delete_domain(w, &current)
+    })?;
     Ok(Response::no_content())
 }

@@ -6,13 +6,16 @@ pub mod auth;
 pub mod catalog;
 pub mod catalog_schema;
 pub mod discovery;
+pub mod domain_config;
 pub mod domains;
 pub mod endpoint_filter;
 pub mod groups;
+pub mod limits;
 pub mod policies;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
+pub mod schema_lite;
 pub mod users;
 
 use serde_json::{json, Map, Value};

@@ -1,18 +1,25 @@
-//! /v3/projects
+//! /v3/projects: projects, their hierarchy and tags. Upstream stores domains as projects with
+//! `is_domain`; we keep domains in their own table and show them here as upstream does: a
+//! domain is a project with `is_domain: true`, `domain_id` and `parent_id` null, listed with
+//! `?is_domain=true`, readable, updatable and deletable through /v3/projects/{id}, and a
+//! project created with `is_domain: true` is a new domain.
+//!
+//! Request bodies are checked against upstream's schemas first (before authentication, as
+//! upstream's `request_body_schema` decorator runs before the handler), then policy, then the
+//! resource manager's rules.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
-use crate::model::{new_id, Project};
-use crate::store::{resource, Reader};
+use crate::model::{new_id, Domain, Project, Target};
+use crate::store::{assignment, limits, resource, Reader, Writer};
 
-use super::{
-    authorize, body_object, enforce, extras, filtered_list, opt_bool, opt_string, render_project,
-    required_name,
-};
+use super::schema_lite::{self, nullable, py_repr};
+use super::{enforce, extras, filtered_list, render_project, self_link};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -25,6 +32,82 @@ const KNOWN: &[&str] = &[
     "options",
 ];
 
+/// Upstream's `_name_properties`: projects and domains.
+pub fn name_schema() -> Value {
+    json!({"type": "string", "description": "The resource name.", "minLength": 1,
+           "maxLength": 64, "pattern": r"[\S]+"})
+}
+
+/// A single tag (`_project_tag_name_properties`).
+pub fn tag_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]*$"})
+}
+
+/// A tag list (`_project_tags_list_properties`).
+pub fn tags_schema() -> Value {
+    json!({"type": "array", "items": tag_schema(), "required": [], "maxItems": 80,
+           "uniqueItems": true})
+}
+
+/// `parameter_types.boolean` (the new API validation): booleans and their string spellings.
+pub fn boolean_schema() -> Value {
+    json!({"type": ["boolean", "string", "null"],
+           "enum": [true, "True", "TRUE", "true", false, "False", "FALSE", "false", "", "1", "0",
+                    "y", "Y", "n", "N", "on", "ON", "off", "OFF", "yes", "no"]})
+}
+
+/// A validated `parameter_types.boolean` value as a bool.
+pub fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => Some(matches!(
+            s.as_str(),
+            "True" | "TRUE" | "true" | "1" | "y" | "Y" | "on" | "ON" | "yes"
+        )),
+        _ => None,
+    }
+}
+
+/// `old_parameter_types.id_string`, nullable.
+fn nullable_id_schema() -> Value {
+    nullable(json!({"type": "string", "minLength": 1, "maxLength": 64,
+                    "pattern": "^[a-zA-Z0-9-]+$"}))
+}
+
+fn options_schema() -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": {
+        "immutable": nullable(json!({"type": "boolean"}))}})
+}
+
+fn project_properties() -> Value {
+    json!({
+        "description": nullable(json!({"type": "string"})),
+        "domain_id": nullable_id_schema(),
+        "enabled": boolean_schema(),
+        "is_domain": boolean_schema(),
+        "parent_id": nullable_id_schema(),
+        "name": name_schema(),
+        "tags": tags_schema(),
+        "options": options_schema(),
+    })
+}
+
+fn create_schema() -> Value {
+    json!({"type": "object", "properties": {"project": {
+        "type": "object", "properties": project_properties(), "required": ["name"]}},
+        "additionalProperties": false})
+}
+
+fn update_schema() -> Value {
+    json!({"type": "object", "properties": {"project": {"type": "object", "properties": {
+        "description": nullable(json!({"type": "string"})),
+        "enabled": boolean_schema(),
+        "name": name_schema(),
+        "options": options_schema(),
+        "tags": tags_schema()}}},
+        "additionalProperties": false})
+}
+
 /// Routes /v3/projects/...
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
     match (method, rest) {
@@ -33,7 +116,13 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (Method::Get, [id]) => get(app, req, id),
         (Method::Patch, [id]) => update(app, req, id),
         (Method::Delete, [id]) => delete(app, req, id),
-        (_, [] | [_]) => Err(Error::MethodNotAllowed),
+        (Method::Get, [id, "tags"]) => list_tags(app, req, id),
+        (Method::Put, [id, "tags"]) => update_tags(app, req, id),
+        (Method::Delete, [id, "tags"]) => delete_tags(app, req, id),
+        (Method::Get, [id, "tags", tag]) => check_tag(app, req, id, tag),
+        (Method::Put, [id, "tags", tag]) => add_tag(app, req, id, tag),
+        (Method::Delete, [id, "tags", tag]) => delete_tag(app, req, id, tag),
+        (_, [] | [_] | [_, "tags"] | [_, "tags", _]) => Err(Error::MethodNotAllowed),
         // Grants on a project: /v3/projects/{id}/{users|groups}/{id}/roles[/{role_id}]
         (_, [_, "users" | "groups", _, "roles", ..]) => {
             let mut path = vec!["projects"];
@@ -44,203 +133,781 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
     }
 }
 
+/// A domain as upstream shows its project-acting-as-domain.
+pub fn render_domain_as_project(app: &App, d: &Domain) -> Value {
+    let mut out = d.extra.clone();
+    for (k, v) in [
+        ("id", json!(d.id)),
+        ("name", json!(d.name)),
+        ("domain_id", Value::Null),
+        ("description", json!(d.description)),
+        ("enabled", json!(d.enabled)),
+        ("parent_id", Value::Null),
+        ("is_domain", json!(true)),
+        ("tags", json!(d.tags)),
+        ("options", json!(d.options)),
+        ("links", self_link(app, &format!("projects/{}", d.id))),
+    ] {
+        out.insert(k.to_string(), v);
+    }
+    Value::Object(out)
+}
+
+/// A project, or a domain acting as one.
+#[derive(Clone)]
+enum Node {
+    Project(Project),
+    Domain(Domain),
+}
+
+impl Node {
+    fn render(&self, app: &App) -> Value {
+        match self {
+            Node::Project(p) => render_project(app, p),
+            Node::Domain(d) => render_domain_as_project(app, d),
+        }
+    }
+}
+
+fn get_node(r: &impl Reader, id: &str) -> Result<Option<Node>> {
+    if let Some(p) = resource::get_project(r, id)? {
+        return Ok(Some(Node::Project(p)));
+    }
+    Ok(resource::get_domain(r, id)?.map(Node::Domain))
+}
+
+/// Upstream's `_build_project_target_enforcement`: the project, or nothing if it is missing.
+fn project_target(app: &App, node: Option<&Node>) -> Value {
+    match node {
+        Some(n) => json!({"target": {"project": n.render(app)}}),
+        None => json!({"target": {}}),
+    }
+}
+
+fn authenticate(app: &App, req: &Request) -> Result<std::sync::Arc<AuthContext>> {
+    crate::auth::authenticate_request(app, req.header("x-auth-token"))
+}
+
+/// Authenticates, reads the project (or domain), enforces `action` on it, then 404s if missing.
+fn load_and_enforce(
+    app: &App,
+    req: &Request,
+    id: &str,
+    action: &str,
+) -> Result<(Node, std::sync::Arc<AuthContext>)> {
+    let context = authenticate(app, req)?;
+    let node = app.store.read(|r| get_node(r, id))?;
+    enforce(app, &context, action, &project_target(app, node.as_ref()))?;
+    let node = node.ok_or_else(|| Error::not_found("project", id))?;
+    Ok((node, context))
+}
+
+fn tag_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// GET/HEAD /v3/projects
 pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let context = authenticate(app, req)?;
     let domain_scope = context.domain_id().map(str::to_string);
-    enforce(
-        app,
-        &context,
-        "identity:list_projects",
-        &super::list_target(domain_scope.as_deref()),
-    )?;
-    let projects = app.store.read(|r| resource::list_projects(r))?;
-    let items = projects
-        .iter()
-        .filter(|p| domain_scope.as_ref().is_none_or(|d| &p.domain_id == d))
-        .map(|p| render_project(app, p))
-        .collect();
+    // Upstream's target is the token's domain when domain-scoped, and nothing otherwise.
+    let target = match &domain_scope {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    };
+    enforce(app, &context, "identity:list_projects", &target)?;
+    let with_domains = req.query("is_domain").is_some();
+    let (projects, domains) = app.store.read(|r| {
+        let domains = if with_domains {
+            resource::list_domains(r)?
+        } else {
+            vec![]
+        };
+        Ok((resource::list_projects(r)?, domains))
+    })?;
+    let all_tags = req.query("tags").map(tag_list);
+    let any_tags = req.query("tags-any").map(tag_list);
+    let not_all = req.query("not-tags").map(tag_list);
+    let not_any = req.query("not-tags-any").map(tag_list);
+    let tags_ok = |tags: &[String]| {
+        all_tags
+            .as_ref()
+            .is_none_or(|w| w.iter().all(|t| tags.contains(t)))
+            && any_tags
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|t| tags.contains(t)))
+            && not_all
+                .as_ref()
+                .is_none_or(|w| !w.iter().all(|t| tags.contains(t)))
+            && not_any
+                .as_ref()
+                .is_none_or(|w| !w.iter().any(|t| tags.contains(t)))
+    };
+    let mut items: Vec<Value> = Vec::new();
+    for p in &projects {
+        if domain_scope.as_ref().is_none_or(|d| &p.domain_id == d) && tags_ok(&p.tags) {
+            items.push(render_project(app, p));
+        }
+    }
+    for d in &domains {
+        // A domain-scoped caller sees projects of its domain only; a domain has no domain.
+        if domain_scope.is_none() && tags_ok(&d.tags) {
+            items.push(render_domain_as_project(app, d));
+        }
+    }
     Ok(Response::ok(&filtered_list(
         app,
         req,
         "projects",
         items,
-        &["domain_id", "enabled", "name", "parent_id"],
+        &["domain_id", "enabled", "name", "parent_id", "is_domain"],
         app.config.list_limit("resource"),
     )))
 }
 
-/// GET/HEAD /v3/projects/{project_id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let project = app.store.read(|r| resource::get_project(r, id))?;
-    let target = project
-        .as_ref()
-        .map(|p| render_project(app, p))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:get_project",
-        json!({"target": {"project": target}}),
-    )?;
-    let project = project.ok_or_else(|| Error::not_found("project", id))?;
-    Ok(Response::ok(
-        &json!({"project": render_project(app, &project)}),
+/// The ids of the projects a user has a role on (upstream's list_projects_for_user).
+fn user_project_ids(r: &impl Reader, user_id: &str, candidates: &[Project]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for p in candidates {
+        if !assignment::effective_role_ids(r, user_id, &Target::Project(p.id.clone()))?.is_empty() {
+            out.push(p.id.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn limits_of(app: &App, r: &impl Reader, project_id: &str) -> Result<Value> {
+    Ok(Value::Array(
+        limits::list_limits(r)?
+            .iter()
+            .filter(|l| l.project_id.as_deref() == Some(project_id))
+            .map(|l| super::limits::render_limit(app, l))
+            .collect(),
     ))
 }
+
+/// GET/HEAD /v3/projects/{project_id}
+pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let (node, context) = load_and_enforce(app, req, id, "identity:get_project")?;
+    let mut body = node.render(app);
+    let parents_as_list = req.query_flag("parents_as_list");
+    let parents_as_ids = req.query_flag("parents_as_ids");
+    let subtree_as_list = req.query_flag("subtree_as_list");
+    let subtree_as_ids = req.query_flag("subtree_as_ids");
+    let include_limits = req.query_flag("include_limits");
+    if parents_as_list && parents_as_ids {
+        return Err(Error::Validation(
+            "Cannot use parents_as_list and parents_as_ids query params at the same time.".into(),
+        ));
+    }
+    if subtree_as_list && subtree_as_ids {
+        return Err(Error::Validation(
+            "Cannot use subtree_as_list and subtree_as_ids query params at the same time.".into(),
+        ));
+    }
+    let user_id = context.user.id.clone();
+    app.store.read(|r| {
+        let (parents, project_parent) = match &node {
+            Node::Project(p) => {
+                let mut parents = Vec::new();
+                for pid in resource::ancestors(r, p)? {
+                    if let Some(pp) = resource::get_project(r, &pid)? {
+                        parents.push(pp);
+                    }
+                }
+                (parents, p.parent_id.clone())
+            }
+            Node::Domain(_) => (vec![], None),
+        };
+        if parents_as_list {
+            let mine = user_project_ids(r, &user_id, &parents)?;
+            let mut out = Vec::new();
+            for p in parents.iter().filter(|p| mine.contains(&p.id)) {
+                let mut v = render_project(app, p);
+                if include_limits {
+                    v["limits"] = limits_of(app, r, &p.id)?;
+                }
+                out.push(json!({"project": v}));
+            }
+            body["parents"] = Value::Array(out);
+        } else if parents_as_ids {
+            // Nearest first; the chain ends with the domain, as upstream's parents include it.
+            let mut chain: Vec<String> = parents.iter().map(|p| p.id.clone()).collect();
+            if let Node::Project(p) = &node {
+                if project_parent.is_some() {
+                    chain.push(p.domain_id.clone());
+                }
+            }
+            let mut nested = Value::Null;
+            for pid in chain.iter().rev() {
+                let mut m = Map::new();
+                m.insert(pid.clone(), nested);
+                nested = Value::Object(m);
+            }
+            body["parents"] = nested;
+        }
+        if subtree_as_list || subtree_as_ids {
+            let subtree = match &node {
+                Node::Project(p) => resource::subtree(r, &p.id)?,
+                Node::Domain(d) => resource::subtree(r, &d.id)?,
+            };
+            if subtree_as_list {
+                let mine = user_project_ids(r, &user_id, &subtree)?;
+                let mut out = Vec::new();
+                for p in subtree.iter().filter(|p| mine.contains(&p.id)) {
+                    let mut v = render_project(app, p);
+                    if include_limits {
+                        v["limits"] = limits_of(app, r, &p.id)?;
+                    }
+                    out.push(json!({"project": v}));
+                }
+                body["subtree"] = Value::Array(out);
+            } else {
+                body["subtree"] = subtree_ids(id, &subtree);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Response::ok(&json!({"project": body})))
+}
+
+fn subtree_ids(id: &str, subtree: &[Project]) -> Value {
+    let children: Vec<&Project> = subtree
+        .iter()
+        .filter(|p| p.parent_id.as_deref() == Some(id))
+        .collect();
+    if children.is_empty() {
+        return Value::Null;
+    }
+    let mut m = Map::new();
+    for c in children {
+        m.insert(c.id.clone(), subtree_ids(&c.id, subtree));
+    }
+    Value::Object(m)
+}
+
+fn conflict_project(name: &str, id: &str) -> Error {
+    Error::duplicate(
+        "project",
+        &format!(
+            "it is not permitted to have two projects with either the same name or same id \
+             in the same domain: name is {name}, project id {id}"
+        ),
+    )
+}
+
+fn conflict_domain(name: &str) -> Error {
+    Error::duplicate(
+        "project",
+        &format!(
+            "it is not permitted to have two projects acting as domains with the same name: {name}"
+        ),
+    )
+}
+
+/// Upstream's `[DEFAULT] max_project_tree_depth` (5), plus one for the domain.
+const MAX_DEPTH: usize = 5 + 1;
 
 /// POST /v3/projects
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "project")?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    schema_lite::validate(&create_schema(), &body)?;
+    let input = body
+        .get("project")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let context = authenticate(app, req)?;
     enforce(
         app,
         &context,
         "identity:create_project",
         &json!({"target": {"project": input}}),
     )?;
-    let name = required_name(&input, "name")?;
-    let description = opt_string(&input, "description", usize::MAX)?.unwrap_or_default();
-    let enabled = opt_bool(&input, "enabled")?.unwrap_or(true);
-    if opt_bool(&input, "is_domain")? == Some(true) {
-        return Err(Error::bad_request(
-            "Projects acting as domains are not supported; create a domain.",
-        ));
-    }
-    let tags = parse_tags(input.get("tags"))?;
-    let domain_id = opt_string(&input, "domain_id", 64)?;
-    let parent_id = opt_string(&input, "parent_id", 64)?;
-    let project = app.store.write(|w| {
-        // Upstream: the domain is the parent's, else the one given, else the token's.
-        let parent =
-            match &parent_id {
-                Some(pid) => Some(resource::get_project(w, pid)?.ok_or_else(|| {
-                    Error::bad_request(&format!("Could not find project: {pid}."))
-                })?),
-                None => None,
-            };
-        let domain_id = match (&parent, &domain_id) {
-            (Some(p), _) => p.domain_id.clone(),
-            (None, Some(d)) => d.clone(),
-            (None, None) => context
-                .domain_id()
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let description = input
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let enabled = input.get("enabled").and_then(as_bool).unwrap_or(true);
+    let is_domain = input.get("is_domain").and_then(as_bool).unwrap_or(false);
+    let tags: Vec<String> = input
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
                 .map(str::to_string)
-                .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string()),
+                .collect()
+        })
+        .unwrap_or_default();
+    let given_domain = input
+        .get("domain_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let given_parent = input
+        .get("parent_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let id = new_id();
+    if is_domain {
+        // A project acting as a domain: a root, so no parent (a domain_id counts as one).
+        if given_parent.is_some() || given_domain.is_some() {
+            return Err(Error::Validation(
+                "only root projects are allowed to act as domains.".into(),
+            ));
+        }
+        let domain = Domain {
+            id: id.clone(),
+            name: name.clone(),
+            description,
+            enabled,
+            tags: sorted_tags(&tags),
+            options: Default::default(),
+            extra: extras(&input, KNOWN),
         };
-        if resource::get_domain(w, &domain_id)?.is_none() {
+        app.store.write(|w| {
+            if resource::find_domain_by_name(w, &domain.name)?.is_some() {
+                return Err(conflict_domain(&domain.name));
+            }
+            resource::create_domain(w, &domain)
+        })?;
+        let mut shown = render_domain_as_project(app, &domain);
+        shown["tags"] = json!(tags);
+        return Ok(Response::created(&json!({"project": shown})));
+    }
+    // Upstream's _normalize_domain_id: the body's, else the token's domain, else the default.
+    let domain_id = given_domain
+        .or_else(|| context.domain_id().map(str::to_string))
+        .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
+    let parent_id = given_parent.unwrap_or_else(|| domain_id.clone());
+    let project = app.store.write(|w| {
+        let domain = resource::get_domain(w, &domain_id)?
+            .ok_or_else(|| Error::Validation(format!("Could not find domain: {domain_id}.")))?;
+        // The parent is the domain itself or a project in it.
+        let mut chain: Vec<Project> = Vec::new();
+        if parent_id == domain.id {
+        } else if let Some(parent) = resource::get_project(w, &parent_id)? {
+            if parent.domain_id != domain.id {
+                return Err(Error::Validation(format!(
+                    "Cannot create project, since it specifies its domain_id {}, but specifies \
+                     a parent in a different domain ({}).",
+                    domain.id, parent.domain_id
+                )));
+            }
+            for pid in resource::ancestors(w, &parent)? {
+                if let Some(p) = resource::get_project(w, &pid)? {
+                    chain.push(p);
+                }
+            }
+            chain.push(parent);
+        } else if let Some(other) = resource::get_domain(w, &parent_id)? {
             return Err(Error::Validation(format!(
-                "Could not find domain: {domain_id}."
+                "Cannot create project, the parent ({}) is acting as a domain, but this \
+                 project's domain id ({}) does not match the parent's id.",
+                other.id, domain.id
+            )));
+        } else {
+            return Err(Error::Validation(format!(
+                "Could not find project: {parent_id}."
             )));
         }
+        // Upstream walks the parent's parents (nearest first, the domain last), then the
+        // parent: the first disabled one is named.
+        let mut walk: Vec<(String, bool)> = chain
+            .iter()
+            .take(chain.len().saturating_sub(1))
+            .map(|p| (p.id.clone(), p.enabled))
+            .collect();
+        walk.push((domain.id.clone(), domain.enabled));
+        if let Some(parent) = chain.last() {
+            walk.push((parent.id.clone(), parent.enabled));
+        }
+        if let Some((disabled, _)) = walk.iter().find(|(_, enabled)| !enabled) {
+            return Err(Error::Validation(format!(
+                "cannot create a project in a branch containing a disabled project: {disabled}"
+            )));
+        }
+        // Upstream counts the parents, the domain and the new project.
+        if chain.len() + 2 > MAX_DEPTH {
+            return Err(Error::Forbidden(format!(
+                "Max hierarchy depth reached for {parent_id} branch."
+            )));
+        }
+        if resource::find_project_by_name(w, &domain.id, &name)?.is_some() {
+            return Err(conflict_project(&name, &id));
+        }
         let project = Project {
-            id: new_id(),
+            id: id.clone(),
             name: name.clone(),
-            parent_id: Some(parent.map_or(domain_id.clone(), |p| p.id)),
-            domain_id,
+            domain_id: domain.id.clone(),
             description: description.clone(),
             enabled,
-            tags: tags.clone(),
+            parent_id: Some(parent_id.clone()),
+            tags: sorted_tags(&tags),
             options: Default::default(),
             extra: extras(&input, KNOWN),
         };
         resource::create_project(w, &project)?;
         Ok(project)
     })?;
-    Ok(Response::created(
-        &json!({"project": render_project(app, &project)}),
-    ))
+    let mut shown = render_project(app, &project);
+    shown["tags"] = json!(tags);
+    Ok(Response::created(&json!({"project": shown})))
 }
 
-fn parse_tags(value: Option<&Value>) -> Result<Vec<String>> {
-    match value {
-        None => Ok(vec![]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|t| match t.as_str() {
-                Some(s)
-                    if !s.is_empty() && s.len() <= 255 && !s.contains(',') && !s.contains('/') =>
-                {
-                    Ok(s.to_string())
-                }
-                _ => Err(Error::schema(
-                    "tags",
-                    &t.to_string(),
-                    "Tags must be non-empty strings without ',' or '/' of at most 255 characters",
-                )),
-            })
-            .collect(),
-        Some(other) => Err(Error::schema(
-            "tags",
-            &other.to_string(),
-            &format!("{other} is not of type 'array'"),
-        )),
+/// An update answer: upstream's update also shows the stored `extra` after `tags`.
+fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
+    if let Value::Object(map) = &mut rendered {
+        let mut out = Map::new();
+        for (k, v) in std::mem::take(map) {
+            let is_tags = k == "tags";
+            out.insert(k, v);
+            if is_tags {
+                out.insert("extra".into(), Value::Object(extra.clone()));
+            }
+        }
+        *map = out;
     }
+    rendered
 }
 
 /// PATCH /v3/projects/{project_id}
 pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    let input = body_object(&body, "project")?;
-    let old = app.store.read(|r| resource::get_project(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|p| render_project(app, p))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:update_project",
-        json!({"target": {"project": target}}),
-    )?;
-    let old = old.ok_or_else(|| Error::not_found("project", id))?;
-    let mut new = old.clone();
-    if input.contains_key("name") {
-        new.name = required_name(&input, "name")?;
+    schema_lite::validate(&update_schema(), &body)?;
+    let input = body
+        .get("project")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let (node, _) = load_and_enforce(app, req, id, "identity:update_project")?;
+    if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
+        return Err(Error::Validation("Cannot change ID".into()));
     }
-    if let Some(d) = opt_string(&input, "description", usize::MAX)? {
-        new.description = d;
+    let (old_domain_id, old_parent, old_is_domain) = match &node {
+        Node::Project(p) => (Some(p.domain_id.clone()), p.parent_id.clone(), false),
+        Node::Domain(_) => (None, None, true),
+    };
+    if let Some(d) = input.get("domain_id") {
+        if d.as_str() != old_domain_id.as_deref() {
+            return Err(Error::Validation("Cannot change Domain ID".into()));
+        }
     }
-    if let Some(e) = opt_bool(&input, "enabled")? {
-        new.enabled = e;
+    if let Some(p) = input.get("parent_id") {
+        if p.as_str() != old_parent.as_deref() {
+            return Err(Error::Forbidden(
+                "Update of `parent_id` is not allowed.".into(),
+            ));
+        }
     }
-    if input.contains_key("tags") {
-        new.tags = parse_tags(input.get("tags"))?;
+    if let Some(v) = input.get("is_domain") {
+        if as_bool(v) != Some(old_is_domain) {
+            return Err(Error::Validation(
+                "Update of `is_domain` is not allowed.".into(),
+            ));
+        }
     }
-    if input
-        .get("domain_id")
-        .is_some_and(|d| d.as_str() != Some(old.domain_id.as_str()))
-    {
-        return Err(Error::bad_request("Cannot change Domain ID"));
-    }
-    for (k, v) in extras(&input, KNOWN) {
-        new.extra.insert(k, v);
-    }
-    app.store
-        .write(|w| resource::update_project(w, &old, &new))?;
-    Ok(Response::ok(&json!({"project": render_project(app, &new)})))
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_string());
+    let description = input
+        .get("description")
+        .map(|d| d.as_str().unwrap_or_default().to_string());
+    let enabled = input.get("enabled").and_then(as_bool);
+    let tags: Option<Vec<String>> = input.get("tags").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    });
+    let new_extra = extras(&input, &[KNOWN, &["id"]].concat());
+    let rendered = app.store.write(|w| match get_node(w, id)? {
+        None => Err(Error::not_found("project", id)),
+        Some(Node::Domain(old)) => {
+            let mut new = old.clone();
+            if let Some(n) = &name {
+                if *n != old.name && resource::find_domain_by_name(w, n)?.is_some() {
+                    return Err(conflict_domain(n));
+                }
+                new.name = n.clone();
+            }
+            if let Some(d) = &description {
+                new.description = d.clone();
+            }
+            if let Some(e) = enabled {
+                new.enabled = e;
+            }
+            if let Some(t) = &tags {
+                new.tags = sorted_tags(t);
+            }
+            for (k, v) in &new_extra {
+                new.extra.insert(k.clone(), v.clone());
+            }
+            resource::update_domain(w, &old, &new)?;
+            let mut shown = render_domain_as_project(app, &new);
+            if let Some(t) = &tags {
+                shown["tags"] = json!(t);
+            }
+            Ok(with_extra_field(shown, &new.extra))
+        }
+        Some(Node::Project(old)) => {
+            let mut new = old.clone();
+            if let Some(n) = &name {
+                if *n != old.name && resource::find_project_by_name(w, &old.domain_id, n)?.is_some()
+                {
+                    return Err(conflict_project(n, id));
+                }
+                new.name = n.clone();
+            }
+            if let Some(d) = &description {
+                new.description = d.clone();
+            }
+            if let Some(e) = enabled {
+                if e && !old.enabled {
+                    for pid in resource::ancestors(w, &old)? {
+                        if resource::get_project(w, &pid)?.is_some_and(|p| !p.enabled) {
+                            return Err(Error::Forbidden(format!(
+                                "Cannot enable project {id} since it has disabled parents"
+                            )));
+                        }
+                    }
+                }
+                if !e && old.enabled && resource::subtree(w, id)?.iter().any(|p| p.enabled) {
+                    return Err(Error::Forbidden(format!(
+                        "Cannot disable project {id} since its subtree contains enabled projects."
+                    )));
+                }
+                new.enabled = e;
+            }
+            if let Some(t) = &tags {
+                new.tags = sorted_tags(t);
+            }
+            for (k, v) in &new_extra {
+                new.extra.insert(k.clone(), v.clone());
+            }
+            resource::update_project(w, &old, &new)?;
+            let mut shown = render_project(app, &new);
+            if let Some(t) = &tags {
+                shown["tags"] = json!(t);
+            }
+            Ok(with_extra_field(shown, &new.extra))
+        }
+    })?;
+    Ok(Response::ok(&json!({"project": rendered})))
 }
 
 /// DELETE /v3/projects/{project_id}
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let old = app.store.read(|r| resource::get_project(r, id))?;
-    let target = old
-        .as_ref()
-        .map(|p| render_project(app, p))
-        .unwrap_or(json!({}));
-    authorize(
-        app,
-        req,
-        "identity:delete_project",
-        json!({"target": {"project": target}}),
-    )?;
-    let old = old.ok_or_else(|| Error::not_found("project", id))?;
-    app.store.write(|w| {
-        // Re-read inside the transaction: another writer may have changed it.
-        let current = w
-            .get::<Project>(crate::store::tables::PROJECTS, &old.id)?
-            .ok_or_else(|| Error::not_found("project", id))?;
-        resource::delete_project(w, &current)
+    load_and_enforce(app, req, id, "identity:delete_project")?;
+    app.store.write(|w| match get_node(w, id)? {
+        None => Err(Error::not_found("project", id)),
+        Some(Node::Domain(d)) => {
+            if d.enabled {
+                return Err(Error::Forbidden(
+                    "Cannot delete a domain that is enabled, please disable it first.".into(),
+                ));
+            }
+            resource::delete_domain(w, &d)
+        }
+        Some(Node::Project(p)) => resource::delete_project(w, &p),
     })?;
+    Ok(Response::no_content())
+}
+
+/// Tags as upstream reads them back: sorted (its tag table's key order). Writes answer in the
+/// order given, so we store sorted and render the input order in write answers.
+fn sorted_tags(tags: &[String]) -> Vec<String> {
+    let mut out = tags.to_vec();
+    out.sort();
+    out
+}
+
+fn tags_of(node: &Node) -> Vec<String> {
+    match node {
+        Node::Project(p) => sorted_tags(&p.tags),
+        Node::Domain(d) => sorted_tags(&d.tags),
+    }
+}
+
+/// Replaces a project's (or domain's) tags inside a write transaction.
+fn set_tags(w: &impl Writer, id: &str, tags: Vec<String>) -> Result<()> {
+    match get_node(w, id)? {
+        None => Err(Error::not_found("project", id)),
+        Some(Node::Project(old)) => {
+            let mut new = old.clone();
+            new.tags = sorted_tags(&tags);
+            resource::update_project(w, &old, &new)
+        }
+        Some(Node::Domain(old)) => {
+            let mut new = old.clone();
+            new.tags = sorted_tags(&tags);
+            resource::update_domain(w, &old, &new)
+        }
+    }
+}
+
+/// The tags answer: upstream's links.self here is the API root, as its wrap_member builds it.
+fn tags_body(app: &App, tags: &[String]) -> Value {
+    json!({"links": {"self": format!("{}/v3", app.public_url)}, "tags": tags})
+}
+
+/// Upstream's `lazy_validate` message for a tag or tag list that fails: jsonschema's full text.
+fn lazy_error(message: &str, validator: &str, schema_text: &str, instance: &Value) -> Error {
+    let repr = py_repr(instance);
+    let pretty = match instance {
+        Value::Array(items) if repr.len() > 72 => {
+            let parts: Vec<String> = items.iter().map(py_repr).collect();
+            format!("[{}]", parts.join(",\n     "))
+        }
+        _ => repr,
+    };
+    Error::Validation(format!(
+        "{message}\n\nFailed validating '{validator}' in schema:\n{schema_text}\n\nOn instance:\n    {pretty}"
+    ))
+}
+
+const TAG_SCHEMA_TEXT: &str = "    {'type': 'string',\n     'minLength': 1,\n     'maxLength': 255,\n     'pattern': '^[^,/]*$'}";
+const TAGS_SCHEMA_TEXT: &str = "    {'type': 'array',\n     'items': {'type': 'string',\n               'minLength': 1,\n               'maxLength': 255,\n               'pattern': '^[^,/]*$'},\n     'required': [],\n     'maxItems': 80,\n     'uniqueItems': True}";
+
+/// The list rules upstream re-checks with `lazy_validate` (size and uniqueness).
+fn check_tag_list(tags: &[String]) -> Result<()> {
+    let value = json!(tags);
+    if tags.len() > 80 {
+        return Err(lazy_error(
+            &format!("{} is too long", py_repr(&value)),
+            "maxItems",
+            TAGS_SCHEMA_TEXT,
+            &value,
+        ));
+    }
+    let dup = tags
+        .iter()
+        .enumerate()
+        .any(|(i, t)| tags[i + 1..].contains(t));
+    if dup {
+        return Err(lazy_error(
+            &format!("{} has non-unique elements", py_repr(&value)),
+            "uniqueItems",
+            TAGS_SCHEMA_TEXT,
+            &value,
+        ));
+    }
+    Ok(())
+}
+
+/// GET/HEAD /v3/projects/{project_id}/tags
+pub fn list_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let (node, _) = load_and_enforce(app, req, id, "identity:list_project_tags")?;
+    Ok(Response::ok(&tags_body(app, &tags_of(&node))))
+}
+
+/// PUT /v3/projects/{project_id}/tags
+pub fn update_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let body = req.json()?;
+    schema_lite::validate(
+        &json!({"type": "object", "properties": {"tags": {"type": "array", "items": tag_schema()}},
+                "additionalProperties": false}),
+        &body,
+    )?;
+    load_and_enforce(app, req, id, "identity:update_project_tags")?;
+    let tags: Vec<String> = body
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    check_tag_list(&tags)?;
+    app.store.write(|w| set_tags(w, id, tags.clone()))?;
+    Ok(Response::ok(&tags_body(app, &tags)))
+}
+
+/// DELETE /v3/projects/{project_id}/tags
+pub fn delete_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
+    load_and_enforce(app, req, id, "identity:delete_project_tags")?;
+    app.store.write(|w| set_tags(w, id, vec![]))?;
+    Ok(Response::no_content())
+}
+
+fn tag_not_found(tag: &str) -> Error {
+    Error::NotFound(format!("Could not find project tag: {tag}."))
+}
+
+/// GET/HEAD /v3/projects/{project_id}/tags/{value}
+pub fn check_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
+    let (node, _) = load_and_enforce(app, req, id, "identity:get_project_tag")?;
+    if !tags_of(&node).iter().any(|t| t == tag) {
+        return Err(tag_not_found(tag));
+    }
+    Ok(Response::no_content())
+}
+
+/// PUT /v3/projects/{project_id}/tags/{value}: 201, an empty body and upstream's Location
+/// (which lacks the /projects segment).
+pub fn add_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
+    let context = authenticate(app, req)?;
+    let node = app.store.read(|r| get_node(r, id))?;
+    enforce(
+        app,
+        &context,
+        "identity:create_project_tag",
+        &project_target(app, node.as_ref()),
+    )?;
+    let value = json!(tag);
+    if let Err(e) = schema_lite::validate(&tag_schema(), &value) {
+        let message = e.message();
+        let validator = if tag.is_empty() {
+            "minLength"
+        } else if tag.chars().count() > 255 {
+            "maxLength"
+        } else {
+            "pattern"
+        };
+        return Err(lazy_error(&message, validator, TAG_SCHEMA_TEXT, &value));
+    }
+    let node = node.ok_or_else(|| Error::not_found("project", id))?;
+    let mut tags = tags_of(&node);
+    tags.push(tag.to_string());
+    check_tag_list(&tags)?;
+    app.store.write(|w| set_tags(w, id, tags.clone()))?;
+    Ok(Response {
+        status: 201,
+        headers: vec![
+            ("Content-Type", "text/html; charset=utf-8".to_string()),
+            (
+                "Location",
+                format!("{}/v3/{}/tags/{}", app.public_url, id, tag),
+            ),
+        ],
+        body: vec![],
+    })
+}
+
+/// DELETE /v3/projects/{project_id}/tags/{value}
+pub fn delete_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
+    let (node, _) = load_and_enforce(app, req, id, "identity:delete_project_tag")?;
+    let mut tags = tags_of(&node);
+    if !tags.iter().any(|t| t == tag) {
+        return Err(tag_not_found(tag));
+    }
+    tags.retain(|t| t != tag);
+    app.store.write(|w| set_tags(w, id, tags.clone()))?;
     Ok(Response::no_content())
 }

@@ -38,6 +38,8 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
             catalog::route(app, req, method, &segments[1..])
         }
         ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
+        ["v3", "registered_limits", rest @ ..] => api::limits::route_registered(app, req, method, rest),
+        ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

@@ -11,6 +11,9 @@ pub mod resource;
 pub mod revocation;
 pub mod tables;
 
+pub mod domain_config;
+pub mod limits;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

@@ -158,6 +158,7 @@ pub fn delete_project(w: &impl Writer, project: &Project) -> Result<()> {
     let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
     w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
     super::endpoint_filter::delete_for_project(w, &project.id)?;
+    super::limits::delete_for_project(w, &project.id)?;
     assignment::delete_for_target(w, &Target::Project(project.id.clone()))
 }
 
@@ -173,11 +174,36 @@ pub fn delete_domain(w: &impl Writer, domain: &Domain) -> Result<()> {
         w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
         assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
         super::endpoint_filter::delete_for_project(w, &project.id)?;
+        super::limits::delete_for_project(w, &project.id)?;
     }
     super::identity::delete_users_and_groups_of_domain(w, &domain.id)?;
     assignment::delete_roles_of_domain(w, &domain.id)?;
     assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
+    super::domain_config::delete(w, &domain.id)?;
+    super::limits::delete_for_domain(w, &domain.id)?;
     w.remove(DOMAINS, &domain.id)?;
     w.remove(DOMAIN_NAMES, &domain.name)?;
     Ok(())
+}
+
+/// The projects below a project, level by level (upstream's order), not including it.
+pub fn subtree(r: &impl Reader, project_id: &str) -> Result<Vec<Project>> {
+    let mut out: Vec<Project> = Vec::new();
+    let mut level = vec![project_id.to_string()];
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for parent in &level {
+            for child in children(r, parent)? {
+                if out.iter().any(|p| p.id == child) {
+                    continue;
+                }
+                if let Some(p) = get_project(r, &child)? {
+                    next.push(p.id.clone());
+                    out.push(p);
+                }
+            }
+        }
+        level = next;
+    }
+    Ok(out)
 }

@@ -78,6 +78,9 @@ pub const ALL: &[Table] = &[
     ENDPOINT_GROUP_PROJECTS,
     POLICIES,
     POLICY_ASSOCIATIONS,
+    DOMAIN_CONFIGS,
+    REGISTERED_LIMITS,
+    LIMITS,
 ];
 
 /// `a SEP b`
@@ -112,3 +115,9 @@ pub const ENDPOINT_GROUP_PROJECTS: Table = TableDefinition::new("endpoint-group-
 pub const POLICIES: Table = TableDefinition::new("policies-1");
 /// endpoint_id SEP service_id SEP region_id ("" for none) -> PolicyAssociation
 pub const POLICY_ASSOCIATIONS: Table = TableDefinition::new("policy-associations-1");
+/// domain_id -> {group: {option: value}} (a domain's configuration, sensitive options included)
+pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
+/// id -> RegisteredLimit
+pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
+/// id -> Limit
+pub const LIMITS: Table = TableDefinition::new("limits-1");

@@ -12,6 +12,7 @@ pub mod projects;
 pub mod role_assignments;
 pub mod roles;
 pub mod users;
+pub mod v2;
 
 use serde_json::{json, Map, Value};
 

@@ -38,6 +38,7 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
             catalog::route(app, req, method, &segments[1..])
         }
         ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
+        ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

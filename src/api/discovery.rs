@@ -51,7 +51,7 @@ pub fn versions(app: &App, req: &Request) -> Result<Response> {
     if wants_json_home(req) {
         return json_home("/v3");
     }
-    let body = json!({"versions": {"values": [v3_version(app)]}});
+    let body = json!({"versions": {"values": [v3_version(app), super::v2::version_v2(app)]}});
     Ok(Response::json(300, &body).with_header("Location", format!("{}/v3/", app.public_url)))
 }
 

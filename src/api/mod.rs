@@ -17,6 +17,7 @@ pub mod role_assignments;
 pub mod roles;
 pub mod schema_lite;
 pub mod users;
+pub mod v2;
 
 use serde_json::{json, Map, Value};
 

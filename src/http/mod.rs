@@ -78,7 +78,8 @@ fn worker(app: &App, server: &tiny_http::Server) {
         let started = Instant::now();
         let response = match Request::from_tiny(&mut raw, app.config.max_request_body_size) {
             Ok(req) => guarded_dispatch(app, &req),
-            Err(e) => Response::error(&e, &app.identity_url()),
+            Err(e) => crate::api::v2::early_fault(app, raw.url(), accept_of(&raw).as_deref(), &e)
+                .unwrap_or_else(|| Response::error(&e, &app.identity_url())),
         };
         let status = response.status;
         log::info!(
@@ -143,4 +144,12 @@ fn to_tiny(response: Response) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> 
         out.add_header(h);
     }
     out
+}
+
+/// The request's Accept header (for a v2.0 fault met before routing).
+fn accept_of(raw: &tiny_http::Request) -> Option<String> {
+    raw.headers()
+        .iter()
+        .find(|h| h.field.equiv("accept"))
+        .map(|h| h.value.as_str().to_string())
 }

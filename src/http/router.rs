@@ -38,8 +38,11 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
             catalog::route(app, req, method, &segments[1..])
         }
         ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
-        ["v3", "registered_limits", rest @ ..] => api::limits::route_registered(app, req, method, rest),
+        ["v3", "registered_limits", rest @ ..] => {
+            api::limits::route_registered(app, req, method, rest)
+        }
         ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
+        ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

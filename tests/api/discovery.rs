@@ -18,7 +18,9 @@ fn root_is_300_with_location_and_v3_14() {
     assert_eq!(r.header("Content-Type"), Some("application/json"));
     let body = r.json();
     let values = body["versions"]["values"].as_array().unwrap();
-    assert_eq!(values.len(), 1);
+    // v3 first, then the legacy v2.0 (which upstream dropped and keystone-lite still serves).
+    assert_eq!(values.len(), 2);
+    assert_eq!(values[1]["id"], "v2.0");
     assert_eq!(values[0]["id"], "v3.14");
     assert_eq!(values[0]["status"], "stable");
     assert_eq!(

@@ -89,12 +89,7 @@ fn a_body_over_the_limit_is_413() {
 fn unknown_path_is_404_and_wrong_method_is_405() {
     let s = TestServer::start_demo();
     let token = s.admin_token();
-    for path in [
-        "/v3/nope",
-        "/v2.0/tokens",
-        "/v3/users/x/y/z",
-        "/favicon.ico",
-    ] {
+    for path in ["/v3/nope", "/v4/tokens", "/v3/users/x/y/z", "/favicon.ico"] {
         let r = s.get(path, Some(&token));
         assert_error(&r, 404);
     }

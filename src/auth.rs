@@ -40,6 +40,8 @@ pub struct Memo {
     pub credentials: OnceLock<Value>,
     /// [without catalog, with catalog]
     pub bodies: [OnceLock<Vec<u8>>; 2],
+    /// This token as the policy target of a token API call (upstream's token_subject rule).
+    pub subject_target: OnceLock<Value>,
 }
 
 impl AuthContext {

@@ -428,9 +428,11 @@ fn subject(app: &App, req: &Request, action: &str) -> Result<(Arc<AuthContext>, 
     // An unknown, expired or revoked subject is 404 before any policy check, as upstream.
     let subject = core::validate(app, &subject_id, allow_expired)?;
     // The policy target is the subject token, as upstream's token_subject rule reads it.
-    let target = json!({"target": {"token": {"user_id": subject.user.id,
-        "user": {"id": subject.user.id, "domain": {"id": subject.user.domain_id}}}}});
-    enforce(app, &caller, action, &target)?;
+    let target = subject.memo.subject_target.get_or_init(|| {
+        json!({"target": {"token": {"user_id": subject.user.id,
+            "user": {"id": subject.user.id, "domain": {"id": subject.user.domain_id}}}}})
+    });
+    enforce(app, &caller, action, target)?;
     Ok((subject, subject_id))
 }
 

@@ -17,6 +17,7 @@ pub mod role_assignments;
 pub mod roles;
 pub mod schema_lite;
 pub mod users;
+pub mod totp;
 
 use serde_json::{json, Map, Value};
 

@@ -25,7 +25,7 @@ use rmpv::Value;
 use super::{Scope, TokenData, TokenError};
 
 /// Upstream's default `[auth] methods`, in order: method i has bit 2^i.
-pub const AUTH_METHODS: [&str; 7] = [
+pub const AUTH_METHODS: [&str; 8] = [
     "external",
     "password",
     "token",
@@ -33,6 +33,8 @@ pub const AUTH_METHODS: [&str; 7] = [
     "mapped",
     "application_credential",
     "ec2credential",
+    // Not in upstream's default list: a deployment enabling TOTP appends it, as here.
+    "totp",
 ];
 
 const UNSCOPED: u64 = 0;

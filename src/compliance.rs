@@ -100,9 +100,11 @@ pub fn lockout(cfg: &SecurityComplianceConfig, user: &User, now: f64) -> Lockout
     }
 }
 
-/// Upstream's `AccountLocked`.
+/// Upstream's `AccountLocked`, which its notification wrapper turns into the plain 401
+/// (only the log names the locked account).
 pub fn account_locked(user_id: &str) -> Error {
-    Error::Unauthorized(format!("The account is locked for user: {user_id}."))
+    log::warn!("Authorization failed. The account is locked for user: {user_id}.");
+    Error::unauthenticated()
 }
 
 /// Upstream's `PasswordExpired`.
@@ -442,7 +444,7 @@ mod tests {
     fn messages_are_upstreams() {
         assert_eq!(
             account_locked("abc").message(),
-            "The account is locked for user: abc."
+            "The request you have made requires authentication."
         );
         assert_eq!(
             password_expired("abc").message(),

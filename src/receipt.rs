@@ -108,16 +108,15 @@ pub fn not_found(receipt_id: &str) -> Error {
     Error::Unauthorized(format!("Could not find auth receipt: {receipt_id}."))
 }
 
-/// Validates a presented receipt: 400 if it does not decrypt (upstream's formatter raises a
-/// ValidationError), 401 if it has expired.
+/// Validates a presented receipt: upstream's `ReceiptNotFound` (401 naming the receipt as
+/// given) when it does not decrypt, does not parse, or has expired.
 pub fn validate(keys_dir: &Path, receipt_id: &str, now: f64) -> Result<Receipt> {
     if receipt_id.is_empty() {
         return Err(not_found(receipt_id));
     }
     let keys = fernets(keys_dir)?;
     let padded = crate::token::fernet::restore_padding(receipt_id);
-    let not_recognized =
-        || Error::Validation(format!("This is not a recognized Fernet receipt {padded}"));
+    let not_recognized = || not_found(receipt_id);
     let plain = keys
         .iter()
         .find_map(|k| k.decrypt(&padded).ok())
@@ -195,11 +194,8 @@ mod tests {
             format!("Could not find auth receipt: {id}.")
         );
         let bad = validate(&dir, "garbage", now).unwrap_err();
-        assert_eq!(bad.code(), 400);
-        assert_eq!(
-            bad.message(),
-            "This is not a recognized Fernet receipt garbage="
-        );
+        assert_eq!(bad.code(), 401);
+        assert_eq!(bad.message(), "Could not find auth receipt: garbage.");
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -102,7 +102,54 @@ fn validate_user_body(app: &App, input: &Map<String, Value>) -> Result<()> {
     check_enabled(input)?;
     check_name(input, "name")?;
     check_password(app, input)?;
+    check_mfa_rules(input)?;
     check_options(input, USER_OPTIONS)?;
+    Ok(())
+}
+
+/// `options.multi_factor_auth_rules`: upstream's schema (lists of strings, each list
+/// non-empty and without repeats, no list twice), with jsonschema's messages.
+fn check_mfa_rules(input: &Map<String, Value>) -> Result<()> {
+    let Some(Value::Array(rules)) = input
+        .get("options")
+        .and_then(|o| o.get(compliance::MFA_RULES))
+    else {
+        return Ok(());
+    };
+    let has_repeats = |items: &[Value]| {
+        items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| items[..i].contains(a))
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let Value::Array(items) = rule else { continue };
+        if !items.iter().all(Value::is_string) {
+            continue;
+        }
+        if items.is_empty() {
+            return Err(invalid(&i.to_string(), rule, "[] should be non-empty"));
+        }
+        if has_repeats(items) {
+            return Err(invalid(
+                &i.to_string(),
+                rule,
+                &format!("{} has non-unique elements", py_repr(rule)),
+            ));
+        }
+    }
+    let all_lists = rules.iter().all(|r| {
+        r.as_array()
+            .is_some_and(|items| !items.is_empty() && items.iter().all(Value::is_string))
+    });
+    if all_lists && has_repeats(rules) {
+        let value = Value::Array(rules.clone());
+        return Err(invalid(
+            compliance::MFA_RULES,
+            &value,
+            &format!("{} has non-unique elements", py_repr(&value)),
+        ));
+    }
     Ok(())
 }
 
@@ -302,7 +349,12 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
         ..Default::default()
     };
     if password_hash.is_some() {
+        // Upstream's create sets the password before the user's options are attached, so
+        // `ignore_change_password_upon_first_use` / `ignore_password_expiry` given at creation
+        // do not shape the first expiry (a later update or login reads them).
+        let options = std::mem::take(&mut user.options);
         compliance::set_password(&app.config.security, &mut user, password_hash, now, false);
+        user.options = options;
     }
     mark_enabled(app, &mut user, now);
     // A new user has no tokens to revoke.

@@ -87,8 +87,9 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                     .get("id")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Error::expecting("id", "token"))?;
-                let parent =
-                    core::validate(app, id, false).map_err(|_| Error::unauthenticated())?;
+                // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
+                // from validate_token is not turned into a 401 by the token method).
+                let parent = core::validate(app, id, false)?;
                 if parent.is_system()
                     && auth
                         .get("scope")

@@ -204,7 +204,9 @@ def test_change_password_negative_cases(admin_session, new_user):
     resp = requests.post(AUTH_URL + "/users/%s/password" % user["id"],
                          json={"user": {"password": "x"}}, timeout=HTTP_TIMEOUT)
     assert resp.status_code == 400
-    assert error_message(resp) == "'original_password' is a required property"
+    # (upstream goes on with jsonschema's dump of the schema and of the request, password
+    # included; keystone-lite stops at the first line rather than echo it)
+    assert error_message(resp).startswith("'original_password' is a required property")
     # lock_password: self-service changes refused.
     set_options(admin_session, user["id"], lock_password=True)
     resp = change_password(user["id"], "First-pass-1", "Second-pass-2")

@@ -369,12 +369,15 @@ mod tests {
         assert_eq!(methods_to_int(&m(&["password"])), 2);
         assert_eq!(methods_to_int(&m(&["password", "token"])), 6);
         assert_eq!(methods_to_int(&m(&["application_credential"])), 32);
-        assert_eq!(methods_to_int(&m(&["totp"])), 0);
+        // totp follows upstream's default list, as a deployment enabling it appends it.
+        assert_eq!(methods_to_int(&m(&["totp"])), 128);
+        assert_eq!(methods_to_int(&m(&["smartcard"])), 0);
         assert_eq!(int_to_methods(6), m(&["token", "password"]));
         assert_eq!(int_to_methods(0), Vec::<String>::new());
         assert_eq!(int_to_methods(127).len(), 7);
         // Unknown high bits make upstream's division test fail everywhere.
-        assert_eq!(int_to_methods(128 + 2), Vec::<String>::new());
+        assert_eq!(int_to_methods(256 + 2), Vec::<String>::new());
+        assert_eq!(int_to_methods(128 + 2), m(&["totp", "password"]));
     }
 
     #[test]

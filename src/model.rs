@@ -40,7 +40,7 @@ pub struct Project {
     pub extra: Extra,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct User {
     pub id: String,
     pub name: String,
@@ -59,6 +59,25 @@ pub struct User {
     /// before it are revoked, as upstream revokes by user at second resolution.
     #[serde(default)]
     pub password_created_at: i64,
+    /// `[security_compliance]` state, as upstream's local_user / password rows keep it.
+    /// Failed password checks since the last success (lockout).
+    #[serde(default)]
+    pub failed_auth_count: u32,
+    /// Unix seconds of the last failed password check.
+    #[serde(default)]
+    pub failed_auth_at: Option<f64>,
+    /// The day (YYYY-MM-DD, UTC) of the last successful authentication.
+    #[serde(default)]
+    pub last_active_at: Option<String>,
+    /// Unix seconds the user was created (inactivity counts from it until a first login).
+    #[serde(default)]
+    pub created_at: Option<i64>,
+    /// Hashes of earlier passwords, oldest first (the current one is `password_hash`).
+    #[serde(default)]
+    pub password_history: Vec<String>,
+    /// The current password was set by the user (self-service), so the minimum age applies.
+    #[serde(default)]
+    pub password_self_service: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -526,6 +526,7 @@ fn apply_in(
             options: Default::default(),
             extra,
             password_created_at: 0,
+            ..Default::default()
         };
         identity::create_user(w, &user).map_err(store_err("users", i))?;
     }

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::auth::{self as core, AuthContext, ResolvedScope};
+use crate::compliance;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::{to_python_json, Response};
@@ -86,8 +87,9 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                     .get("id")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Error::expecting("id", "token"))?;
-                let parent =
-                    core::validate(app, id, false).map_err(|_| Error::unauthenticated())?;
+                // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
+                // from validate_token is not turned into a 401 by the token method).
+                let parent = core::validate(app, id, false)?;
                 if parent.is_system()
                     && auth
                         .get("scope")
@@ -105,6 +107,13 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                     .or(parent.token.audit_ids.first())
                     .cloned();
                 (parent.user.id.clone(), parent.token.methods.clone())
+            }
+            "totp" => {
+                let totp_obj = identity_obj
+                    .get("totp")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| Error::expecting("totp", "identity"))?;
+                (authenticate_totp(app, totp_obj)?, vec![])
             }
             _ => {
                 return Err(Error::Unauthorized(
@@ -128,6 +137,24 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let scope = app
         .store
         .read(|r| requested_scope(r, auth.get("scope"), &user_id))?;
+
+    // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
+    if let Some(receipt_id) = req.header("openstack-auth-receipt") {
+        let keys_dir = app.config.data_dir.join("fernet-keys");
+        let receipt = crate::receipt::validate(&keys_dir, receipt_id, now)?;
+        if receipt.user_id != user_id {
+            return Err(crate::receipt::not_found(receipt_id));
+        }
+        for m in receipt.methods {
+            if !method_names.contains(&m) {
+                method_names.push(m);
+            }
+        }
+    }
+    let user = app.store.read(|r| identity::require_user(r, &user_id))?;
+    if !compliance::mfa_satisfied(&user, &method_names) {
+        return receipt_response(app, &user_id, &method_names, now);
+    }
     let mut audit_ids = vec![token::new_audit_id()];
     audit_ids.extend(parent_audit_id);
     let mut data = TokenData {
@@ -168,15 +195,103 @@ fn authenticate_password(app: &App, password_obj: &Map<String, Value>) -> Result
     if password.len() > app.config.identity.max_password_length {
         return Err(Error::unauthenticated());
     }
-    // Hash outside any transaction: verification is slow by design.
+    let now = crate::clock::now_f64();
+    // Upstream's UserAuthInfo refuses a disabled (or inactive) user or domain first, plainly.
+    if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
+        return Err(Error::unauthenticated());
+    }
+    verify_password(app, &user, password, now, false)?;
+    Ok(user.id)
+}
+
+/// Upstream's identity driver `authenticate(user_id, password)`, in its order: lockout
+/// (`[security_compliance] lockout_*`), the password (a failure is counted), the user
+/// enabled, the password not expired (skipped when `changing` it, as upstream's
+/// change_password catches PasswordExpired); then the failure count is reset and the day
+/// of activity recorded. Hashing runs outside any store transaction.
+pub(crate) fn verify_password(
+    app: &App,
+    user: &User,
+    password: &str,
+    now: f64,
+    changing: bool,
+) -> Result<()> {
+    let cfg = &app.config.security;
+    let lock = compliance::lockout(cfg, user, now);
+    if lock == compliance::Lockout::Locked {
+        return Err(compliance::account_locked(&user.id));
+    }
     let ok = user
         .password_hash
         .as_deref()
         .is_some_and(|h| password::verify(password, h));
-    if !ok || !user.enabled || !domain.enabled {
+    if !ok {
+        app.store.write(|w| {
+            if lock == compliance::Lockout::Expired {
+                identity::record_auth_success(w, &user.id, true, None)?;
+            }
+            identity::record_failed_auth(w, &user.id, now)
+        })?;
         return Err(Error::unauthenticated());
     }
+    if !compliance::effectively_enabled(cfg, user, now) {
+        return Err(compliance::user_disabled(&user.id));
+    }
+    if !changing && compliance::password_is_expired(user, now) {
+        return Err(compliance::password_expired(&user.id));
+    }
+    let today = compliance::day_of(now);
+    let reset = user.failed_auth_count > 0 || lock == compliance::Lockout::Expired;
+    if reset || user.last_active_at != today {
+        app.store
+            .write(|w| identity::record_auth_success(w, &user.id, reset, today.as_deref()))?;
+    }
+    Ok(())
+}
+
+/// A `totp` method: the user as the password method finds it, then the passcode.
+fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String> {
+    let user_obj = totp_obj
+        .get("user")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::expecting("user", "totp"))?;
+    let user = app.store.read(|r| find_auth_user(r, user_obj))?;
+    let Some((user, domain)) = user else {
+        return Err(Error::unauthenticated());
+    };
+    let now = crate::clock::now_f64();
+    if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
+        return Err(Error::unauthenticated());
+    }
+    super::totp::check_passcode(app, &user, user_obj, now)?;
     Ok(user.id)
+}
+
+/// Upstream's auth-receipt answer: 401 with the receipt in `Openstack-Auth-Receipt` and
+/// what is still required (keystone/receipt/handlers.py `build_receipt`).
+fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> Result<Response> {
+    let keys_dir = app.config.data_dir.join("fernet-keys");
+    let (receipt_id, receipt) = crate::receipt::issue(&keys_dir, user_id, methods, now)?;
+    let (user, domain) = app.store.read(|r| {
+        let user = identity::require_user(r, user_id)?;
+        let domain = resource::require_domain(r, &user.domain_id)?;
+        Ok((user, domain))
+    })?;
+    let body = json!({
+        "receipt": {
+            "methods": methods,
+            "user": {
+                "id": user.id,
+                "name": user.name,
+                "domain": {"id": domain.id, "name": domain.name},
+            },
+            "expires_at": token::format_time(receipt.expires_at),
+            "issued_at": token::format_time(receipt.issued_at as f64),
+        },
+        "required_auth_methods": compliance::required_methods(&user, methods),
+    });
+    Ok(Response::raw_json(401, to_python_json(&body))
+        .with_header(crate::receipt::HEADER, receipt_id))
 }
 
 fn find_auth_user(

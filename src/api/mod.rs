@@ -16,6 +16,7 @@ pub mod projects;
 pub mod role_assignments;
 pub mod roles;
 pub mod schema_lite;
+pub mod totp;
 pub mod users;
 pub mod v2;
 

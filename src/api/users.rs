@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::compliance;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
@@ -101,27 +102,72 @@ fn validate_user_body(app: &App, input: &Map<String, Value>) -> Result<()> {
     check_enabled(input)?;
     check_name(input, "name")?;
     check_password(app, input)?;
+    check_mfa_rules(input)?;
     check_options(input, USER_OPTIONS)?;
     Ok(())
 }
 
-/// ISO 8601 with microseconds, as upstream renders `password_expires_at`.
-fn expiry_after_days(days: u32) -> Option<String> {
-    let at = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
-    );
-    at.format(&fmt).ok()
+/// `options.multi_factor_auth_rules`: upstream's schema (lists of strings, each list
+/// non-empty and without repeats, no list twice), with jsonschema's messages.
+fn check_mfa_rules(input: &Map<String, Value>) -> Result<()> {
+    let Some(Value::Array(rules)) = input
+        .get("options")
+        .and_then(|o| o.get(compliance::MFA_RULES))
+    else {
+        return Ok(());
+    };
+    let has_repeats = |items: &[Value]| {
+        items
+            .iter()
+            .enumerate()
+            .any(|(i, a)| items[..i].contains(a))
+    };
+    for (i, rule) in rules.iter().enumerate() {
+        let Value::Array(items) = rule else { continue };
+        if !items.iter().all(Value::is_string) {
+            continue;
+        }
+        if items.is_empty() {
+            return Err(invalid(&i.to_string(), rule, "[] should be non-empty"));
+        }
+        if has_repeats(items) {
+            return Err(invalid(
+                &i.to_string(),
+                rule,
+                &format!("{} has non-unique elements", py_repr(rule)),
+            ));
+        }
+    }
+    let all_lists = rules.iter().all(|r| {
+        r.as_array()
+            .is_some_and(|items| !items.is_empty() && items.iter().all(Value::is_string))
+    });
+    if all_lists && has_repeats(rules) {
+        let value = Value::Array(rules.clone());
+        return Err(invalid(
+            compliance::MFA_RULES,
+            &value,
+            &format!("{} has non-unique elements", py_repr(&value)),
+        ));
+    }
+    Ok(())
 }
 
-/// When a new password expires: `[security_compliance] password_expires_days` after now,
-/// unless the user ignores password expiry.
-fn password_expiry(app: &App, options: &Map<String, Value>) -> Option<String> {
-    let ignore = options.get("ignore_password_expiry") == Some(&Value::Bool(true));
-    match app.config.security.password_expires_days {
-        Some(days) if !ignore => expiry_after_days(days),
-        _ => None,
+/// Upstream's `User.enabled` setter, run on create and on every update of an enabled user:
+/// the failure count is cleared and, with inactivity tracking on, today counts as active.
+fn mark_enabled(app: &App, user: &mut User, now: f64) {
+    if !user.enabled {
+        return;
     }
+    if app
+        .config
+        .security
+        .disable_user_account_days_inactive
+        .is_some()
+    {
+        user.last_active_at = compliance::day_of(now);
+    }
+    compliance::reset_failures(user);
 }
 
 /// Upstream's `_assert_default_project_id_is_not_domain`: a missing project is fine.
@@ -285,26 +331,39 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
         merge_options(&mut options, update);
     }
     let password = check_password(app, &input)?.flatten();
+    if let Some(p) = &password {
+        compliance::validate_password(&app.config.security, p)?;
+    }
     // Hash before the write transaction: hashing is slow by design.
     let password_hash = match &password {
         Some(p) => Some(hash(app, p)?),
         None => None,
     };
-    let user = User {
+    let now = crate::clock::now_f64();
+    let mut user = User {
         id: new_id(),
         name,
         domain_id,
         enabled,
-        password_expires_at: password
-            .as_ref()
-            .and_then(|_| password_expiry(app, &options)),
-        password_hash,
+        password_hash: None,
         default_project_id,
+        password_expires_at: None,
         options,
         extra: extras(&input, KNOWN),
-        // A new user has no tokens to revoke.
-        password_created_at: 0,
+        created_at: Some(now as i64),
+        ..Default::default()
     };
+    if password_hash.is_some() {
+        // Upstream's create sets the password before the user's options are attached, so
+        // `ignore_change_password_upon_first_use` / `ignore_password_expiry` given at creation
+        // do not shape the first expiry (a later update or login reads them).
+        let options = std::mem::take(&mut user.options);
+        compliance::set_password(&app.config.security, &mut user, password_hash, now, false);
+        user.options = options;
+    }
+    mark_enabled(app, &mut user, now);
+    // A new user has no tokens to revoke.
+    user.password_created_at = 0;
     app.store.write(|w| {
         resource::require_domain(w, &user.domain_id)?;
         assert_default_project_not_domain(w, user.default_project_id.as_deref())?;
@@ -333,6 +392,9 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     {
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
+    if let Some(Some(p)) = check_password(app, &input)? {
+        compliance::validate_password(&app.config.security, &p)?;
+    }
     let mut new = old.clone();
     if let Some(name) = check_name(&input, "name")? {
         new.name = name.trim().to_string();
@@ -347,17 +409,18 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
         merge_options(&mut new.options, update);
     }
     let password = check_password(app, &input)?;
+    let now = crate::clock::now_f64();
     if let Some(password) = &password {
-        new.password_hash = match password {
+        let new_hash = match password {
             Some(p) => Some(hash(app, p)?),
             None => None,
         };
-        // Tokens issued before a password change stop validating.
-        new.password_created_at = crate::clock::now_secs();
-        new.password_expires_at = password
-            .as_ref()
-            .and_then(|_| password_expiry(app, &new.options));
+        // An administrator's reset: kept in the history but not checked against it, and
+        // expired at once under change_password_upon_first_use. Tokens issued before it
+        // stop validating (password_created_at).
+        compliance::set_password(&app.config.security, &mut new, new_hash, now, false);
     }
+    mark_enabled(app, &mut new, now);
     for (k, v) in extras(&input, KNOWN) {
         new.extra.insert(k, v);
     }
@@ -438,27 +501,28 @@ pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
     let Some(user) = user else {
         return Err(Error::unauthenticated());
     };
-    let ok = user
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| crate::password::verify(original, h));
-    if !ok {
-        return Err(Error::unauthenticated());
-    }
+    let now = crate::clock::now_f64();
+    // Upstream authenticates with the original password first (lockout and failure count
+    // included); an expired password may be changed.
+    super::auth::verify_password(app, &user, original, now, true)?;
     if password.len() > app.config.identity.max_password_length {
         return Err(Error::Validation(format!(
             "Password validation error: The password length must be less than or equal to {}.",
             app.config.identity.max_password_length
         )));
     }
+    let cfg = &app.config.security;
+    compliance::validate_password(cfg, &password)?;
+    compliance::check_password_not_locked(&user)?;
+    compliance::check_minimum_age(cfg, &user, now)?;
+    // History checks hash every kept password: outside the write transaction.
+    compliance::check_history(cfg, &user, &password)?;
     let new_hash = hash(app, &password)?;
-    let now = crate::clock::now_secs();
     app.store.write(|w| {
-        let mut current = identity::require_user(w, id)?;
-        current.password_hash = Some(new_hash.clone());
-        current.password_created_at = now;
-        current.password_expires_at = password_expiry(app, &current.options);
-        identity::update_user(w, &user, &current)
+        let old = identity::require_user(w, id)?;
+        let mut current = old.clone();
+        compliance::set_password(cfg, &mut current, Some(new_hash.clone()), now, true);
+        identity::update_user(w, &old, &current)
     })?;
     Ok(Response::no_content())
 }

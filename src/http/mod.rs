@@ -140,7 +140,9 @@ fn to_tiny(response: Response) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> 
     // A uuid4 like upstream's, from the thread-local generator: no syscall per response.
     let request_id = format!(
         "req-{}",
-        uuid::Builder::from_random_bytes(rand::random()).into_uuid().hyphenated()
+        uuid::Builder::from_random_bytes(rand::random())
+            .into_uuid()
+            .hyphenated()
     );
     if let Ok(h) =
         tiny_http::Header::from_bytes(&b"x-openstack-request-id"[..], request_id.as_bytes())

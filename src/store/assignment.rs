@@ -745,6 +745,7 @@ mod tests {
                         options: Default::default(),
                         extra: Default::default(),
                         password_created_at: 0,
+                        ..Default::default()
                     },
                 )?;
                 identity::create_group(

@@ -168,3 +168,80 @@ pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> Result<()> {
     }
     w.put(GROUPS, &new.id, new)
 }
+
+/// A failed password check (upstream's `_record_failed_auth`), on the stored record.
+pub fn record_failed_auth(w: &impl Writer, user_id: &str, now: f64) -> Result<()> {
+    if let Some(mut user) = get_user(w, user_id)? {
+        crate::compliance::record_failure(&mut user, now);
+        w.put(USERS, &user.id, &user)?;
+    }
+    Ok(())
+}
+
+/// Clears the failure count (upstream's `_reset_failed_auth`) and, if given, records the day
+/// of a successful authentication (`set_last_active_at`). Writes only what changes.
+pub fn record_auth_success(
+    w: &impl Writer,
+    user_id: &str,
+    reset: bool,
+    today: Option<&str>,
+) -> Result<()> {
+    let Some(mut user) = get_user(w, user_id)? else {
+        return Ok(());
+    };
+    let before = user.clone();
+    if reset {
+        crate::compliance::reset_failures(&mut user);
+    }
+    if let Some(day) = today {
+        user.last_active_at = Some(day.to_string());
+    }
+    if user != before {
+        w.put(USERS, &user.id, &user)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod compliance_tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn failures_are_counted_and_reset_on_the_stored_user() {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-identity-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("t.redb")).unwrap();
+        let user = User {
+            id: "u1".into(),
+            name: "u".into(),
+            domain_id: "d".into(),
+            enabled: true,
+            ..Default::default()
+        };
+        store.write(|w| create_user(w, &user)).unwrap();
+        store.write(|w| record_failed_auth(w, "u1", 10.0)).unwrap();
+        store.write(|w| record_failed_auth(w, "u1", 11.0)).unwrap();
+        // An unknown user is not an error (it was deleted meanwhile).
+        store
+            .write(|w| record_failed_auth(w, "nobody", 11.0))
+            .unwrap();
+        let got = store.read(|r| require_user(r, "u1")).unwrap();
+        assert_eq!(got.failed_auth_count, 2);
+        assert_eq!(got.failed_auth_at, Some(11.0));
+        let generation = store.generation();
+        store
+            .write(|w| record_auth_success(w, "u1", true, Some("2024-01-02")))
+            .unwrap();
+        let got = store.read(|r| require_user(r, "u1")).unwrap();
+        assert_eq!(got.failed_auth_count, 0);
+        assert_eq!(got.failed_auth_at, None);
+        assert_eq!(got.last_active_at.as_deref(), Some("2024-01-02"));
+        assert!(store.generation() > generation);
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

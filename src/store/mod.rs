@@ -13,6 +13,7 @@ pub mod tables;
 
 pub mod domain_config;
 pub mod limits;
+pub mod totp;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -81,6 +81,7 @@ pub const ALL: &[Table] = &[
     DOMAIN_CONFIGS,
     REGISTERED_LIMITS,
     LIMITS,
+    CREDENTIALS,
 ];
 
 /// `a SEP b`
@@ -121,3 +122,6 @@ pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
 pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
 /// id -> Limit
 pub const LIMITS: Table = TableDefinition::new("limits-1");
+/// credential id -> {id, user_id, project_id, type, blob, ...} (/v3/credentials; TOTP seeds
+/// are the blobs of type "totp")
+pub const CREDENTIALS: Table = TableDefinition::new("credentials-1");

@@ -25,7 +25,7 @@ use rmpv::Value;
 use super::{Scope, TokenData, TokenError};
 
 /// Upstream's default `[auth] methods`, in order: method i has bit 2^i.
-pub const AUTH_METHODS: [&str; 7] = [
+pub const AUTH_METHODS: [&str; 8] = [
     "external",
     "password",
     "token",
@@ -33,6 +33,8 @@ pub const AUTH_METHODS: [&str; 7] = [
     "mapped",
     "application_credential",
     "ec2credential",
+    // Not in upstream's default list: a deployment enabling TOTP appends it, as here.
+    "totp",
 ];
 
 const UNSCOPED: u64 = 0;
@@ -367,12 +369,15 @@ mod tests {
         assert_eq!(methods_to_int(&m(&["password"])), 2);
         assert_eq!(methods_to_int(&m(&["password", "token"])), 6);
         assert_eq!(methods_to_int(&m(&["application_credential"])), 32);
-        assert_eq!(methods_to_int(&m(&["totp"])), 0);
+        // totp follows upstream's default list, as a deployment enabling it appends it.
+        assert_eq!(methods_to_int(&m(&["totp"])), 128);
+        assert_eq!(methods_to_int(&m(&["smartcard"])), 0);
         assert_eq!(int_to_methods(6), m(&["token", "password"]));
         assert_eq!(int_to_methods(0), Vec::<String>::new());
         assert_eq!(int_to_methods(127).len(), 7);
         // Unknown high bits make upstream's division test fail everywhere.
-        assert_eq!(int_to_methods(128 + 2), Vec::<String>::new());
+        assert_eq!(int_to_methods(256 + 2), Vec::<String>::new());
+        assert_eq!(int_to_methods(128 + 2), m(&["totp", "password"]));
     }
 
     #[test]

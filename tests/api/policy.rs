@@ -44,12 +44,20 @@ fn keystone_conf_names_the_policy_file_too() {
 
 #[test]
 fn a_malformed_policy_file_stops_start_up() {
-    let path = policy_file("policy-bad", "\"identity:list_users\": \"role:admin and (\"\n");
+    let path = policy_file(
+        "policy-bad",
+        "\"identity:list_users\": \"role:admin and (\"\n",
+    );
     let dir = temp_dir("policy-bad-run");
     let seed = dir.join("seed.yaml");
     std::fs::write(&seed, seed_text(&demo_seed())).expect("write seed");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_keystone-lite"))
-        .args(["--seed", seed.to_str().expect("utf-8"), "--listen", "127.0.0.1:0"])
+        .args([
+            "--seed",
+            seed.to_str().expect("utf-8"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .args(["--data-dir", dir.join("data").to_str().expect("utf-8")])
         .args(["--policy-file", path.to_str().expect("utf-8 path")])
         .output()

@@ -409,24 +409,33 @@ pub fn create_user(app: &App, req: &Request, f: Format) -> Result<Response> {
     let tenant_id = tenant_id_of(&input)?.flatten();
     let password = password_of(app, &input)?.flatten();
     require_admin(app, req)?;
+    if let Some(p) = &password {
+        crate::compliance::validate_password(&app.config.security, p)?;
+    }
     let password_hash = match password {
         Some(p) => Some(hash(app, &p)?),
         None => None,
     };
     let mut extra = crate::api::extras(&input, USER_KNOWN);
     extra.remove("tenantId");
-    let user = User {
+    let now = crate::clock::now_f64();
+    let mut user = User {
         id: new_id(),
         name,
         domain_id: DEFAULT_DOMAIN.to_string(),
         enabled,
-        password_hash,
         default_project_id: tenant_id.clone(),
-        password_expires_at: None,
         options: Map::new(),
         extra,
-        password_created_at: 0,
+        created_at: Some(now as i64),
+        ..Default::default()
     };
+    if password_hash.is_some() {
+        // The same password rules as v3 (history, expiry, change on first use).
+        crate::compliance::set_password(&app.config.security, &mut user, password_hash, now, false);
+    }
+    // A new user has no tokens to revoke.
+    user.password_created_at = 0;
     app.store.write(|w| {
         if let Some(t) = &tenant_id {
             tenant_in_default(w, t)?;
@@ -477,11 +486,15 @@ pub fn update_user(
         ));
     }
     require_admin(app, req)?;
+    if let Some(Some(p)) = &password {
+        crate::compliance::validate_password(&app.config.security, p)?;
+    }
     let new_hash = match &password {
         Some(Some(p)) => Some(Some(hash(app, p)?)),
         Some(None) => Some(None),
         None => None,
     };
+    let now = crate::clock::now_f64();
     let user = app.store.write(|w| {
         let old = user_in_default(w, id)?;
         let mut new = old.clone();
@@ -492,9 +505,8 @@ pub fn update_user(
             new.enabled = e;
         }
         if let Some(h) = &new_hash {
-            new.password_hash = h.clone();
-            // Tokens issued before a password change stop validating.
-            new.password_created_at = crate::clock::now_secs();
+            // An admin reset, as v3's: history kept, expiry set, older tokens revoked.
+            crate::compliance::set_password(&app.config.security, &mut new, h.clone(), now, false);
         }
         if kind == UserUpdate::Any {
             for (k, v) in crate::api::extras(&input, USER_KNOWN) {

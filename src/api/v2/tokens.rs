@@ -193,20 +193,31 @@ fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome
             .filter(|u| u.domain_id == DEFAULT_DOMAIN)),
     })?;
     let user = user.ok_or_else(invalid)?;
-    // Hash outside any transaction: verification is slow by design.
-    let ok = user
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| password::verify(&password, h));
-    if !ok {
-        return Err(invalid());
-    }
     let domain_enabled = app
         .store
         .read(|r| resource::get_domain(r, &user.domain_id))?
         .is_some_and(|d| d.enabled);
-    if !user.enabled || !domain_enabled {
-        return Ok(Outcome::UserDisabled(user.id));
+    let now_f = crate::clock::now_f64();
+    if !domain_enabled
+        || !crate::compliance::effectively_enabled(&app.config.security, &user, now_f)
+    {
+        // v2 checks the password first, then answers userDisabled.
+        // Hash outside any transaction: verification is slow by design.
+        let ok = user
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| password::verify(&password, h));
+        return if ok {
+            Ok(Outcome::UserDisabled(user.id))
+        } else {
+            Err(invalid())
+        };
+    }
+    // The same checks as v3's password method: lockout, failure counting, expiry.
+    match crate::api::auth::verify_password(app, &user, &password, now_f, false) {
+        Ok(()) => {}
+        Err(Error::Unauthorized(_)) => return Err(invalid()),
+        Err(other) => return Err(other),
     }
     Ok(Outcome::Ok(Authenticated {
         user_id: user.id,

@@ -119,7 +119,16 @@ else
   log "starting $BIN (data dir $DATA_DIR)"
   # own session/process group (setsid execs in place: $! is the server's pid), so cleanup
   # can signal the server and anything it spawned
-  setsid "$BIN" --seed "$SEED" --data-dir "$DATA_DIR" --listen 127.0.0.1:0 \
+  # upstream's [security_compliance] settings tempest's identity suite is run with
+  # (tempest.conf's [identity] user_lockout_* / user_unique_last_password_count match them)
+  cat > "$RUN_DIR/keystone.conf" <<CONF
+[security_compliance]
+lockout_failure_attempts = 2
+lockout_duration = 5
+unique_last_password_count = 2
+minimum_password_age = 0
+CONF
+  setsid "$BIN" --seed "$SEED" --data-dir "$DATA_DIR" --listen 127.0.0.1:0 --config "$RUN_DIR/keystone.conf" \
     >"$RUN_DIR/server.stdout" 2>"$RUN_DIR/server.log" </dev/null &
   SERVER_PID=$!
   deadline=$(( $(date +%s) + START_TIMEOUT ))
@@ -215,12 +224,17 @@ admin_role = admin
 default_domain_id = default
 admin_domain_scope = false
 use_system_token = true
+# must equal the server's [security_compliance] (see above)
+user_lockout_failure_attempts = 2
+user_lockout_duration = 5
+user_unique_last_password_count = 2
+user_minimum_password_age = 0
 
 [identity-feature-enabled]
 trust = true
 api_extensions = all
 access_rules = true
-security_compliance = false
+security_compliance = true
 domain_specific_drivers = false
 immutable_user_source = false
 

@@ -7,6 +7,7 @@ mod auth;
 mod discovery;
 mod errors;
 mod logs;
+mod negatives;
 mod personas;
 mod reads;
 mod restart;

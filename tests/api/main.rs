@@ -6,6 +6,7 @@ mod common;
 mod auth;
 mod discovery;
 mod errors;
+mod filters;
 mod logs;
 mod negatives;
 mod personas;

@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod concurrency;
 mod discovery;
 mod errors;
 mod filters;

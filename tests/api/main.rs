@@ -3,6 +3,7 @@
 
 mod common;
 
+mod admin_crud;
 mod auth;
 mod concurrency;
 mod discovery;

@@ -63,10 +63,20 @@ fn check_enabled(map: &Map<String, Value>) -> Result<Option<bool>> {
         "False", "FALSE", "false", "", "0", "n", "N", "off", "OFF", "no",
     ];
     match map.get("enabled") {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::String(s)) if TRUE.contains(&s.as_str()) => Ok(Some(true)),
         Some(Value::String(s)) if FALSE.contains(&s.as_str()) => Ok(Some(false)),
+        // The schema's type is ["boolean", "string", "null"]: other types fail on type first.
+        Some(other) if !matches!(other, Value::String(_) | Value::Null) => Err(invalid(
+            "enabled",
+            other,
+            &format!(
+                "{} is not of type 'boolean', 'string', 'null'",
+                py_repr(other)
+            ),
+        )),
+        // A string outside the enum, or null (nullable() adds no None to this enum).
         Some(other) => Err(invalid(
             "enabled",
             other,

@@ -3,10 +3,15 @@
 
 mod common;
 
+mod admin_crud;
 mod auth;
+mod concurrency;
 mod discovery;
 mod errors;
+mod filters;
 mod logs;
+mod negatives;
+mod personas;
 mod policy;
 mod reads;
 mod restart;

@@ -220,6 +220,25 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         None => json!({}),
     };
     enforce(app, &context, "identity:list_projects", &target)?;
+    // An unfiltered page under [resource] list_limit reads list_limit + 1 rows, not the table.
+    if let (Some(limit), true, None) = (
+        app.config.list_limit("resource"),
+        req.query.is_empty(),
+        &domain_scope,
+    ) {
+        let page: Vec<Project> = app
+            .store
+            .read(|r| r.list_first(crate::store::tables::PROJECTS, limit + 1))?;
+        let items = page.iter().map(|p| render_project(app, p)).collect();
+        return Ok(Response::ok(&filtered_list(
+            app,
+            req,
+            "projects",
+            items,
+            &[],
+            Some(limit),
+        )));
+    }
     let with_domains = req.query("is_domain").is_some();
     let (projects, domains) = app.store.read(|r| {
         let domains = if with_domains {

@@ -286,6 +286,17 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         None => json!({}),
     };
     enforce(app, &context, "identity:list_users", &target)?;
+    // An unfiltered page under [identity] list_limit reads list_limit + 1 rows, not the table.
+    if let (Some(limit), true, None) = (
+        app.config.list_limit("identity"),
+        req.query.is_empty(),
+        &domain_scope,
+    ) {
+        let page: Vec<User> = app.store.read(|r| {
+            crate::store::Reader::list_first(r, crate::store::tables::USERS, limit + 1)
+        })?;
+        return Ok(Response::ok(&user_list(app, req, "users", page)?));
+    }
     let users: Vec<User> = app
         .store
         .read(|r| identity::list_users(r))?

@@ -40,6 +40,8 @@ pub trait Reader {
     fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>>;
     /// Every (key, value) with `start <= key < end`, or the whole table.
     fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>>;
+    /// The first `n` (key, value) pairs in key order.
+    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>>;
 
     fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
         match self.get_bytes(table, key)? {
@@ -54,6 +56,14 @@ pub trait Reader {
 
     fn list<T: DeserializeOwned>(&self, table: Table) -> Result<Vec<T>> {
         self.scan(table, None)?
+            .into_iter()
+            .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
+            .collect()
+    }
+
+    /// The first `n` records in key order: a page without reading the whole table.
+    fn list_first<T: DeserializeOwned>(&self, table: Table, n: usize) -> Result<Vec<T>> {
+        self.scan_first(table, n)?
             .into_iter()
             .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
             .collect()
@@ -77,6 +87,18 @@ pub trait Reader {
             .map(|(k, _)| k[start.len()..].to_string())
             .collect())
     }
+}
+
+fn scan_first_of<T: ReadableTable<&'static str, &'static [u8]>>(
+    table: &T,
+    n: usize,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::with_capacity(n.min(1024));
+    for item in table.iter()?.take(n) {
+        let (k, v) = item?;
+        out.push((k.value().to_string(), v.value().to_vec()));
+    }
+    Ok(out)
 }
 
 fn scan_table<T: ReadableTable<&'static str, &'static [u8]>>(
@@ -104,6 +126,9 @@ impl Reader for ReadTransaction {
     fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
         scan_table(&self.open_table(table)?, range)
     }
+    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        scan_first_of(&self.open_table(table)?, n)
+    }
 }
 
 impl Reader for WriteTransaction {
@@ -114,6 +139,9 @@ impl Reader for WriteTransaction {
     }
     fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
         scan_table(&self.open_table(table)?, range)
+    }
+    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>> {
+        scan_first_of(&self.open_table(table)?, n)
     }
 }
 

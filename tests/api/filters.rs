@@ -777,6 +777,10 @@ fn list_limit_truncates_after_filtering() {
         Some("[DEFAULT]\nlist_limit = 3\n[identity]\nlist_limit = 2\n"),
     );
     let sys = s.system_admin_token();
+    // Exactly list_limit users (admin, demo): a full page, not truncated.
+    let body = ok(&s, &sys, "GET", "/v3/users", None);
+    assert_eq!(body["users"].as_array().unwrap().len(), 2, "{body}");
+    assert!(body.get("truncated").is_none(), "{body}");
     for n in ["l1", "l2", "l3", "l4", "m1"] {
         ok(
             &s,

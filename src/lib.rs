@@ -14,6 +14,7 @@ pub mod http;
 pub mod model;
 pub mod password;
 pub mod policy;
+pub mod pyrepr;
 pub mod receipt;
 pub mod seed;
 pub mod store;

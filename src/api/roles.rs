@@ -3,6 +3,7 @@
 //! projects.rs and domains.rs), on the system, and OS-INHERIT's inherited grants. Also the
 //! small JSON-schema helpers the identity handlers share, with upstream's messages.
 
+pub(crate) use crate::pyrepr::{py_repr, py_str};
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
@@ -61,42 +62,6 @@ pub fn route(
 
 // ---------------------------------------------------------------------------------------
 // JSON schema checks with upstream's (jsonschema's) messages.
-
-/// Python's repr() of a JSON value, as jsonschema messages show it.
-pub(crate) fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".to_string(),
-        Value::Bool(true) => "True".to_string(),
-        Value::Bool(false) => "False".to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => {
-            if s.contains('\'') && !s.contains('"') {
-                format!("\"{s}\"")
-            } else {
-                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-            }
-        }
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{}: {}", py_repr(&Value::String(k.clone())), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// Python's str() of a JSON value (the "Value:" part of a schema message).
-pub(crate) fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
 
 /// Upstream's SchemaValidationError for `field` holding `value`.
 pub(crate) fn invalid(field: &str, value: &Value, reason: &str) -> Error {

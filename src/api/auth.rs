@@ -175,7 +175,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
         .read(|r| core::resolve(r, data.clone()))
         .map_err(|_| Error::unauthenticated())?;
     let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
-    Ok(Response::created(&body).with_header("X-Subject-Token", token_id))
+    Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
 }
 
 /// Checks a password method's user and password; the user id on success.

@@ -52,7 +52,8 @@ pub fn versions(app: &App, req: &Request) -> Result<Response> {
         return json_home("/v3");
     }
     let body = json!({"versions": {"values": [v3_version(app), super::v2::version_v2(app)]}});
-    Ok(Response::json(300, &body).with_header("Location", format!("{}/v3/", app.public_url)))
+    Ok(Response::json_unterminated(300, &body)
+        .with_header("Location", format!("{}/v3/", app.public_url)))
 }
 
 /// GET /v3
@@ -60,5 +61,8 @@ pub fn version_v3(app: &App, req: &Request) -> Result<Response> {
     if wants_json_home(req) {
         return json_home("");
     }
-    Ok(Response::ok(&json!({"version": v3_version(app)})))
+    Ok(Response::json_unterminated(
+        200,
+        &json!({"version": v3_version(app)}),
+    ))
 }

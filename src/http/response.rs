@@ -57,7 +57,15 @@ pub fn to_python_json(value: &impl Serialize) -> Vec<u8> {
 }
 
 impl Response {
+    /// A JSON body as upstream's flask-restful resources write it: ending with a newline.
     pub fn json(status: u16, value: &Value) -> Response {
+        let mut body = to_python_json(value);
+        body.push(b'\n');
+        Response::raw_json(status, body)
+    }
+
+    /// A JSON body with no trailing newline, as upstream's token and discovery views write it.
+    pub fn json_unterminated(status: u16, value: &Value) -> Response {
         Response::raw_json(status, to_python_json(value))
     }
 

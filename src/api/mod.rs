@@ -18,6 +18,10 @@ pub mod roles;
 pub mod schema_lite;
 pub mod users;
 
+pub mod credentials;
+pub mod ec2;
+pub mod oauth1;
+
 use serde_json::{json, Map, Value};
 
 use crate::app::App;

@@ -14,6 +14,9 @@ pub mod tables;
 pub mod domain_config;
 pub mod limits;
 
+pub mod credentials;
+pub mod oauth1;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

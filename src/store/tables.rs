@@ -81,6 +81,10 @@ pub const ALL: &[Table] = &[
     DOMAIN_CONFIGS,
     REGISTERED_LIMITS,
     LIMITS,
+    CREDENTIALS,
+    OAUTH1_CONSUMERS,
+    OAUTH1_REQUEST_TOKENS,
+    OAUTH1_ACCESS_TOKENS,
 ];
 
 /// `a SEP b`
@@ -121,3 +125,11 @@ pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
 pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
 /// id -> Limit
 pub const LIMITS: Table = TableDefinition::new("limits-1");
+/// id -> StoredCredential (/v3/credentials; the blob encrypted with the credential keys)
+pub const CREDENTIALS: Table = TableDefinition::new("credentials-1");
+/// id -> Consumer (OS-OAUTH1)
+pub const OAUTH1_CONSUMERS: Table = TableDefinition::new("oauth1-consumers-1");
+/// id -> RequestToken (OS-OAUTH1)
+pub const OAUTH1_REQUEST_TOKENS: Table = TableDefinition::new("oauth1-request-tokens-1");
+/// id -> AccessToken (OS-OAUTH1)
+pub const OAUTH1_ACCESS_TOKENS: Table = TableDefinition::new("oauth1-access-tokens-1");

@@ -63,9 +63,7 @@ impl CredentialKeys {
             .iter()
             .find_map(|(_, f)| f.decrypt(token).ok())
             .ok_or_else(|| {
-                log::error!(
-                    "Credential could not be decrypted. Please contact the administrator"
-                );
+                log::error!("Credential could not be decrypted. Please contact the administrator");
                 Error::internal("credential could not be decrypted")
             })?;
         String::from_utf8(plain).map_err(|_| Error::internal("credential is not UTF-8"))

@@ -40,7 +40,10 @@ const PRIMARY_METHODS: &[&str] = &[
 /// `delegation.is_delegated_method`: no methods, or any method that is not primary.
 pub fn is_delegated(context: &AuthContext) -> bool {
     let methods = &context.token.methods;
-    methods.is_empty() || methods.iter().any(|m| !PRIMARY_METHODS.contains(&m.as_str()))
+    methods.is_empty()
+        || methods
+            .iter()
+            .any(|m| !PRIMARY_METHODS.contains(&m.as_str()))
 }
 
 /// `_require_primary_auth` (without the insecure cross-project option, off by default).
@@ -121,8 +124,8 @@ fn update_schema() -> Value {
 
 /// `_validate_blob_json`: an ec2 blob is a non-empty JSON object with an `access`.
 pub fn validate_ec2_blob(blob: &str) -> Result<Map<String, Value>> {
-    let parsed: Value = serde_json::from_str(blob)
-        .map_err(|_| Error::validation("Invalid blob in credential"))?;
+    let parsed: Value =
+        serde_json::from_str(blob).map_err(|_| Error::validation("Invalid blob in credential"))?;
     let obj = match parsed {
         Value::Object(o) if !o.is_empty() => o,
         _ => return Err(Error::expecting("blob", "credential")),
@@ -156,7 +159,12 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
             json!({"credential": {"user_id": context.user.id}}),
         );
     }
-    enforce(app, &context, "identity:list_credentials", &Value::Object(target))?;
+    enforce(
+        app,
+        &context,
+        "identity:list_credentials",
+        &Value::Object(target),
+    )?;
     let all = app.store.read(|r| store::list(r))?;
     let mut items = Vec::new();
     for c in all {
@@ -187,7 +195,10 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let cred_type = input.get("type").and_then(Value::as_str).unwrap_or_default();
+    let cred_type = input
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if cred_type == "ec2" {
         schema_lite::validate(&create_ec2_schema(), &body)?;
     }
@@ -213,7 +224,10 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
     let credential = Credential {
         id,
         user_id: text("user_id").unwrap_or_default(),
-        project_id: input.get("project_id").and_then(Value::as_str).map(str::to_string),
+        project_id: input
+            .get("project_id")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         cred_type: cred_type.to_string(),
         blob,
         extra: input
@@ -273,8 +287,7 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
         .to_string();
     if current.cred_type.eq_ignore_ascii_case("ec2") {
         let new_blob = validate_ec2_blob(&blob)?;
-        let old_blob: Map<String, Value> =
-            serde_json::from_str(&current.blob).unwrap_or_default();
+        let old_blob: Map<String, Value> = serde_json::from_str(&current.blob).unwrap_or_default();
         for key in ["trust_id", "app_cred_id", "access_token_id", "access_id"] {
             if old_blob.get(key) != new_blob.get(key) {
                 return Err(Error::validation(format!(

@@ -45,6 +45,13 @@ pub fn route_user(
     }
 }
 
+/// Upstream's Unauthorized: the reason is logged, the client sees the generic sentence
+/// (keystone hides 401 details unless insecure_debug is on).
+fn unauthorized(reason: &str) -> Error {
+    log::warn!("Authorization failed. {reason}");
+    Error::unauthenticated()
+}
+
 /// `_require_primary_auth_for_ec2`: no delegated token, ever.
 fn require_primary_auth(context: &core::AuthContext) -> Result<()> {
     if matches!(context.token.scope, Scope::Trust { .. }) || is_delegated(context) {
@@ -100,7 +107,10 @@ fn create(app: &App, req: &Request, user_id: &str) -> Result<Response> {
         json!({"user_id": user_id, "target": {"credential": {"user_id": user_id}}}),
     )?;
     let body = req.json()?;
-    let tenant_id = body.get("tenant_id").and_then(Value::as_str).map(str::to_string);
+    let tenant_id = body
+        .get("tenant_id")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     app.store.read(|r| {
         identity::require_user(r, user_id)?;
         let tid = tenant_id.as_deref().unwrap_or("None");
@@ -123,8 +133,13 @@ fn create(app: &App, req: &Request, user_id: &str) -> Result<Response> {
         extra: Map::new(),
     };
     app.store.write(|w| store::create(w, &credential))?;
-    log::info!("ec2 credential {} created for user {user_id}", credential.id);
-    Ok(Response::created(&json!({"credential": render(app, &credential)})))
+    log::info!(
+        "ec2 credential {} created for user {user_id}",
+        credential.id
+    );
+    Ok(Response::created(
+        &json!({"credential": render(app, &credential)}),
+    ))
 }
 
 /// The credential named by its access key, as the policy target; 404 before any policy.
@@ -149,7 +164,7 @@ fn get(app: &App, req: &Request, user_id: &str, access: &str) -> Result<Response
     )?;
     app.store.read(|r| identity::require_user(r, user_id))?;
     if c.cred_type != "ec2" {
-        return Err(Error::Unauthorized("EC2 access key not found.".to_string()));
+        return Err(unauthorized("EC2 access key not found."));
     }
     require_primary_auth(&context)?;
     Ok(Response::ok(&json!({"credential": render(app, &c)})))
@@ -166,7 +181,7 @@ fn delete(app: &App, req: &Request, user_id: &str, access: &str) -> Result<Respo
     )?;
     app.store.read(|r| identity::require_user(r, user_id))?;
     if c.cred_type != "ec2" {
-        return Err(Error::Unauthorized("EC2 access key not found.".to_string()));
+        return Err(unauthorized("EC2 access key not found."));
     }
     require_primary_auth(&context)?;
     app.store.write(|w| store::delete(w, &c.id))?;
@@ -213,8 +228,9 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     if empty {
         return Err(Error::validation("request must include a request body"));
     }
-    let truthy = |v: &&Value| !matches!(v, Value::Null | Value::Bool(false))
-        && !v.as_object().is_some_and(Map::is_empty);
+    let truthy = |v: &&Value| {
+        !matches!(v, Value::Null | Value::Bool(false)) && !v.as_object().is_some_and(Map::is_empty)
+    };
     let mut credentials = ["credentials", "credential", "ec2Credentials"]
         .iter()
         .find_map(|k| body.get(*k).filter(truthy))
@@ -224,7 +240,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     let access = match credentials.get("access") {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
-        None => return Err(Error::Unauthorized("EC2 Signature not supplied".to_string())),
+        None => return Err(unauthorized("EC2 Signature not supplied")),
     };
     let not_found = || Error::NotFound("EC2 access key not found.".to_string());
     let cred = app
@@ -237,7 +253,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     let blob: Map<String, Value> = serde_json::from_str(&cred.blob).unwrap_or_default();
     let secret = match blob.get("secret") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(Error::Unauthorized("Invalid EC2 signature.".to_string())),
+        _ => return Err(unauthorized("Invalid EC2 signature.")),
     };
     check(&secret, &mut credentials)?;
     let project_id = cred.project_id.clone().unwrap_or_default();
@@ -261,14 +277,14 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     // here (delegated tokens cannot create credentials); refuse them rather than widen them.
     for key in ["trust_id", "app_cred_id", "access_token_id"] {
         if blob.get(key).is_some_and(|v| !v.is_null()) {
-            return Err(Error::Unauthorized("User not valid for project.".to_string()));
+            return Err(unauthorized("User not valid for project."));
         }
     }
     let roles = app
         .store
         .read(|r| assignment::token_roles(r, &user.id, &Target::Project(project.id.clone())))?;
     if roles.is_empty() {
-        return Err(Error::Unauthorized("User not valid for project.".to_string()));
+        return Err(unauthorized("User not valid for project."));
     }
     let now = crate::clock::now_f64();
     let mut data = TokenData {
@@ -306,12 +322,12 @@ fn check_timestamp(credentials: &Map<String, Value>) -> Result<()> {
         return Ok(());
     };
     let when = parse_timestamp(ts).ok_or_else(|| {
-        Error::Unauthorized(format!(
+        unauthorized(&format!(
             "Credential timestamp is invalid: Unable to parse date string '{ts}'"
         ))
     })?;
     if crate::clock::now_f64() > when + AUTH_TTL_MINUTES * 60.0 {
-        return Err(Error::Unauthorized("Credential is expired".to_string()));
+        return Err(unauthorized("Credential is expired"));
     }
     Ok(())
 }
@@ -404,7 +420,13 @@ fn canonical_qs(params: &Map<String, Value>) -> String {
     let mut keys: Vec<&String> = params.keys().collect();
     keys.sort();
     keys.iter()
-        .map(|k| format!("{}={}", quote(k, ""), quote(&value_text(&params[*k]), "-_~")))
+        .map(|k| {
+            format!(
+                "{}={}",
+                quote(k, ""),
+                quote(&value_text(&params[*k]), "-_~")
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -458,12 +480,16 @@ fn is_v4(credentials: &Map<String, Value>) -> bool {
         .get("headers")
         .and_then(|h| h.get("Authorization"));
     match header {
-        Some(v) => v.as_str().is_some_and(|s| s.starts_with("AWS4-HMAC-SHA256")),
-        None => credentials
-            .get("params")
-            .and_then(|p| p.get("X-Amz-Algorithm"))
-            .and_then(Value::as_str)
-            == Some("AWS4-HMAC-SHA256"),
+        Some(v) => v
+            .as_str()
+            .is_some_and(|s| s.starts_with("AWS4-HMAC-SHA256")),
+        None => {
+            credentials
+                .get("params")
+                .and_then(|p| p.get("X-Amz-Algorithm"))
+                .and_then(Value::as_str)
+                == Some("AWS4-HMAC-SHA256")
+        }
     }
 }
 
@@ -500,7 +526,13 @@ fn ec2_signature_v4(
         .iter()
         .map(|(k, v)| (k.trim().to_lowercase(), value_text(v).trim().to_string()))
         .collect();
-    let lookup = |h: &str| lower.iter().rev().find(|(k, _)| k == h).map(|(_, v)| v.clone());
+    let lookup = |h: &str| {
+        lower
+            .iter()
+            .rev()
+            .find(|(k, _)| k == h)
+            .map(|(_, v)| v.clone())
+    };
     let user_agent = lookup("user-agent").unwrap_or_default();
     let strip_port = is_old_boto(&user_agent);
     let mut header_list = Vec::new();
@@ -561,13 +593,13 @@ fn is_old_boto(ua: &str) -> bool {
 
 /// EC2TokensResource._check_signature: a mismatch is retried with the host's port dropped.
 fn check_ec2_signature(secret: &str, credentials: &mut Map<String, Value>) -> Result<()> {
-    let invalid = || Error::Unauthorized("Invalid EC2 signature.".to_string());
+    let invalid = || unauthorized("Invalid EC2 signature.");
     let given = match credentials.get("signature") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => {
             // Upstream signs first (which may fail) and then complains of the missing signature.
             ec2_signature(secret, credentials).ok_or_else(invalid)?;
-            return Err(Error::Unauthorized("EC2 signature not supplied.".to_string()));
+            return Err(unauthorized("EC2 signature not supplied."));
         }
     };
     let signature = ec2_signature(secret, credentials).ok_or_else(invalid)?;
@@ -599,15 +631,18 @@ fn host_without_port(host: &str) -> String {
 
 /// S3Resource._check_signature: `token` is the urlsafe-base64 string to sign.
 fn check_s3_signature(secret: &str, credentials: &mut Map<String, Value>) -> Result<()> {
-    let invalid = || Error::Unauthorized("Invalid EC2 signature.".to_string());
+    let invalid = || unauthorized("Invalid EC2 signature.");
     let token = credentials.get("token").map(value_text).unwrap_or_default();
     let to_sign = base64::engine::general_purpose::URL_SAFE
         .decode(token.as_bytes())
         .map_err(|_| invalid())?;
     let signature = s3_signature(secret, &to_sign)?;
-    let given = credentials.get("signature").map(value_text).unwrap_or_default();
+    let given = credentials
+        .get("signature")
+        .map(value_text)
+        .unwrap_or_default();
     if !auth_str_equal(&given, &signature) {
-        return Err(Error::Unauthorized("Credential signature mismatch".to_string()));
+        return Err(unauthorized("Credential signature mismatch"));
     }
     Ok(())
 }
@@ -617,7 +652,7 @@ pub fn s3_signature(secret: &str, to_sign: &[u8]) -> Result<String> {
     if !to_sign.starts_with(b"AWS4") {
         return Ok(b64(&hmac_sha1(secret.as_bytes(), to_sign)));
     }
-    let invalid = || Error::Unauthorized("Invalid EC2 signature.".to_string());
+    let invalid = || unauthorized("Invalid EC2 signature.");
     let parts: Vec<&[u8]> = to_sign.split(|b| *b == b'\n').collect();
     if parts.len() != 4 || parts[0] != b"AWS4-HMAC-SHA256" {
         return Err(invalid());
@@ -648,9 +683,11 @@ mod tests {
     // functions (python3, keystone 30.0.0's venv).
     #[test]
     fn v2_signature_matches_keystoneclient() {
-        let c = creds(json!({"host": "localhost:8773", "verb": "GET", "path": "/v1/",
+        let c = creds(
+            json!({"host": "localhost:8773", "verb": "GET", "path": "/v1/",
             "params": {"SignatureVersion": "2", "AWSAccessKeyId": "ak", "Action": "Test",
-                       "Timestamp": "2024-01-01T00:00:00Z", "Foo": "a b/c~"}}));
+                       "Timestamp": "2024-01-01T00:00:00Z", "Foo": "a b/c~"}}),
+        );
         assert_eq!(
             ec2_signature("secret", &c).unwrap(),
             "ALulu4Qa/uTlGVaPrDrSH+gncnkBsJvV7URkFmQJDAY="
@@ -661,18 +698,26 @@ mod tests {
     fn v0_v1_signatures_match_keystoneclient() {
         let c = creds(json!({"params": {"SignatureVersion": "0", "Action": "A",
             "Timestamp": "T"}}));
-        assert_eq!(ec2_signature("secret", &c).unwrap(), "rHcmoxlfXgGj7GyXNRDeDzVM+Vw=");
+        assert_eq!(
+            ec2_signature("secret", &c).unwrap(),
+            "rHcmoxlfXgGj7GyXNRDeDzVM+Vw="
+        );
         let c = creds(json!({"params": {"SignatureVersion": "1", "b": "2", "A": "1"}}));
-        assert_eq!(ec2_signature("secret", &c).unwrap(), "TKD/D86hR9Lo+PbGbEAX177oxqQ=");
+        assert_eq!(
+            ec2_signature("secret", &c).unwrap(),
+            "TKD/D86hR9Lo+PbGbEAX177oxqQ="
+        );
     }
 
     #[test]
     fn v4_signature_matches_keystoneclient() {
-        let c = creds(json!({"host": "127.0.0.1:8773", "verb": "POST", "path": "/",
+        let c = creds(
+            json!({"host": "127.0.0.1:8773", "verb": "POST", "path": "/",
             "params": {"Action": "DescribeRegions"},
             "headers": {"Host": "127.0.0.1:8773", "X-Amz-Date": "20240101T000000Z",
                 "Authorization": "AWS4-HMAC-SHA256 Credential=ak/20240101/RegionOne/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=x"},
-            "body_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}));
+            "body_hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}),
+        );
         assert_eq!(
             ec2_signature("secret", &c).unwrap(),
             "188085464496b5e5891ed6768ba6fa8bec84f55e63d6b14e20f05ececa7aa76c"
@@ -682,11 +727,18 @@ mod tests {
     #[test]
     fn s3_signatures_match_keystone() {
         assert_eq!(
-            s3_signature("secret", b"GET\n\n\nTue, 01 Jan 2024 00:00:00 GMT\n/bucket/key").unwrap(),
+            s3_signature(
+                "secret",
+                b"GET\n\n\nTue, 01 Jan 2024 00:00:00 GMT\n/bucket/key"
+            )
+            .unwrap(),
             "n+7NMuJBiRPRJ/xd2QcZGEAv1sE="
         );
         let v4 = b"AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/s3/aws4_request\nabc";
-        assert_eq!(s3_signature("secret", v4).unwrap(), "f4d72d1ebfef9ad6827b4cee2b4dc59ada065cdd678535751970e954850913bd");
+        assert_eq!(
+            s3_signature("secret", v4).unwrap(),
+            "f4d72d1ebfef9ad6827b4cee2b4dc59ada065cdd678535751970e954850913bd"
+        );
         let bad = b"AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/ec2/aws4_request\nabc";
         assert_eq!(s3_signature("secret", bad).unwrap_err().code(), 401);
     }

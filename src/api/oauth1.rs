@@ -77,7 +77,12 @@ pub fn list_consumers(app: &App, req: &Request) -> Result<Response> {
 
 /// GET /v3/OS-OAUTH1/consumers/{id}
 pub fn get_consumer(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_consumer", json!({"consumer_id": id}))?;
+    authorize(
+        app,
+        req,
+        "identity:get_consumer",
+        json!({"consumer_id": id}),
+    )?;
     let c = app.store.read(|r| store::get_consumer(r, id))?;
     Ok(Response::ok(&json!({"consumer": render(app, &c, false)})))
 }
@@ -118,7 +123,12 @@ pub fn create_consumer(app: &App, req: &Request) -> Result<Response> {
 
 /// PATCH /v3/OS-OAUTH1/consumers/{id}
 pub fn update_consumer(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:update_consumer", json!({"consumer_id": id}))?;
+    authorize(
+        app,
+        req,
+        "identity:update_consumer",
+        json!({"consumer_id": id}),
+    )?;
     let input = consumer_input(req);
     // Keyword order of upstream's schema: type, properties, not, minProperties.
     lazy_validate(
@@ -141,15 +151,18 @@ pub fn update_consumer(app: &App, req: &Request, id: &str) -> Result<Response> {
     if map.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::validation("Cannot change ID"));
     }
-    let c = app
-        .store
-        .write(|w| store::update_consumer(w, id, &map))?;
+    let c = app.store.write(|w| store::update_consumer(w, id, &map))?;
     Ok(Response::ok(&json!({"consumer": render(app, &c, false)})))
 }
 
 /// DELETE /v3/OS-OAUTH1/consumers/{id}
 pub fn delete_consumer(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:delete_consumer", json!({"consumer_id": id}))?;
+    authorize(
+        app,
+        req,
+        "identity:delete_consumer",
+        json!({"consumer_id": id}),
+    )?;
     app.store.write(|w| store::delete_consumer(w, id))?;
     Ok(Response::no_content())
 }

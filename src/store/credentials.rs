@@ -124,7 +124,11 @@ pub fn list(r: &impl Reader) -> Result<Vec<Credential>> {
 }
 
 /// A user's credentials, optionally of one type (upstream's list_credentials_for_user).
-pub fn list_for_user(r: &impl Reader, user_id: &str, cred_type: Option<&str>) -> Result<Vec<Credential>> {
+pub fn list_for_user(
+    r: &impl Reader,
+    user_id: &str,
+    cred_type: Option<&str>,
+) -> Result<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .filter(|c| c.user_id == user_id && cred_type.is_none_or(|t| c.cred_type == t))
@@ -248,8 +252,17 @@ mod tests {
         // Duplicate id: 409; filters by user and type.
         let err = store.write(|w| create(w, &ec2)).unwrap_err();
         assert_eq!(err.code(), 409);
-        assert_eq!(store.read(|r| list_for_user(r, "u1", Some("ec2"))).unwrap().len(), 1);
-        assert!(store.read(|r| list_for_user(r, "u1", Some("cert"))).unwrap().is_empty());
+        assert_eq!(
+            store
+                .read(|r| list_for_user(r, "u1", Some("ec2")))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(store
+            .read(|r| list_for_user(r, "u1", Some("cert")))
+            .unwrap()
+            .is_empty());
         // Update replaces the blob only.
         let updated = store.write(|w| update_blob(w, "c1", "NEW")).unwrap();
         assert_eq!(updated.blob, "NEW");

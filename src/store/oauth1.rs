@@ -54,7 +54,11 @@ pub fn create_consumer(w: &impl Writer, c: &Consumer) -> Result<()> {
 }
 
 /// Merges `changes` (description and extras) into the consumer.
-pub fn update_consumer(w: &impl Writer, id: &str, changes: &Map<String, Value>) -> Result<Consumer> {
+pub fn update_consumer(
+    w: &impl Writer,
+    id: &str,
+    changes: &Map<String, Value>,
+) -> Result<Consumer> {
     let mut c = get_consumer(w, id)?;
     for (k, v) in changes {
         match k.as_str() {
@@ -100,7 +104,10 @@ mod tests {
             extra: Map::new(),
         };
         store.write(|w| create_consumer(w, &c)).unwrap();
-        assert_eq!(store.write(|w| create_consumer(w, &c)).unwrap_err().code(), 409);
+        assert_eq!(
+            store.write(|w| create_consumer(w, &c)).unwrap_err().code(),
+            409
+        );
         assert!(!format!("{c:?}").contains("SECRET"));
         let changes = json!({"description": "d", "x": 1, "secret": "no"});
         let u = store
@@ -113,7 +120,13 @@ mod tests {
         store.write(|w| delete_consumer(w, "c1")).unwrap();
         let err = store.read(|r| get_consumer(r, "c1")).unwrap_err();
         assert_eq!(err.message(), "Consumer not found");
-        assert_eq!(store.write(|w| delete_consumer(w, "c1")).unwrap_err().code(), 404);
+        assert_eq!(
+            store
+                .write(|w| delete_consumer(w, "c1"))
+                .unwrap_err()
+                .code(),
+            404
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clock;
 pub mod compliance;
 pub mod config;
+pub mod credential_keys;
 pub mod error;
 pub mod http;
 pub mod model;
@@ -92,6 +93,11 @@ fn start(
     }
     let keys = token::keys::KeyRepository::setup(&keys_path, config.max_active_keys)
         .map_err(|e| cleanup(format!("{}: {e}", keys_path.display())))?;
+    // As `keystone-manage credential_setup`: credential blobs are encrypted with these keys.
+    let credential_keys_path = data_dir.join("credential-keys");
+    let credential_keys = credential_keys::CredentialKeys::setup(&credential_keys_path)
+        .map_err(|e| cleanup(format!("{}: {e}", credential_keys_path.display())))?;
+    credential_keys::install(credential_keys);
     let tokens = token::TokenCodec::new(&keys).map_err(|e| format!("fernet keys: {e}"))?;
     let workers = config.workers;
     let app = Arc::new(App {

@@ -20,6 +20,10 @@ pub mod totp;
 pub mod users;
 pub mod v2;
 
+pub mod credentials;
+pub mod ec2;
+pub mod oauth1;
+
 use serde_json::{json, Map, Value};
 
 use crate::app::App;

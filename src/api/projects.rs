@@ -742,7 +742,11 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
             }
             resource::delete_domain(w, &d)
         }
-        Some(Node::Project(p)) => resource::delete_project(w, &p),
+        Some(Node::Project(p)) => {
+            resource::delete_project(w, &p)?;
+            // Upstream's credential manager drops a deleted project's credentials.
+            crate::store::credentials::delete_for_project(w, &p.id)
+        }
     })?;
     Ok(Response::no_content())
 }

@@ -51,6 +51,9 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (Method::Post, [id, "password"]) => change_password(app, req, id),
         (Method::Get, [id, "projects"]) => list_projects(app, req, id),
         (Method::Get, [id, "groups"]) => list_groups(app, req, id),
+        (_, [id, "credentials", "OS-EC2", ec2 @ ..]) => {
+            super::ec2::route_user(app, req, method, id, ec2)
+        }
         (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }
@@ -470,7 +473,11 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
     let (old, target) = user_target(app, id)?;
     authorize(app, req, "identity:delete_user", target)?;
     let old = old.ok_or_else(|| Error::not_found("user", id))?;
-    app.store.write(|w| identity::delete_user(w, &old))?;
+    app.store.write(|w| {
+        identity::delete_user(w, &old)?;
+        // Upstream's credential manager drops a deleted user's credentials.
+        crate::store::credentials::delete_for_user(w, &old.id)
+    })?;
     Ok(Response::no_content())
 }
 

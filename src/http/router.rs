@@ -43,6 +43,11 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
         }
         ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
         ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
+        ["v3", "credentials", rest @ ..] => api::credentials::route(app, req, method, rest),
+        ["v3", which @ ("ec2tokens" | "s3tokens")] => {
+            api::ec2::route_tokens(app, req, method, which)
+        }
+        ["v3", "OS-OAUTH1", rest @ ..] => api::oauth1::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

@@ -15,6 +15,9 @@ pub mod domain_config;
 pub mod limits;
 pub mod totp;
 
+pub mod credentials;
+pub mod oauth1;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

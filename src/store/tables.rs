@@ -82,6 +82,9 @@ pub const ALL: &[Table] = &[
     REGISTERED_LIMITS,
     LIMITS,
     CREDENTIALS,
+    OAUTH1_CONSUMERS,
+    OAUTH1_REQUEST_TOKENS,
+    OAUTH1_ACCESS_TOKENS,
 ];
 
 /// `a SEP b`
@@ -122,6 +125,12 @@ pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
 pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
 /// id -> Limit
 pub const LIMITS: Table = TableDefinition::new("limits-1");
-/// credential id -> {id, user_id, project_id, type, blob, ...} (/v3/credentials; TOTP seeds
-/// are the blobs of type "totp")
+/// id -> StoredCredential (/v3/credentials; the blob encrypted with the credential keys;
+/// TOTP seeds are the blobs of type "totp")
 pub const CREDENTIALS: Table = TableDefinition::new("credentials-1");
+/// id -> Consumer (OS-OAUTH1)
+pub const OAUTH1_CONSUMERS: Table = TableDefinition::new("oauth1-consumers-1");
+/// id -> RequestToken (OS-OAUTH1)
+pub const OAUTH1_REQUEST_TOKENS: Table = TableDefinition::new("oauth1-request-tokens-1");
+/// id -> AccessToken (OS-OAUTH1)
+pub const OAUTH1_ACCESS_TOKENS: Table = TableDefinition::new("oauth1-access-tokens-1");

@@ -146,6 +146,8 @@ CONF
   [[ "$KSL_URL" =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || die "first stdout line is not a base URL: '$KSL_URL'"
   log "server pid $SERVER_PID at $KSL_URL"
   export KSL_KEYS="$DATA_DIR/fernet-keys"
+  # the server log, for tests that check no secret is ever logged
+  export KSL_LOG="$RUN_DIR/server.log"
   export KSL_EXPECT_DEMO_SEED=1
 fi
 export KSL_URL

@@ -2,6 +2,7 @@
 //! the store and renders. This file holds what they share: policy enforcement, wire renderings
 //! of records (upstream's field order), list envelopes and body field helpers.
 
+pub mod application_credentials;
 pub mod auth;
 pub mod catalog;
 pub mod catalog_schema;
@@ -13,9 +14,11 @@ pub mod groups;
 pub mod limits;
 pub mod policies;
 pub mod projects;
+pub mod revoke;
 pub mod role_assignments;
 pub mod roles;
 pub mod schema_lite;
+pub mod trusts;
 pub mod users;
 
 use serde_json::{json, Map, Value};

@@ -50,6 +50,11 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (Method::Post, [id, "password"]) => change_password(app, req, id),
         (Method::Get, [id, "projects"]) => list_projects(app, req, id),
         (Method::Get, [id, "groups"]) => list_groups(app, req, id),
+        (_, [id, tail @ ..])
+            if matches!(tail.first(), Some(&("application_credentials" | "access_rules"))) =>
+        {
+            super::application_credentials::route(app, req, method, id, tail)
+        }
         (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }

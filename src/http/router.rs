@@ -40,6 +40,8 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
         ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
         ["v3", "registered_limits", rest @ ..] => api::limits::route_registered(app, req, method, rest),
         ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
+        ["v3", "OS-TRUST", rest @ ..] => api::trusts::route(app, req, method, rest),
+        ["v3", "OS-REVOKE", rest @ ..] => api::revoke::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

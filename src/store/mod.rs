@@ -14,6 +14,9 @@ pub mod tables;
 pub mod domain_config;
 pub mod limits;
 
+pub mod application_credentials;
+pub mod trusts;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

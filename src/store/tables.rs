@@ -81,6 +81,10 @@ pub const ALL: &[Table] = &[
     DOMAIN_CONFIGS,
     REGISTERED_LIMITS,
     LIMITS,
+    APP_CREDS,
+    APP_CRED_NAMES,
+    ACCESS_RULES,
+    TRUSTS,
 ];
 
 /// `a SEP b`
@@ -121,3 +125,11 @@ pub const DOMAIN_CONFIGS: Table = TableDefinition::new("domain-configs-1");
 pub const REGISTERED_LIMITS: Table = TableDefinition::new("registered-limits-1");
 /// id -> Limit
 pub const LIMITS: Table = TableDefinition::new("limits-1");
+/// id -> ApplicationCredential
+pub const APP_CREDS: Table = TableDefinition::new("app-creds-1");
+/// user_id SEP name -> application credential id (names are unique per user)
+pub const APP_CRED_NAMES: Table = TableDefinition::new("app-cred-names-1");
+/// id -> AccessRule
+pub const ACCESS_RULES: Table = TableDefinition::new("access-rules-1");
+/// id -> Trust
+pub const TRUSTS: Table = TableDefinition::new("trusts-1");

@@ -47,8 +47,8 @@ pub fn route(
     match (method, rest) {
         (Method::Get, ["application_credentials"]) => list(app, req, user_id),
         (Method::Post, ["application_credentials"]) => create(app, req, user_id),
-        (Method::Get, ["application_credentials", id]) => get(app, req, id),
-        (Method::Delete, ["application_credentials", id]) => delete(app, req, id),
+        (Method::Get, ["application_credentials", id]) => get(app, req, user_id, id),
+        (Method::Delete, ["application_credentials", id]) => delete(app, req, user_id, id),
         (Method::Get, ["access_rules"]) => list_rules(app, req, user_id),
         (Method::Get, ["access_rules", id]) => get_rule(app, req, user_id, id),
         (Method::Delete, ["access_rules", id]) => delete_rule(app, req, user_id, id),
@@ -182,19 +182,23 @@ fn list(app: &App, req: &Request, user_id: &str) -> Result<Response> {
 }
 
 /// The target of get/delete: the credential's own user, never the path's (upstream's
-/// _update_request_user_id_attribute).
-fn owner_target(app: &App, id: &str) -> Result<(Option<ApplicationCredential>, Value)> {
+/// _update_request_user_id_attribute); the path's only when there is no such credential.
+fn owner_target(
+    app: &App,
+    path_user_id: &str,
+    id: &str,
+) -> Result<(Option<ApplicationCredential>, Value)> {
     let cred = app.store.read(|r| store::get(r, id))?;
     let target = match &cred {
         Some(c) => json!({"user_id": c.user_id, "target": {"user_id": c.user_id}}),
-        None => json!({}),
+        None => json!({"user_id": path_user_id}),
     };
     Ok((cred, target))
 }
 
 /// GET /v3/users/{user_id}/application_credentials/{id}
-fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (cred, target) = owner_target(app, id)?;
+fn get(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
+    let (cred, target) = owner_target(app, user_id, id)?;
     let context = authorize(app, req, "identity:get_application_credential", target)?;
     block_delegated(&context)?;
     let cred = cred.ok_or_else(|| Error::not_found("Application Credential", id))?;
@@ -203,8 +207,8 @@ fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/users/{user_id}/application_credentials/{id}
-fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (_, target) = owner_target(app, id)?;
+fn delete(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
+    let (_, target) = owner_target(app, user_id, id)?;
     let context = authorize(app, req, "identity:delete_application_credential", target)?;
     block_delegated(&context)?;
     check_unrestricted(&context)?;

@@ -32,6 +32,11 @@ pub struct AuthContext {
     pub roles: Vec<Role>,
     /// Computed once per validated token (the cache entry dies with any store write).
     pub memo: Memo,
+    /// OS-TRUST: the trust of a trust-scoped token (`user` is then the trustor when the trust
+    /// impersonates, else the trustee).
+    pub trust: Option<crate::model::Trust>,
+    /// The application credential a token was issued for.
+    pub app_cred: Option<crate::model::ApplicationCredential>,
 }
 
 /// Work done once per cached validation: the policy credentials and the rendered bodies.
@@ -135,6 +140,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
     if !user.enabled || !user_domain.enabled {
         return Err(invalid());
     }
+    let mut trust = None;
     let scope = match &token.scope {
         Scope::Unscoped => ResolvedScope::Unscoped,
         Scope::Project(id) => {
@@ -153,9 +159,31 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
             ResolvedScope::Domain(domain)
         }
         Scope::System(_) => ResolvedScope::System,
-        _ => return Err(invalid()),
+        Scope::Trust { trust_id, .. } => {
+            let (t, scope) = crate::api::trusts::resolve_scope(r, &user, trust_id)?;
+            trust = Some(t);
+            scope
+        }
+    };
+    let app_cred = match &token.app_cred_id {
+        Some(id) => Some(crate::api::application_credentials::resolve(r, id, &user)?),
+        None => None,
+    };
+    let delegated_roles = match (&trust, &app_cred, target_of(&scope)) {
+        (Some(t), _, _) => Some(crate::api::trusts::token_roles(r, t)?),
+        (None, Some(ac), Some(target)) => Some(crate::api::application_credentials::token_roles(
+            r, ac, &user.id, &target,
+        )?),
+        _ => None,
     };
     let roles = match target_of(&scope) {
+        Some(_) if delegated_roles.is_some() => {
+            let roles = delegated_roles.unwrap_or_default();
+            if roles.is_empty() {
+                return Err(invalid());
+            }
+            roles
+        }
         Some(target) => {
             let roles = assignment::token_roles(r, &user.id, &target)?;
             if roles.is_empty() {
@@ -165,6 +193,11 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         }
         None => Vec::new(),
     };
+    // An impersonating trust's token stands for the trustor.
+    let (user, user_domain) = match &trust {
+        Some(t) => crate::api::trusts::token_user(r, t, user, user_domain)?,
+        None => (user, user_domain),
+    };
     Ok(AuthContext {
         token,
         user,
@@ -172,6 +205,8 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         scope,
         roles,
         memo: Memo::default(),
+        trust,
+        app_cred,
     })
 }
 
@@ -231,8 +266,13 @@ pub fn authenticate_request(app: &App, header: Option<&str>) -> Result<Arc<AuthC
     let token = header
         .filter(|t| !t.is_empty())
         .ok_or_else(Error::unauthenticated)?;
-    validate(app, token, false).map_err(|e| match e {
+    let context = validate(app, token, false).map_err(|e| match e {
         Error::NotFound(_) => Error::unauthenticated(),
         other => other,
-    })
+    })?;
+    // Keystone itself does not enforce access rules, so it refuses such tokens (as upstream).
+    if crate::api::application_credentials::has_access_rules(&context) {
+        return Err(Error::unauthenticated());
+    }
+    Ok(context)
 }

@@ -183,6 +183,9 @@ pub struct RevokeEvent {
     pub issued_before: i64,
     /// Unix seconds the event was recorded (upstream's revoked_at).
     pub revoked_at: i64,
+    /// OS-TRUST: tokens of this trust (set when the trust is deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_id: Option<String>,
 }
 
 pub fn new_id() -> String {
@@ -218,4 +221,50 @@ pub struct PolicyAssociation {
     pub endpoint_id: Option<String>,
     pub service_id: Option<String>,
     pub region_id: Option<String>,
+}
+
+/// An application credential. The secret is never stored, only its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApplicationCredential {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub user_id: String,
+    pub project_id: Option<String>,
+    pub system: Option<String>,
+    /// Unix microseconds (upstream's DateTimeInt).
+    pub expires_at: Option<i64>,
+    pub unrestricted: Option<bool>,
+    pub secret_hash: String,
+    pub role_ids: Vec<String>,
+    /// None when created without access rules (upstream omits the key then).
+    pub access_rule_ids: Option<Vec<String>>,
+}
+
+/// An application credential access rule, owned by a user and shared by its credentials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessRule {
+    pub id: String,
+    pub user_id: String,
+    pub service: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
+}
+
+/// An OS-TRUST trust: the trustor delegates roles on a project to the trustee.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Trust {
+    pub id: String,
+    pub trustor_user_id: String,
+    pub trustee_user_id: String,
+    pub project_id: Option<String>,
+    pub impersonation: bool,
+    /// Unix microseconds.
+    pub expires_at: Option<i64>,
+    pub remaining_uses: Option<i64>,
+    pub redelegated_trust_id: Option<String>,
+    pub redelegation_count: i64,
+    pub role_ids: Vec<String>,
+    #[serde(default)]
+    pub extra: Extra,
 }

@@ -69,6 +69,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let mut expires_at = now + app.config.token.expiration as f64;
     let mut parent_audit_id: Option<String> = None;
     let mut method_names: Vec<String> = Vec::new();
+    let mut app_cred: Option<crate::model::ApplicationCredential> = None;
     for method in &methods {
         let (id, extra_methods) = match method.as_str() {
             "password" => {
@@ -90,6 +91,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                 // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
                 // from validate_token is not turned into a 401 by the token method).
                 let parent = core::validate(app, id, false)?;
+                crate::api::application_credentials::check_rescope(&parent)?;
                 if parent.is_system()
                     && auth
                         .get("scope")
@@ -115,6 +117,12 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                     .ok_or_else(|| Error::expecting("totp", "identity"))?;
                 (authenticate_totp(app, totp_obj)?, vec![])
             }
+            "application_credential" => {
+                let (id, cred) =
+                    crate::api::application_credentials::authenticate(app, auth, identity_obj)?;
+                app_cred = Some(cred);
+                (id, vec![])
+            }
             _ => {
                 return Err(Error::Unauthorized(
                     "Attempted to authenticate with an unsupported method.".to_string(),
@@ -134,9 +142,31 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let user_id = user_id.ok_or_else(Error::unauthenticated)?;
 
     // What: the requested scope, or the user's default project, or none.
-    let scope = app
-        .store
-        .read(|r| requested_scope(r, auth.get("scope"), &user_id))?;
+    let mut trust: Option<crate::model::Trust> = None;
+    let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
+    let scope = if let Some(cred) = &app_cred {
+        // An application credential's token is scoped to its project, nothing else.
+        Scope::Project(cred.project_id.clone().ok_or_else(Error::unauthenticated)?)
+    } else if let Some(trust_obj) = trust_scope {
+        let (scope, t) = app
+            .store
+            .read(|r| crate::api::trusts::token_scope(r, trust_obj, &user_id))?;
+        trust = Some(t);
+        scope
+    } else {
+        app.store
+            .read(|r| requested_scope(r, auth.get("scope"), &user_id))?
+    };
+    // Neither outlives the credential or trust it came from.
+    for limit in [
+        app_cred.as_ref().and_then(|c| c.expires_at),
+        trust.as_ref().and_then(|t| t.expires_at),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        expires_at = expires_at.min(limit as f64 / 1e6);
+    }
 
     // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
     if let Some(receipt_id) = req.header("openstack-auth-receipt") {
@@ -164,7 +194,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
         audit_ids,
         expires_at: expires_at.floor(),
         issued_at: now as i64,
-        app_cred_id: None,
+        app_cred_id: app_cred.as_ref().map(|c| c.id.clone()),
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     // issued_at is the Fernet timestamp, as upstream reads it back on validation.
@@ -174,6 +204,9 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
         .store
         .read(|r| core::resolve(r, data.clone()))
         .map_err(|_| Error::unauthenticated())?;
+    if let Some(t) = &trust {
+        crate::api::trusts::consume_use(app, &t.id)?;
+    }
     let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
     Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
 }
@@ -437,6 +470,9 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
         .map(|r| json!({"id": r.id, "name": r.name}))
         .collect();
     match &context.scope {
+        ResolvedScope::Project { project, domain } if context.trust.is_some() => {
+            crate::api::trusts::render_token_scope(&mut token, context, project, domain);
+        }
         ResolvedScope::System => {
             token.insert("roles".into(), json!(roles));
             token.insert("system".into(), json!({"all": true}));
@@ -469,6 +505,12 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
             .store
             .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
         token.insert("catalog".into(), Value::Array(catalog));
+    }
+    if let Some(cred) = &context.app_cred {
+        let section = app
+            .store
+            .read(|r| crate::api::application_credentials::token_section(r, cred))?;
+        token.insert("application_credential".into(), section);
     }
     Ok(json!({"token": token}))
 }
@@ -542,6 +584,10 @@ fn subject(app: &App, req: &Request, action: &str) -> Result<(Arc<AuthContext>, 
     let allow_expired = action != "identity:revoke_token" && req.query_flag("allow_expired");
     // An unknown, expired or revoked subject is 404 before any policy check, as upstream.
     let subject = core::validate(app, &subject_id, allow_expired)?;
+    crate::api::application_credentials::check_access_rules_support(
+        &subject,
+        req.header("openstack-identity-access-rules"),
+    )?;
     // The policy target is the subject token, as upstream's token_subject rule reads it.
     let target = subject.memo.subject_target.get_or_init(|| {
         json!({"target": {"token": {"user_id": subject.user.id,

@@ -2,27 +2,29 @@
 //! the store and renders. This file holds what they share: policy enforcement, wire renderings
 //! of records (upstream's field order), list envelopes and body field helpers.
 
+pub mod application_credentials;
 pub mod auth;
 pub mod catalog;
 pub mod catalog_schema;
+pub mod credentials;
 pub mod discovery;
 pub mod domain_config;
 pub mod domains;
+pub mod ec2;
 pub mod endpoint_filter;
 pub mod groups;
 pub mod limits;
+pub mod oauth1;
 pub mod policies;
 pub mod projects;
+pub mod revoke;
 pub mod role_assignments;
 pub mod roles;
 pub mod schema_lite;
 pub mod totp;
+pub mod trusts;
 pub mod users;
 pub mod v2;
-
-pub mod credentials;
-pub mod ec2;
-pub mod oauth1;
 
 use serde_json::{json, Map, Value};
 

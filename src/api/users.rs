@@ -54,6 +54,14 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (_, [id, "credentials", "OS-EC2", ec2 @ ..]) => {
             super::ec2::route_user(app, req, method, id, ec2)
         }
+        (_, [id, tail @ ..])
+            if matches!(
+                tail.first(),
+                Some(&("application_credentials" | "access_rules"))
+            ) =>
+        {
+            super::application_credentials::route(app, req, method, id, tail)
+        }
         (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }

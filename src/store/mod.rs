@@ -18,6 +18,9 @@ pub mod totp;
 pub mod credentials;
 pub mod oauth1;
 
+pub mod application_credentials;
+pub mod trusts;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

@@ -25,7 +25,9 @@ pub fn is_revoked(
     issued_at: i64,
 ) -> bool {
     events.iter().any(|e| {
-        issued_at <= e.issued_before
+        // A trust's event is listed for services; its tokens die with the trust itself.
+        e.trust_id.is_none()
+            && issued_at <= e.issued_before
             && e.user_id.as_deref().is_none_or(|u| u == user_id)
             && e.project_id
                 .as_deref()

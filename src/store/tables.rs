@@ -85,6 +85,10 @@ pub const ALL: &[Table] = &[
     OAUTH1_CONSUMERS,
     OAUTH1_REQUEST_TOKENS,
     OAUTH1_ACCESS_TOKENS,
+    APP_CREDS,
+    APP_CRED_NAMES,
+    ACCESS_RULES,
+    TRUSTS,
 ];
 
 /// `a SEP b`
@@ -134,3 +138,11 @@ pub const OAUTH1_CONSUMERS: Table = TableDefinition::new("oauth1-consumers-1");
 pub const OAUTH1_REQUEST_TOKENS: Table = TableDefinition::new("oauth1-request-tokens-1");
 /// id -> AccessToken (OS-OAUTH1)
 pub const OAUTH1_ACCESS_TOKENS: Table = TableDefinition::new("oauth1-access-tokens-1");
+/// id -> ApplicationCredential
+pub const APP_CREDS: Table = TableDefinition::new("app-creds-1");
+/// user_id SEP name -> application credential id (names are unique per user)
+pub const APP_CRED_NAMES: Table = TableDefinition::new("app-cred-names-1");
+/// id -> AccessRule
+pub const ACCESS_RULES: Table = TableDefinition::new("access-rules-1");
+/// id -> Trust
+pub const TRUSTS: Table = TableDefinition::new("trusts-1");

@@ -4,25 +4,29 @@
 #
 # Scenarios (each at 8 and 32 connections): validate (GET /v3/auth/tokens, X-Auth-Token =
 # X-Subject-Token, catalog included: keystonemiddleware's hot path), issue (password,
-# project scope), list (GET /v3/projects as admin). Also: idle and peak RSS, launch to first
-# 200 on an existing store, seed import time and store size.
+# project scope), list (GET /v3/projects as admin), v2-validate (GET /v2.0/tokens/{id}).
+# Each on the demo seed and on a generated large seed (100,000 users, 10,000 projects,
+# 200,000 assignments, pre-hashed; tests/bench/gen_seed.py). Also: idle and peak RSS, launch
+# to first 200 on an existing store, seed import time, store size, and the password-hash
+# ceiling (pbkdf2_sha512 verifications/s on 2 threads) the issue rate is compared with.
 #
 # Env: DURATION (10 s per cell), WARMUP (2 s), THREADS (wrk threads, 2), CONNS ("8 32"),
-#      SCENARIOS ("validate issue list"), SEED (seed/demo.yaml), OUT (bench-results/latest.json).
+#      SCENARIOS ("validate issue list v2-validate"), SEEDS ("demo large"),
+#      OUT (bench-results/latest.json).
 # Bounded: every wrk run has a duration and a timeout; only 127.0.0.1 is contacted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION="${DURATION:-10}"; WARMUP="${WARMUP:-2}"; THREADS="${THREADS:-2}"
-CONNS="${CONNS:-8 32}"; SCENARIOS="${SCENARIOS:-validate issue list}"
-SEED="${SEED:-seed/demo.yaml}"; OUT="${OUT:-bench-results/latest.json}"
+CONNS="${CONNS:-8 32}"; SCENARIOS="${SCENARIOS:-validate issue list v2-validate}"
+SEEDS="${SEEDS:-demo large}"; OUT="${OUT:-bench-results/latest.json}"
 LUA="tests/bench/scenario.lua"
 
 command -v wrk >/dev/null || { echo "installing wrk (Debian)" >&2; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
+cargo build --release --quiet --bins --examples
 BIN=target/release/keystone-lite
 DATA="$(mktemp -d /tmp/ksl-bench.XXXXXX)"
 PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$DATA" "$DATA.out" "$DATA.log"; }
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$DATA" "$DATA.out" "$DATA.log" "$DATA.conf" "$DATA.large.yaml"; }
 trap cleanup EXIT
 
 ms_now() { date +%s%N | cut -c1-13; }
@@ -31,7 +35,7 @@ start() {
   local t0
   t0=$(ms_now)
   : > "$DATA.out"
-  "$BIN" --seed "$SEED" --data-dir "$DATA" --listen 127.0.0.1:0 >"$DATA.out" 2>"$DATA.log" &
+  "$BIN" --seed "$SEED" --data-dir "$DATA" --listen 127.0.0.1:0 --config "$DATA.conf" >"$DATA.out" 2>"$DATA.log" &
   PID=$!
   URL=""
   for _ in $(seq 1 3000); do
@@ -45,17 +49,7 @@ start() {
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$PID/status"; }
 
-start
-IMPORT_MS=$(grep -o 'seed applied in [0-9.]* ms' "$DATA.log" | grep -o '[0-9.]*' | head -1)
-kill "$PID"; wait "$PID" 2>/dev/null || true
-start   # second start: existing store, as a restart sees it
-STORE_KB=$(du -k "$DATA/keystone.redb" | cut -f1)
-sleep 1
-IDLE_KB=$(rss_kb)
-
 AUTH='{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":"adminpwd"}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}'
-TOKEN=$(curl -s -i -H 'Content-Type: application/json' -d "$AUTH" "$URL/v3/auth/tokens" | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
-[ -n "$TOKEN" ] || { echo "could not issue a token" >&2; exit 1; }
 
 run_cell() {   # scenario conns -> RESULT json
   local s=$1 c=$2
@@ -63,28 +57,51 @@ run_cell() {   # scenario conns -> RESULT json
     validate) export BENCH_METHOD=GET BENCH_PATH=/v3/auth/tokens BENCH_BODY= BENCH_TOKEN=$TOKEN BENCH_SUBJECT=$TOKEN BENCH_EXPECT=200 ;;
     issue)    export BENCH_METHOD=POST BENCH_PATH=/v3/auth/tokens BENCH_BODY=$AUTH BENCH_TOKEN= BENCH_SUBJECT= BENCH_EXPECT=201 ;;
     list)     export BENCH_METHOD=GET BENCH_PATH=/v3/projects BENCH_BODY= BENCH_TOKEN=$TOKEN BENCH_SUBJECT= BENCH_EXPECT=200 ;;
+    v2-validate) export BENCH_METHOD=GET BENCH_PATH=/v2.0/tokens/$TOKEN BENCH_BODY= BENCH_TOKEN=$TOKEN BENCH_SUBJECT= BENCH_EXPECT=200 ;;
   esac
   wrk -t "$THREADS" -c "$c" -d "${WARMUP}s" --timeout 10s -s "$LUA" "$URL" >/dev/null 2>&1 || true
   wrk -t "$THREADS" -c "$c" -d "${DURATION}s" --timeout 10s -s "$LUA" "$URL" 2>/dev/null | grep '^RESULT ' | cut -c8-
 }
 
+# Lists are paged as a large deployment would page them.
+printf '[resource]\nlist_limit = 100\n[identity]\nlist_limit = 100\n' > "$DATA.conf"
+HASH_RATE=$(target/release/examples/hash_rate 25000 5)
+echo "password-hash ceiling: ${HASH_RATE} pbkdf2_sha512 (25,000 rounds) verifications/s on 2 threads"
 mkdir -p "$(dirname "$OUT")"
 ROWS=()
-printf '%-9s %5s %12s %9s %9s %7s\n' scenario conns req/s p50_ms p99_ms errors
-for s in $SCENARIOS; do
-  for c in $CONNS; do
-    r=$(run_cell "$s" "$c")
-    ROWS+=("{\"scenario\":\"$s\",\"conns\":$c,\"result\":$r}")
-    python3 -c 'import json,sys; r=json.loads(sys.argv[3]); print("%-9s %5s %12.1f %9.2f %9.2f %7d" % (sys.argv[1], sys.argv[2], r["rps"], r["p50_ms"], r["p99_ms"], r["errors"]))' "$s" "$c" "$r"
+SUMMARIES=()
+printf '%-6s %-12s %5s %12s %9s %9s %7s\n' seed scenario conns req/s p50_ms p99_ms errors
+for seed_name in $SEEDS; do
+  case $seed_name in
+    demo) SEED=seed/demo.yaml ;;
+    large) python3 tests/bench/gen_seed.py "$DATA.large.yaml"; SEED="$DATA.large.yaml" ;;
+    *) SEED=$seed_name ;;
+  esac
+  rm -rf "$DATA"; mkdir -p "$DATA"
+  start
+  IMPORT_MS=$(grep -o 'seed applied in [0-9.]* ms' "$DATA.log" | grep -o '[0-9.]*' | head -1)
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  start   # second start: existing store, as a restart sees it
+  STORE_KB=$(du -k "$DATA/keystone.redb" | cut -f1)
+  sleep 1
+  IDLE_KB=$(rss_kb)
+  TOKEN=$(curl -s -i -H 'Content-Type: application/json' -d "$AUTH" "$URL/v3/auth/tokens" | awk 'tolower($1)=="x-subject-token:" {print $2}' | tr -d '\r')
+  [ -n "$TOKEN" ] || { echo "could not issue a token" >&2; exit 1; }
+  for s in $SCENARIOS; do
+    for c in $CONNS; do
+      r=$(run_cell "$s" "$c")
+      ROWS+=("{\"seed\":\"$seed_name\",\"scenario\":\"$s\",\"conns\":$c,\"result\":$r}")
+      python3 -c 'import json,sys; r=json.loads(sys.argv[4]); print("%-6s %-12s %5s %12.1f %9.2f %9.2f %7d" % (sys.argv[1], sys.argv[2], sys.argv[3], r["rps"], r["p50_ms"], r["p99_ms"], r["errors"]))' "$seed_name" "$s" "$c" "$r"
+    done
   done
+  PEAK_KB=$(hwm_kb)
+  SUMMARIES+=("{\"seed\":\"$seed_name\",\"idle_rss_kb\":$IDLE_KB,\"peak_rss_kb\":$PEAK_KB,\"launch_ms\":$LAUNCH_MS,\"seed_import_ms\":${IMPORT_MS:-null},\"store_kb\":$STORE_KB}")
+  echo "  $seed_name: idle RSS ${IDLE_KB} kB, peak RSS ${PEAK_KB} kB, launch to first 200 ${LAUNCH_MS} ms (existing store), seed import ${IMPORT_MS} ms, store ${STORE_KB} kB"
+  kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 done
-PEAK_KB=$(hwm_kb)
-echo
-echo "idle RSS ${IDLE_KB} kB, peak RSS ${PEAK_KB} kB, launch to first 200 ${LAUNCH_MS} ms (existing store),"
-echo "seed import ${IMPORT_MS} ms, store ${STORE_KB} kB ($(nproc) cores, $(uname -m), seed $SEED)"
+echo "($(nproc) cores, $(uname -m); wrk $THREADS threads on the same cores; ${DURATION} s per cell)"
 {
-  printf '{"machine":{"cores":%s,"arch":"%s"},"seed":"%s","duration_s":%s,' "$(nproc)" "$(uname -m)" "$SEED" "$DURATION"
-  printf '"idle_rss_kb":%s,"peak_rss_kb":%s,"launch_ms":%s,"seed_import_ms":%s,"store_kb":%s,"cells":[%s]}\n' \
-    "$IDLE_KB" "$PEAK_KB" "$LAUNCH_MS" "${IMPORT_MS:-null}" "$STORE_KB" "$(IFS=,; echo "${ROWS[*]}")"
+  printf '{"machine":{"cores":%s,"arch":"%s"},"duration_s":%s,"hash_rate_2_threads":%s,' "$(nproc)" "$(uname -m)" "$DURATION" "$HASH_RATE"
+  printf '"seeds":[%s],"cells":[%s]}\n' "$(IFS=,; echo "${SUMMARIES[*]}")" "$(IFS=,; echo "${ROWS[*]}")"
 } > "$OUT"
 echo "written: $OUT"

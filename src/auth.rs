@@ -135,6 +135,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
     if !user.enabled || !user_domain.enabled {
         return Err(invalid());
     }
+    let mut oauth_roles = None;
     let scope = match &token.scope {
         Scope::Unscoped => ResolvedScope::Unscoped,
         Scope::Project(id) => {
@@ -153,9 +154,35 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
             ResolvedScope::Domain(domain)
         }
         Scope::System(_) => ResolvedScope::System,
+        Scope::OAuth1 {
+            project_id,
+            access_token_id,
+        } => {
+            let project = resource::get_project(r, project_id)?.ok_or_else(invalid)?;
+            let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
+            if !project.enabled || !domain.enabled {
+                return Err(invalid());
+            }
+            oauth_roles = Some(crate::api::oauth1::token_roles(
+                r,
+                &user.id,
+                project_id,
+                access_token_id,
+            )?);
+            ResolvedScope::Project { project, domain }
+        }
         _ => return Err(invalid()),
     };
     let roles = match target_of(&scope) {
+        // An OAuth1 token carries the access token's roles the user still has, as upstream's
+        // `_get_oauth_roles`.
+        Some(_) if oauth_roles.is_some() => {
+            let roles = oauth_roles.unwrap_or_default();
+            if roles.is_empty() {
+                return Err(invalid());
+            }
+            roles
+        }
         Some(target) => {
             let roles = assignment::token_roles(r, &user.id, &target)?;
             if roles.is_empty() {

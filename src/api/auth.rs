@@ -69,6 +69,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let mut expires_at = now + app.config.token.expiration as f64;
     let mut parent_audit_id: Option<String> = None;
     let mut method_names: Vec<String> = Vec::new();
+    let mut oauth: Option<super::oauth1::OAuthAuth> = None;
     for method in &methods {
         let (id, extra_methods) = match method.as_str() {
             "password" => {
@@ -90,6 +91,11 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                 // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
                 // from validate_token is not turned into a 401 by the token method).
                 let parent = core::validate(app, id, false)?;
+                if matches!(parent.token.scope, Scope::OAuth1 { .. }) {
+                    return Err(Error::forbidden_action(
+                        "Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead",
+                    ));
+                }
                 if parent.is_system()
                     && auth
                         .get("scope")
@@ -115,6 +121,12 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                     .ok_or_else(|| Error::expecting("totp", "identity"))?;
                 (authenticate_totp(app, totp_obj)?, vec![])
             }
+            "oauth1" => {
+                let proof = super::oauth1::authenticate(app, req)?;
+                let id = proof.user_id.clone();
+                oauth = Some(proof);
+                (id, vec![])
+            }
             _ => {
                 return Err(Error::Unauthorized(
                     "Attempted to authenticate with an unsupported method.".to_string(),
@@ -137,6 +149,14 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let scope = app
         .store
         .read(|r| requested_scope(r, auth.get("scope"), &user_id))?;
+    // The oauth1 method scopes the token to the access token's project.
+    let scope = match oauth {
+        Some(proof) => Scope::OAuth1 {
+            project_id: proof.project_id,
+            access_token_id: proof.access_token_id,
+        },
+        None => scope,
+    };
 
     // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
     if let Some(receipt_id) = req.header("openstack-auth-receipt") {
@@ -469,6 +489,15 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
             .store
             .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
         token.insert("catalog".into(), Value::Array(catalog));
+    }
+    if let Scope::OAuth1 {
+        access_token_id, ..
+    } = &data.scope
+    {
+        token.insert(
+            "OS-OAUTH1".into(),
+            super::oauth1::token_section(app, access_token_id)?,
+        );
     }
     Ok(json!({"token": token}))
 }

@@ -54,6 +54,7 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (_, [id, "credentials", "OS-EC2", ec2 @ ..]) => {
             super::ec2::route_user(app, req, method, id, ec2)
         }
+        (_, [id, "OS-OAUTH1", oauth @ ..]) => super::oauth1::route_user(app, req, method, id, oauth),
         (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }

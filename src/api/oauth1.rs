@@ -297,7 +297,7 @@ pub fn request_token(app: &App, req: &Request) -> Result<Response> {
     if signed.get("oauth_consumer_key") != Some(consumer.id.as_str())
         || !sig::verify(&signed, "POST", &uri, &consumer.secret, None)
     {
-        return Err(Error::Unauthorized("Invalid signature".to_string()));
+        return Err(unauthorized("Invalid signature"));
     }
     let expires_at = (REQUEST_TOKEN_DURATION > 0)
         .then(|| isotime_subsecond(now + REQUEST_TOKEN_DURATION as f64));
@@ -344,7 +344,7 @@ pub fn access_token(app: &App, req: &Request) -> Result<Response> {
         .read(|r| store::get_request_token(r, &request_id))?;
     let now = crate::clock::now_f64();
     if is_expired(&rt.expires_at, now) {
-        return Err(Error::Unauthorized("Request token is expired".to_string()));
+        return Err(unauthorized("Request token is expired"));
     }
     let signed =
         sig::create_request(req.header("authorization"), &req.query).map_err(oauth_error)?;
@@ -381,16 +381,14 @@ pub fn access_token(app: &App, req: &Request) -> Result<Response> {
         Ok(c) => c,
         Err(Error::NotFound(_)) => {
             log::warn!("Provided consumer does not exist.");
-            return Err(Error::Unauthorized(
-                "Provided consumer does not exist.".into(),
-            ));
+            return Err(unauthorized("Provided consumer does not exist."));
         }
         Err(e) => return Err(e),
     };
     if rt.consumer_id != consumer_id {
         log::warn!("Provided consumer key does not match stored consumer key.");
-        return Err(Error::Unauthorized(
-            "Provided consumer key does not match stored consumer key.".into(),
+        return Err(unauthorized(
+            "Provided consumer key does not match stored consumer key.",
         ));
     }
     let uri = request_uri(app, req);
@@ -409,12 +407,12 @@ pub fn access_token(app: &App, req: &Request) -> Result<Response> {
             "Invalid signature"
         };
         log::warn!("{msg}");
-        return Err(Error::Unauthorized(msg.into()));
+        return Err(unauthorized(msg));
     }
     let Some(user_id) = rt.authorizing_user_id.clone() else {
         log::warn!("Request Token does not have an authorizing user id.");
-        return Err(Error::Unauthorized(
-            "Request Token does not have an authorizing user id.".into(),
+        return Err(unauthorized(
+            "Request Token does not have an authorizing user id.",
         ));
     };
     let at = AccessToken {
@@ -474,9 +472,7 @@ fn authorize_roles(r: &impl crate::store::Reader, roles: &Value) -> Result<Vec<S
                     [] => return Err(Error::NotFound(format!("Role {name} is not defined"))),
                     [one] => one.id.clone(),
                     _ => {
-                        return Err(Error::Unauthorized(format!(
-                            "Multiple role entities named '{name}' found. Please use ID instead of names to resolve ambiguity."
-                        )))
+                        return Err(Error::Validation(format!("There are multiple role entities named '{name}'. Please use ID instead of names to resolve ambiguity.")))
                     }
                 }
             }
@@ -505,8 +501,8 @@ pub fn authorize_request_token(app: &App, req: &Request, id: &str) -> Result<Res
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     let roles = body.get("roles").cloned().unwrap_or_else(|| json!([]));
     if delegated(&context) {
-        return Err(Error::Forbidden(
-            "Cannot authorize a request token with a token issued via delegation.".into(),
+        return Err(forbidden(
+            "Cannot authorize a request token with a token issued via delegation.",
         ));
     }
     let now = crate::clock::now_f64();
@@ -519,7 +515,7 @@ pub fn authorize_request_token(app: &App, req: &Request, id: &str) -> Result<Res
     app.store.write(|w| {
         let mut rt = store::get_request_token(w, id)?;
         if is_expired(&rt.expires_at, now) {
-            return Err(Error::Unauthorized("Request token is expired".to_string()));
+            return Err(unauthorized("Request token is expired"));
         }
         let wanted = authorize_roles(w, &roles)?;
         let have: Vec<String> = assignment::token_roles(
@@ -531,9 +527,7 @@ pub fn authorize_request_token(app: &App, req: &Request, id: &str) -> Result<Res
         .map(|r| r.id)
         .collect();
         if !wanted.iter().all(|r| have.contains(r)) {
-            return Err(Error::Unauthorized(
-                "authorizing user does not have role required".to_string(),
-            ));
+            return Err(unauthorized("authorizing user does not have role required"));
         }
         rt.authorizing_user_id = Some(user_id.clone());
         rt.verifier = Some(verifier.clone());
@@ -674,7 +668,7 @@ pub fn route_user(
             )?;
             let t = app.store.read(|r| store::get_access_token(r, id))?;
             if t.authorizing_user_id != user_id {
-                return Err(Error::Unauthorized("User IDs do not match".into()));
+                return Err(unauthorized("User IDs do not match"));
             }
             if !t.role_ids.iter().any(|r| r == role_id) {
                 return Err(Error::not_found("role", role_id));
@@ -699,7 +693,7 @@ pub fn route_user(
 }
 
 fn block_delegated() -> Error {
-    Error::Forbidden("Cannot manage OAuth access tokens with a token issued via delegation.".into())
+    forbidden("Cannot manage OAuth access tokens with a token issued via delegation.")
 }
 
 /// What the `oauth1` auth method proved: (user id, project id, access token id).
@@ -718,9 +712,9 @@ pub fn authenticate(app: &App, req: &Request) -> Result<OAuthAuth> {
     let at = app.store.read(|r| store::get_access_token(r, &access_id))?;
     let now = crate::clock::now_f64();
     if is_expired(&at.expires_at, now) {
-        return Err(Error::Unauthorized("Access token is expired".into()));
+        return Err(unauthorized("Access token is expired"));
     }
-    let fail = || Error::Unauthorized("Could not validate the access token".into());
+    let fail = || unauthorized("Could not validate the access token");
     let signed =
         sig::create_request(req.header("authorization"), &req.query).map_err(|_| fail())?;
     sig::check_mandatory(&signed, now).map_err(|_| fail())?;
@@ -785,4 +779,17 @@ pub fn token_roles(
         }
     }
     Ok(out)
+}
+
+/// Upstream's Unauthorized is a SecurityError: the reason is logged, the client gets the
+/// generic sentence.
+fn unauthorized(reason: &str) -> Error {
+    log::warn!("Authorization failed. {}", reason);
+    Error::unauthenticated()
+}
+
+/// A Forbidden built from a message shows only upstream's generic sentence.
+fn forbidden(reason: &str) -> Error {
+    log::warn!("Forbidden: {}", reason);
+    Error::Forbidden("You are not authorized to perform the requested action.".to_string())
 }

@@ -174,7 +174,8 @@ pub fn list_access_tokens(r: &impl Reader, user_id: &str) -> Result<Vec<AccessTo
 pub fn delete_access_token(w: &impl Writer, user_id: &str, id: &str) -> Result<AccessToken> {
     let t = get_access_token(w, id)?;
     if t.authorizing_user_id != user_id {
-        return Err(Error::Unauthorized("User IDs do not match".to_string()));
+        log::warn!("Authorization failed. User IDs do not match");
+        return Err(Error::unauthenticated());
     }
     w.remove(OAUTH1_ACCESS_TOKENS, id)?;
     Ok(t)

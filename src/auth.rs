@@ -141,6 +141,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         return Err(invalid());
     }
     let mut trust = None;
+    let mut oauth_roles = None;
     let scope = match &token.scope {
         Scope::Unscoped => ResolvedScope::Unscoped,
         Scope::Project(id) => {
@@ -164,12 +165,32 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
             trust = Some(t);
             scope
         }
+        Scope::OAuth1 {
+            project_id,
+            access_token_id,
+        } => {
+            let project = resource::get_project(r, project_id)?.ok_or_else(invalid)?;
+            let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
+            if !project.enabled || !domain.enabled {
+                return Err(invalid());
+            }
+            oauth_roles = Some(crate::api::oauth1::token_roles(
+                r,
+                &user.id,
+                project_id,
+                access_token_id,
+            )?);
+            ResolvedScope::Project { project, domain }
+        }
     };
     let app_cred = match &token.app_cred_id {
         Some(id) => Some(crate::api::application_credentials::resolve(r, id, &user)?),
         None => None,
     };
+    // An OAuth1 token carries the access token's roles the user still has, as upstream's
+    // `_get_oauth_roles`; a trust's or application credential's token, theirs.
     let delegated_roles = match (&trust, &app_cred, target_of(&scope)) {
+        _ if oauth_roles.is_some() => oauth_roles,
         (Some(t), _, _) => Some(crate::api::trusts::token_roles(r, t)?),
         (None, Some(ac), Some(target)) => Some(crate::api::application_credentials::token_roles(
             r, ac, &user.id, &target,

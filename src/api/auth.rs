@@ -70,6 +70,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let mut parent_audit_id: Option<String> = None;
     let mut method_names: Vec<String> = Vec::new();
     let mut app_cred: Option<crate::model::ApplicationCredential> = None;
+    let mut oauth: Option<super::oauth1::OAuthAuth> = None;
     for method in &methods {
         let (id, extra_methods) = match method.as_str() {
             "password" => {
@@ -92,6 +93,11 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                 // from validate_token is not turned into a 401 by the token method).
                 let parent = core::validate(app, id, false)?;
                 crate::api::application_credentials::check_rescope(&parent)?;
+                if matches!(parent.token.scope, Scope::OAuth1 { .. }) {
+                    return Err(Error::forbidden_action(
+                        "Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead",
+                    ));
+                }
                 if parent.is_system()
                     && auth
                         .get("scope")
@@ -123,6 +129,12 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                 app_cred = Some(cred);
                 (id, vec![])
             }
+            "oauth1" => {
+                let proof = super::oauth1::authenticate(app, req)?;
+                let id = proof.user_id.clone();
+                oauth = Some(proof);
+                (id, vec![])
+            }
             _ => {
                 return Err(Error::Unauthorized(
                     "Attempted to authenticate with an unsupported method.".to_string(),
@@ -144,7 +156,13 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     // What: the requested scope, or the user's default project, or none.
     let mut trust: Option<crate::model::Trust> = None;
     let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
-    let scope = if let Some(cred) = &app_cred {
+    let scope = if let Some(proof) = oauth {
+        // The oauth1 method scopes the token to the access token's project.
+        Scope::OAuth1 {
+            project_id: proof.project_id,
+            access_token_id: proof.access_token_id,
+        }
+    } else if let Some(cred) = &app_cred {
         // An application credential's token is scoped to its project, nothing else.
         Scope::Project(cred.project_id.clone().ok_or_else(Error::unauthenticated)?)
     } else if let Some(trust_obj) = trust_scope {
@@ -505,6 +523,15 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
             .store
             .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
         token.insert("catalog".into(), Value::Array(catalog));
+    }
+    if let Scope::OAuth1 {
+        access_token_id, ..
+    } = &data.scope
+    {
+        token.insert(
+            "OS-OAUTH1".into(),
+            super::oauth1::token_section(app, access_token_id)?,
+        );
     }
     if let Some(cred) = &context.app_cred {
         let section = app

@@ -15,6 +15,21 @@ use crate::store::oauth1::{self as store, Consumer};
 use super::catalog_schema::{lazy_validate, normalize_keys};
 use super::{authorize, list_response};
 
+#[path = "oauth1_sig.rs"]
+pub mod sig;
+
+use crate::auth::AuthContext;
+use crate::http::response::Response as Resp;
+use crate::model::Target;
+use crate::store::oauth1::{AccessToken, RequestToken};
+use crate::store::{assignment, resource};
+
+/// Upstream's `[oauth1] request_token_duration` and `access_token_duration` defaults.
+const REQUEST_TOKEN_DURATION: i64 = 28800;
+const ACCESS_TOKEN_DURATION: i64 = 86400;
+/// `base.VERIFIER_CHARS`: letters and digits without the confusable "jiIl1oO0".
+const VERIFIER_CHARS: &str = "abcdefghkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
 /// Routes /v3/OS-OAUTH1/...; `rest` starts after "OS-OAUTH1".
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
     match (method, rest) {
@@ -23,7 +38,11 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         (Method::Get, ["consumers", id]) => get_consumer(app, req, id),
         (Method::Patch, ["consumers", id]) => update_consumer(app, req, id),
         (Method::Delete, ["consumers", id]) => delete_consumer(app, req, id),
+        (Method::Post, ["request_token"]) => request_token(app, req),
+        (Method::Post, ["access_token"]) => access_token(app, req),
+        (Method::Put, ["authorize", id]) => authorize_request_token(app, req, id),
         (_, ["consumers"] | ["consumers", _]) => Err(Error::MethodNotAllowed),
+        (_, ["request_token" | "access_token"] | ["authorize", _]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }
 }
@@ -165,4 +184,612 @@ pub fn delete_consumer(app: &App, req: &Request, id: &str) -> Result<Response> {
     )?;
     app.store.write(|w| store::delete_consumer(w, id))?;
     Ok(Response::no_content())
+}
+
+/// `utils.isotime(t, subsecond=True)`: microseconds and a "Z".
+fn isotime_subsecond(unix: f64) -> String {
+    let micros = (unix * 1_000_000.0).round() as i128;
+    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.microsecond()
+    )
+}
+
+fn is_expired(expires_at: &Option<String>, now: f64) -> bool {
+    expires_at
+        .as_deref()
+        .and_then(crate::token::parse_time)
+        .is_some_and(|e| now > e)
+}
+
+/// The form-encoded 201 upstream's token endpoints answer.
+fn form_response(body: String) -> Response {
+    let mut resp = Resp::raw_json(201, body.into_bytes());
+    resp.headers = vec![(
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    resp
+}
+
+/// `oauth1.get_oauth_headers`: the Authorization header's parameters, or upstream's 500-less
+/// `OAuthHeadersMissingError` (400).
+fn oauth_headers(req: &Request) -> Result<Vec<(String, String)>> {
+    match req.header("authorization") {
+        Some(h) => Ok(sig::parse_authorization_header(h).unwrap_or_default()),
+        None => Err(Error::Validation(
+            "No Authorization headers found, cannot proceed with OAuth related calls. If you are running under HTTPd or Apache, ensure WSGIPassAuthorization is set to On.".to_string(),
+        )),
+    }
+}
+
+fn header_param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// `validate_oauth_params` on an oauthlib error body: upstream's 400.
+fn oauth_error(e: sig::OAuthError) -> Error {
+    Error::Validation(format!(
+        "Validation failed with errors: {}, detail message is: {}.",
+        e.error, e.description
+    ))
+}
+
+/// The URL upstream signs against: the request's host and path under the public scheme.
+fn request_uri(app: &App, req: &Request) -> String {
+    let (scheme, public_host) = app
+        .public_url
+        .split_once("://")
+        .map(|(s, rest)| (s, rest.split('/').next().unwrap_or(rest)))
+        .unwrap_or(("http", ""));
+    let host = req.header("host").unwrap_or(public_host);
+    sig::base_string_uri(scheme, host, &req.path)
+}
+
+/// The public URL's own host and path (`ks_flask.base_url(path=...)`), for the auth plugin.
+fn base_uri(app: &App, req: &Request) -> String {
+    let (scheme, rest) = app.public_url.split_once("://").unwrap_or(("http", ""));
+    let host = rest.split('/').next().unwrap_or(rest);
+    sig::base_string_uri(scheme, host, &req.path)
+}
+
+/// POST /v3/OS-OAUTH1/request_token (unenforced; signed with the consumer's secret).
+pub fn request_token(app: &App, req: &Request) -> Result<Response> {
+    let headers = oauth_headers(req)?;
+    let consumer_id = header_param(&headers, "oauth_consumer_key")
+        .ok_or_else(|| Error::expecting("oauth_consumer_key", "request"))?
+        .to_string();
+    let project_id = req
+        .header("requested-project-id")
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Error::expecting("Requested-Project-Id", "request"))?
+        .to_string();
+    let consumer = app.store.read(|r| {
+        resource::get_project(r, &project_id)?
+            .ok_or_else(|| Error::not_found("project", &project_id))?;
+        store::get_consumer(r, &consumer_id)
+    })?;
+    let now = crate::clock::now_f64();
+    let signed =
+        sig::create_request(req.header("authorization"), &req.query).map_err(oauth_error)?;
+    sig::check_mandatory(&signed, now).map_err(oauth_error)?;
+    if signed.get("oauth_callback").is_none_or(str::is_empty) {
+        return Err(oauth_error(sig::OAuthError {
+            error: "invalid_request",
+            description: "Missing callback URI.".to_string(),
+        }));
+    }
+    // A request token in the header is looked up by oauthlib only for access tokens; here the
+    // consumer secret alone signs.
+    let uri = request_uri(app, req);
+    if signed.get("oauth_consumer_key") != Some(consumer.id.as_str())
+        || !sig::verify(&signed, "POST", &uri, &consumer.secret, None)
+    {
+        return Err(unauthorized("Invalid signature"));
+    }
+    let expires_at = (REQUEST_TOKEN_DURATION > 0)
+        .then(|| isotime_subsecond(now + REQUEST_TOKEN_DURATION as f64));
+    let token = RequestToken {
+        id: new_id(),
+        request_secret: new_id(),
+        verifier: None,
+        authorizing_user_id: None,
+        requested_project_id: project_id,
+        role_ids: None,
+        consumer_id,
+        expires_at,
+    };
+    app.store.write(|w| store::put_request_token(w, &token))?;
+    log::info!(
+        "OAuth1 request token {} created for consumer {}",
+        token.id,
+        token.consumer_id
+    );
+    let mut body = format!(
+        "oauth_token={}&oauth_token_secret={}",
+        token.id, token.request_secret
+    );
+    if let Some(e) = &token.expires_at {
+        body.push_str(&format!("&oauth_expires_at={e}"));
+    }
+    Ok(form_response(body))
+}
+
+/// POST /v3/OS-OAUTH1/access_token (signed with consumer + request token + verifier).
+pub fn access_token(app: &App, req: &Request) -> Result<Response> {
+    let headers = oauth_headers(req)?;
+    let consumer_id = header_param(&headers, "oauth_consumer_key")
+        .ok_or_else(|| Error::expecting("oauth_consumer_key", "request"))?
+        .to_string();
+    let request_id = header_param(&headers, "oauth_token")
+        .ok_or_else(|| Error::expecting("oauth_token", "request"))?
+        .to_string();
+    let verifier = header_param(&headers, "oauth_verifier")
+        .ok_or_else(|| Error::expecting("oauth_verifier", "request"))?
+        .to_string();
+    let rt = app
+        .store
+        .read(|r| store::get_request_token(r, &request_id))?;
+    let now = crate::clock::now_f64();
+    if is_expired(&rt.expires_at, now) {
+        return Err(unauthorized("Request token is expired"));
+    }
+    let signed =
+        sig::create_request(req.header("authorization"), &req.query).map_err(oauth_error)?;
+    sig::check_mandatory(&signed, now).map_err(oauth_error)?;
+    let owner = signed.get("oauth_token").unwrap_or_default();
+    if owner.is_empty() {
+        return Err(oauth_error(sig::OAuthError {
+            error: "invalid_request",
+            description: "Missing resource owner.".into(),
+        }));
+    }
+    if !sig::check_token_format(owner) {
+        return Err(oauth_error(sig::OAuthError {
+            error: "invalid_request",
+            description: "Invalid resource owner key format.".into(),
+        }));
+    }
+    let v = signed.get("oauth_verifier").unwrap_or_default();
+    if v.is_empty() {
+        return Err(oauth_error(sig::OAuthError {
+            error: "invalid_request",
+            description: "Missing verifier.".into(),
+        }));
+    }
+    if v.chars().count() != 8 || !v.chars().all(|c| VERIFIER_CHARS.contains(c)) {
+        return Err(oauth_error(sig::OAuthError {
+            error: "invalid_request",
+            description: "Invalid verifier format.".into(),
+        }));
+    }
+    // oauthlib's dummy client / request token are not implemented upstream: its
+    // NotImplementedError leads to these two checks.
+    let consumer = match app.store.read(|r| store::get_consumer(r, &consumer_id)) {
+        Ok(c) => c,
+        Err(Error::NotFound(_)) => {
+            log::warn!("Provided consumer does not exist.");
+            return Err(unauthorized("Provided consumer does not exist."));
+        }
+        Err(e) => return Err(e),
+    };
+    if rt.consumer_id != consumer_id {
+        log::warn!("Provided consumer key does not match stored consumer key.");
+        return Err(unauthorized(
+            "Provided consumer key does not match stored consumer key.",
+        ));
+    }
+    let uri = request_uri(app, req);
+    let verifier_ok = rt.verifier.as_deref() == Some(verifier.as_str());
+    let sig_ok = sig::verify(
+        &signed,
+        "POST",
+        &uri,
+        &consumer.secret,
+        Some(&rt.request_secret),
+    );
+    if !(verifier_ok && sig_ok) {
+        let msg = if !verifier_ok {
+            "Provided verifier does not match stored verifier"
+        } else {
+            "Invalid signature"
+        };
+        log::warn!("{msg}");
+        return Err(unauthorized(msg));
+    }
+    let Some(user_id) = rt.authorizing_user_id.clone() else {
+        log::warn!("Request Token does not have an authorizing user id.");
+        return Err(unauthorized(
+            "Request Token does not have an authorizing user id.",
+        ));
+    };
+    let at = AccessToken {
+        id: new_id(),
+        access_secret: new_id(),
+        authorizing_user_id: user_id,
+        project_id: rt.requested_project_id.clone(),
+        role_ids: rt.role_ids.clone().unwrap_or_default(),
+        consumer_id: rt.consumer_id.clone(),
+        expires_at: (ACCESS_TOKEN_DURATION > 0)
+            .then(|| isotime_subsecond(now + ACCESS_TOKEN_DURATION as f64)),
+    };
+    app.store
+        .write(|w| store::exchange_request_token(w, &rt.id, &at))?;
+    log::info!(
+        "OAuth1 access token {} created for consumer {}",
+        at.id,
+        at.consumer_id
+    );
+    let mut body = format!(
+        "oauth_token={}&oauth_token_secret={}",
+        at.id, at.access_secret
+    );
+    if let Some(e) = &at.expires_at {
+        body.push_str(&format!("&oauth_expires_at={e}"));
+    }
+    Ok(form_response(body))
+}
+
+/// Upstream's `_check_can_authorize_request_token` / `_block_delegated_token` test.
+fn delegated(context: &AuthContext) -> bool {
+    matches!(context.token.scope, crate::token::Scope::Trust { .. })
+        || super::credentials::is_delegated(context)
+}
+
+/// The role ids of an authorize body (`_normalize_role_list`), validated as upstream's schema.
+fn authorize_roles(r: &impl crate::store::Reader, roles: &Value) -> Result<Vec<String>> {
+    let items = roles
+        .as_array()
+        .ok_or_else(|| Error::validation(format!("{} is not of type 'array'", py_repr(roles))))?;
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let obj = item
+            .as_object()
+            .filter(|o| o.len() == 1 && o.keys().all(|k| k == "id" || k == "name"));
+        let obj = obj.ok_or_else(|| {
+            Error::validation(format!("Invalid input for field '0': {}", py_repr(item)))
+        })?;
+        let id = match (obj.get("id").and_then(Value::as_str), obj.get("name")) {
+            (Some(id), _) if !id.is_empty() => id.to_string(),
+            (_, Some(Value::String(name))) => {
+                let found: Vec<_> = assignment::list_roles(r)?
+                    .into_iter()
+                    .filter(|role| &role.name == name)
+                    .collect();
+                match found.as_slice() {
+                    [] => return Err(Error::NotFound(format!("Role {name} is not defined"))),
+                    [one] => one.id.clone(),
+                    _ => {
+                        return Err(Error::Validation(format!("There are multiple role entities named '{name}'. Please use ID instead of names to resolve ambiguity.")))
+                    }
+                }
+            }
+            _ => {
+                return Err(Error::validation(format!(
+                    "Invalid input: {}",
+                    py_repr(item)
+                )))
+            }
+        };
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// PUT /v3/OS-OAUTH1/authorize/{request_token_id}
+pub fn authorize_request_token(app: &App, req: &Request, id: &str) -> Result<Response> {
+    let context = authorize(
+        app,
+        req,
+        "identity:authorize_request_token",
+        json!({"request_token_id": id}),
+    )?;
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let roles = body.get("roles").cloned().unwrap_or_else(|| json!([]));
+    if delegated(&context) {
+        return Err(forbidden(
+            "Cannot authorize a request token with a token issued via delegation.",
+        ));
+    }
+    let now = crate::clock::now_f64();
+    let verifier: String = {
+        use rand::seq::SliceRandom;
+        let chars: Vec<char> = VERIFIER_CHARS.chars().collect();
+        chars.choose_multiple(&mut rand::rngs::OsRng, 8).collect()
+    };
+    let user_id = context.user.id.clone();
+    app.store.write(|w| {
+        let mut rt = store::get_request_token(w, id)?;
+        if is_expired(&rt.expires_at, now) {
+            return Err(unauthorized("Request token is expired"));
+        }
+        let wanted = authorize_roles(w, &roles)?;
+        let have: Vec<String> = assignment::token_roles(
+            w,
+            &user_id,
+            &Target::Project(rt.requested_project_id.clone()),
+        )?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        if !wanted.iter().all(|r| have.contains(r)) {
+            return Err(unauthorized("authorizing user does not have role required"));
+        }
+        rt.authorizing_user_id = Some(user_id.clone());
+        rt.verifier = Some(verifier.clone());
+        rt.role_ids = Some(wanted);
+        store::put_request_token(w, &rt)
+    })?;
+    Ok(Response::ok(
+        &json!({"token": {"oauth_verifier": verifier}}),
+    ))
+}
+
+/// An access token as upstream's `_format_token_entity` + wrap_member render it.
+fn render_access_token(app: &App, t: &AccessToken) -> Value {
+    let base = format!(
+        "{}/v3/users/{}/OS-OAUTH1/access_tokens/{}",
+        app.public_url, t.authorizing_user_id, t.id
+    );
+    json!({
+        "id": t.id,
+        "authorizing_user_id": t.authorizing_user_id,
+        "project_id": t.project_id,
+        "consumer_id": t.consumer_id,
+        "expires_at": t.expires_at,
+        "links": {"roles": format!("{base}/roles"), "self": base},
+    })
+}
+
+/// `_format_role_entity`: the role without description and enabled.
+fn render_token_role(app: &App, r: &crate::model::Role) -> Value {
+    let mut v = super::render_role(app, r);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("description");
+        o.remove("enabled");
+    }
+    v
+}
+
+/// Routes /v3/users/{user_id}/OS-OAUTH1/...; `rest` starts after "OS-OAUTH1".
+pub fn route_user(
+    app: &App,
+    req: &Request,
+    method: Method,
+    user_id: &str,
+    rest: &[&str],
+) -> Result<Response> {
+    match (method, rest) {
+        (Method::Get, ["access_tokens"]) => {
+            let context = authorize(
+                app,
+                req,
+                "identity:list_access_tokens",
+                json!({"user_id": user_id}),
+            )?;
+            if delegated(&context) {
+                return Err(block_delegated());
+            }
+            let items = app
+                .store
+                .read(|r| store::list_access_tokens(r, user_id))?
+                .iter()
+                .map(|t| render_access_token(app, t))
+                .collect();
+            Ok(Response::ok(&list_response(
+                app,
+                req,
+                "access_tokens",
+                items,
+            )))
+        }
+        (Method::Get, ["access_tokens", id]) => {
+            let context = authorize(
+                app,
+                req,
+                "identity:get_access_token",
+                json!({"user_id": user_id, "access_token_id": id}),
+            )?;
+            if delegated(&context) {
+                return Err(block_delegated());
+            }
+            let t = app.store.read(|r| store::get_access_token(r, id))?;
+            if t.authorizing_user_id != user_id {
+                return Err(super::not_found());
+            }
+            Ok(Response::ok(
+                &json!({"access_token": render_access_token(app, &t)}),
+            ))
+        }
+        (Method::Delete, ["access_tokens", id]) => {
+            let context = authorize(
+                app,
+                req,
+                "identity:ec2_delete_credential",
+                json!({"user_id": user_id, "access_token_id": id}),
+            )?;
+            if delegated(&context) {
+                return Err(block_delegated());
+            }
+            let t = app
+                .store
+                .write(|w| store::delete_access_token(w, user_id, id))?;
+            log::info!(
+                "OAuth1 access token {} of consumer {} deleted",
+                t.id,
+                t.consumer_id
+            );
+            Ok(Response::no_content())
+        }
+        (Method::Get, ["access_tokens", id, "roles"]) => {
+            authorize(
+                app,
+                req,
+                "identity:list_access_token_roles",
+                json!({"user_id": user_id, "access_token_id": id}),
+            )?;
+            let (t, roles) = app.store.read(|r| {
+                let t = store::get_access_token(r, id)?;
+                let mut roles = Vec::new();
+                for rid in &t.role_ids {
+                    roles.push(
+                        assignment::get_role(r, rid)?
+                            .ok_or_else(|| Error::not_found("role", rid))?,
+                    );
+                }
+                Ok((t, roles))
+            })?;
+            if t.authorizing_user_id != user_id {
+                return Err(super::not_found());
+            }
+            let items = roles.iter().map(|r| render_token_role(app, r)).collect();
+            Ok(Response::ok(&list_response(app, req, "roles", items)))
+        }
+        (Method::Get, ["access_tokens", id, "roles", role_id]) => {
+            authorize(
+                app,
+                req,
+                "identity:get_access_token_role",
+                json!({"user_id": user_id, "access_token_id": id, "role_id": role_id}),
+            )?;
+            let t = app.store.read(|r| store::get_access_token(r, id))?;
+            if t.authorizing_user_id != user_id {
+                return Err(unauthorized("User IDs do not match"));
+            }
+            if !t.role_ids.iter().any(|r| r == role_id) {
+                return Err(Error::not_found("role", role_id));
+            }
+            let role = app
+                .store
+                .read(|r| assignment::get_role(r, role_id))?
+                .ok_or_else(|| Error::not_found("role", role_id))?;
+            Ok(Response::ok(
+                &json!({"role": render_token_role(app, &role)}),
+            ))
+        }
+        (
+            _,
+            ["access_tokens"]
+            | ["access_tokens", _]
+            | ["access_tokens", _, "roles"]
+            | ["access_tokens", _, "roles", _],
+        ) => Err(Error::MethodNotAllowed),
+        _ => Err(super::not_found()),
+    }
+}
+
+fn block_delegated() -> Error {
+    forbidden("Cannot manage OAuth access tokens with a token issued via delegation.")
+}
+
+/// What the `oauth1` auth method proved: (user id, project id, access token id).
+pub struct OAuthAuth {
+    pub user_id: String,
+    pub project_id: String,
+    pub access_token_id: String,
+}
+
+/// The `oauth1` auth method (upstream's keystone/auth/plugins/oauth1.py).
+pub fn authenticate(app: &App, req: &Request) -> Result<OAuthAuth> {
+    let headers = oauth_headers(req)?;
+    let access_id = header_param(&headers, "oauth_token")
+        .ok_or_else(|| Error::expecting("oauth_token", "request"))?
+        .to_string();
+    let at = app.store.read(|r| store::get_access_token(r, &access_id))?;
+    let now = crate::clock::now_f64();
+    if is_expired(&at.expires_at, now) {
+        return Err(unauthorized("Access token is expired"));
+    }
+    let fail = || unauthorized("Could not validate the access token");
+    let signed =
+        sig::create_request(req.header("authorization"), &req.query).map_err(|_| fail())?;
+    sig::check_mandatory(&signed, now).map_err(|_| fail())?;
+    let owner = signed.get("oauth_token").unwrap_or_default();
+    if !sig::check_token_format(owner) || owner != at.id {
+        return Err(fail());
+    }
+    let consumer_id = signed.get("oauth_consumer_key").unwrap_or_default();
+    let consumer = app
+        .store
+        .read(|r| store::get_consumer(r, consumer_id))
+        .map_err(|_| fail())?;
+    let uri = base_uri(app, req);
+    if !sig::verify(
+        &signed,
+        "POST",
+        &uri,
+        &consumer.secret,
+        Some(&at.access_secret),
+    ) {
+        return Err(fail());
+    }
+    Ok(OAuthAuth {
+        user_id: at.authorizing_user_id,
+        project_id: at.project_id,
+        access_token_id: at.id,
+    })
+}
+
+/// The token body's `OS-OAUTH1` section (upstream's render_token).
+pub fn token_section(app: &App, access_token_id: &str) -> Result<Value> {
+    let at = app
+        .store
+        .read(|r| store::get_access_token(r, access_token_id))?;
+    Ok(json!({"access_token_id": at.id, "consumer_id": at.consumer_id}))
+}
+
+/// `_get_oauth_roles`: the access token's roles with their implied roles, kept when the user
+/// still has them on the project. A deleted access token (or consumer) invalidates the token.
+pub fn token_roles(
+    r: &impl crate::store::Reader,
+    user_id: &str,
+    project_id: &str,
+    access_token_id: &str,
+) -> Result<Vec<crate::model::Role>> {
+    let invalid = || Error::NotFound("Failed to validate token".to_string());
+    let at = store::find_access_token(r, access_token_id)?.ok_or_else(invalid)?;
+    if at.authorizing_user_id != user_id || at.project_id != project_id {
+        return Err(invalid());
+    }
+    let user_roles: Vec<String> =
+        assignment::token_roles(r, user_id, &Target::Project(project_id.to_string()))?
+            .into_iter()
+            .map(|role| role.id)
+            .collect();
+    let mut out = Vec::new();
+    for id in assignment::expand_implied(r, at.role_ids.clone())? {
+        if user_roles.contains(&id) {
+            if let Some(role) = assignment::get_role(r, &id)? {
+                out.push(role);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Upstream's Unauthorized is a SecurityError: the reason is logged, the client gets the
+/// generic sentence.
+fn unauthorized(reason: &str) -> Error {
+    log::warn!("Authorization failed. {}", reason);
+    Error::unauthenticated()
+}
+
+/// A Forbidden built from a message shows only upstream's generic sentence.
+fn forbidden(reason: &str) -> Error {
+    log::warn!("Forbidden: {}", reason);
+    Error::Forbidden("You are not authorized to perform the requested action.".to_string())
 }

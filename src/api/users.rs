@@ -62,6 +62,9 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         {
             super::application_credentials::route(app, req, method, id, tail)
         }
+        (_, [id, "OS-OAUTH1", oauth @ ..]) => {
+            super::oauth1::route_user(app, req, method, id, oauth)
+        }
         (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
         _ => Err(super::not_found()),
     }

@@ -73,13 +73,112 @@ pub fn update_consumer(
     Ok(c)
 }
 
-/// Deletes the consumer with its request and access tokens (keyed consumer_id SEP token_id).
+/// Deletes the consumer with its request and access tokens (upstream's cascade), so every
+/// token issued through them stops validating.
 pub fn delete_consumer(w: &impl Writer, id: &str) -> Result<()> {
     get_consumer(w, id)?;
-    w.remove_prefix(OAUTH1_REQUEST_TOKENS, id)?;
-    w.remove_prefix(OAUTH1_ACCESS_TOKENS, id)?;
+    let requests: Vec<RequestToken> = w.list(OAUTH1_REQUEST_TOKENS)?;
+    for t in requests.iter().filter(|t| t.consumer_id == id) {
+        w.remove(OAUTH1_REQUEST_TOKENS, &t.id)?;
+    }
+    let accesses: Vec<AccessToken> = w.list(OAUTH1_ACCESS_TOKENS)?;
+    for t in accesses.iter().filter(|t| t.consumer_id == id) {
+        w.remove(OAUTH1_ACCESS_TOKENS, &t.id)?;
+    }
     w.remove(OAUTH1_CONSUMERS, id)?;
     Ok(())
+}
+
+/// A request token (upstream's `request_token` row). `expires_at` is the isotime string
+/// upstream stores (None when `request_token_duration` is 0).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestToken {
+    pub id: String,
+    pub request_secret: String,
+    pub verifier: Option<String>,
+    pub authorizing_user_id: Option<String>,
+    pub requested_project_id: String,
+    /// The authorized role ids, in the order upstream's `list(set)` stored them.
+    pub role_ids: Option<Vec<String>>,
+    pub consumer_id: String,
+    pub expires_at: Option<String>,
+}
+
+/// An access token (upstream's `access_token` row).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessToken {
+    pub id: String,
+    pub access_secret: String,
+    pub authorizing_user_id: String,
+    pub project_id: String,
+    pub role_ids: Vec<String>,
+    pub consumer_id: String,
+    pub expires_at: Option<String>,
+}
+
+impl std::fmt::Debug for RequestToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestToken")
+            .field("id", &self.id)
+            .field("consumer_id", &self.consumer_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("id", &self.id)
+            .field("consumer_id", &self.consumer_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+pub fn put_request_token(w: &impl Writer, t: &RequestToken) -> Result<()> {
+    w.put(OAUTH1_REQUEST_TOKENS, &t.id, t)
+}
+
+/// Upstream's 404 "Request token not found".
+pub fn get_request_token(r: &impl Reader, id: &str) -> Result<RequestToken> {
+    r.get(OAUTH1_REQUEST_TOKENS, id)?
+        .ok_or_else(|| Error::NotFound("Request token not found".to_string()))
+}
+
+/// Upstream's 404 "Access token not found".
+pub fn get_access_token(r: &impl Reader, id: &str) -> Result<AccessToken> {
+    find_access_token(r, id)?.ok_or_else(|| Error::NotFound("Access token not found".to_string()))
+}
+
+pub fn find_access_token(r: &impl Reader, id: &str) -> Result<Option<AccessToken>> {
+    r.get(OAUTH1_ACCESS_TOKENS, id)
+}
+
+/// `create_access_token`: the request token is consumed (deleted) as the access token is made.
+pub fn exchange_request_token(w: &impl Writer, request_id: &str, at: &AccessToken) -> Result<()> {
+    get_request_token(w, request_id)?;
+    w.remove(OAUTH1_REQUEST_TOKENS, request_id)?;
+    w.put(OAUTH1_ACCESS_TOKENS, &at.id, at)
+}
+
+pub fn list_access_tokens(r: &impl Reader, user_id: &str) -> Result<Vec<AccessToken>> {
+    let all: Vec<AccessToken> = r.list(OAUTH1_ACCESS_TOKENS)?;
+    Ok(all
+        .into_iter()
+        .filter(|t| t.authorizing_user_id == user_id)
+        .collect())
+}
+
+/// `delete_access_token`: 404 if missing, 401 "User IDs do not match" for another user's.
+pub fn delete_access_token(w: &impl Writer, user_id: &str, id: &str) -> Result<AccessToken> {
+    let t = get_access_token(w, id)?;
+    if t.authorizing_user_id != user_id {
+        log::warn!("Authorization failed. User IDs do not match");
+        return Err(Error::unauthenticated());
+    }
+    w.remove(OAUTH1_ACCESS_TOKENS, id)?;
+    Ok(t)
 }
 
 #[cfg(test)]

@@ -56,6 +56,11 @@ pub enum Scope {
         project_id: String,
         trust_id: String,
     },
+    /// An OAuth1-scoped token (payload version 7): a project through an access token.
+    OAuth1 {
+        project_id: String,
+        access_token_id: String,
+    },
 }
 
 /// Everything a Fernet token carries.

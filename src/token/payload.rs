@@ -9,13 +9,14 @@
 //! | 1       | domain scoped          | domain (raw uuid bytes or str), expires, audit_ids|
 //! | 2       | project scoped         | project, expires, audit_ids                       |
 //! | 3       | trust scoped           | project, expires, audit_ids, trust (raw bytes)    |
+//! | 7       | OAuth1 scoped          | project, access_token, expires, audit_ids         |
 //! | 8       | system scoped          | system (str), expires, audit_ids                  |
 //! | 9       | application credential | project, expires, audit_ids, app_cred             |
 //!
 //! Ids marked as pairs are `[is_stored_as_bytes, value]`: a uuid becomes its
 //! 16 raw bytes, anything else stays a string. `methods` is a bitmask over
 //! the `[auth] methods` list; `expires` a float of Unix seconds; audit ids
-//! their raw bytes. Federated (4, 5, 6), OAuth1 (7) and OAuth2 mTLS (10)
+//! their raw bytes. Federated (4, 5, 6) and OAuth2 mTLS (10)
 //! payloads are not supported and unpack as `TokenError::Invalid`.
 
 use base64::engine::{general_purpose, GeneralPurpose, GeneralPurposeConfig};
@@ -41,6 +42,7 @@ const UNSCOPED: u64 = 0;
 const DOMAIN: u64 = 1;
 const PROJECT: u64 = 2;
 const TRUST: u64 = 3;
+const OAUTH: u64 = 7;
 const SYSTEM: u64 = 8;
 const APP_CRED: u64 = 9;
 
@@ -202,9 +204,10 @@ pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
     let expires = Value::F64(data.expires_at);
     let audit = pack_audit_ids(&data.audit_ids)?;
     let fields = match (&data.scope, &data.app_cred_id) {
-        (Scope::Trust { .. } | Scope::Domain(_) | Scope::System(_), Some(_)) => {
-            return Err(TokenError::Invalid)
-        }
+        (
+            Scope::Trust { .. } | Scope::Domain(_) | Scope::System(_) | Scope::OAuth1 { .. },
+            Some(_),
+        ) => return Err(TokenError::Invalid),
         (
             Scope::Trust {
                 project_id,
@@ -223,6 +226,22 @@ pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
                 Value::Binary(trust.to_vec()),
             ]
         }
+        // OauthScopedPayload: the access token id sits before expires and audit ids.
+        (
+            Scope::OAuth1 {
+                project_id,
+                access_token_id,
+            },
+            None,
+        ) => vec![
+            OAUTH.into(),
+            user,
+            methods,
+            pack_id(project_id),
+            pack_id(access_token_id),
+            expires,
+            audit,
+        ],
         (scope, Some(app_cred)) => {
             let project = match scope {
                 Scope::Project(p) => pack_id(p),
@@ -284,7 +303,7 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
     let need = match version {
         UNSCOPED => 4,
         DOMAIN | PROJECT | SYSTEM => 5,
-        TRUST | APP_CRED => 6,
+        TRUST | APP_CRED | OAUTH => 6,
         _ => return Err(TokenError::Invalid),
     };
     if p.len() < need {
@@ -301,7 +320,11 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         _ => return Err(TokenError::Invalid),
     };
     // Expiry and audit ids follow the scope field, except when unscoped.
-    let (e, a) = if version == UNSCOPED { (2, 3) } else { (3, 4) };
+    let (e, a) = match version {
+        UNSCOPED => (2, 3),
+        OAUTH => (4, 5),
+        _ => (3, 4),
+    };
     let expires_at = unpack_expires(&p[e])?;
     let audit_ids = unpack_audit_ids(&p[a])?;
     let required = |v: &Value| unpack_id(v)?.ok_or(TokenError::Invalid);
@@ -321,6 +344,10 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
             },
         },
         SYSTEM => Scope::System(text(&p[2])?),
+        OAUTH => Scope::OAuth1 {
+            project_id: required(&p[2])?,
+            access_token_id: required(&p[3])?,
+        },
         _ => {
             app_cred_id = Some(required(&p[5])?);
             match unpack_id(&p[2])? {

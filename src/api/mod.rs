@@ -15,6 +15,7 @@ pub mod endpoint_filter;
 pub mod groups;
 pub mod limits;
 pub mod oauth1;
+pub mod oauth2;
 pub mod policies;
 pub mod projects;
 pub mod revoke;

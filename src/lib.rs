@@ -29,9 +29,10 @@ use config::Config;
 
 /// Starts the service; returns when a stop signal arrives (exit code 0) or start-up fails.
 pub fn run(config: Config) -> Result<(), String> {
-    // Parse the seed before touching the disk: a bad seed writes nothing.
+    // Read the seed before touching the disk; it is parsed only if the store has not
+    // applied this very text (a bad seed then fails start-up and writes nothing).
     let seed = match &config.seed {
-        Some(path) => Some(seed::SeedFile::load(path).map_err(|e| e.to_string())?),
+        Some(path) => Some(seed::SeedText::read(path).map_err(|e| e.to_string())?),
         None => None,
     };
     let policy = policy::Enforcer::load(config.policy_file.as_deref())
@@ -50,7 +51,7 @@ pub fn run(config: Config) -> Result<(), String> {
 
 fn start(
     config: Config,
-    seed: Option<seed::SeedFile>,
+    seed: Option<seed::SeedText>,
     policy: policy::Enforcer,
 ) -> Result<(), String> {
     let data_dir = config.data_dir.clone();
@@ -76,16 +77,24 @@ fn start(
         algorithm: config.identity.password_hash_algorithm.clone(),
         rounds: config.identity.password_hash_rounds,
     };
-    if let Some(seed) = &seed {
+    if let Some(text) = &seed {
         let started = std::time::Instant::now();
-        if let Err(e) = seed::apply(seed, &store, &hasher, &public_url) {
-            drop(store);
-            return Err(cleanup(e.to_string()));
+        if seed::already_applied(&store, text)? {
+            seed::refresh_public_url(&store, &public_url)?;
+            log::info!("seed unchanged since it was last applied; not applied again");
+        } else {
+            let applied = text
+                .parse()
+                .and_then(|parsed| seed::apply(&parsed, &store, &hasher, &public_url));
+            if let Err(e) = applied {
+                drop(store);
+                return Err(cleanup(e.to_string()));
+            }
+            log::info!(
+                "seed applied in {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
         }
-        log::info!(
-            "seed applied in {:.1} ms",
-            started.elapsed().as_secs_f64() * 1000.0
-        );
     } else {
         // Without a seed the default domain still exists, as after upstream's db_sync.
         let empty = seed::SeedFile::parse("(none)", String::new()).map_err(|e| e.to_string())?;

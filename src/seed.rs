@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::model::{self, ActorKind, Assignment, Target};
 use crate::password::{self, Hasher};
-use crate::store::{assignment, catalog, identity, resource, Reader, Store};
+use crate::store::{assignment, catalog, identity, resource, Reader, Store, Writer};
 
 pub const DEFAULT_DOMAIN_ID: &str = "default";
 pub const DEFAULT_DOMAIN_NAME: &str = "Default";
@@ -191,6 +191,89 @@ impl std::fmt::Display for SeedError {
     }
 }
 
+/// A seed file's text and its digest, read before anything is parsed or written: a seed
+/// the store has already applied (same digest) is not parsed again.
+pub struct SeedText {
+    pub path: String,
+    pub text: String,
+    /// Hex sha256 of the text.
+    pub digest: String,
+}
+
+impl SeedText {
+    pub fn read(path: &Path) -> Result<SeedText, SeedError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SeedError {
+            file: name.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Ok(SeedText {
+            path: name,
+            digest: digest(&text),
+            text,
+        })
+    }
+
+    pub fn parse(&self) -> Result<SeedFile, SeedError> {
+        SeedFile::parse(&self.path, self.text.clone())
+    }
+}
+
+fn digest(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// META keys: the digest of the seed last applied, and the endpoints whose URL it templates
+/// with `{public_url}` as (endpoint id, template).
+const META_SEED_DIGEST: &str = "seed-digest";
+const META_SEED_URL_TEMPLATES: &str = "seed-public-url-endpoints";
+
+/// Whether the store has applied exactly this seed text.
+pub fn already_applied(store: &Store, text: &SeedText) -> Result<bool, String> {
+    let applied: Option<String> = store
+        .read(|r| r.get(crate::store::tables::META, META_SEED_DIGEST))
+        .map_err(|e| e.to_string())?;
+    Ok(applied.as_deref() == Some(text.digest.as_str()))
+}
+
+/// For an unchanged seed: points its `{public_url}` endpoints at this start's URL.
+pub fn refresh_public_url(store: &Store, public_url: &str) -> Result<(), String> {
+    let templates: Vec<(String, String)> = store
+        .read(|r| r.get(crate::store::tables::META, META_SEED_URL_TEMPLATES))
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let stale = store
+        .read(|r| {
+            let mut stale = Vec::new();
+            for (id, template) in &templates {
+                if let Some(endpoint) = catalog::get_endpoint(r, id)? {
+                    let url = template.replace("{public_url}", public_url);
+                    if endpoint.url != url {
+                        stale.push(model::Endpoint { url, ..endpoint });
+                    }
+                }
+            }
+            Ok(stale)
+        })
+        .map_err(|e| e.to_string())?;
+    if stale.is_empty() {
+        return Ok(());
+    }
+    store
+        .write(|w| {
+            for endpoint in &stale {
+                catalog::put_endpoint(w, endpoint)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
+}
+
 /// A parsed seed with its source, so later checks can point at lines.
 pub struct SeedFile {
     pub seed: Seed,
@@ -199,16 +282,6 @@ pub struct SeedFile {
 }
 
 impl SeedFile {
-    pub fn load(path: &Path) -> Result<SeedFile, SeedError> {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SeedError {
-            file: name.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        })?;
-        Self::parse(&name, text)
-    }
-
     pub fn parse(name: &str, text: String) -> Result<SeedFile, SeedError> {
         let seed: Seed = if text.trim().is_empty() {
             Seed::default()
@@ -699,6 +772,7 @@ fn apply_in(
         service_ids.insert(s.name.clone(), service.id);
     }
     let endpoints = catalog::list_endpoints(w).map_err(store_err("endpoints", 0))?;
+    let mut url_templates: Vec<(String, String)> = Vec::new();
     for (i, ep) in seed.endpoints.iter().enumerate() {
         let service_id = match service_ids.get(&ep.service) {
             Some(id) => id.clone(),
@@ -732,6 +806,9 @@ fn apply_in(
         let existing = endpoints.iter().find(|x| {
             x.service_id == service_id && x.interface == ep.interface && x.region_id == ep.region
         });
+        if let (true, Some(x)) = (ep.url.contains("{public_url}"), existing) {
+            url_templates.push((x.id.clone(), ep.url.clone()));
+        }
         let endpoint = match existing {
             Some(x) if x.url == url || !ep.url.contains("{public_url}") => continue,
             Some(x) => model::Endpoint { url, ..x.clone() },
@@ -745,8 +822,25 @@ fn apply_in(
                 extra: Default::default(),
             },
         };
+        if existing.is_none() && ep.url.contains("{public_url}") {
+            url_templates.push((endpoint.id.clone(), ep.url.clone()));
+        }
         catalog::put_endpoint(w, &endpoint).map_err(store_err("endpoints", i))?;
     }
+    // Remember what was applied, so an unchanged seed is not parsed or applied again.
+    let record = |e: crate::error::Error| file.error("endpoints", 0, e.to_string());
+    w.put(
+        crate::store::tables::META,
+        META_SEED_URL_TEMPLATES,
+        &url_templates,
+    )
+    .map_err(record)?;
+    w.put(
+        crate::store::tables::META,
+        META_SEED_DIGEST,
+        &digest(&file.text),
+    )
+    .map_err(record)?;
     Ok(())
 }
 

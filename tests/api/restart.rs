@@ -171,3 +171,47 @@ fn the_seed_reapplied_duplicates_nothing_and_the_identity_url_follows_the_port()
         .iter()
         .any(|e| e["url"] == expected.as_str()));
 }
+
+/// An unchanged seed is not applied again (something deleted through the API stays deleted);
+/// a changed one is, creating what it adds.
+#[test]
+fn only_a_changed_seed_is_applied_on_restart() {
+    let mut seed = demo_seed();
+    let mut s = TestServer::start(&seed_text(&seed));
+    let token = s.system_admin_token();
+    let demo = s.id_by_name(&token, "users", "demo");
+    s.delete(&format!("/v3/users/{demo}"), Some(&token))
+        .expect(204);
+    s.restart();
+    assert!(
+        s.stderr_text().contains("seed unchanged"),
+        "{}",
+        s.stderr_text()
+    );
+    let token = s.system_admin_token();
+    let r = s
+        .get("/v3/users?name=demo", Some(&token))
+        .expect(200)
+        .json();
+    assert_eq!(r["users"].as_array().map(Vec::len), Some(0), "{r}");
+
+    seed_push(
+        &mut seed,
+        "users",
+        serde_json::json!([{"name": "newcomer", "password": "np"}]),
+    );
+    s.rewrite_seed(&seed_text(&seed));
+    s.restart();
+    let token = s.system_admin_token();
+    let r = s
+        .get("/v3/users?name=newcomer", Some(&token))
+        .expect(200)
+        .json();
+    assert_eq!(r["users"].as_array().map(Vec::len), Some(1), "{r}");
+    // A changed seed is applied as a whole: the deleted demo user is back.
+    let r = s
+        .get("/v3/users?name=demo", Some(&token))
+        .expect(200)
+        .json();
+    assert_eq!(r["users"].as_array().map(Vec::len), Some(1), "{r}");
+}

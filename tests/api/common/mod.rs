@@ -228,6 +228,11 @@ impl TestServer {
 
     /// Stops (if running) and starts again on the same data dir and seed (a new port:
     /// --listen 127.0.0.1:0). A running server must exit 0 on SIGTERM.
+    /// Replaces the seed file the next `restart` starts with.
+    pub fn rewrite_seed(&self, seed_yaml: &str) {
+        std::fs::write(&self.seed_path, seed_yaml).expect("rewrite seed");
+    }
+
     pub fn restart(&mut self) {
         if self.child.is_some() {
             let status = self.stop();

@@ -132,6 +132,8 @@ fn start(
         "keystone-lite listening on {public_url} (data dir {})",
         data_dir.display()
     );
+    // Start-up lines reach stderr now, not at the next periodic flush.
+    log::logger().flush();
     let _ = stop_rx.recv();
     log::info!("stopping: finishing in-flight requests");
     running.shutdown();

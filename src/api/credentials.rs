@@ -189,12 +189,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
 /// POST /v3/credentials
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&create_schema(), &body)?;
-    let input = body
-        .get("credential")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let input = schema_lite::validated_member(&create_schema(), &body, "credential")?;
     let cred_type = input
         .get("type")
         .and_then(Value::as_str)

@@ -130,12 +130,7 @@ fn conflict_domain(name: &str) -> Error {
 /// POST /v3/domains
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&create_schema(), &body)?;
-    let input = body
-        .get("domain")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let input = schema_lite::validated_member(&create_schema(), &body, "domain")?;
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     enforce(app, &context, "identity:create_domain", &json!({}))?;
     // An explicit id must be a uuid4 in hex form, as upstream's _validate_id_format.
@@ -206,12 +201,7 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
 /// PATCH /v3/domains/{domain_id}: upstream looks the domain up (404) before policy.
 pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&update_schema(), &body)?;
-    let input = body
-        .get("domain")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let input = schema_lite::validated_member(&update_schema(), &body, "domain")?;
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     let old = app
         .store

@@ -434,12 +434,7 @@ const MAX_DEPTH: usize = 5 + 1;
 /// POST /v3/projects
 pub fn create(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&create_schema(), &body)?;
-    let input = body
-        .get("project")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let input = schema_lite::validated_member(&create_schema(), &body, "project")?;
     let context = authenticate(app, req)?;
     enforce(
         app,
@@ -606,12 +601,7 @@ fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
 /// PATCH /v3/projects/{project_id}
 pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&update_schema(), &body)?;
-    let input = body
-        .get("project")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let input = schema_lite::validated_member(&update_schema(), &body, "project")?;
     let (node, _) = load_and_enforce(app, req, id, "identity:update_project")?;
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::Validation("Cannot change ID".into()));

@@ -15,6 +15,21 @@ fn py_repr_str(s: &str) -> String {
     py_repr(&Value::String(s.to_string()))
 }
 
+/// Validates a request body, then hands back its `{"<key>": {...}}` member (empty when the
+/// schema lets it be absent).
+pub fn validated_member(
+    schema: &Value,
+    body: &Value,
+    key: &str,
+) -> Result<Map<String, Value>, Error> {
+    validate(schema, body)?;
+    Ok(body
+        .get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default())
+}
+
 /// Validates `instance` against `schema`; the error is upstream's 400 for the first failure.
 pub fn validate(schema: &Value, instance: &Value) -> Result<(), Error> {
     let mut path: Vec<String> = Vec::new();

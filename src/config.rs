@@ -172,10 +172,14 @@ impl Config {
                 entry.section,
                 entry.key
             );
-            self.apply_option(&entry.section, &entry.key, &entry.value)
+            if self
+                .apply_option(&entry.section, &entry.key, &entry.value)
                 .map_err(|msg| format!("{here}: {msg}"))?
-                .then_some(())
-                .unwrap_or_else(|| log::warn!("{here}: unknown option, ignored"));
+            {
+                ()
+            } else {
+                log::warn!("{here}: unknown option, ignored")
+            };
         }
         Ok(())
     }

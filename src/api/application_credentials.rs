@@ -84,10 +84,10 @@ fn check_unrestricted(context: &AuthContext) -> Result<()> {
         .methods
         .iter()
         .any(|m| m == "application_credential")
-        && !context
+        && context
             .app_cred
             .as_ref()
-            .is_some_and(|c| c.unrestricted == Some(true))
+            .is_none_or(|c| c.unrestricted != Some(true))
     {
         return Err(Error::forbidden_action(
             "Using method 'application_credential' is not allowed for managing additional \

@@ -93,7 +93,7 @@ fn region_from_body(mut input: Map<String, Value>, id: String) -> Region {
 pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
     validate(&schema::regions_query(), &query_object(&req.query))?;
     authorize(app, req, "identity:list_regions", json!({}))?;
-    let regions = app.store.read(|r| catalog::list_regions(r))?;
+    let regions = app.store.read(catalog::list_regions)?;
     let items = regions.iter().map(|r| render_region(app, r)).collect();
     Ok(Response::ok(&filtered_list(
         app,
@@ -174,7 +174,7 @@ pub fn delete_region(app: &App, req: &Request, id: &str) -> Result<Response> {
 /// GET/HEAD /v3/services
 pub fn list_services(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_services", json!({}))?;
-    let services = app.store.read(|r| catalog::list_services(r))?;
+    let services = app.store.read(catalog::list_services)?;
     let items = services.iter().map(|s| render_service(app, s)).collect();
     Ok(Response::ok(&filtered_list(
         app,
@@ -264,7 +264,7 @@ pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
 pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
     validate(&schema::endpoints_query(), &query_object(&req.query))?;
     authorize(app, req, "identity:list_endpoints", json!({}))?;
-    let endpoints = app.store.read(|r| catalog::list_endpoints(r))?;
+    let endpoints = app.store.read(catalog::list_endpoints)?;
     let items = endpoints.iter().map(|e| render_endpoint(app, e)).collect();
     Ok(Response::ok(&filtered_list(
         app,

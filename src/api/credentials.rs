@@ -165,7 +165,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         "identity:list_credentials",
         &Value::Object(target),
     )?;
-    let all = app.store.read(|r| store::list(r))?;
+    let all = app.store.read(store::list)?;
     let mut items = Vec::new();
     for c in all {
         // Only what the caller may see, as upstream re-checks each one.

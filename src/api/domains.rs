@@ -87,7 +87,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         None => json!({}),
     };
     enforce(app, &context, "identity:list_domains", &target)?;
-    let domains = app.store.read(|r| resource::list_domains(r))?;
+    let domains = app.store.read(resource::list_domains)?;
     let items = domains
         .iter()
         .filter(|d| domain_scope.as_ref().is_none_or(|s| &d.id == s))

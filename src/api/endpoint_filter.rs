@@ -94,7 +94,7 @@ fn group_body(req: &Request, body_schema: &Value) -> Result<Map<String, Value>> 
 pub fn list_endpoint_groups(app: &App, req: &Request) -> Result<Response> {
     validate(&schema::endpoint_groups_query(), &query_object(&req.query))?;
     authorize(app, req, "identity:list_endpoint_groups", json!({}))?;
-    let groups = app.store.read(|r| filter::list_endpoint_groups(r))?;
+    let groups = app.store.read(filter::list_endpoint_groups)?;
     let items = groups.iter().map(|g| render_group(app, g)).collect();
     Ok(Response::ok(&filtered_list(
         app,

@@ -44,7 +44,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         None => json!({}),
     };
     enforce(app, &context, "identity:list_groups", &target)?;
-    let groups = app.store.read(|r| identity::list_groups(r))?;
+    let groups = app.store.read(identity::list_groups)?;
     let items = groups
         .iter()
         .filter(|g| domain_scope.as_ref().is_none_or(|d| &g.domain_id == d))

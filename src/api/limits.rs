@@ -178,7 +178,7 @@ pub fn list_registered(app: &App, req: &Request) -> Result<Response> {
     enforce(app, &context, "identity:list_registered_limits", &json!({}))?;
     let items = app
         .store
-        .read(|r| limits::list_registered(r))?
+        .read(limits::list_registered)?
         .iter()
         .map(|l| render_registered(app, l))
         .collect();

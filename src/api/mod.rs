@@ -69,7 +69,7 @@ pub fn authorize(
 pub fn enforce(app: &App, context: &AuthContext, action: &str, target: &Value) -> Result<()> {
     let creds = context.policy_credentials(app);
     app.policy
-        .enforce(action, &creds, target)
+        .enforce(action, creds, target)
         .map_err(|e| match e {
             PolicyError::Denied => Error::forbidden_action(action),
             other => Error::Internal(format!("policy {action}: {other}")),

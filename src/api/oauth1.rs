@@ -87,7 +87,7 @@ pub fn list_consumers(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_consumers", json!({}))?;
     let items = app
         .store
-        .read(|r| store::list_consumers(r))?
+        .read(store::list_consumers)?
         .iter()
         .map(|c| render(app, c, false))
         .collect();

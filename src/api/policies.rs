@@ -69,7 +69,7 @@ pub fn list_policies(app: &App, req: &Request) -> Result<Response> {
     authorize(app, req, "identity:list_policies", json!({}))?;
     let items = app
         .store
-        .read(|r| policies::list_policies(r))?
+        .read(policies::list_policies)?
         .iter()
         .map(|p| render_policy(app, p, "policies"))
         .collect();

@@ -312,7 +312,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
         "identity:list_roles"
     };
     authorize(app, req, action, json!({}))?;
-    let roles = app.store.read(|r| assignment::list_roles(r))?;
+    let roles = app.store.read(assignment::list_roles)?;
     let items = roles
         .iter()
         .filter(|r| r.domain_id.as_deref() == wanted_domain)

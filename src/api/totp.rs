@@ -24,7 +24,7 @@ pub const INCLUDED_PREVIOUS_WINDOWS: u32 = 1;
 /// RFC 4648 alphabet only; None where Python raises.
 pub fn base32_decode(secret: &str) -> Option<Vec<u8>> {
     let mut s = secret.as_bytes().to_vec();
-    while s.len() % 8 != 0 {
+    while !s.len().is_multiple_of(8) {
         s.push(b'=');
     }
     let mut out = Vec::with_capacity(s.len() * 5 / 8);

@@ -313,7 +313,7 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     }
     let users: Vec<User> = app
         .store
-        .read(|r| identity::list_users(r))?
+        .read(identity::list_users)?
         .into_iter()
         .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
         .collect();

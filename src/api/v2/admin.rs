@@ -315,7 +315,7 @@ pub fn list_users(app: &App, req: &Request, f: Format) -> Result<Response> {
     }
     let users: Vec<Value> = app
         .store
-        .read(|r| identity::list_users(r))?
+        .read(identity::list_users)?
         .iter()
         .filter(|u| u.domain_id == DEFAULT_DOMAIN)
         .map(render_user)
@@ -567,7 +567,7 @@ pub fn list_roles(app: &App, req: &Request, f: Format) -> Result<Response> {
     require_admin(app, req)?;
     let roles: Vec<Value> = app
         .store
-        .read(|r| assignment::list_roles(r))?
+        .read(assignment::list_roles)?
         .iter()
         .filter(|r| r.domain_id.is_none())
         .map(render_role)
@@ -629,7 +629,7 @@ pub fn list_services(app: &App, req: &Request, f: Format) -> Result<Response> {
     require_admin(app, req)?;
     let services: Vec<Value> = app
         .store
-        .read(|r| catalog::list_services(r))?
+        .read(catalog::list_services)?
         .iter()
         .map(render_service)
         .collect();
@@ -734,7 +734,7 @@ fn render_legacy(id: &str, members: &[&Endpoint]) -> Value {
 
 pub fn list_endpoints(app: &App, req: &Request, f: Format) -> Result<Response> {
     require_admin(app, req)?;
-    let endpoints = app.store.read(|r| catalog::list_endpoints(r))?;
+    let endpoints = app.store.read(catalog::list_endpoints)?;
     Ok(respond(
         f,
         200,

@@ -15,7 +15,6 @@ use crate::store::oauth1::{self as store, Consumer};
 use super::catalog_schema::{lazy_validate, normalize_keys};
 use super::{authorize, list_response};
 
-#[path = "oauth1_sig.rs"]
 pub mod sig;
 
 use crate::auth::AuthContext;

@@ -277,7 +277,7 @@ pub(crate) fn verify_password(
         .as_deref()
         .is_some_and(|h| password::verify(password, h));
     if !ok {
-        app.store.write(|w| {
+        app.store.write_bookkeeping(|w| {
             if lock == compliance::Lockout::Expired {
                 identity::record_auth_success(w, &user.id, true, None)?;
             }
@@ -294,8 +294,9 @@ pub(crate) fn verify_password(
     let today = compliance::day_of(now);
     let reset = user.failed_auth_count > 0 || lock == compliance::Lockout::Expired;
     if reset || user.last_active_at != today {
-        app.store
-            .write(|w| identity::record_auth_success(w, &user.id, reset, today.as_deref()))?;
+        app.store.write_bookkeeping(|w| {
+            identity::record_auth_success(w, &user.id, reset, today.as_deref())
+        })?;
     }
     Ok(())
 }

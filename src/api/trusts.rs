@@ -546,8 +546,9 @@ pub fn token_scope(r: &impl Reader, trust_obj: &Value, user_id: &str) -> Result<
 
 /// Takes one use of the trust a token was just issued from.
 pub fn consume_use(app: &App, trust_id: &str) -> Result<()> {
+    // Validation does not read remaining uses: tokens already issued stay valid.
     app.store
-        .write(|w| store::consume_use(w, trust_id, now_us()))
+        .write_bookkeeping(|w| store::consume_use(w, trust_id, now_us()))
         .map_err(|e| match e {
             Error::NotFound(_) => Error::unauthenticated(),
             other => other,

@@ -220,6 +220,20 @@ impl Store {
         Ok(out)
     }
 
+    /// A write that cannot change what any token validates to (a failed-login count, the day
+    /// of last activity, a trust's remaining uses): committed like any other, but the
+    /// validation cache survives it, so a burst of failed logins cannot keep every
+    /// validation on the slow path.
+    pub fn write_bookkeeping<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.db.begin_write()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }

@@ -301,29 +301,7 @@ fn validate_create(input: &Map<String, Value>) -> Result<()> {
             ));
         }
     }
-    if let Some(v) = input.get("roles") {
-        let Some(items) = v.as_array() else {
-            return Err(invalid(
-                "roles",
-                v,
-                &format!("{} is not of type 'array'", py_repr(v)),
-            ));
-        };
-        for item in items {
-            let ok = item.as_object().is_some_and(|o| {
-                o.len() == 1
-                    && (o.get("id").is_some_and(Value::is_string)
-                        || o.get("name").is_some_and(Value::is_string))
-            });
-            if !ok {
-                return Err(invalid(
-                    "roles",
-                    item,
-                    &format!("{} is not valid under the given schema", py_repr(item)),
-                ));
-            }
-        }
-    }
+    super::roles::check_role_refs(input)?;
     if let Some(v) = input.get("access_rules") {
         let Some(items) = v.as_array() else {
             return Err(invalid(

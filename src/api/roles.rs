@@ -899,3 +899,33 @@ fn one<'a>(rest: &[&'a str]) -> Result<Option<&'a str>> {
 
 /// `[assignment] prohibited_implied_role` (upstream's default: `admin`).
 const PROHIBITED_IMPLIED_ROLES: &[&str] = &["admin"];
+
+/// A body's optional `roles`: a list of `{"id": ...}` or `{"name": ...}` references, as
+/// upstream's trust and application-credential schemas state them.
+pub(crate) fn check_role_refs(input: &Map<String, Value>) -> Result<()> {
+    let Some(v) = input.get("roles") else {
+        return Ok(());
+    };
+    let Some(items) = v.as_array() else {
+        return Err(invalid(
+            "roles",
+            v,
+            &format!("{} is not of type 'array'", py_repr(v)),
+        ));
+    };
+    for item in items {
+        let ok = item.as_object().is_some_and(|o| {
+            o.len() == 1
+                && (o.get("id").is_some_and(Value::is_string)
+                    || o.get("name").is_some_and(Value::is_string))
+        });
+        if !ok {
+            return Err(invalid(
+                "roles",
+                item,
+                &format!("{} is not valid under the given schema", py_repr(item)),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::auth::AuthContext;
 use crate::config::Config;
+use crate::http::routes::Routes;
 use crate::password::Hasher;
 use crate::policy::Enforcer;
 use crate::store::Store;
@@ -20,6 +21,8 @@ pub struct App {
     /// Base URL clients reach us at, without a trailing slash (no /v3).
     pub public_url: String,
     pub validated: ValidatedTokens,
+    /// The route table, compiled once.
+    pub routes: Routes,
 }
 
 impl App {

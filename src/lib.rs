@@ -117,6 +117,7 @@ fn start(
         hasher,
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(100_000),
+        routes: http::routes::Routes::new(http::table::table()),
     });
 
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();

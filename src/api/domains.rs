@@ -1,19 +1,21 @@
 //! /v3/domains: domains, and the grant paths under them (src/api/roles.rs) and their
-//! configuration (src/api/domain_config.rs). Bodies are checked against upstream's schemas
-//! before authentication, as upstream's request_body_schema decorator does.
+//! configuration (src/api/domain_config.rs). Authentication and policy run in the route
+//! table (src/http/table.rs) before these handlers; bodies are checked here.
 
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain};
 use crate::store::resource;
 
 use super::projects::{as_bool, boolean_schema, name_schema, tags_schema};
 use super::schema_lite::{self, nullable};
-use super::{enforce, extras, filtered_list, render_domain};
+use super::{extras, filtered_list, render_domain};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -56,18 +58,12 @@ fn update_schema() -> Value {
         "required": ["domain"], "additionalProperties": false})
 }
 
-/// Routes /v3/domains/...
+/// Routes of /v3/domains/... not yet in the route table: grants and domain configuration.
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
     match (method, rest) {
         (_, ["config", _, ..]) | (_, [_, "config", ..]) => {
             super::domain_config::route(app, req, method, rest)
         }
-        (Method::Get, []) => list(app, req),
-        (Method::Post, []) => create(app, req),
-        (Method::Get, [id]) => get(app, req, id),
-        (Method::Patch, [id]) => update(app, req, id),
-        (Method::Delete, [id]) => delete(app, req, id),
-        (_, [] | [_]) => Err(Error::MethodNotAllowed),
         // Grants on a domain: /v3/domains/{id}/{users|groups}/{id}/roles[/{role_id}]
         (_, [_, "users" | "groups", _, "roles", ..]) => {
             let mut path = vec!["domains"];
@@ -78,15 +74,43 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
     }
 }
 
-/// GET/HEAD /v3/domains: a domain-scoped caller sees only its own domain.
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let domain_scope = context.domain_id().map(str::to_string);
-    let target = match &domain_scope {
+/// Target of list_domains: a domain-scoped caller's own domain.
+pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(match context.domain_id() {
         Some(d) => json!({"target": {"domain": {"id": d}}}),
         None => json!({}),
-    };
-    enforce(app, &context, "identity:list_domains", &target)?;
+    })
+}
+
+/// Target of get_domain: the domain, or nothing if it is missing (the handler then 404s).
+pub fn domain_or_empty_target(
+    app: &App,
+    _: &Request,
+    p: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    let domain = app
+        .store
+        .read(|r| resource::get_domain(r, p.get("domain_id")))?;
+    Ok(match &domain {
+        Some(d) => json!({"target": {"domain": render_domain(app, d)}}),
+        None => json!({"target": {}}),
+    })
+}
+
+/// Target of update/delete_domain: upstream looks the domain up (404) before policy.
+pub fn domain_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let id = p.get("domain_id");
+    let domain = app
+        .store
+        .read(|r| resource::get_domain(r, id))?
+        .ok_or_else(|| Error::not_found("domain", id))?;
+    Ok(json!({"target": {"domain": render_domain(app, &domain)}}))
+}
+
+/// GET/HEAD /v3/domains: a domain-scoped caller sees only its own domain.
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     let domains = app.store.read(resource::list_domains)?;
     let items = domains
         .iter()
@@ -103,19 +127,13 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
-/// GET/HEAD /v3/domains/{domain_id}: policy first (against nothing if missing), then 404.
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let domain = app.store.read(|r| resource::get_domain(r, id))?;
-    let target = match &domain {
-        Some(d) => json!({"target": {"domain": render_domain(app, d)}}),
-        None => json!({"target": {}}),
-    };
-    enforce(app, &context, "identity:get_domain", &target)?;
-    let domain = domain.ok_or_else(|| Error::not_found("domain", id))?;
-    Ok(Response::ok(
-        &json!({"domain": render_domain(app, &domain)}),
-    ))
+/// GET/HEAD /v3/domains/{domain_id}: policy first (against nothing if missing), then 404;
+/// the body is the domain the target builder read.
+pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    match granted.target()["target"].get("domain") {
+        Some(domain) => Ok(Response::ok(&json!({"domain": domain}))),
+        None => Err(Error::not_found("domain", p.get("domain_id"))),
+    }
 }
 
 fn conflict_domain(name: &str) -> Error {
@@ -128,11 +146,9 @@ fn conflict_domain(name: &str) -> Error {
 }
 
 /// POST /v3/domains
-pub fn create(app: &App, req: &Request) -> Result<Response> {
+pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = req.json()?;
     let input = schema_lite::validated_member(&create_schema(), &body, "domain")?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    enforce(app, &context, "identity:create_domain", &json!({}))?;
     // An explicit id must be a uuid4 in hex form, as upstream's _validate_id_format.
     let id = match input.get("explicit_domain_id").and_then(Value::as_str) {
         Some(explicit) => {
@@ -199,20 +215,10 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// PATCH /v3/domains/{domain_id}: upstream looks the domain up (404) before policy.
-pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("domain_id");
     let body = req.json()?;
     let input = schema_lite::validated_member(&update_schema(), &body, "domain")?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let old = app
-        .store
-        .read(|r| resource::get_domain(r, id))?
-        .ok_or_else(|| Error::not_found("domain", id))?;
-    enforce(
-        app,
-        &context,
-        "identity:update_domain",
-        &json!({"target": {"domain": render_domain(app, &old)}}),
-    )?;
     let new = app.store.write(|w| {
         let old = resource::require_domain(w, id)?;
         let mut new = old.clone();
@@ -246,18 +252,8 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/domains/{domain_id}: only a disabled domain; everything in it goes with it.
-pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let old = app
-        .store
-        .read(|r| resource::get_domain(r, id))?
-        .ok_or_else(|| Error::not_found("domain", id))?;
-    enforce(
-        app,
-        &context,
-        "identity:delete_domain",
-        &json!({"target": {"domain": render_domain(app, &old)}}),
-    )?;
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("domain_id");
     app.store.write(|w| {
         let current = resource::require_domain(w, id)?;
         if current.enabled {

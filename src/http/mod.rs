@@ -5,6 +5,8 @@
 pub mod request;
 pub mod response;
 pub mod router;
+pub mod routes;
+pub mod table;
 
 use std::net::{SocketAddr, TcpListener};
 use std::panic::{catch_unwind, AssertUnwindSafe};

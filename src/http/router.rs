@@ -10,16 +10,43 @@ use crate::app::App;
 use crate::error::Result;
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
+use crate::http::routes::{self, Matched};
 
 pub fn route(app: &App, req: &Request) -> Result<Response> {
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    match app.routes.find(req.method, &segments) {
+        Matched::Route(route, params) => return routes::run(app, req, route, &params),
+        Matched::WrongMethod(allowed) => return Ok(method_not_allowed(app, &allowed)),
+        Matched::NotFound => {}
+    }
+    legacy(app, req, &segments)
+}
+
+/// 405 with the methods the path does serve (HEAD wherever GET is, as upstream's flask).
+fn method_not_allowed(app: &App, allowed: &[Method]) -> Response {
+    let mut names: Vec<&str> = Vec::new();
+    for m in allowed {
+        names.push(m.as_str());
+        if *m == Method::Get {
+            names.push("HEAD");
+        }
+    }
+    names.push("OPTIONS");
+    names.sort_unstable();
+    names.dedup();
+    Response::error(&crate::error::Error::MethodNotAllowed, &app.identity_url())
+        .with_header("Allow", names.join(", "))
+}
+
+/// The areas not yet in the route table.
+fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
     // HEAD runs the GET handler; tiny_http sends no body for HEAD.
     let method = if req.method == Method::Head {
         Method::Get
     } else {
         req.method
     };
-    match segments.as_slice() {
+    match segments {
         [] => api::only(method, Method::Get, || discovery::versions(app, req)),
         ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
         ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),

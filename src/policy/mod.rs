@@ -29,7 +29,10 @@
 //!   interpolates `%(key)s` against the target flattened the way keystone's
 //!   `utils.flatten_dict` does, and a missing key makes the check false.
 
+pub mod actions;
 pub mod parse;
+
+pub use actions::Action;
 
 use parse::{py_str_eq, Check, Kind, ListItem, RenderError};
 use serde_json::{Map, Value};
@@ -271,6 +274,13 @@ impl Enforcer {
             }
         }
         false
+    }
+
+    /// Whether `name` is a registered (upstream default) rule.
+    pub fn has_rule(&self, name: &str) -> bool {
+        self.index
+            .get(name)
+            .is_some_and(|&i| self.rules[i].registered)
     }
 
     /// Decide whether `creds` may perform `action` on `target`.

@@ -1,56 +1,74 @@
 //! The route table: every path keystone-lite serves, its policy action (or public), its target
-//! builder and its handler, in upstream's api-ref order. Read by `Routes` (src/http/routes.rs).
+//! builder and its handler, one function per upstream subsystem. Read by `Routes`
+//! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 
 use crate::api::domains;
 use crate::http::request::Method::{Delete, Get, Patch, Post};
-use crate::http::routes::{policy, Route};
+use crate::http::routes::{no_target, policy, Route};
 use crate::policy::Action as A;
 
 pub fn table() -> Vec<Route> {
     let mut routes = Vec::new();
+    routes.extend(discovery());
+    routes.extend(auth());
     routes.extend(resource());
+    routes.extend(identity());
+    routes.extend(assignment());
+    routes.extend(catalog());
+    routes.extend(credentials());
+    routes.extend(delegation());
+    routes.extend(v2());
     routes
 }
 
-/// Domains, projects and their tags.
+/// Version discovery (/, /v3).
+fn discovery() -> Vec<Route> {
+    vec![]
+}
+
+/// /v3/auth/...: tokens, catalog, projects, domains, system; OS-REVOKE.
+fn auth() -> Vec<Route> {
+    vec![]
+}
+
+/// Domains, domain configuration, projects and their tags.
 fn resource() -> Vec<Route> {
     vec![
-        policy(
-            Get,
-            "/v3/domains",
-            A::ListDomains,
-            domains::list_target,
-            domains::list,
-        ),
-        policy(
-            Post,
-            "/v3/domains",
-            A::CreateDomain,
-            no_target,
-            domains::create,
-        ),
-        policy(
-            Get,
-            "/v3/domains/{domain_id}",
-            A::GetDomain,
-            domains::domain_or_empty_target,
-            domains::get,
-        ),
-        policy(
-            Patch,
-            "/v3/domains/{domain_id}",
-            A::UpdateDomain,
-            domains::domain_target,
-            domains::update,
-        ),
-        policy(
-            Delete,
-            "/v3/domains/{domain_id}",
-            A::DeleteDomain,
-            domains::domain_target,
-            domains::delete,
-        ),
+        policy(Get, "/v3/domains", A::ListDomains, domains::list_target, domains::list),
+        policy(Post, "/v3/domains", A::CreateDomain, no_target, domains::create),
+        policy(Get, "/v3/domains/{domain_id}", A::GetDomain, domains::domain_or_empty_target, domains::get),
+        policy(Patch, "/v3/domains/{domain_id}", A::UpdateDomain, domains::domain_target, domains::update),
+        policy(Delete, "/v3/domains/{domain_id}", A::DeleteDomain, domains::domain_target, domains::delete),
     ]
 }
 
-use crate::http::routes::no_target;
+/// Users, groups, memberships, passwords.
+fn identity() -> Vec<Route> {
+    vec![]
+}
+
+/// Roles, implied roles, grants (project, domain, system, OS-INHERIT), role assignments,
+/// registered limits and limits, policies.
+fn assignment() -> Vec<Route> {
+    vec![]
+}
+
+/// Regions, services, endpoints, OS-EP-FILTER.
+fn catalog() -> Vec<Route> {
+    vec![]
+}
+
+/// Credentials, OS-EC2 credentials, ec2tokens/s3tokens.
+fn credentials() -> Vec<Route> {
+    vec![]
+}
+
+/// OS-TRUST, application credentials and access rules, OS-OAUTH1, OS-OAUTH2.
+fn delegation() -> Vec<Route> {
+    vec![]
+}
+
+/// /v2.0/...
+fn v2() -> Vec<Route> {
+    vec![]
+}

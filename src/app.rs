@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::auth::AuthContext;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::routes::Routes;
 use crate::password::Hasher;
@@ -23,6 +24,7 @@ pub struct App {
     pub validated: ValidatedTokens,
     /// The route table, compiled once.
     pub routes: Routes,
+    pub clock: Clock,
 }
 
 impl App {

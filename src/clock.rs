@@ -1,7 +1,36 @@
-//! The wall clock, read in one place so handlers read it once per request.
+//! The wall clock, owned by `App` and read once per request; `now` is passed down from there,
+//! so expiry rules are tested with a fixed clock instead of sleeping.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    /// Unix seconds to answer instead of the system time (tests).
+    fixed: Option<f64>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    pub fn fixed(unix_seconds: f64) -> Clock {
+        Clock {
+            fixed: Some(unix_seconds),
+        }
+    }
+
+    /// Unix seconds, with sub-second precision.
+    pub fn now(&self) -> f64 {
+        self.fixed.unwrap_or_else(now_f64)
+    }
+
+    pub fn now_secs(&self) -> i64 {
+        self.now() as i64
+    }
+}
+
+/// The system time; code reached from a request takes `app.clock` instead.
 pub fn now_secs() -> i64 {
     now_f64() as i64
 }

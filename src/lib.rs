@@ -18,6 +18,7 @@ pub mod policy;
 pub mod pyrepr;
 pub mod receipt;
 pub mod seed;
+pub mod service;
 pub mod store;
 pub mod token;
 
@@ -118,6 +119,7 @@ fn start(
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(100_000),
         routes: http::routes::Routes::new(http::table::table()),
+        clock: clock::Clock::system(),
     });
 
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();

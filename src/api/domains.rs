@@ -254,6 +254,7 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
 /// DELETE /v3/domains/{domain_id}: only a disabled domain; everything in it goes with it.
 pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("domain_id");
+    let now = app.clock.now_secs();
     app.store.write(|w| {
         let current = resource::require_domain(w, id)?;
         if current.enabled {
@@ -261,7 +262,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
                 "Cannot delete a domain that is enabled, please disable it first.".into(),
             ));
         }
-        resource::delete_domain(w, &current)
+        crate::service::resource::delete_domain_in(w, &current, now)
     })?;
     Ok(Response::no_content())
 }

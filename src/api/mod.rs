@@ -24,6 +24,7 @@ pub mod roles;
 pub mod schema_lite;
 pub mod totp;
 pub mod trusts;
+pub mod user_tokens;
 pub mod users;
 pub mod v2;
 

@@ -722,6 +722,7 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
 /// DELETE /v3/projects/{project_id}
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
     load_and_enforce(app, req, id, "identity:delete_project")?;
+    let now = app.clock.now_secs();
     app.store.write(|w| match get_node(w, id)? {
         None => Err(Error::not_found("project", id)),
         Some(Node::Domain(d)) => {
@@ -730,13 +731,9 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
                     "Cannot delete a domain that is enabled, please disable it first.".into(),
                 ));
             }
-            resource::delete_domain(w, &d)
+            crate::service::resource::delete_domain_in(w, &d, now)
         }
-        Some(Node::Project(p)) => {
-            resource::delete_project(w, &p)?;
-            // Upstream's credential manager drops a deleted project's credentials.
-            crate::store::credentials::delete_for_project(w, &p.id)
-        }
+        Some(Node::Project(p)) => crate::service::resource::delete_project_in(w, &p, now),
     })?;
     Ok(Response::no_content())
 }

@@ -483,11 +483,9 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
 pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
     let (old, target) = user_target(app, id)?;
     authorize(app, req, "identity:delete_user", target)?;
-    let old = old.ok_or_else(|| Error::not_found("user", id))?;
-    app.store.write(|w| {
-        identity::delete_user(w, &old)?;
-        // Upstream's credential manager drops a deleted user's credentials.
-        crate::store::credentials::delete_for_user(w, &old.id)
+    old.ok_or_else(|| Error::not_found("user", id))?;
+    crate::service::identity::delete_user(&app.store, app.clock.now_secs(), |w| {
+        identity::require_user(w, id)
     })?;
     Ok(Response::no_content())
 }

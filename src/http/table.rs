@@ -3,7 +3,7 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::domains;
+use crate::api::{domains, user_tokens};
 use crate::http::request::Method::{Delete, Get, Patch, Post};
 use crate::http::routes::{no_target, policy, Route};
 use crate::policy::Action as A;
@@ -49,7 +49,9 @@ fn resource() -> Vec<Route> {
 /// Users, groups, memberships, passwords.
 #[rustfmt::skip]
 fn identity() -> Vec<Route> {
-    vec![]
+    vec![
+        policy(Delete, "/v3/users/{user_id}/tokens", A::RevokeTokensForUser, user_tokens::target, user_tokens::revoke_all),
+    ]
 }
 
 /// Roles, implied roles, grants (project, domain, system, OS-INHERIT), role assignments,

@@ -135,22 +135,6 @@ pub fn user_ids_in_group(r: &impl Reader, group_id: &str) -> Result<Vec<String>>
     r.suffixes(GROUP_USERS, group_id)
 }
 
-pub fn delete_users_and_groups_of_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
-    for user in list_users(w)?
-        .into_iter()
-        .filter(|u| u.domain_id == domain_id)
-    {
-        delete_user(w, &user)?;
-    }
-    for group in list_groups(w)?
-        .into_iter()
-        .filter(|g| g.domain_id == domain_id)
-    {
-        delete_group(w, &group)?;
-    }
-    Ok(())
-}
-
 pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> Result<()> {
     if old.name != new.name {
         let key = key2(&new.domain_id, &new.name);

@@ -37,8 +37,9 @@ pub struct Store {
     db: Database,
     /// Bumped after every committed write: caches built from an older generation are stale.
     generation: AtomicU64,
-    /// Every revocation event, kept in memory so validation never scans a table.
-    revocations: RwLock<Arc<Vec<RevokeEvent>>>,
+    /// Every revocation event, kept in memory so validation never scans a table, with the
+    /// event count it was read at: a slower reload never replaces a newer list.
+    revocations: RwLock<(u64, Arc<Vec<RevokeEvent>>)>,
 }
 
 /// Reads that work the same in a read or a write transaction.
@@ -200,7 +201,7 @@ impl Store {
         let store = Store {
             db,
             generation: AtomicU64::new(1),
-            revocations: RwLock::new(Arc::new(Vec::new())),
+            revocations: RwLock::new((0, Arc::new(Vec::new()))),
         };
         store.reload_revocations()?;
         Ok(store)
@@ -211,12 +212,18 @@ impl Store {
         f(&tx)
     }
 
-    /// Runs `f` in one write transaction; commits only if it returns Ok.
+    /// Runs `f` in one write transaction; commits only if it returns Ok. Revocation events
+    /// `f` appended (a disabled user, a deleted project) are in memory before this returns.
     pub fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T>) -> Result<T> {
         let tx = self.db.begin_write()?;
+        let events_before = revocation::count(&tx)?;
         let out = f(&tx)?;
+        let revoked = revocation::count(&tx)? != events_before;
         tx.commit()?;
         self.generation.fetch_add(1, Ordering::Release);
+        if revoked {
+            self.reload_revocations()?;
+        }
         Ok(out)
     }
 
@@ -240,27 +247,35 @@ impl Store {
 
     pub fn revocations(&self) -> Arc<Vec<RevokeEvent>> {
         match self.revocations.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
+            Ok(guard) => guard.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
         }
     }
 
-    /// Records revocation events in their own transaction and refreshes the in-memory copy.
+    /// Records revocation events in their own transaction (`write` refreshes the memory copy).
     pub fn revoke(&self, events: Vec<RevokeEvent>) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
-        self.write(|w| revocation::append(w, &events))?;
-        self.reload_revocations()
+        self.write(|w| revocation::append(w, &events))
     }
 
+    /// Reads every event; installs them unless a newer list is already installed (two
+    /// writers reloading at once must not leave the older list in place).
     pub fn reload_revocations(&self) -> Result<()> {
-        let events = self.read(|r| r.list::<RevokeEvent>(tables::REVOCATIONS))?;
+        let (count, events) = self.read(|r| {
+            Ok((
+                revocation::count(r)?,
+                r.list::<RevokeEvent>(tables::REVOCATIONS)?,
+            ))
+        })?;
         let mut guard = self
             .revocations
             .write()
             .map_err(|_| Error::internal("poisoned"))?;
-        *guard = Arc::new(events);
+        if count >= guard.0 {
+            *guard = (count, Arc::new(events));
+        }
         Ok(())
     }
 }

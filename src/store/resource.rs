@@ -162,21 +162,10 @@ pub fn delete_project(w: &impl Writer, project: &Project) -> Result<()> {
     assignment::delete_for_target(w, &Target::Project(project.id.clone()))
 }
 
-/// Deletes a disabled domain with everything in it, as upstream cascades.
+/// Deletes a domain's own records: its roles, the assignments on it, its configuration and
+/// limits, and the domain. Its projects, users and groups go first, through
+/// `service::resource::delete_domain_in`.
 pub fn delete_domain(w: &impl Writer, domain: &Domain) -> Result<()> {
-    for project in list_projects(w)?
-        .into_iter()
-        .filter(|p| p.domain_id == domain.id)
-    {
-        w.remove(PROJECTS, &project.id)?;
-        w.remove(PROJECT_NAMES, &key2(&project.domain_id, &project.name))?;
-        let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
-        w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
-        assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
-        super::endpoint_filter::delete_for_project(w, &project.id)?;
-        super::limits::delete_for_project(w, &project.id)?;
-    }
-    super::identity::delete_users_and_groups_of_domain(w, &domain.id)?;
     assignment::delete_roles_of_domain(w, &domain.id)?;
     assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
     super::domain_config::delete(w, &domain.id)?;

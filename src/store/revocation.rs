@@ -1,9 +1,14 @@
 //! Revocation events (OS-REVOKE), persisted so a revoked token stays revoked after a restart.
 
 use super::tables::{META, REVOCATIONS};
-use super::Writer;
+use super::{Reader, Writer};
 use crate::error::Result;
 use crate::model::RevokeEvent;
+
+/// How many events were ever appended (the next event's sequence number).
+pub fn count(r: &impl Reader) -> Result<u64> {
+    Ok(r.get(META, "revocation-next")?.unwrap_or(0))
+}
 
 pub fn append(w: &impl Writer, events: &[RevokeEvent]) -> Result<()> {
     // Zero-padded keys sort in insertion order.

@@ -5,6 +5,7 @@ mod common;
 
 mod admin_crud;
 mod auth;
+mod cascade;
 mod concurrency;
 mod discovery;
 mod errors;

@@ -170,9 +170,11 @@ pub fn update_tenant(app: &App, req: &Request, id: &str, f: Format) -> Result<Re
 
 pub fn delete_tenant(app: &App, req: &Request, id: &str) -> Result<Response> {
     require_admin(app, req)?;
+    let now = app.clock.now_secs();
+    // The same cascade as v3's delete_project, through the service layer.
     app.store.write(|w| {
         let project = tenant_in_default(w, id)?;
-        resource::delete_project(w, &project)
+        crate::service::resource::delete_project_in(w, &project, now)
     })?;
     Ok(Response::no_content())
 }
@@ -540,9 +542,9 @@ pub fn update_user(
 
 pub fn delete_user(app: &App, req: &Request, id: &str) -> Result<Response> {
     require_admin(app, req)?;
-    app.store.write(|w| {
-        let user = user_in_default(w, id)?;
-        identity::delete_user(w, &user)
+    // The same cascade as v3's delete_user, through the service layer.
+    crate::service::identity::delete_user(&app.store, app.clock.now_secs(), |w| {
+        user_in_default(w, id)
     })?;
     Ok(Response::no_content())
 }

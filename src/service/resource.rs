@@ -1,0 +1,54 @@
+//! Projects and domains: deleting one with everything in it.
+
+use crate::error::Result;
+use crate::model::{Domain, Project, RevokeEvent};
+use crate::store::{application_credentials, credentials, identity, resource, revocation, Writer};
+
+/// Upstream's `delete_project` and its callbacks, inside the caller's transaction: the
+/// project's assignments, endpoint associations, limits, credentials and the application
+/// credentials bound to it, and a revocation event for tokens scoped to it.
+pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result<()> {
+    resource::delete_project(w, project)?;
+    credentials::delete_for_project(w, &project.id)?;
+    for user in identity::list_users(w)? {
+        application_credentials::delete_for_user(w, &user.id, Some(&project.id))?;
+    }
+    revocation::append(
+        w,
+        &[RevokeEvent {
+            project_id: Some(project.id.clone()),
+            issued_before: now,
+            revoked_at: now,
+            ..Default::default()
+        }],
+    )
+}
+
+/// Upstream's `delete_domain` (`_delete_domain_contents`): its projects leaves first, its
+/// users (each with the whole user cascade) and groups, then the domain itself.
+pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()> {
+    let mut projects: Vec<(usize, Project)> = Vec::new();
+    for p in resource::list_projects(w)? {
+        if p.domain_id == domain.id {
+            // Leaves first: a project's depth is the length of its ancestry.
+            projects.push((resource::ancestors(w, &p)?.len(), p));
+        }
+    }
+    projects.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+    for (_, project) in &projects {
+        delete_project_in(w, project, now)?;
+    }
+    for user in identity::list_users(w)?
+        .into_iter()
+        .filter(|u| u.domain_id == domain.id)
+    {
+        super::identity::delete_user_in(w, &user, now)?;
+    }
+    for group in identity::list_groups(w)?
+        .into_iter()
+        .filter(|g| g.domain_id == domain.id)
+    {
+        identity::delete_group(w, &group)?;
+    }
+    resource::delete_domain(w, domain)
+}

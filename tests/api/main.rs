@@ -16,6 +16,7 @@ mod personas;
 mod policy;
 mod reads;
 mod restart;
+mod route_table;
 mod seed;
 mod tokens;
 mod writes;

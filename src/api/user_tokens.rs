@@ -10,10 +10,19 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::service;
+use crate::store::identity;
 
-/// The owner rule reads `user_id` from the target (`admin_or_owner`).
-pub fn target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"user_id": p.get("user_id")}))
+/// Upstream's `_build_user_target_enforcement` (the user, if it exists) plus the path's
+/// `user_id`, which the `owner` half of `admin_or_owner` reads.
+pub fn target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let user_id = p.get("user_id");
+    let user = app.store.read(|r| identity::get_user(r, user_id))?;
+    let mut target = json!({"user_id": user_id, "target": {}});
+    if let Some(u) = user {
+        target["target"]["user"] = json!({"id": u.id, "name": u.name, "domain_id": u.domain_id,
+                                           "enabled": u.enabled});
+    }
+    Ok(target)
 }
 
 /// DELETE /v3/users/{user_id}/tokens: 204; 404 for an unknown user.

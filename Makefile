@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients bench fmt lint clean
+.PHONY: run build release test test-rust test-clients bench bench-compare fmt lint clean
 
 build:
 	cargo build
@@ -27,6 +27,11 @@ test-clients: build
 
 bench:
 	tests/bench/bench.sh
+
+# This tree against another commit (default the previous one), same run, alternating.
+REV ?= HEAD~1
+bench-compare:
+	REV=$(REV) tests/bench/compare.sh
 
 fmt:
 	cargo fmt

@@ -12,7 +12,8 @@
 #
 # Env: DURATION (10 s per cell), WARMUP (2 s), THREADS (wrk threads, 2), CONNS ("8 32"),
 #      SCENARIOS ("validate issue list v2-validate"), SEEDS ("demo large"),
-#      OUT (bench-results/latest.json).
+#      OUT (bench-results/latest.json), BIN (a prebuilt server binary instead of this tree's
+#      release build: tests/bench/compare.sh runs two commits' binaries this way).
 # Bounded: every wrk run has a duration and a timeout; only 127.0.0.1 is contacted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +24,7 @@ LUA="tests/bench/scenario.lua"
 
 command -v wrk >/dev/null || { echo "installing wrk (Debian)" >&2; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet --bins --examples
-BIN=target/release/keystone-lite
+BIN="${BIN:-target/release/keystone-lite}"
 DATA="$(mktemp -d /tmp/ksl-bench.XXXXXX)"
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; rm -rf "$DATA" "$DATA.out" "$DATA.log" "$DATA.conf" "$DATA.large.yaml"; }

@@ -290,20 +290,10 @@ pub fn endpoint_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Res
     Ok(json!({"endpoint_id": p.get("endpoint_id")}))
 }
 
-/// The old entry point catalog.rs's legacy route still calls; the route table serves the path
-/// with `policy_for_endpoint`, so this goes once catalog.rs drops its arm.
-pub fn get_policy_for_endpoint(app: &App, req: &Request, endpoint_id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    crate::http::routes::enforce(
-        app,
-        &context,
-        crate::policy::Action::GetPolicyForEndpoint,
-        &json!({"endpoint_id": endpoint_id}),
-    )?;
-    let policy = effective_policy(app, endpoint_id)?;
-    Ok(Response::ok(
-        &json!({"policy": render_policy(app, &policy, "endpoints")}),
-    ))
+/// Kept only so catalog.rs, whose arm for this path is no longer reachable (the route table
+/// serves it with `policy_for_endpoint`), still compiles until its owner removes that arm.
+pub fn get_policy_for_endpoint(_: &App, _: &Request, _: &str) -> Result<Response> {
+    Err(super::not_found())
 }
 
 /// GET/HEAD /v3/endpoints/{endpoint_id}/OS-ENDPOINT-POLICY/policy: the endpoint's own policy,

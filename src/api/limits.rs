@@ -6,15 +6,17 @@
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
 use crate::store::limits::{self, Limit, RegisteredLimit};
 use crate::store::{catalog, resource, Reader};
 
 use super::schema_lite::{self, nullable};
-use super::{enforce, filtered_list, self_link};
+use super::{filtered_list, self_link};
 
 fn limit_integer() -> Value {
     json!({"type": "integer", "minimum": -1, "maximum": 0x7FFF_FFFF})
@@ -107,41 +109,59 @@ pub fn render_limit(app: &App, l: &Limit) -> Value {
            "links": self_link(app, &format!("limits/{}", l.id))})
 }
 
-/// Routes /v3/registered_limits/... (`rest` after it).
-pub fn route_registered(
-    app: &App,
+/// Target of create_registered_limits: the body is checked first (400 before 403).
+pub fn registered_create_target(
+    _: &App,
     req: &Request,
-    method: Method,
-    rest: &[&str],
-) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list_registered(app, req),
-        (Method::Post, []) => create_registered(app, req),
-        (Method::Get, [id]) => get_registered(app, req, id),
-        (Method::Patch, [id]) => update_registered(app, req, id),
-        (Method::Delete, [id]) => delete_registered(app, req, id),
-        (_, [] | [_]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    schema_lite::validate(&registered_create_schema(), &req.json()?)?;
+    Ok(json!({}))
 }
 
-/// Routes /v3/limits/... (`rest` after it).
-pub fn route_limits(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list_limits(app, req),
-        (Method::Post, []) => create_limits(app, req),
-        (Method::Get, ["model"]) => get_model(app, req),
-        (_, ["model"]) => Err(Error::MethodNotAllowed),
-        (Method::Get, [id]) => get_limit(app, req, id),
-        (Method::Patch, [id]) => update_limit(app, req, id),
-        (Method::Delete, [id]) => delete_limit(app, req, id),
-        (_, [] | [_]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
+/// Target of update_registered_limit: the body is checked first (400 before 403).
+pub fn registered_update_target(
+    _: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    schema_lite::validate(&registered_update_schema(), &req.json()?)?;
+    Ok(json!({}))
 }
 
-fn authenticate(app: &App, req: &Request) -> Result<std::sync::Arc<crate::auth::AuthContext>> {
-    crate::auth::authenticate_request(app, req.header("x-auth-token"))
+/// Target of create_limits: the body is checked first (400 before 403).
+pub fn limits_create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    schema_lite::validate(&limit_create_schema(), &req.json()?)?;
+    Ok(json!({}))
+}
+
+/// Target of update_limit: the body is checked first (400 before 403).
+pub fn limit_update_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    schema_lite::validate(&limit_update_schema(), &req.json()?)?;
+    Ok(json!({}))
+}
+
+/// Target of get_limit: the limit with its project or domain; nothing if it is missing (the
+/// handler then 404s, after policy, as upstream).
+pub fn limit_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    app.store.read(|r| {
+        let Some(limit) = limits::get_limit(r, p.get("limit_id"))? else {
+            return Ok(json!({"target": {}}));
+        };
+        let mut t = render_limit(app, &limit);
+        if let Some(pid) = &limit.project_id {
+            if let Some(project) = resource::get_project(r, pid)? {
+                t["project"] = super::render_project(app, &project);
+            }
+        } else if let Some(d) = &limit.domain_id {
+            if let Some(domain) = resource::get_domain(r, d)? {
+                t["domain"] = super::render_domain(app, &domain);
+            }
+        }
+        Ok(json!({"target": {"limit": t}}))
+    })
 }
 
 fn opt_str(v: &Value, key: &str) -> Option<String> {
@@ -173,9 +193,7 @@ fn duplicate(kind: &str) -> Error {
 }
 
 /// GET/HEAD /v3/registered_limits
-pub fn list_registered(app: &App, req: &Request) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:list_registered_limits", &json!({}))?;
+pub fn list_registered(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let items = app
         .store
         .read(limits::list_registered)?
@@ -193,16 +211,8 @@ pub fn list_registered(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// POST /v3/registered_limits: all or none, in one transaction.
-pub fn create_registered(app: &App, req: &Request) -> Result<Response> {
+pub fn create_registered(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&registered_create_schema(), &body)?;
-    let context = authenticate(app, req)?;
-    enforce(
-        app,
-        &context,
-        "identity:create_registered_limits",
-        &json!({}),
-    )?;
     let inputs = body
         .get("registered_limits")
         .and_then(Value::as_array)
@@ -268,9 +278,8 @@ fn in_use(r: &impl Reader, reg: &RegisteredLimit) -> Result<bool> {
 }
 
 /// GET/HEAD /v3/registered_limits/{registered_limit_id}
-pub fn get_registered(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:get_registered_limit", &json!({}))?;
+pub fn get_registered(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("registered_limit_id");
     let limit = app
         .store
         .read(|r| limits::get_registered(r, id))?
@@ -281,16 +290,9 @@ pub fn get_registered(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// PATCH /v3/registered_limits/{registered_limit_id}
-pub fn update_registered(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_registered(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("registered_limit_id");
     let body = req.json()?;
-    schema_lite::validate(&registered_update_schema(), &body)?;
-    let context = authenticate(app, req)?;
-    enforce(
-        app,
-        &context,
-        "identity:update_registered_limit",
-        &json!({}),
-    )?;
     let input = body.get("registered_limit").cloned().unwrap_or(json!({}));
     let updated = app.store.write(|w| {
         check_references(
@@ -341,14 +343,8 @@ pub fn update_registered(app: &App, req: &Request, id: &str) -> Result<Response>
 }
 
 /// DELETE /v3/registered_limits/{registered_limit_id}
-pub fn delete_registered(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(
-        app,
-        &context,
-        "identity:delete_registered_limit",
-        &json!({}),
-    )?;
+pub fn delete_registered(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("registered_limit_id");
     app.store.write(|w| {
         let old = limits::get_registered(w, id)?.ok_or_else(|| registered_not_found(id))?;
         if in_use(w, &old)? {
@@ -361,9 +357,7 @@ pub fn delete_registered(app: &App, req: &Request, id: &str) -> Result<Response>
 }
 
 /// GET/HEAD /v3/limits/model
-pub fn get_model(app: &App, req: &Request) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:get_limit_model", &json!({}))?;
+pub fn get_model(_: &App, _: &Request, _: &Params, _: Granted) -> Result<Response> {
     Ok(Response::ok(&json!({"model": {
         "name": "flat",
         "description": "Limit enforcement and validation does not take project hierarchy into consideration."}})))
@@ -371,9 +365,8 @@ pub fn get_model(app: &App, req: &Request) -> Result<Response> {
 
 /// GET/HEAD /v3/limits: all limits for system scope or an admin/service role; a domain's
 /// and its projects' for a domain-scoped token; the project's own for a project-scoped one.
-pub fn list_limits(app: &App, req: &Request) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:list_limits", &json!({}))?;
+pub fn list_limits(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let context = granted.context();
     let roles = context.role_names();
     let superuser = context.is_system() || roles.iter().any(|r| r == "admin" || r == "service");
     let (all, projects) = app
@@ -419,11 +412,8 @@ pub fn list_limits(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// POST /v3/limits: all or none, in one transaction.
-pub fn create_limits(app: &App, req: &Request) -> Result<Response> {
+pub fn create_limits(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = req.json()?;
-    schema_lite::validate(&limit_create_schema(), &body)?;
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:create_limits", &json!({}))?;
     let inputs = body
         .get("limits")
         .and_then(Value::as_array)
@@ -506,36 +496,20 @@ fn limit_not_found(id: &str) -> Error {
 }
 
 /// GET/HEAD /v3/limits/{limit_id}: the target carries the limit and its project or domain.
-pub fn get_limit(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    let (limit, target) = app.store.read(|r| {
-        let Some(limit) = limits::get_limit(r, id)? else {
-            return Ok((None, json!({"target": {}})));
-        };
-        let mut t = render_limit(app, &limit);
-        if let Some(p) = &limit.project_id {
-            if let Some(project) = resource::get_project(r, p)? {
-                t["project"] = super::render_project(app, &project);
-            }
-        } else if let Some(d) = &limit.domain_id {
-            if let Some(domain) = resource::get_domain(r, d)? {
-                t["domain"] = super::render_domain(app, &domain);
-            }
-        }
-        Ok((Some(limit), json!({"target": {"limit": t}})))
-    })?;
-    enforce(app, &context, "identity:get_limit", &target)?;
-    let limit = limit.ok_or_else(|| limit_not_found(id))?;
+pub fn get_limit(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("limit_id");
+    let limit = app
+        .store
+        .read(|r| limits::get_limit(r, id))?
+        .ok_or_else(|| limit_not_found(id))?;
     Ok(Response::ok(&json!({"limit": render_limit(app, &limit)})))
 }
 
 /// PATCH /v3/limits/{limit_id}: only the limit and its description change (a zero limit or
 /// an empty description leaves the old value, as upstream's driver does).
-pub fn update_limit(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_limit(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("limit_id");
     let body = req.json()?;
-    schema_lite::validate(&limit_update_schema(), &body)?;
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:update_limit", &json!({}))?;
     let input = body.get("limit").cloned().unwrap_or(json!({}));
     let updated = app.store.write(|w| {
         let mut limit = limits::get_limit(w, id)?.ok_or_else(|| limit_not_found(id))?;
@@ -556,9 +530,8 @@ pub fn update_limit(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/limits/{limit_id}
-pub fn delete_limit(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:delete_limit", &json!({}))?;
+pub fn delete_limit(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("limit_id");
     app.store.write(|w| {
         if !limits::delete_limit(w, id)? {
             return Err(limit_not_found(id));

@@ -1,15 +1,18 @@
 //! /v3/role_assignments: upstream's `RoleAssignmentsResource`. The rows come from
 //! `store::assignment::list_role_assignments` (direct grants, or with `?effective` what they
-//! amount to per user); this file checks the query as upstream's schema and asserts do,
-//! enforces policy, and formats each row with upstream's links.
+//! amount to per user); this file checks the query as upstream's schema and asserts do (the
+//! route table enforces policy between the two), and formats each row with upstream's links.
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{ActorKind, Target};
+use crate::policy::Action;
 use crate::store::assignment::{self, AssignmentQuery, AssignmentRef};
 use crate::store::{identity, resource, Reader};
 
@@ -49,40 +52,46 @@ fn check_query(req: &Request) -> Result<()> {
     Ok(())
 }
 
-/// GET/HEAD /v3/role_assignments
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    check_query(req)?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let include_subtree = req.query_flag("include_subtree");
-    if include_subtree {
-        let project_id = arg(req, "scope.project.id");
-        let mut target = json!({});
-        if let Some(pid) = project_id {
-            let project = app
-                .store
-                .read(|r| resource::get_project(r, pid))?
-                .ok_or_else(|| Error::not_found("project", pid))?;
-            target = json!({"target": {"project": super::render_project(app, &project),
-                                       "domain_id": project.domain_id}});
-        }
-        super::enforce(
-            app,
-            &context,
-            "identity:list_role_assignments_for_tree",
-            &target,
-        )?;
-        if project_id.is_none() {
-            return Err(Error::Validation(
-                "scope.project.id must be specified if include_subtree is also specified"
-                    .to_string(),
-            ));
-        }
+/// `?include_subtree` lists a project tree's assignments, under its own action.
+pub fn list_action(req: &Request) -> Action {
+    if req.query_flag("include_subtree") {
+        Action::ListRoleAssignmentsForTree
     } else {
-        let target = match context.domain_id() {
-            Some(d) => json!({"target": {"domain_id": d}}),
-            None => json!({}),
+        Action::ListRoleAssignments
+    }
+}
+
+/// Target of list_role_assignments(_for_tree): the query is checked first (400 before 403);
+/// for a tree, the project of `scope.project.id` (404 if missing), else the caller's domain.
+pub fn list_target(app: &App, req: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    check_query(req)?;
+    if req.query_flag("include_subtree") {
+        let Some(pid) = arg(req, "scope.project.id") else {
+            return Ok(json!({}));
         };
-        super::enforce(app, &context, "identity:list_role_assignments", &target)?;
+        let project = app
+            .store
+            .read(|r| resource::get_project(r, pid))?
+            .ok_or_else(|| Error::not_found("project", pid))?;
+        return Ok(
+            json!({"target": {"project": super::render_project(app, &project),
+                                    "domain_id": project.domain_id}}),
+        );
+    }
+    Ok(match context.domain_id() {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    })
+}
+
+/// GET/HEAD /v3/role_assignments
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let context = granted.context();
+    let include_subtree = req.query_flag("include_subtree");
+    if include_subtree && arg(req, "scope.project.id").is_none() {
+        return Err(Error::Validation(
+            "scope.project.id must be specified if include_subtree is also specified".to_string(),
+        ));
     }
 
     if arg(req, "scope.domain.id").is_some() && arg(req, "scope.project.id").is_some() {

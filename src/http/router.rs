@@ -2,10 +2,7 @@
 //! `route` in src/api/ matches its own sub-paths, answering 405 for a known path with a
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
-use crate::api::{
-    self, auth, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
-    users,
-};
+use crate::api::{self, auth, catalog, discovery, domains, groups, projects, users};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::{Method, Request};
@@ -54,21 +51,9 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
         ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
         ["v3", "groups", rest @ ..] => groups::route(app, req, method, rest),
-        ["v3", "roles", rest @ ..]
-        | ["v3", "role_inferences", rest @ ..]
-        | ["v3", "system", rest @ ..]
-        | ["v3", "OS-INHERIT", rest @ ..] => roles::route(app, req, method, &segments[1..], rest),
-        ["v3", "role_assignments"] => {
-            api::only(method, Method::Get, || role_assignments::list(app, req))
-        }
         ["v3", "regions" | "services" | "endpoints" | "OS-EP-FILTER", ..] => {
             catalog::route(app, req, method, &segments[1..])
         }
-        ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
-        ["v3", "registered_limits", rest @ ..] => {
-            api::limits::route_registered(app, req, method, rest)
-        }
-        ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
         ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
         ["v3", "credentials", rest @ ..] => api::credentials::route(app, req, method, rest),
         ["v3", which @ ("ec2tokens" | "s3tokens")] => {

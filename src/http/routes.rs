@@ -38,6 +38,9 @@ pub enum Access {
     /// As `Policy`, with the action picked from the request (upstream picks e.g.
     /// `identity:list_role_assignments_for_tree` when `?include_subtree` is set).
     PolicyBy(fn(&Request) -> Action, TargetFn, Handler),
+    /// As `Policy`, with the action picked from the target the builder made (upstream
+    /// enforces `get_domain_role` rather than `get_role` when the role it loaded has a domain).
+    PolicyOf(fn(&Value) -> Action, TargetFn, Handler),
 }
 
 pub struct Route {
@@ -60,6 +63,7 @@ impl Route {
                 vec![],
                 vec![],
             ))),
+            Access::PolicyOf(pick, ..) => Some(pick(&Value::Object(Default::default()))),
         }
     }
 }
@@ -97,6 +101,20 @@ pub fn policy_by(
         method,
         pattern,
         access: Access::PolicyBy(pick, target, handler),
+    }
+}
+
+pub fn policy_of(
+    method: Method,
+    pattern: &'static str,
+    pick: fn(&Value) -> Action,
+    target: TargetFn,
+    handler: Handler,
+) -> Route {
+    Route {
+        method,
+        pattern,
+        access: Access::PolicyOf(pick, target, handler),
     }
 }
 
@@ -284,14 +302,21 @@ fn bucket_key(segments: &[Segment]) -> (usize, &'static str, &'static str) {
 
 /// Runs a matched route: authenticate, build the target, enforce, then the handler.
 pub fn run(app: &App, req: &Request, route: &Route, params: &Params) -> Result<Response> {
-    let (action, target_of, handler) = match &route.access {
+    let (action, target_of, handler): (Option<Action>, _, _) = match &route.access {
         Access::Public(handler) => return handler(app, req, params),
-        Access::Policy(action, target, handler) => (*action, target, handler),
-        Access::PolicyBy(pick, target, handler) => (pick(req), target, handler),
+        Access::Policy(action, target, handler) => (Some(*action), target, handler),
+        Access::PolicyBy(pick, target, handler) => (Some(pick(req)), target, handler),
+        Access::PolicyOf(_, target, handler) => (None, target, handler),
     };
     // No token: 401 before anything is read.
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
     let target = target_of(app, req, params, &context)?;
+    let action = match (action, &route.access) {
+        (Some(action), _) => action,
+        (None, Access::PolicyOf(pick, ..)) => pick(&target),
+        // Every other access named its action above.
+        (None, _) => return Err(Error::Internal("route without an action".into())),
+    };
     enforce(app, &context, action, &target)?;
     handler(app, req, params, Granted { context, target })
 }

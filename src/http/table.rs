@@ -3,9 +3,10 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::{domains, user_tokens};
-use crate::http::request::Method::{Delete, Get, Patch, Post};
-use crate::http::routes::{no_target, policy, Route};
+use crate::api::roles::{grants, implied};
+use crate::api::{domains, limits, policies, role_assignments, roles, user_tokens};
+use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
+use crate::http::routes::{no_target, policy, policy_by, policy_of, Route};
 use crate::policy::Action as A;
 
 pub fn table() -> Vec<Route> {
@@ -58,7 +59,84 @@ fn identity() -> Vec<Route> {
 /// registered limits and limits, policies.
 #[rustfmt::skip]
 fn assignment() -> Vec<Route> {
-    vec![]
+    vec![
+        policy_by(Get, "/v3/roles", roles::list_action, no_target, roles::list),
+        policy_of(Post, "/v3/roles", roles::create_action, roles::create_target, roles::create),
+        policy_of(Get, "/v3/roles/{role_id}", roles::get_action, roles::role_target, roles::get),
+        policy_of(Patch, "/v3/roles/{role_id}", roles::update_action, roles::update_target, roles::update),
+        policy_of(Delete, "/v3/roles/{role_id}", roles::delete_action, roles::role_target, roles::delete),
+        policy(Get, "/v3/roles/{prior_role_id}/implies", A::ListImpliedRoles, implied::prior_target, implied::list_implied),
+        policy_by(Get, "/v3/roles/{prior_role_id}/implies/{implied_role_id}", implied::get_action, implied::implied_target, implied::get_implied),
+        policy(Put, "/v3/roles/{prior_role_id}/implies/{implied_role_id}", A::CreateImpliedRole, implied::implied_target, implied::create_implied),
+        policy(Delete, "/v3/roles/{prior_role_id}/implies/{implied_role_id}", A::DeleteImpliedRole, implied::implied_target, implied::delete_implied),
+        policy(Get, "/v3/role_inferences", A::ListRoleInferenceRules, no_target, implied::list_inferences),
+        policy(Get, "/v3/projects/{project_id}/users/{user_id}/roles", A::ListGrants, grants::grant_target, grants::list_grants),
+        policy(Get, "/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", A::CheckGrant, grants::grant_target, grants::check_grant),
+        policy(Put, "/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", A::CreateGrant, grants::grant_target, grants::create_grant),
+        policy(Delete, "/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", A::RevokeGrant, grants::grant_target, grants::revoke_grant),
+        policy(Get, "/v3/projects/{project_id}/groups/{group_id}/roles", A::ListGrants, grants::grant_target, grants::list_grants),
+        policy(Get, "/v3/projects/{project_id}/groups/{group_id}/roles/{role_id}", A::CheckGrant, grants::grant_target, grants::check_grant),
+        policy(Put, "/v3/projects/{project_id}/groups/{group_id}/roles/{role_id}", A::CreateGrant, grants::grant_target, grants::create_grant),
+        policy(Delete, "/v3/projects/{project_id}/groups/{group_id}/roles/{role_id}", A::RevokeGrant, grants::grant_target, grants::revoke_grant),
+        policy(Get, "/v3/domains/{domain_id}/users/{user_id}/roles", A::ListGrants, grants::grant_target, grants::list_grants),
+        policy(Get, "/v3/domains/{domain_id}/users/{user_id}/roles/{role_id}", A::CheckGrant, grants::grant_target, grants::check_grant),
+        policy(Put, "/v3/domains/{domain_id}/users/{user_id}/roles/{role_id}", A::CreateGrant, grants::grant_target, grants::create_grant),
+        policy(Delete, "/v3/domains/{domain_id}/users/{user_id}/roles/{role_id}", A::RevokeGrant, grants::grant_target, grants::revoke_grant),
+        policy(Get, "/v3/domains/{domain_id}/groups/{group_id}/roles", A::ListGrants, grants::grant_target, grants::list_grants),
+        policy(Get, "/v3/domains/{domain_id}/groups/{group_id}/roles/{role_id}", A::CheckGrant, grants::grant_target, grants::check_grant),
+        policy(Put, "/v3/domains/{domain_id}/groups/{group_id}/roles/{role_id}", A::CreateGrant, grants::grant_target, grants::create_grant),
+        policy(Delete, "/v3/domains/{domain_id}/groups/{group_id}/roles/{role_id}", A::RevokeGrant, grants::grant_target, grants::revoke_grant),
+        policy(Get, "/v3/system/users/{user_id}/roles", A::ListSystemGrantsForUser, grants::system_grant_target, grants::list_system_grants),
+        policy(Get, "/v3/system/users/{user_id}/roles/{role_id}", A::CheckSystemGrantForUser, grants::system_grant_target, grants::check_system_grant),
+        policy(Put, "/v3/system/users/{user_id}/roles/{role_id}", A::CreateSystemGrantForUser, grants::system_grant_target, grants::create_system_grant),
+        policy(Delete, "/v3/system/users/{user_id}/roles/{role_id}", A::RevokeSystemGrantForUser, grants::system_grant_target, grants::revoke_system_grant),
+        policy(Get, "/v3/system/groups/{group_id}/roles", A::ListSystemGrantsForGroup, grants::system_grant_target, grants::list_system_grants),
+        policy(Get, "/v3/system/groups/{group_id}/roles/{role_id}", A::CheckSystemGrantForGroup, grants::system_grant_target, grants::check_system_grant),
+        policy(Put, "/v3/system/groups/{group_id}/roles/{role_id}", A::CreateSystemGrantForGroup, grants::system_grant_target, grants::create_system_grant),
+        policy(Delete, "/v3/system/groups/{group_id}/roles/{role_id}", A::RevokeSystemGrantForGroup, grants::system_grant_target, grants::revoke_system_grant),
+        policy(Get, "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/inherited_to_projects", A::ListGrants, grants::inherited_grant_target, grants::list_inherited_grants),
+        policy(Get, "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::CheckGrant, grants::inherited_grant_target, grants::check_inherited_grant),
+        policy(Put, "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::CreateGrant, grants::inherited_grant_target, grants::create_inherited_grant),
+        policy(Delete, "/v3/OS-INHERIT/domains/{domain_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::RevokeGrant, grants::inherited_grant_target, grants::revoke_inherited_grant),
+        policy(Get, "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/inherited_to_projects", A::ListGrants, grants::inherited_grant_target, grants::list_inherited_grants),
+        policy(Get, "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::CheckGrant, grants::inherited_grant_target, grants::check_inherited_grant),
+        policy(Put, "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::CreateGrant, grants::inherited_grant_target, grants::create_inherited_grant),
+        policy(Delete, "/v3/OS-INHERIT/domains/{domain_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::RevokeGrant, grants::inherited_grant_target, grants::revoke_inherited_grant),
+        policy(Get, "/v3/OS-INHERIT/projects/{project_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::CheckGrant, grants::inherited_grant_target, grants::check_inherited_grant),
+        policy(Put, "/v3/OS-INHERIT/projects/{project_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::CreateGrant, grants::inherited_grant_target, grants::create_inherited_grant),
+        policy(Delete, "/v3/OS-INHERIT/projects/{project_id}/users/{user_id}/roles/{role_id}/inherited_to_projects", A::RevokeGrant, grants::inherited_grant_target, grants::revoke_inherited_grant),
+        policy(Get, "/v3/OS-INHERIT/projects/{project_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::CheckGrant, grants::inherited_grant_target, grants::check_inherited_grant),
+        policy(Put, "/v3/OS-INHERIT/projects/{project_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::CreateGrant, grants::inherited_grant_target, grants::create_inherited_grant),
+        policy(Delete, "/v3/OS-INHERIT/projects/{project_id}/groups/{group_id}/roles/{role_id}/inherited_to_projects", A::RevokeGrant, grants::inherited_grant_target, grants::revoke_inherited_grant),
+        policy_by(Get, "/v3/role_assignments", role_assignments::list_action, role_assignments::list_target, role_assignments::list),
+        policy(Get, "/v3/registered_limits", A::ListRegisteredLimits, no_target, limits::list_registered),
+        policy(Post, "/v3/registered_limits", A::CreateRegisteredLimits, limits::registered_create_target, limits::create_registered),
+        policy(Get, "/v3/registered_limits/{registered_limit_id}", A::GetRegisteredLimit, no_target, limits::get_registered),
+        policy(Patch, "/v3/registered_limits/{registered_limit_id}", A::UpdateRegisteredLimit, limits::registered_update_target, limits::update_registered),
+        policy(Delete, "/v3/registered_limits/{registered_limit_id}", A::DeleteRegisteredLimit, no_target, limits::delete_registered),
+        policy(Get, "/v3/limits", A::ListLimits, no_target, limits::list_limits),
+        policy(Post, "/v3/limits", A::CreateLimits, limits::limits_create_target, limits::create_limits),
+        policy(Get, "/v3/limits/model", A::GetLimitModel, no_target, limits::get_model),
+        policy(Get, "/v3/limits/{limit_id}", A::GetLimit, limits::limit_target, limits::get_limit),
+        policy(Patch, "/v3/limits/{limit_id}", A::UpdateLimit, limits::limit_update_target, limits::update_limit),
+        policy(Delete, "/v3/limits/{limit_id}", A::DeleteLimit, no_target, limits::delete_limit),
+        policy(Get, "/v3/policies", A::ListPolicies, no_target, policies::list_policies),
+        policy(Post, "/v3/policies", A::CreatePolicy, no_target, policies::create_policy),
+        policy(Get, "/v3/policies/{policy_id}", A::GetPolicy, policies::policy_target, policies::get_policy),
+        policy(Patch, "/v3/policies/{policy_id}", A::UpdatePolicy, policies::policy_target, policies::update_policy),
+        policy(Delete, "/v3/policies/{policy_id}", A::DeletePolicy, policies::policy_target, policies::delete_policy),
+        policy(Get, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/endpoints", A::ListEndpointsForPolicy, policies::policy_target, policies::list_endpoints_for_policy),
+        policy(Get, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/endpoints/{endpoint_id}", A::CheckPolicyAssociationForEndpoint, policies::association_target, policies::check_association),
+        policy(Put, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/endpoints/{endpoint_id}", A::CreatePolicyAssociationForEndpoint, policies::association_target, policies::create_association),
+        policy(Delete, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/endpoints/{endpoint_id}", A::DeletePolicyAssociationForEndpoint, policies::association_target, policies::delete_association),
+        policy(Get, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}", A::CheckPolicyAssociationForService, policies::association_target, policies::check_association),
+        policy(Put, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}", A::CreatePolicyAssociationForService, policies::association_target, policies::create_association),
+        policy(Delete, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}", A::DeletePolicyAssociationForService, policies::association_target, policies::delete_association),
+        policy(Get, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}/regions/{region_id}", A::CheckPolicyAssociationForRegionAndService, policies::association_target, policies::check_association),
+        policy(Put, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}/regions/{region_id}", A::CreatePolicyAssociationForRegionAndService, policies::association_target, policies::create_association),
+        policy(Delete, "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY/services/{service_id}/regions/{region_id}", A::DeletePolicyAssociationForRegionAndService, policies::association_target, policies::delete_association),
+        policy(Get, "/v3/endpoints/{endpoint_id}/OS-ENDPOINT-POLICY/policy", A::GetPolicyForEndpoint, policies::endpoint_target, policies::policy_for_endpoint),
+    ]
 }
 
 /// Regions, services, endpoints, OS-EP-FILTER.

@@ -905,3 +905,79 @@ fn renaming_to_a_duplicate_is_a_conflict() {
     let r = s.get(&format!("/v3/projects/{p_c}"), Some(&sys));
     assert_eq!(r.json()["project"]["name"], "pC");
 }
+
+/// Without a token every assignment path is 401 before anything is read: whether the roles,
+/// actors and projects named exist cannot be told apart (the implied-role paths used to
+/// answer 404 for a missing role).
+#[test]
+fn no_token_is_401_before_any_lookup() {
+    let s = TestServer::start_demo();
+    let sys = s.system_admin_token();
+    let ids = setup(&s, &sys);
+    let missing = "0123456789abcdef0123456789abcdef";
+    let rows = [
+        ("GET", "/v3/roles/{rA}/implies/MISSING"),
+        ("HEAD", "/v3/roles/MISSING/implies/{rA}"),
+        ("PUT", "/v3/roles/{rA}/implies/MISSING"),
+        ("DELETE", "/v3/roles/{rA}/implies/{rD}"),
+        ("GET", "/v3/roles/MISSING/implies"),
+        ("GET", "/v3/roles/MISSING"),
+        ("PATCH", "/v3/roles/MISSING"),
+        ("POST", "/v3/roles"),
+        ("PUT", "/v3/projects/{pA}/users/{uA}/roles/MISSING"),
+        ("GET", "/v3/domains/MISSING/groups/{gA}/roles"),
+        ("HEAD", "/v3/system/users/MISSING/roles/{rA}"),
+        (
+            "PUT",
+            "/v3/OS-INHERIT/domains/{dA}/users/{uA}/roles/{rA}/inherited_to_projects",
+        ),
+        (
+            "GET",
+            "/v3/role_assignments?include_subtree=true&scope.project.id=MISSING",
+        ),
+        ("GET", "/v3/limits/MISSING"),
+        ("POST", "/v3/registered_limits"),
+        ("GET", "/v3/policies/MISSING"),
+        (
+            "PUT",
+            "/v3/policies/MISSING/OS-ENDPOINT-POLICY/services/MISSING",
+        ),
+    ];
+    for (method, path) in rows {
+        let path = fill(path, &ids).replace("MISSING", missing);
+        // A bad body too: it must not be looked at before the token.
+        let body = matches!(method, "POST" | "PUT" | "PATCH").then_some(b"{not json".as_slice());
+        let r = s.request(method, &path, &[], body);
+        assert_eq!(r.status, 401, "{method} {path}: {}", r.text());
+    }
+}
+
+/// HEAD on an implied role checks it (check_implied_role, then get_implied_role) with no
+/// body; a tree listing of role assignments needs its project (404) before policy.
+#[test]
+fn implied_role_head_and_tree_listing() {
+    let s = TestServer::start_demo();
+    let sys = s.system_admin_token();
+    let ids = setup(&s, &sys);
+    let (r_a, r_d) = (&ids[5].1, &ids[6].1);
+    let r = s.head(&format!("/v3/roles/{r_d}/implies/{r_a}"), Some(&sys));
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        s.put(&format!("/v3/roles/{r_d}/implies/{r_a}"), Some(&sys))
+            .status,
+        201
+    );
+    let r = s.head(&format!("/v3/roles/{r_d}/implies/{r_a}"), Some(&sys));
+    assert_eq!(r.status, 204);
+    let r = s.get(
+        "/v3/role_assignments?include_subtree=true&scope.project.id=0123456789abcdef0123456789abcdef",
+        Some(&sys),
+    );
+    assert_error(&r, 404);
+    let p_a = &ids[1].1;
+    let r = s.get(
+        &format!("/v3/role_assignments?include_subtree=true&scope.project.id={p_a}"),
+        Some(&sys),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -95,13 +95,57 @@ fn every_policed_route_answers_401_without_a_token() {
     }
 }
 
-/// A body that passes validation where one is needed; enforcement must not depend on it.
+/// A body for a write route: `{}`, or where upstream validates the body before enforcing
+/// (its schema decorator runs first), a valid one from `EXAMPLE_BODIES`.
 fn route_body(route: &Route) -> Option<Vec<u8>> {
-    match route.method {
-        Method::Post | Method::Put | Method::Patch => Some(b"{}".to_vec()),
-        _ => None,
-    }
+    route_body_with(route, &HashMap::new())
 }
+
+fn route_body_with(route: &Route, ids: &HashMap<&str, String>) -> Option<Vec<u8>> {
+    if !matches!(route.method, Method::Post | Method::Put | Method::Patch) {
+        return None;
+    }
+    let example = EXAMPLE_BODIES
+        .iter()
+        .find(|(m, p, _)| *m == route.method.as_str() && *p == route.pattern)
+        .map_or("{}", |(_, _, body)| body);
+    let mut body = example.to_string();
+    for (name, value) in ids {
+        body = body.replace(&format!("{{{name}}}"), value);
+    }
+    Some(body.into_bytes())
+}
+
+/// (method, pattern, body with `{param}` placeholders) for the routes whose body is checked
+/// before policy.
+const EXAMPLE_BODIES: &[(&str, &str, &str)] = &[
+    ("POST", "/v3/roles", r#"{"role": {"name": "fx-new"}}"#),
+    (
+        "PATCH",
+        "/v3/roles/{role_id}",
+        r#"{"role": {"description": "x"}}"#,
+    ),
+    (
+        "POST",
+        "/v3/registered_limits",
+        r#"{"registered_limits": [{"service_id": "{service_id}", "resource_name": "fx2", "default_limit": 1}]}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/registered_limits/{registered_limit_id}",
+        r#"{"registered_limit": {"default_limit": 6}}"#,
+    ),
+    (
+        "POST",
+        "/v3/limits",
+        r#"{"limits": [{"service_id": "{service_id}", "project_id": "{project_id}", "resource_name": "fx", "resource_limit": 1}]}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/limits/{limit_id}",
+        r#"{"limit": {"resource_limit": 4}}"#,
+    ),
+];
 
 /// Objects for every kind of path parameter, made through the API by the system admin.
 struct Fixture {
@@ -333,7 +377,13 @@ impl Fixture {
 }
 
 /// The request for `route` as `token` (GET and HEAD routes use the method of the table).
-fn send(s: &TestServer, route: &Route, path: &str, token: &str) -> Resp {
+fn send(
+    s: &TestServer,
+    route: &Route,
+    path: &str,
+    token: &str,
+    ids: &HashMap<&str, String>,
+) -> Resp {
     let subject = s.admin_token();
     let mut headers = vec![
         ("X-Auth-Token", token),
@@ -342,7 +392,7 @@ fn send(s: &TestServer, route: &Route, path: &str, token: &str) -> Resp {
     if route.pattern == "/v3/auth/tokens" {
         headers.push(("X-Subject-Token", &subject));
     }
-    let body = route_body(route);
+    let body = route_body_with(route, ids);
     let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, *v)).collect();
     s.request(route.method.as_str(), path, &headers, body.as_deref())
 }
@@ -362,12 +412,14 @@ fn policed_routes() -> Vec<Route> {
 #[test]
 fn a_policy_file_setting_each_action_to_deny_makes_its_route_403() {
     // One server whose policy file denies every action a route enforces.
-    let mut text = String::new();
-    for route in policed_routes() {
-        if let Some(action) = route.default_action() {
-            text.push_str(&format!("\"{}\": \"!\"\n", action.name()));
-        }
-    }
+    let actions: std::collections::BTreeSet<&str> = policed_routes()
+        .iter()
+        .filter_map(|r| r.default_action().map(|a| a.name()))
+        .collect();
+    let text: String = actions
+        .iter()
+        .map(|a| format!("\"{a}\": \"!\"\n"))
+        .collect();
     // The fixture is made through the API under the defaults, then the same data dir
     // restarts with the file that denies everything.
     let path = temp_dir("deny-all").join("policy.yaml");
@@ -381,20 +433,23 @@ fn a_policy_file_setting_each_action_to_deny_makes_its_route_403() {
     std::fs::write(&path, text).expect("write policy");
     denied.restart();
     let tokens = [denied.system_admin_token(), denied.admin_token()];
+    let mut failures = Vec::new();
     for route in policed_routes() {
         let action = route.default_action().expect("policed").name();
         let path = fixture.path(&route);
         for token in &tokens {
-            let r = send(&denied, &route, &path, token);
-            assert!(
-                is_policy_refusal(&r, action),
-                "{} {path} with {action} = \"!\": {} {}",
-                route.method.as_str(),
-                r.status,
-                r.text()
-            );
+            let r = send(&denied, &route, &path, token, &fixture.ids);
+            if !is_policy_refusal(&r, action) {
+                failures.push(format!(
+                    "{} {path} with {action} = \"!\": {} {}",
+                    route.method.as_str(),
+                    r.status,
+                    r.text()
+                ));
+            }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -412,18 +467,23 @@ fn without_an_override_every_policed_route_passes_policy_for_an_admin() {
         };
         (rank, std::cmp::Reverse(r.pattern.len()))
     });
+    let mut failures = Vec::new();
     for route in routes {
         let action = route.default_action().expect("policed").name();
         let path = fixture.path(&route);
         // Some rules take a system scope, others a project scope: one of them must pass.
+        let mut answers = Vec::new();
         let passed = [s.system_admin_token(), s.admin_token()].iter().any(|t| {
-            let r = send(&s, &route, &path, t);
+            let r = send(&s, &route, &path, t, &fixture.ids);
+            answers.push(format!("{} {}", r.status, r.text()));
             r.status != 401 && !is_policy_refusal(&r, action)
         });
-        assert!(
-            passed,
-            "{} {path}: refused by {action} for both admins",
-            route.method.as_str()
-        );
+        if !passed {
+            failures.push(format!(
+                "{} {path}: refused by {action} for both admins: {answers:?}",
+                route.method.as_str()
+            ));
+        }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -3,7 +3,7 @@
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
 use crate::api::{
-    self, auth, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
+    self, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
     users,
 };
 use crate::app::App;
@@ -49,7 +49,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
     match segments {
         [] => api::only(method, Method::Get, || discovery::versions(app, req)),
         ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
-        ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),
         ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
         ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
         ["v3", "users", rest @ ..] => users::route(app, req, method, rest),

@@ -3,9 +3,9 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::domains;
+use crate::api::{auth, domains};
 use crate::http::request::Method::{Delete, Get, Patch, Post};
-use crate::http::routes::{no_target, policy, Route};
+use crate::http::routes::{no_target, policy, policy_by, public, Route};
 use crate::policy::Action as A;
 
 pub fn table() -> Vec<Route> {
@@ -31,7 +31,15 @@ fn discovery() -> Vec<Route> {
 /// /v3/auth/...: tokens, catalog, projects, domains, system; OS-REVOKE.
 #[rustfmt::skip]
 fn auth() -> Vec<Route> {
-    vec![]
+    vec![
+        public(Post, "/v3/auth/tokens", auth::issue),
+        policy_by(Get, "/v3/auth/tokens", auth::validate_or_check, auth::subject_target, auth::validate_token),
+        policy(Delete, "/v3/auth/tokens", A::RevokeToken, auth::subject_target, auth::revoke_token),
+        policy(Get, "/v3/auth/catalog", A::GetAuthCatalog, no_target, auth::get_catalog),
+        policy(Get, "/v3/auth/projects", A::GetAuthProjects, no_target, auth::list_projects),
+        policy(Get, "/v3/auth/domains", A::GetAuthDomains, no_target, auth::list_domains),
+        policy(Get, "/v3/auth/system", A::GetAuthSystem, no_target, auth::get_system),
+    ]
 }
 
 /// Domains, domain configuration, projects and their tags.

@@ -3,8 +3,9 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
+use crate::api::oauth1::{self, access_tokens};
 use crate::api::{auth, domains};
-use crate::http::request::Method::{Delete, Get, Patch, Post};
+use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, public, Route};
 use crate::policy::Action as A;
 
@@ -82,7 +83,21 @@ fn credentials() -> Vec<Route> {
 /// OS-TRUST, application credentials and access rules, OS-OAUTH1, OS-OAUTH2.
 #[rustfmt::skip]
 fn delegation() -> Vec<Route> {
-    vec![]
+    vec![
+        policy(Get, "/v3/OS-OAUTH1/consumers", A::ListConsumers, no_target, oauth1::list_consumers),
+        policy(Post, "/v3/OS-OAUTH1/consumers", A::CreateConsumer, no_target, oauth1::create_consumer),
+        policy(Get, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::GetConsumer, oauth1::consumer_target, oauth1::get_consumer),
+        policy(Patch, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::UpdateConsumer, oauth1::consumer_target, oauth1::update_consumer),
+        policy(Delete, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::DeleteConsumer, oauth1::consumer_target, oauth1::delete_consumer),
+        public(Post, "/v3/OS-OAUTH1/request_token", oauth1::request_token),
+        public(Post, "/v3/OS-OAUTH1/access_token", oauth1::access_token),
+        policy(Put, "/v3/OS-OAUTH1/authorize/{request_token_id}", A::AuthorizeRequestToken, oauth1::request_token_target, oauth1::authorize_request_token),
+        policy(Get, "/v3/users/{user_id}/OS-OAUTH1/access_tokens", A::ListAccessTokens, access_tokens::user_target, access_tokens::list),
+        policy(Get, "/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}", A::GetAccessToken, access_tokens::token_target, access_tokens::get),
+        policy(Delete, "/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}", A::Ec2DeleteCredential, access_tokens::token_target, access_tokens::delete),
+        policy(Get, "/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles", A::ListAccessTokenRoles, access_tokens::token_target, access_tokens::list_roles),
+        policy(Get, "/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles/{role_id}", A::GetAccessTokenRole, access_tokens::role_target, access_tokens::get_role),
+    ]
 }
 
 /// /v2.0/...

@@ -4,8 +4,8 @@
 //! One route a line, unformatted, so the table reads as a table.
 
 use crate::api::oauth1::{self, access_tokens};
-use crate::api::{auth, domains};
-use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
+use crate::api::{auth, domains, oauth2};
+use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, public, Route};
 use crate::policy::Action as A;
 
@@ -89,6 +89,13 @@ fn delegation() -> Vec<Route> {
         policy(Get, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::GetConsumer, oauth1::consumer_target, oauth1::get_consumer),
         policy(Patch, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::UpdateConsumer, oauth1::consumer_target, oauth1::update_consumer),
         policy(Delete, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::DeleteConsumer, oauth1::consumer_target, oauth1::delete_consumer),
+        public(Post, "/v3/OS-OAUTH2/token", oauth2::post_token),
+        public(Options, "/v3/OS-OAUTH2/token", oauth2::options_token),
+        public(Get, "/v3/OS-OAUTH2/token", oauth2::method_not_allowed),
+        public(Put, "/v3/OS-OAUTH2/token", oauth2::method_not_allowed),
+        public(Patch, "/v3/OS-OAUTH2/token", oauth2::method_not_allowed),
+        public(Delete, "/v3/OS-OAUTH2/token", oauth2::method_not_allowed),
+        public(Other, "/v3/OS-OAUTH2/token", oauth2::method_not_allowed),
         public(Post, "/v3/OS-OAUTH1/request_token", oauth1::request_token),
         public(Post, "/v3/OS-OAUTH1/access_token", oauth1::access_token),
         policy(Put, "/v3/OS-OAUTH1/authorize/{request_token_id}", A::AuthorizeRequestToken, oauth1::request_token_target, oauth1::authorize_request_token),

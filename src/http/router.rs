@@ -73,7 +73,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", which @ ("ec2tokens" | "s3tokens")] => {
             api::ec2::route_tokens(app, req, method, which)
         }
-        ["v3", "OS-TRUST", rest @ ..] => api::trusts::route(app, req, method, rest),
         ["v3", "OS-REVOKE", rest @ ..] => api::revoke::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }

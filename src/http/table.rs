@@ -4,7 +4,7 @@
 //! One route a line, unformatted, so the table reads as a table.
 
 use crate::api::oauth1::{self, access_tokens};
-use crate::api::{auth, domains, oauth2};
+use crate::api::{auth, domains, oauth2, trusts};
 use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, public, Route};
 use crate::policy::Action as A;
@@ -84,6 +84,12 @@ fn credentials() -> Vec<Route> {
 #[rustfmt::skip]
 fn delegation() -> Vec<Route> {
     vec![
+        policy_by(Get, "/v3/OS-TRUST/trusts", trusts::list_action, trusts::list_target, trusts::list),
+        policy(Post, "/v3/OS-TRUST/trusts", A::CreateTrust, trusts::create_target, trusts::create),
+        policy(Get, "/v3/OS-TRUST/trusts/{trust_id}", A::GetTrust, trusts::member_target, trusts::get),
+        policy(Delete, "/v3/OS-TRUST/trusts/{trust_id}", A::DeleteTrust, trusts::member_target, trusts::delete),
+        policy(Get, "/v3/OS-TRUST/trusts/{trust_id}/roles", A::ListRolesForTrust, trusts::member_target, trusts::list_roles),
+        policy(Get, "/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}", A::GetRoleForTrust, trusts::member_target, trusts::get_role),
         policy(Get, "/v3/OS-OAUTH1/consumers", A::ListConsumers, no_target, oauth1::list_consumers),
         policy(Post, "/v3/OS-OAUTH1/consumers", A::CreateConsumer, no_target, oauth1::create_consumer),
         policy(Get, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::GetConsumer, oauth1::consumer_target, oauth1::get_consumer),

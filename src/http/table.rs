@@ -3,6 +3,7 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
+use crate::api::application_credentials::{self as app_creds, access_rules};
 use crate::api::oauth1::{self, access_tokens};
 use crate::api::{auth, domains, oauth2, trusts};
 use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
@@ -90,6 +91,13 @@ fn delegation() -> Vec<Route> {
         policy(Delete, "/v3/OS-TRUST/trusts/{trust_id}", A::DeleteTrust, trusts::member_target, trusts::delete),
         policy(Get, "/v3/OS-TRUST/trusts/{trust_id}/roles", A::ListRolesForTrust, trusts::member_target, trusts::list_roles),
         policy(Get, "/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}", A::GetRoleForTrust, trusts::member_target, trusts::get_role),
+        policy(Get, "/v3/users/{user_id}/application_credentials", A::ListApplicationCredentials, app_creds::list_target, app_creds::list),
+        policy(Post, "/v3/users/{user_id}/application_credentials", A::CreateApplicationCredential, app_creds::create_target, app_creds::create),
+        policy(Get, "/v3/users/{user_id}/application_credentials/{application_credential_id}", A::GetApplicationCredential, app_creds::member_target, app_creds::get),
+        policy(Delete, "/v3/users/{user_id}/application_credentials/{application_credential_id}", A::DeleteApplicationCredential, app_creds::member_target, app_creds::delete),
+        policy(Get, "/v3/users/{user_id}/access_rules", A::ListAccessRules, access_rules::user_target, access_rules::list),
+        policy(Get, "/v3/users/{user_id}/access_rules/{access_rule_id}", A::GetAccessRule, access_rules::user_target, access_rules::get),
+        policy(Delete, "/v3/users/{user_id}/access_rules/{access_rule_id}", A::DeleteAccessRule, access_rules::user_target, access_rules::delete),
         policy(Get, "/v3/OS-OAUTH1/consumers", A::ListConsumers, no_target, oauth1::list_consumers),
         policy(Post, "/v3/OS-OAUTH1/consumers", A::CreateConsumer, no_target, oauth1::create_consumer),
         policy(Get, "/v3/OS-OAUTH1/consumers/{consumer_id}", A::GetConsumer, oauth1::consumer_target, oauth1::get_consumer),

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod pyrepr;
 pub mod receipt;
 pub mod seed;
+pub mod service;
 pub mod store;
 pub mod token;
 

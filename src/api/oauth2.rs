@@ -18,8 +18,8 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::{percent_decode, Method, Request};
-use crate::http::routes::Params;
 use crate::http::response::Response;
+use crate::http::routes::Params;
 
 const INVALID_CLIENT: &str = "invalid_client";
 const INVALID_REQUEST: &str = "invalid_request";

@@ -6,13 +6,13 @@
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::{AuthContext, ResolvedScope};
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
-use crate::http::routes::{Granted, Params};
-use crate::policy::Action;
 use crate::http::response::Response;
-use crate::model::{new_id, Domain, RevokeEvent, Role, Target, Trust, User};
+use crate::http::routes::{Granted, Params};
+use crate::model::{new_id, Domain, RevokeEvent, Role, Target, Trust};
+use crate::policy::Action;
 use crate::store::{assignment, identity, resource, revocation, trusts as store, Reader};
 use crate::token::Scope;
 
@@ -523,7 +523,8 @@ pub fn token_scope(r: &impl Reader, trust_obj: &Value, user_id: &str) -> Result<
     if !trustor.enabled || !trustor_domain_enabled {
         return Err(forbidden());
     }
-    let roles = token_roles(r, &trust).map_err(|_| forbidden())?;
+    let roles =
+        crate::service::delegation::trust_token_roles(r, &trust).map_err(|_| forbidden())?;
     if roles.is_empty() {
         return Err(forbidden());
     }
@@ -545,75 +546,6 @@ pub fn consume_use(app: &App, trust_id: &str) -> Result<()> {
             Error::NotFound(_) => Error::unauthenticated(),
             other => other,
         })
-}
-
-/// At validation: the trust of a trust-scoped token and the project it scopes to. A trust
-/// that has used up its uses still backs the tokens already issued from it.
-pub fn resolve_scope(
-    r: &impl Reader,
-    user: &User,
-    trust_id: &str,
-) -> Result<(Trust, ResolvedScope)> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let trust: Trust = r
-        .get::<Trust>(crate::store::tables::TRUSTS, trust_id)?
-        .filter(|t| t.expires_at.is_none_or(|e| now_us() <= e))
-        .ok_or_else(|| Error::not_found("trust", trust_id))?;
-    if trust.trustee_user_id != user.id {
-        return Err(invalid());
-    }
-    let trustor = identity::get_user(r, &trust.trustor_user_id)?.ok_or_else(invalid)?;
-    let trustor_domain = resource::get_domain(r, &trustor.domain_id)?.ok_or_else(invalid)?;
-    if !trustor.enabled || !trustor_domain.enabled {
-        return Err(invalid());
-    }
-    let project_id = trust.project_id.clone().ok_or_else(invalid)?;
-    let project = resource::get_project(r, &project_id)?.ok_or_else(invalid)?;
-    let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
-    if !project.enabled || !domain.enabled {
-        return Err(invalid());
-    }
-    Ok((trust, ResolvedScope::Project { project, domain }))
-}
-
-/// A trust token's roles: the delegated roles and what they imply, each still held by the
-/// original trustor on the project (global roles only). Any role lost voids the token.
-pub fn token_roles(r: &impl Reader, trust: &Trust) -> Result<Vec<Role>> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let original = store::pedigree(r, trust)?
-        .pop()
-        .unwrap_or_else(|| trust.clone());
-    let project_id = trust.project_id.clone().ok_or_else(invalid)?;
-    let held =
-        assignment::effective_role_ids(r, &original.trustor_user_id, &Target::Project(project_id))?;
-    let mut out = Vec::new();
-    for id in assignment::expand_implied(r, trust.role_ids.clone())? {
-        if !held.contains(&id) {
-            return Err(invalid());
-        }
-        if let Some(role) = assignment::get_role(r, &id)? {
-            if role.domain_id.is_none() {
-                out.push(role);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The user a trust token stands for: the trustor when the trust impersonates.
-pub fn token_user(
-    r: &impl Reader,
-    trust: &Trust,
-    trustee: User,
-    trustee_domain: Domain,
-) -> Result<(User, Domain)> {
-    if !trust.impersonation {
-        return Ok((trustee, trustee_domain));
-    }
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let trustor = identity::get_user(r, &trust.trustor_user_id)?.ok_or_else(invalid)?;
-    let domain = resource::get_domain(r, &trustor.domain_id)?.ok_or_else(invalid)?;
-    Ok((trustor, domain))
 }
 
 /// The token body's `OS-TRUST:trust` section.

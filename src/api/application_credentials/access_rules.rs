@@ -89,4 +89,3 @@ pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Re
     })?;
     Ok(Response::no_content())
 }
-

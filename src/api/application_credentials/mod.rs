@@ -13,8 +13,8 @@ use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
-use crate::http::routes::{Granted, Params};
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, AccessRule, ApplicationCredential, Role, Target, User};
 use crate::store::application_credentials as store;
 use crate::store::{assignment, identity, resource, Reader};
@@ -645,43 +645,6 @@ fn lookup(r: &impl Reader, payload: &Map<String, Value>) -> Result<ApplicationCr
     })
 }
 
-/// At validation: the token's credential, still there, its user's and not expired.
-pub fn resolve(r: &impl Reader, id: &str, user: &User) -> Result<ApplicationCredential> {
-    let cred = store::require(r, id)?;
-    let now_us = store::to_micros(crate::clock::now_f64());
-    if cred.user_id != user.id || cred.expires_at.is_some_and(|e| now_us >= e) {
-        return Err(Error::NotFound("Failed to validate token".to_string()));
-    }
-    Ok(cred)
-}
-
-/// A credential token's roles: the credential's roles the user still holds on the project.
-pub fn token_roles(
-    r: &impl Reader,
-    cred: &ApplicationCredential,
-    user_id: &str,
-    target: &Target,
-) -> Result<Vec<Role>> {
-    let held = assignment::effective_role_ids(r, user_id, target)?;
-    let mut out = Vec::new();
-    for id in cred.role_ids.iter().filter(|id| held.contains(id)) {
-        if let Some(role) = assignment::get_role(r, id)? {
-            out.push(role);
-        }
-    }
-    Ok(out)
-}
-
-/// Whether a token's credential carries access rules (only services that enforce them may
-/// accept it).
-pub fn has_access_rules(context: &AuthContext) -> bool {
-    context.app_cred.as_ref().is_some_and(|c| {
-        c.access_rule_ids
-            .as_ref()
-            .is_some_and(|ids| !ids.is_empty())
-    })
-}
-
 /// The token body's `application_credential` section.
 pub fn token_section(r: &impl Reader, cred: &ApplicationCredential) -> Result<Value> {
     let mut out = json!({"id": cred.id, "name": cred.name,
@@ -695,7 +658,7 @@ pub fn token_section(r: &impl Reader, cred: &ApplicationCredential) -> Result<Va
 /// Upstream's validate_token access-rules check: a token whose credential has access rules
 /// validates only for a caller announcing `OpenStack-Identity-Access-Rules` >= 1.0.
 pub fn check_access_rules_support(context: &AuthContext, header: Option<&str>) -> Result<()> {
-    if has_access_rules(context)
+    if crate::service::delegation::has_access_rules(context)
         && !header
             .and_then(|h| h.trim().parse::<f64>().ok())
             .is_some_and(|v| v >= 1.0)

@@ -447,4 +447,3 @@ fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Res
     }
     Ok(resolved)
 }
-

@@ -19,8 +19,8 @@ use crate::token::{self, Scope};
 
 use super::{list_response, render_domain, render_project};
 
-pub use issue::{issue, issue_token};
 pub(crate) use issue::verify_password;
+pub use issue::{issue, issue_token};
 
 /// A token body as upstream's render_token_response_from_model writes it.
 pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> Result<Value> {

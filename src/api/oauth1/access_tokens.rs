@@ -28,8 +28,10 @@ pub fn token_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result
 
 /// Target of get_access_token_role.
 pub fn role_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"user_id": p.get("user_id"), "access_token_id": p.get("access_token_id"),
-              "role_id": p.get("role_id")}))
+    Ok(
+        json!({"user_id": p.get("user_id"), "access_token_id": p.get("access_token_id"),
+              "role_id": p.get("role_id")}),
+    )
 }
 
 /// GET /v3/users/{user_id}/OS-OAUTH1/access_tokens
@@ -73,9 +75,9 @@ pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Re
     if delegated(granted.context()) {
         return Err(block_delegated());
     }
-    let t = app.store.write(|w| {
-        store::delete_access_token(w, p.get("user_id"), p.get("access_token_id"))
-    })?;
+    let t = app
+        .store
+        .write(|w| store::delete_access_token(w, p.get("user_id"), p.get("access_token_id")))?;
     log::info!(
         "OAuth1 access token {} of consumer {} deleted",
         t.id,
@@ -152,4 +154,3 @@ fn render_token_role(app: &App, r: &crate::model::Role) -> Value {
 fn block_delegated() -> Error {
     forbidden("Cannot manage OAuth access tokens with a token issued via delegation.")
 }
-

@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
-use crate::http::routes::{Granted, Params};
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
 use crate::policy::parse::py_repr;
 use crate::store::oauth1::{self as store, Consumer};
@@ -571,35 +571,6 @@ pub fn token_section(app: &App, access_token_id: &str) -> Result<Value> {
         .store
         .read(|r| store::get_access_token(r, access_token_id))?;
     Ok(json!({"access_token_id": at.id, "consumer_id": at.consumer_id}))
-}
-
-/// `_get_oauth_roles`: the access token's roles with their implied roles, kept when the user
-/// still has them on the project. A deleted access token (or consumer) invalidates the token.
-pub fn token_roles(
-    r: &impl crate::store::Reader,
-    user_id: &str,
-    project_id: &str,
-    access_token_id: &str,
-) -> Result<Vec<crate::model::Role>> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let at = store::find_access_token(r, access_token_id)?.ok_or_else(invalid)?;
-    if at.authorizing_user_id != user_id || at.project_id != project_id {
-        return Err(invalid());
-    }
-    let user_roles: Vec<String> =
-        assignment::token_roles(r, user_id, &Target::Project(project_id.to_string()))?
-            .into_iter()
-            .map(|role| role.id)
-            .collect();
-    let mut out = Vec::new();
-    for id in assignment::expand_implied(r, at.role_ids.clone())? {
-        if user_roles.contains(&id) {
-            if let Some(role) = assignment::get_role(r, &id)? {
-                out.push(role);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Upstream's Unauthorized is a SecurityError: the reason is logged, the client gets the

@@ -322,7 +322,6 @@ const KNOWN: &[&str] = &[
     "deleted_at",
 ];
 
-/// POST /v3/OS-TRUST/trusts
 /// The body of POST /v3/OS-TRUST/trusts, schema-checked.
 fn create_input(req: &Request) -> Result<Map<String, Value>> {
     let body = req.json()?;

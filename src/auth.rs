@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Project, Role, Target, User};
+use crate::service::delegation;
 use crate::store::{assignment, identity, resource, revocation, Reader};
 use crate::token::{Scope, TokenData};
 
@@ -161,7 +162,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         }
         Scope::System(_) => ResolvedScope::System,
         Scope::Trust { trust_id, .. } => {
-            let (t, scope) = crate::api::trusts::resolve_scope(r, &user, trust_id)?;
+            let (t, scope) = delegation::trust_scope(r, &user, trust_id)?;
             trust = Some(t);
             scope
         }
@@ -174,7 +175,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
             if !project.enabled || !domain.enabled {
                 return Err(invalid());
             }
-            oauth_roles = Some(crate::api::oauth1::token_roles(
+            oauth_roles = Some(delegation::oauth1_token_roles(
                 r,
                 &user.id,
                 project_id,
@@ -184,17 +185,17 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
         }
     };
     let app_cred = match &token.app_cred_id {
-        Some(id) => Some(crate::api::application_credentials::resolve(r, id, &user)?),
+        Some(id) => Some(delegation::app_cred(r, id, &user)?),
         None => None,
     };
     // An OAuth1 token carries the access token's roles the user still has, as upstream's
     // `_get_oauth_roles`; a trust's or application credential's token, theirs.
     let delegated_roles = match (&trust, &app_cred, target_of(&scope)) {
         _ if oauth_roles.is_some() => oauth_roles,
-        (Some(t), _, _) => Some(crate::api::trusts::token_roles(r, t)?),
-        (None, Some(ac), Some(target)) => Some(crate::api::application_credentials::token_roles(
-            r, ac, &user.id, &target,
-        )?),
+        (Some(t), _, _) => Some(delegation::trust_token_roles(r, t)?),
+        (None, Some(ac), Some(target)) => {
+            Some(delegation::app_cred_token_roles(r, ac, &user.id, &target)?)
+        }
         _ => None,
     };
     let roles = match target_of(&scope) {
@@ -216,7 +217,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
     };
     // An impersonating trust's token stands for the trustor.
     let (user, user_domain) = match &trust {
-        Some(t) => crate::api::trusts::token_user(r, t, user, user_domain)?,
+        Some(t) => delegation::trust_token_user(r, t, user, user_domain)?,
         None => (user, user_domain),
     };
     Ok(AuthContext {
@@ -292,7 +293,7 @@ pub fn authenticate_request(app: &App, header: Option<&str>) -> Result<Arc<AuthC
         other => other,
     })?;
     // Keystone itself does not enforce access rules, so it refuses such tokens (as upstream).
-    if crate::api::application_credentials::has_access_rules(&context) {
+    if delegation::has_access_rules(&context) {
         return Err(Error::unauthenticated());
     }
     Ok(context)

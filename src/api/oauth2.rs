@@ -19,6 +19,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::{percent_decode, Method, Request};
 use crate::http::response::Response;
+use crate::http::routes::Params;
 
 const INVALID_CLIENT: &str = "invalid_client";
 const INVALID_REQUEST: &str = "invalid_request";
@@ -28,21 +29,25 @@ const AUTH_FAILED: &str = "Client authentication failed.";
 const UNKNOWN_FAILURE: &str =
     "An unknown error occurred and failed to get an OAuth2.0 access token.";
 
-/// Routes `/v3/OS-OAUTH2/...`: only `token` exists.
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Post, ["token"]) => Ok(token(app, req)),
-        // Flask answers OPTIONS itself for every resource.
-        (Method::Options, ["token"]) => Ok(options()),
-        // Upstream's resource raises an OAuth2 error for every other method.
-        (_, ["token"]) => Ok(oauth2_error(
-            app,
-            405,
-            OTHER_ERROR,
-            "The method is not allowed for the requested URL.",
-        )),
-        _ => Err(super::not_found()),
-    }
+/// Every other method on /v3/OS-OAUTH2/token: upstream's resource raises an OAuth2 error
+/// (not Keystone's 405), so the route table lists each method to this handler.
+pub fn method_not_allowed(app: &App, _: &Request, _: &Params) -> Result<Response> {
+    Ok(oauth2_error(
+        app,
+        405,
+        OTHER_ERROR,
+        "The method is not allowed for the requested URL.",
+    ))
+}
+
+/// OPTIONS /v3/OS-OAUTH2/token: flask answers it itself for every resource.
+pub fn options_token(_: &App, _: &Request, _: &Params) -> Result<Response> {
+    Ok(options())
+}
+
+/// POST /v3/OS-OAUTH2/token, public: the client authenticates in the request.
+pub fn post_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
+    Ok(token(app, req))
 }
 
 /// POST /v3/OS-OAUTH2/token

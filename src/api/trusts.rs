@@ -6,17 +6,19 @@
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::{AuthContext, ResolvedScope};
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
-use crate::model::{new_id, Domain, RevokeEvent, Role, Target, Trust, User};
+use crate::http::routes::{Granted, Params};
+use crate::model::{new_id, Domain, RevokeEvent, Role, Target, Trust};
+use crate::policy::Action;
 use crate::store::{assignment, identity, resource, revocation, trusts as store, Reader};
 use crate::token::Scope;
 
 use super::application_credentials::{is_delegated_method, parse_expiration};
 use super::roles::{invalid, member, py_repr};
-use super::{authorize, list_response, render_role, self_link};
+use super::{list_response, render_role, self_link};
 
 /// Upstream's `[trust] max_redelegation_count` default.
 const MAX_REDELEGATION_COUNT: i64 = 3;
@@ -28,22 +30,6 @@ fn forbidden() -> Error {
 
 fn now_us() -> i64 {
     crate::store::application_credentials::to_micros(crate::clock::now_f64())
-}
-
-/// Routes /v3/OS-TRUST/...; `rest` starts after "OS-TRUST".
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, ["trusts"]) => list(app, req),
-        (Method::Post, ["trusts"]) => create(app, req),
-        (Method::Get, ["trusts", id]) => get(app, req, id),
-        (Method::Delete, ["trusts", id]) => delete(app, req, id),
-        (Method::Get, ["trusts", id, "roles"]) => list_roles(app, req, id),
-        (Method::Get, ["trusts", id, "roles", role_id]) => get_role(app, req, id, role_id),
-        (_, ["trusts"] | ["trusts", _] | ["trusts", _, "roles"] | ["trusts", _, "roles", _]) => {
-            Err(Error::MethodNotAllowed)
-        }
-        _ => Err(super::not_found()),
-    }
 }
 
 /// Upstream's _check_delegated_token: application credential (and other delegated) tokens
@@ -109,7 +95,13 @@ fn render(app: &App, r: &impl Reader, t: &Trust, with_roles: bool) -> Result<Val
     Ok(Value::Object(out))
 }
 
-/// The trust of a member call, or 404 before any policy check (upstream's build_target).
+/// Target of the member calls: the trust, or 404 before any policy check (upstream's
+/// build_target).
+pub fn member_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(trust_target(app, p.get("trust_id"))?.1)
+}
+
+/// The live trust `id` and its policy target.
 fn trust_target(app: &App, id: &str) -> Result<(Trust, Value)> {
     let trust = app.store.read(|r| store::require_live(r, id, now_us()))?;
     let target = json!({"target": {"trust": {
@@ -119,28 +111,36 @@ fn trust_target(app: &App, id: &str) -> Result<(Trust, Value)> {
     Ok((trust, target))
 }
 
-/// GET /v3/OS-TRUST/trusts[?trustor_user_id=|?trustee_user_id=]
-fn list(app: &App, req: &Request) -> Result<Response> {
+/// The query filter of GET /v3/OS-TRUST/trusts: trustor, else trustee (empty means absent).
+fn list_filter(req: &Request) -> (Option<&str>, Option<&str>) {
     let trustor = req.query("trustor_user_id").filter(|s| !s.is_empty());
     let trustee = req.query("trustee_user_id").filter(|s| !s.is_empty());
-    let context = if let Some(u) = trustor {
-        authorize(
-            app,
-            req,
-            "identity:list_trusts_for_trustor",
-            json!({"target": {"trust": {"trustor_user_id": u}}}),
-        )?
-    } else if let Some(u) = trustee {
-        authorize(
-            app,
-            req,
-            "identity:list_trusts_for_trustee",
-            json!({"target": {"trust": {"trustee_user_id": u}}}),
-        )?
-    } else {
-        authorize(app, req, "identity:list_trusts", json!({}))?
-    };
-    check_delegated(&context)?;
+    (trustor, trustee)
+}
+
+/// The action of GET /v3/OS-TRUST/trusts: upstream picks it by the filter given.
+pub fn list_action(req: &Request) -> Action {
+    match list_filter(req) {
+        (Some(_), _) => Action::ListTrustsForTrustor,
+        (None, Some(_)) => Action::ListTrustsForTrustee,
+        (None, None) => Action::ListTrusts,
+    }
+}
+
+/// Target of the list: the filtered-on user, as the trust attribute the rule reads.
+pub fn list_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(match list_filter(req) {
+        (Some(u), _) => json!({"target": {"trust": {"trustor_user_id": u}}}),
+        (None, Some(u)) => json!({"target": {"trust": {"trustee_user_id": u}}}),
+        (None, None) => json!({}),
+    })
+}
+
+/// GET /v3/OS-TRUST/trusts[?trustor_user_id=|?trustee_user_id=]
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let (trustor, trustee) = list_filter(req);
+    let context = granted.context();
+    check_delegated(context)?;
     let items = app.store.read(|r| {
         let all = store::list(r)?;
         let selected: Vec<&Trust> = if req.query.is_empty() {
@@ -161,19 +161,23 @@ fn list(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET /v3/OS-TRUST/trusts/{id}
-fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (trust, target) = trust_target(app, id)?;
-    let context = authorize(app, req, "identity:get_trust", target)?;
-    check_delegated(&context)?;
+pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("trust_id");
+    // The target builder found it live; read again for the handler.
+    let (trust, _) = trust_target(app, id)?;
+    let context = granted.context();
+    check_delegated(context)?;
     let body = app.store.read(|r| render(app, r, &trust, true))?;
     Ok(Response::ok(&json!({"trust": body})))
 }
 
 /// GET /v3/OS-TRUST/trusts/{id}/roles
-fn list_roles(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (trust, target) = trust_target(app, id)?;
-    let context = authorize(app, req, "identity:list_roles_for_trust", target)?;
-    check_delegated(&context)?;
+pub fn list_roles(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("trust_id");
+    // The target builder found it live; read again for the handler.
+    let (trust, _) = trust_target(app, id)?;
+    let context = granted.context();
+    check_delegated(context)?;
     let roles = app.store.read(|r| full_roles(app, r, &trust))?;
     Ok(Response::ok(
         &json!({"roles": roles, "links": roles_links(app, &trust)}),
@@ -181,10 +185,13 @@ fn list_roles(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/OS-TRUST/trusts/{id}/roles/{role_id}
-fn get_role(app: &App, req: &Request, id: &str, role_id: &str) -> Result<Response> {
-    let (trust, target) = trust_target(app, id)?;
-    let context = authorize(app, req, "identity:get_role_for_trust", target)?;
-    check_delegated(&context)?;
+pub fn get_role(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("trust_id");
+    let role_id = p.get("role_id");
+    // The target builder found it live; read again for the handler.
+    let (trust, _) = trust_target(app, id)?;
+    let context = granted.context();
+    check_delegated(context)?;
     if !trust.role_ids.iter().any(|r| r == role_id) {
         return Err(Error::not_found("role", role_id));
     }
@@ -197,10 +204,10 @@ fn get_role(app: &App, req: &Request, id: &str, role_id: &str) -> Result<Respons
 
 /// DELETE /v3/OS-TRUST/trusts/{id}: the trust and those redelegated from it; their tokens
 /// are revoked.
-fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (_, target) = trust_target(app, id)?;
-    let context = authorize(app, req, "identity:delete_trust", target)?;
-    check_delegated(&context)?;
+pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("trust_id");
+    let context = granted.context();
+    check_delegated(context)?;
     let now = crate::clock::now_secs();
     app.store.write(|w| {
         let deleted = store::delete(w, id)?;
@@ -315,18 +322,24 @@ const KNOWN: &[&str] = &[
     "deleted_at",
 ];
 
-/// POST /v3/OS-TRUST/trusts
-fn create(app: &App, req: &Request) -> Result<Response> {
+/// The body of POST /v3/OS-TRUST/trusts, schema-checked.
+fn create_input(req: &Request) -> Result<Map<String, Value>> {
     let body = req.json()?;
     let input = member(&body, "trust")?;
     validate_create(&input)?;
-    let context = authorize(
-        app,
-        req,
-        "identity:create_trust",
-        json!({"target": {"trust": Value::Object(input.clone())}}),
-    )?;
-    check_delegated(&context)?;
+    Ok(input)
+}
+
+/// Target of create_trust: the requested trust (its trustor is checked against the caller).
+pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"target": {"trust": Value::Object(create_input(req)?)}}))
+}
+
+/// POST /v3/OS-TRUST/trusts
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let input = create_input(req)?;
+    let context = granted.context();
+    check_delegated(context)?;
     let str_field = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
     let project_id = str_field("project_id").filter(|p| !p.is_empty());
     let requested_roles: Vec<Value> = input
@@ -509,7 +522,8 @@ pub fn token_scope(r: &impl Reader, trust_obj: &Value, user_id: &str) -> Result<
     if !trustor.enabled || !trustor_domain_enabled {
         return Err(forbidden());
     }
-    let roles = token_roles(r, &trust).map_err(|_| forbidden())?;
+    let roles =
+        crate::service::delegation::trust_token_roles(r, &trust).map_err(|_| forbidden())?;
     if roles.is_empty() {
         return Err(forbidden());
     }
@@ -531,75 +545,6 @@ pub fn consume_use(app: &App, trust_id: &str) -> Result<()> {
             Error::NotFound(_) => Error::unauthenticated(),
             other => other,
         })
-}
-
-/// At validation: the trust of a trust-scoped token and the project it scopes to. A trust
-/// that has used up its uses still backs the tokens already issued from it.
-pub fn resolve_scope(
-    r: &impl Reader,
-    user: &User,
-    trust_id: &str,
-) -> Result<(Trust, ResolvedScope)> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let trust: Trust = r
-        .get::<Trust>(crate::store::tables::TRUSTS, trust_id)?
-        .filter(|t| t.expires_at.is_none_or(|e| now_us() <= e))
-        .ok_or_else(|| Error::not_found("trust", trust_id))?;
-    if trust.trustee_user_id != user.id {
-        return Err(invalid());
-    }
-    let trustor = identity::get_user(r, &trust.trustor_user_id)?.ok_or_else(invalid)?;
-    let trustor_domain = resource::get_domain(r, &trustor.domain_id)?.ok_or_else(invalid)?;
-    if !trustor.enabled || !trustor_domain.enabled {
-        return Err(invalid());
-    }
-    let project_id = trust.project_id.clone().ok_or_else(invalid)?;
-    let project = resource::get_project(r, &project_id)?.ok_or_else(invalid)?;
-    let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
-    if !project.enabled || !domain.enabled {
-        return Err(invalid());
-    }
-    Ok((trust, ResolvedScope::Project { project, domain }))
-}
-
-/// A trust token's roles: the delegated roles and what they imply, each still held by the
-/// original trustor on the project (global roles only). Any role lost voids the token.
-pub fn token_roles(r: &impl Reader, trust: &Trust) -> Result<Vec<Role>> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let original = store::pedigree(r, trust)?
-        .pop()
-        .unwrap_or_else(|| trust.clone());
-    let project_id = trust.project_id.clone().ok_or_else(invalid)?;
-    let held =
-        assignment::effective_role_ids(r, &original.trustor_user_id, &Target::Project(project_id))?;
-    let mut out = Vec::new();
-    for id in assignment::expand_implied(r, trust.role_ids.clone())? {
-        if !held.contains(&id) {
-            return Err(invalid());
-        }
-        if let Some(role) = assignment::get_role(r, &id)? {
-            if role.domain_id.is_none() {
-                out.push(role);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The user a trust token stands for: the trustor when the trust impersonates.
-pub fn token_user(
-    r: &impl Reader,
-    trust: &Trust,
-    trustee: User,
-    trustee_domain: Domain,
-) -> Result<(User, Domain)> {
-    if !trust.impersonation {
-        return Ok((trustee, trustee_domain));
-    }
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
-    let trustor = identity::get_user(r, &trust.trustor_user_id)?.ok_or_else(invalid)?;
-    let domain = resource::get_domain(r, &trustor.domain_id)?.ok_or_else(invalid)?;
-    Ok((trustor, domain))
 }
 
 /// The token body's `OS-TRUST:trust` section.

@@ -2,7 +2,7 @@
 //! `route` in src/api/ matches its own sub-paths, answering 405 for a known path with a
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
-use crate::api::{self, auth, catalog, discovery, domains, groups, projects, users};
+use crate::api::{self, catalog, discovery, domains, groups, projects, users};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::{Method, Request};
@@ -46,7 +46,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
     match segments {
         [] => api::only(method, Method::Get, || discovery::versions(app, req)),
         ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
-        ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),
         ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
         ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
         ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
@@ -59,9 +58,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", which @ ("ec2tokens" | "s3tokens")] => {
             api::ec2::route_tokens(app, req, method, which)
         }
-        ["v3", "OS-OAUTH1", rest @ ..] => api::oauth1::route(app, req, method, rest),
-        ["v3", "OS-OAUTH2", rest @ ..] => api::oauth2::route(app, req, method, rest),
-        ["v3", "OS-TRUST", rest @ ..] => api::trusts::route(app, req, method, rest),
         ["v3", "OS-REVOKE", rest @ ..] => api::revoke::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }

@@ -1,6 +1,8 @@
 //! The service layer: one function per upstream operation that more than one API reaches
 //! (v3, v2.0, later Huawei IAM and federation), each run inside one write transaction with its
-//! whole cascade and its revocation events. No HTTP here: callers parse and render.
+//! whole cascade and its revocation events, and the delegation rules token validation uses.
+//! No HTTP here: callers parse and render.
 
+pub mod delegation;
 pub mod identity;
 pub mod resource;

@@ -1,37 +1,25 @@
-//! /v3/auth: issuing, validating and revoking tokens, and what a token's user may scope to.
-
-use std::sync::Arc;
+//! POST /v3/auth/tokens: the authentication methods, the requested scope, multi-factor
+//! receipts. Public: the request carries its own credentials.
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::{self as core, AuthContext, ResolvedScope};
+use crate::auth as core;
 use crate::compliance;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::{to_python_json, Response};
+use crate::http::routes::Params;
 use crate::model::{Domain, Target, User};
 use crate::password;
-use crate::store::{assignment, catalog, identity, resource, Reader};
+use crate::store::{assignment, identity, resource, Reader};
 use crate::token::{self, Scope, TokenData};
 
-use super::{enforce, list_response, render_domain, render_project};
+use super::render_token;
 
-/// Routes /v3/auth/...
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Post, ["tokens"]) => issue_token(app, req),
-        (Method::Get, ["tokens"]) => validate_token(app, req),
-        (Method::Delete, ["tokens"]) => revoke_token(app, req),
-        (Method::Get, ["catalog"]) => get_catalog(app, req),
-        (Method::Get, ["projects"]) => list_projects(app, req),
-        (Method::Get, ["domains"]) => list_domains(app, req),
-        (Method::Get, ["system"]) => get_system(app, req),
-        (_, ["tokens" | "catalog" | "projects" | "domains" | "system"]) => {
-            Err(Error::MethodNotAllowed)
-        }
-        _ => Err(super::not_found()),
-    }
+/// POST /v3/auth/tokens, as the route table calls it.
+pub fn issue(app: &App, req: &Request, _: &Params) -> Result<Response> {
+    issue_token(app, req)
 }
 
 /// POST /v3/auth/tokens
@@ -70,7 +58,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let mut parent_audit_id: Option<String> = None;
     let mut method_names: Vec<String> = Vec::new();
     let mut app_cred: Option<crate::model::ApplicationCredential> = None;
-    let mut oauth: Option<super::oauth1::OAuthAuth> = None;
+    let mut oauth: Option<crate::api::oauth1::OAuthAuth> = None;
     for method in &methods {
         let (id, extra_methods) = match method.as_str() {
             "password" => {
@@ -130,7 +118,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
                 (id, vec![])
             }
             "oauth1" => {
-                let proof = super::oauth1::authenticate(app, req)?;
+                let proof = crate::api::oauth1::authenticate(app, req)?;
                 let id = proof.user_id.clone();
                 oauth = Some(proof);
                 (id, vec![])
@@ -315,7 +303,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String>
     if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
         return Err(Error::unauthenticated());
     }
-    super::totp::check_passcode(app, &user, user_obj, now)?;
+    crate::api::totp::check_passcode(app, &user, user_obj, now)?;
     Ok(user.id)
 }
 
@@ -458,313 +446,4 @@ fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Res
         return Err(Error::unauthenticated());
     }
     Ok(resolved)
-}
-
-/// A token body as upstream's render_token_response_from_model writes it.
-pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> Result<Value> {
-    let data = &context.token;
-    let mut token = Map::new();
-    token.insert("methods".into(), json!(data.methods));
-    token.insert(
-        "user".into(),
-        json!({
-            "domain": {"id": context.user_domain.id, "name": context.user_domain.name},
-            "id": context.user.id,
-            "name": context.user.name,
-            "password_expires_at": context.user.password_expires_at,
-        }),
-    );
-    token.insert("audit_ids".into(), json!(data.audit_ids));
-    token.insert(
-        "expires_at".into(),
-        json!(token::format_time(data.expires_at)),
-    );
-    token.insert(
-        "issued_at".into(),
-        json!(token::format_time(data.issued_at as f64)),
-    );
-    let roles: Vec<Value> = context
-        .roles
-        .iter()
-        .map(|r| json!({"id": r.id, "name": r.name}))
-        .collect();
-    match &context.scope {
-        ResolvedScope::Project { project, domain } if context.trust.is_some() => {
-            crate::api::trusts::render_token_scope(&mut token, context, project, domain);
-        }
-        ResolvedScope::System => {
-            token.insert("roles".into(), json!(roles));
-            token.insert("system".into(), json!({"all": true}));
-        }
-        ResolvedScope::Domain(domain) => {
-            token.insert(
-                "domain".into(),
-                json!({"id": domain.id, "name": domain.name}),
-            );
-            token.insert("roles".into(), json!(roles));
-        }
-        ResolvedScope::Project { project, domain } => {
-            token.insert(
-                "project".into(),
-                json!({"domain": {"id": domain.id, "name": domain.name}, "id": project.id, "name": project.name}),
-            );
-            token.insert("is_domain".into(), json!(false));
-            token.insert("roles".into(), json!(roles));
-            if let Some((name, domain_name)) = app.config.admin_project() {
-                token.insert(
-                    "is_admin_project".into(),
-                    json!(project.name == name && domain.name == domain_name),
-                );
-            }
-        }
-        ResolvedScope::Unscoped => {}
-    }
-    if include_catalog && !matches!(context.scope, ResolvedScope::Unscoped) {
-        let catalog = app
-            .store
-            .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
-        token.insert("catalog".into(), Value::Array(catalog));
-    }
-    if let Scope::OAuth1 {
-        access_token_id, ..
-    } = &data.scope
-    {
-        token.insert(
-            "OS-OAUTH1".into(),
-            super::oauth1::token_section(app, access_token_id)?,
-        );
-    }
-    if let Some(cred) = &context.app_cred {
-        let section = app
-            .store
-            .read(|r| crate::api::application_credentials::token_section(r, cred))?;
-        token.insert("application_credential".into(), section);
-    }
-    Ok(json!({"token": token}))
-}
-
-/// The v3 catalog: enabled services with their enabled endpoints, URLs substituted.
-pub fn render_catalog(
-    r: &impl Reader,
-    user_id: &str,
-    project_id: Option<&str>,
-) -> Result<Vec<Value>> {
-    let endpoints = catalog::list_endpoints(r)?;
-    // OS-EP-FILTER: a project given endpoints (directly or by group) sees only those, and
-    // services left with none drop out; otherwise the whole catalog, as upstream's
-    // get_v3_catalog with return_all_endpoints_if_no_filter (true).
-    let allowed: Vec<String> = match project_id {
-        Some(p) => crate::store::endpoint_filter::endpoints_for_project(r, p)?
-            .into_iter()
-            .map(|e| e.id)
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut out = Vec::new();
-    for service in catalog::list_services(r)?.into_iter().filter(|s| s.enabled) {
-        let eps: Vec<Value> = endpoints
-            .iter()
-            .filter(|e| e.enabled && e.service_id == service.id)
-            .filter(|e| allowed.is_empty() || allowed.contains(&e.id))
-            .filter_map(|e| {
-                let url = format_url(&e.url, user_id, project_id)?;
-                Some(
-                    json!({"id": e.id, "interface": e.interface, "region_id": e.region_id,
-                            "url": url, "region": e.region_id}),
-                )
-            })
-            .collect();
-        if !allowed.is_empty() && eps.is_empty() {
-            continue;
-        }
-        out.push(
-            json!({"endpoints": eps, "id": service.id, "type": service.service_type,
-                        "name": service.name()}),
-        );
-    }
-    Ok(out)
-}
-
-/// Substitutes `$(project_id)s`, `%(tenant_id)s` and friends as upstream's format_url does;
-/// None when the URL needs a project and there is none (the endpoint is skipped).
-fn format_url(url: &str, user_id: &str, project_id: Option<&str>) -> Option<String> {
-    let url = url.replace("$(", "%(");
-    if !url.contains("%(") {
-        return Some(url);
-    }
-    let mut out = url.replace("%(user_id)s", user_id);
-    for key in ["%(tenant_id)s", "%(project_id)s"] {
-        if out.contains(key) {
-            out = out.replace(key, project_id?);
-        }
-    }
-    Some(out)
-}
-
-/// The subject token of GET/HEAD/DELETE /v3/auth/tokens, with the caller allowed to see it.
-fn subject(app: &App, req: &Request, action: &str) -> Result<(Arc<AuthContext>, String)> {
-    let caller = core::authenticate_request(app, req.header("x-auth-token"))?;
-    let subject_id = req
-        .header("x-subject-token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::NotFound("Could not find token: .".to_string()))?
-        .to_string();
-    let allow_expired = action != "identity:revoke_token" && req.query_flag("allow_expired");
-    // An unknown, expired or revoked subject is 404 before any policy check, as upstream.
-    let subject = core::validate(app, &subject_id, allow_expired)?;
-    crate::api::application_credentials::check_access_rules_support(
-        &subject,
-        req.header("openstack-identity-access-rules"),
-    )?;
-    // The policy target is the subject token, as upstream's token_subject rule reads it.
-    let target = subject.memo.subject_target.get_or_init(|| {
-        json!({"target": {"token": {"user_id": subject.user.id,
-            "user": {"id": subject.user.id, "domain": {"id": subject.user.domain_id}}}}})
-    });
-    enforce(app, &caller, action, target)?;
-    Ok((subject, subject_id))
-}
-
-/// GET and HEAD /v3/auth/tokens
-pub fn validate_token(app: &App, req: &Request) -> Result<Response> {
-    let (subject, subject_id) = subject(app, req, "identity:validate_token")?;
-    let include_catalog = !req.query_flag("nocatalog");
-    // Rendered once per cached validation: the hot path of every service's auth_token.
-    let cell = &subject.memo.bodies[usize::from(include_catalog)];
-    let body = match cell.get() {
-        Some(body) => body.clone(),
-        None => {
-            let body = to_python_json(&render_token(app, &subject, include_catalog)?);
-            cell.get_or_init(|| body).clone()
-        }
-    };
-    Ok(Response::raw_json(200, body).with_header("X-Subject-Token", subject_id))
-}
-
-/// DELETE /v3/auth/tokens: revokes the subject token by its audit id.
-pub fn revoke_token(app: &App, req: &Request) -> Result<Response> {
-    let (subject, _) = subject(app, req, "identity:revoke_token")?;
-    let now = crate::clock::now_secs();
-    let event = crate::model::RevokeEvent {
-        audit_id: subject.token.audit_ids.first().cloned(),
-        issued_before: now,
-        revoked_at: now,
-        ..Default::default()
-    };
-    app.store.revoke(vec![event])?;
-    Ok(Response::no_content())
-}
-
-/// GET /v3/auth/catalog
-pub fn get_catalog(app: &App, req: &Request) -> Result<Response> {
-    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
-    if matches!(context.scope, ResolvedScope::Unscoped) {
-        return Err(Error::Forbidden(
-            "A project-scoped token is required to produce a service catalog.".to_string(),
-        ));
-    }
-    let catalog = app
-        .store
-        .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
-    Ok(Response::ok(
-        &json!({"catalog": catalog, "links": {"self": format!("{}/v3/auth/catalog", app.public_url)}}),
-    ))
-}
-
-/// The targets a user holds any role on, through groups and inheritance included.
-fn scopes_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<Target>> {
-    let mut targets = Vec::new();
-    let mut actors = vec![(crate::model::ActorKind::User, user_id.to_string())];
-    for group in identity::group_ids_of_user(r, user_id)? {
-        actors.push((crate::model::ActorKind::Group, group));
-    }
-    for (kind, id) in actors {
-        for a in assignment::list_for_actor(r, kind, &id)? {
-            if !targets.contains(&a.target) {
-                targets.push(a.target.clone());
-            }
-            // Inherited assignments reach the projects below.
-            if a.inherited {
-                let projects = resource::list_projects(r)?;
-                for p in projects {
-                    let reaches = match &a.target {
-                        Target::Domain(d) => &p.domain_id == d,
-                        Target::Project(pid) => resource::ancestors(r, &p)?.contains(pid),
-                        Target::System => false,
-                    };
-                    let t = Target::Project(p.id.clone());
-                    if reaches && !targets.contains(&t) {
-                        targets.push(t);
-                    }
-                }
-            }
-        }
-    }
-    Ok(targets)
-}
-
-/// GET /v3/auth/projects
-pub fn list_projects(app: &App, req: &Request) -> Result<Response> {
-    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
-    let projects = app.store.read(|r| {
-        let mut out = Vec::new();
-        for target in scopes_of_user(r, &context.user.id)? {
-            if let Target::Project(id) = target {
-                if let Some(p) = resource::get_project(r, &id)? {
-                    let domain_enabled =
-                        resource::get_domain(r, &p.domain_id)?.is_some_and(|d| d.enabled);
-                    if p.enabled
-                        && domain_enabled
-                        && !assignment::token_roles(
-                            r,
-                            &context.user.id,
-                            &Target::Project(p.id.clone()),
-                        )?
-                        .is_empty()
-                    {
-                        out.push(render_project(app, &p));
-                    }
-                }
-            }
-        }
-        Ok(out)
-    })?;
-    Ok(Response::ok(&list_response(app, req, "projects", projects)))
-}
-
-/// GET /v3/auth/domains
-pub fn list_domains(app: &App, req: &Request) -> Result<Response> {
-    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
-    let domains = app.store.read(|r| {
-        let mut out = Vec::new();
-        for target in scopes_of_user(r, &context.user.id)? {
-            if let Target::Domain(id) = &target {
-                if let Some(d) = resource::get_domain(r, id)? {
-                    if d.enabled
-                        && !assignment::token_roles(r, &context.user.id, &target)?.is_empty()
-                    {
-                        out.push(render_domain(app, &d));
-                    }
-                }
-            }
-        }
-        Ok(out)
-    })?;
-    Ok(Response::ok(&list_response(app, req, "domains", domains)))
-}
-
-/// GET /v3/auth/system
-pub fn get_system(app: &App, req: &Request) -> Result<Response> {
-    let context = core::authenticate_request(app, req.header("x-auth-token"))?;
-    let has_system = app
-        .store
-        .read(|r| Ok(!assignment::token_roles(r, &context.user.id, &Target::System)?.is_empty()))?;
-    let system: Vec<Value> = if has_system {
-        vec![json!({"all": true})]
-    } else {
-        vec![]
-    };
-    Ok(Response::ok(
-        &json!({"system": system, "links": {"self": format!("{}/v3/auth/system", app.public_url)}}),
-    ))
 }

@@ -12,14 +12,17 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, AccessRule, ApplicationCredential, Role, Target, User};
 use crate::store::application_credentials as store;
 use crate::store::{assignment, identity, resource, Reader};
 
 use super::roles::{invalid, member, py_repr};
-use super::{authorize, filtered_list, render_user, self_link};
+
+pub mod access_rules;
+use super::{filtered_list, self_link};
 
 /// Auth methods that authenticate a user directly; any other method is a delegation
 /// (upstream's keystone/api/_shared/delegation.py).
@@ -35,32 +38,22 @@ pub fn is_delegated_method(methods: &[String]) -> bool {
             .any(|m| !PRIMARY_METHODS.contains(&m.as_str()))
 }
 
-/// Routes /v3/users/{user_id}/application_credentials[/{id}] and
-/// /v3/users/{user_id}/access_rules[/{id}]; `rest` starts after the user id.
+/// /v3/users/{user_id}/application_credentials|access_rules/... reached through users.rs's
+/// legacy route: every path this area serves is in the route table, which answers first,
+/// so only unknown sub-paths arrive here. Delete once users.rs no longer calls it.
 pub fn route(
-    app: &App,
-    req: &Request,
-    method: Method,
-    user_id: &str,
-    rest: &[&str],
+    _: &App,
+    _: &Request,
+    _: crate::http::request::Method,
+    _: &str,
+    _: &[&str],
 ) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, ["application_credentials"]) => list(app, req, user_id),
-        (Method::Post, ["application_credentials"]) => create(app, req, user_id),
-        (Method::Get, ["application_credentials", id]) => get(app, req, user_id, id),
-        (Method::Delete, ["application_credentials", id]) => delete(app, req, user_id, id),
-        (Method::Get, ["access_rules"]) => list_rules(app, req, user_id),
-        (Method::Get, ["access_rules", id]) => get_rule(app, req, user_id, id),
-        (Method::Delete, ["access_rules", id]) => delete_rule(app, req, user_id, id),
-        (_, ["application_credentials" | "access_rules"])
-        | (_, ["application_credentials" | "access_rules", _]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
+    Err(super::not_found())
 }
 
 /// Upstream's _block_delegated_token_app_creds: trust-scoped and other delegated tokens
 /// (application credential tokens excepted) may not manage application credentials.
-fn block_delegated(context: &AuthContext) -> Result<()> {
+pub(crate) fn block_delegated(context: &AuthContext) -> Result<()> {
     if context
         .token
         .methods
@@ -102,7 +95,7 @@ fn render_role(r: &Role) -> Value {
            "options": r.options})
 }
 
-fn render_rule(a: &AccessRule) -> Value {
+pub(crate) fn render_rule(a: &AccessRule) -> Value {
     json!({"id": a.id, "service": a.service, "path": a.path, "method": a.method})
 }
 
@@ -163,14 +156,19 @@ fn rules_of(r: &impl Reader, c: &ApplicationCredential) -> Result<Option<Vec<Acc
     Ok(if rules.is_empty() { None } else { Some(rules) })
 }
 
-/// GET /v3/users/{user_id}/application_credentials
-fn list(app: &App, req: &Request, user_id: &str) -> Result<Response> {
-    let mut target = json!({"user_id": user_id});
+/// Target of list_application_credentials: the path's user (and the name filter).
+pub fn list_target(_: &App, req: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let mut target = json!({"user_id": p.get("user_id")});
     if let Some(name) = req.query("name") {
         target["name"] = json!(name);
     }
-    let context = authorize(app, req, "identity:list_application_credentials", target)?;
-    block_delegated(&context)?;
+    Ok(target)
+}
+
+/// GET /v3/users/{user_id}/application_credentials
+pub fn list(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let user_id = p.get("user_id");
+    block_delegated(granted.context())?;
     let items = app.store.read(|r| {
         store::list_for_user(r, user_id)?
             .iter()
@@ -179,6 +177,12 @@ fn list(app: &App, req: &Request, user_id: &str) -> Result<Response> {
     })?;
     let body = filtered_list(app, req, "application_credentials", items, &["name"], None);
     Ok(Response::ok(&body))
+}
+
+/// Target of get/delete_application_credential (see `owner_target`).
+pub fn member_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let (_, target) = owner_target(app, p.get("user_id"), p.get("application_credential_id"))?;
+    Ok(target)
 }
 
 /// The target of get/delete: the credential's own user, never the path's (upstream's
@@ -197,21 +201,21 @@ fn owner_target(
 }
 
 /// GET /v3/users/{user_id}/application_credentials/{id}
-fn get(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
-    let (cred, target) = owner_target(app, user_id, id)?;
-    let context = authorize(app, req, "identity:get_application_credential", target)?;
-    block_delegated(&context)?;
+pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("application_credential_id");
+    block_delegated(granted.context())?;
+    let cred = app.store.read(|r| store::get(r, id))?;
     let cred = cred.ok_or_else(|| Error::not_found("Application Credential", id))?;
     let body = app.store.read(|r| render(app, r, &cred, None))?;
     Ok(Response::ok(&json!({"application_credential": body})))
 }
 
 /// DELETE /v3/users/{user_id}/application_credentials/{id}
-fn delete(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
-    let (_, target) = owner_target(app, user_id, id)?;
-    let context = authorize(app, req, "identity:delete_application_credential", target)?;
-    block_delegated(&context)?;
-    check_unrestricted(&context)?;
+pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("application_credential_id");
+    let context = granted.context();
+    block_delegated(context)?;
+    check_unrestricted(context)?;
     app.store.write(|w| {
         let cred = store::require(w, id)?;
         store::delete(w, &cred)
@@ -398,19 +402,27 @@ pub fn parse_expiration(value: &str) -> Result<i64> {
     Ok(us)
 }
 
-/// POST /v3/users/{user_id}/application_credentials
-fn create(app: &App, req: &Request, user_id: &str) -> Result<Response> {
+/// The body of a create, schema-checked (before policy, as upstream validates it first).
+fn create_input(req: &Request) -> Result<Map<String, Value>> {
     let body = req.json()?;
     let input = member(&body, "application_credential")?;
     validate_create(&input)?;
-    let context = authorize(
-        app,
-        req,
-        "identity:create_application_credential",
-        json!({"user_id": user_id}),
-    )?;
-    block_delegated(&context)?;
-    check_unrestricted(&context)?;
+    Ok(input)
+}
+
+/// Target of create_application_credential: the path's user, after the body's schema.
+pub fn create_target(_: &App, req: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    create_input(req)?;
+    Ok(json!({"user_id": p.get("user_id")}))
+}
+
+/// POST /v3/users/{user_id}/application_credentials
+pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let user_id = p.get("user_id");
+    let input = create_input(req)?;
+    let context = granted.context();
+    block_delegated(context)?;
+    check_unrestricted(context)?;
     if context.user.id != user_id {
         return Err(Error::forbidden_action(
             "Cannot create an application credential for another user.",
@@ -556,91 +568,6 @@ fn upsert_rule(
     Ok(new.id)
 }
 
-/// The policy target of the access rule calls: the path's user.
-fn user_target(app: &App, user_id: &str) -> Result<Value> {
-    let user = app.store.read(|r| identity::get_user(r, user_id))?;
-    let mut target = json!({"user_id": user_id, "target": {}});
-    if let Some(u) = &user {
-        target["target"]["user"] = render_user(app, u);
-    }
-    Ok(target)
-}
-
-fn render_rule_member(app: &App, a: &AccessRule) -> Value {
-    let mut v = render_rule(a);
-    v["links"] = self_link(app, &format!("access_rules/{}", a.id));
-    v
-}
-
-/// GET /v3/users/{user_id}/access_rules
-fn list_rules(app: &App, req: &Request, user_id: &str) -> Result<Response> {
-    let context = authorize(
-        app,
-        req,
-        "identity:list_access_rules",
-        user_target(app, user_id)?,
-    )?;
-    block_delegated(&context)?;
-    let items: Vec<Value> = app
-        .store
-        .read(|r| store::list_rules_for_user(r, user_id))?
-        .iter()
-        .map(|a| render_rule_member(app, a))
-        .collect();
-    let body = filtered_list(
-        app,
-        req,
-        "access_rules",
-        items,
-        &["service", "path", "method"],
-        None,
-    );
-    Ok(Response::ok(&body))
-}
-
-/// GET /v3/users/{user_id}/access_rules/{id}
-fn get_rule(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
-    let context = authorize(
-        app,
-        req,
-        "identity:get_access_rule",
-        user_target(app, user_id)?,
-    )?;
-    block_delegated(&context)?;
-    let rule = app
-        .store
-        .read(|r| store::get_rule(r, id))?
-        .filter(|a| a.user_id == user_id)
-        .ok_or_else(|| Error::not_found("Access Rule", id))?;
-    Ok(Response::ok(
-        &json!({"access_rule": render_rule_member(app, &rule)}),
-    ))
-}
-
-/// DELETE /v3/users/{user_id}/access_rules/{id}: refused while a credential uses it.
-fn delete_rule(app: &App, req: &Request, user_id: &str, id: &str) -> Result<Response> {
-    let context = authorize(
-        app,
-        req,
-        "identity:delete_access_rule",
-        user_target(app, user_id)?,
-    )?;
-    block_delegated(&context)?;
-    app.store.write(|w| {
-        let rule = store::get_rule(w, id)?
-            .filter(|a| a.user_id == user_id)
-            .ok_or_else(|| Error::not_found("Access Rule", id))?;
-        if store::rule_in_use(w, &rule)? {
-            return Err(Error::Forbidden(
-                "May not delete access rule in use".to_string(),
-            ));
-        }
-        store::delete_rule(w, id)?;
-        Ok(())
-    })?;
-    Ok(Response::no_content())
-}
-
 // --- the `application_credential` auth method and its tokens ---
 
 /// Authenticates an `application_credential` method: its user id and the credential. The
@@ -718,43 +645,6 @@ fn lookup(r: &impl Reader, payload: &Map<String, Value>) -> Result<ApplicationCr
     })
 }
 
-/// At validation: the token's credential, still there, its user's and not expired.
-pub fn resolve(r: &impl Reader, id: &str, user: &User) -> Result<ApplicationCredential> {
-    let cred = store::require(r, id)?;
-    let now_us = store::to_micros(crate::clock::now_f64());
-    if cred.user_id != user.id || cred.expires_at.is_some_and(|e| now_us >= e) {
-        return Err(Error::NotFound("Failed to validate token".to_string()));
-    }
-    Ok(cred)
-}
-
-/// A credential token's roles: the credential's roles the user still holds on the project.
-pub fn token_roles(
-    r: &impl Reader,
-    cred: &ApplicationCredential,
-    user_id: &str,
-    target: &Target,
-) -> Result<Vec<Role>> {
-    let held = assignment::effective_role_ids(r, user_id, target)?;
-    let mut out = Vec::new();
-    for id in cred.role_ids.iter().filter(|id| held.contains(id)) {
-        if let Some(role) = assignment::get_role(r, id)? {
-            out.push(role);
-        }
-    }
-    Ok(out)
-}
-
-/// Whether a token's credential carries access rules (only services that enforce them may
-/// accept it).
-pub fn has_access_rules(context: &AuthContext) -> bool {
-    context.app_cred.as_ref().is_some_and(|c| {
-        c.access_rule_ids
-            .as_ref()
-            .is_some_and(|ids| !ids.is_empty())
-    })
-}
-
 /// The token body's `application_credential` section.
 pub fn token_section(r: &impl Reader, cred: &ApplicationCredential) -> Result<Value> {
     let mut out = json!({"id": cred.id, "name": cred.name,
@@ -768,7 +658,7 @@ pub fn token_section(r: &impl Reader, cred: &ApplicationCredential) -> Result<Va
 /// Upstream's validate_token access-rules check: a token whose credential has access rules
 /// validates only for a caller announcing `OpenStack-Identity-Access-Rules` >= 1.0.
 pub fn check_access_rules_support(context: &AuthContext, header: Option<&str>) -> Result<()> {
-    if has_access_rules(context)
+    if crate::service::delegation::has_access_rules(context)
         && !header
             .and_then(|h| h.trim().parse::<f64>().ok())
             .is_some_and(|v| v >= 1.0)

@@ -3,8 +3,7 @@
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
 use crate::api::{
-    self, auth, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
-    users,
+    self, auth, discovery, domains, groups, policies, projects, role_assignments, roles, users,
 };
 use crate::app::App;
 use crate::error::Result;
@@ -61,8 +60,11 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", "role_assignments"] => {
             api::only(method, Method::Get, || role_assignments::list(app, req))
         }
-        ["v3", "regions" | "services" | "endpoints" | "OS-EP-FILTER", ..] => {
-            catalog::route(app, req, method, &segments[1..])
+        // Owned by policies.rs (OS-ENDPOINT-POLICY), not yet in the route table.
+        ["v3", "endpoints", id, "OS-ENDPOINT-POLICY", "policy"] => {
+            api::only(method, Method::Get, || {
+                policies::get_policy_for_endpoint(app, req, id)
+            })
         }
         ["v3", "policies", ..] => policies::route(app, req, method, &segments[1..]),
         ["v3", "registered_limits", rest @ ..] => {

@@ -4,7 +4,7 @@
 //! One route a line, unformatted, so the table reads as a table.
 
 use crate::api::domains;
-use crate::http::request::Method::{Delete, Get, Patch, Post};
+use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, Route};
 use crate::policy::Action as A;
 
@@ -62,7 +62,42 @@ fn assignment() -> Vec<Route> {
 /// Regions, services, endpoints, OS-EP-FILTER.
 #[rustfmt::skip]
 fn catalog() -> Vec<Route> {
-    vec![]
+    use crate::api::catalog as c;
+    use crate::api::endpoint_filter as f;
+    vec![
+        policy(Get, "/v3/regions", A::ListRegions, c::list_regions_target, c::list_regions),
+        policy(Post, "/v3/regions", A::CreateRegion, c::create_region_target, c::create_region),
+        policy(Get, "/v3/regions/{region_id}", A::GetRegion, c::region_target, c::get_region),
+        policy(Put, "/v3/regions/{region_id}", A::CreateRegion, c::put_region_target, c::put_region),
+        policy(Patch, "/v3/regions/{region_id}", A::UpdateRegion, c::update_region_target, c::update_region),
+        policy(Delete, "/v3/regions/{region_id}", A::DeleteRegion, c::region_target, c::delete_region),
+        policy(Get, "/v3/services", A::ListServices, no_target, c::list_services),
+        policy(Post, "/v3/services", A::CreateService, c::create_service_target, c::create_service),
+        policy(Get, "/v3/services/{service_id}", A::GetService, c::service_target, c::get_service),
+        policy(Patch, "/v3/services/{service_id}", A::UpdateService, c::update_service_target, c::update_service),
+        policy(Delete, "/v3/services/{service_id}", A::DeleteService, c::service_target, c::delete_service),
+        policy(Get, "/v3/endpoints", A::ListEndpoints, c::list_endpoints_target, c::list_endpoints),
+        policy(Post, "/v3/endpoints", A::CreateEndpoint, c::create_endpoint_target, c::create_endpoint),
+        policy(Get, "/v3/endpoints/{endpoint_id}", A::GetEndpoint, c::endpoint_target, c::get_endpoint),
+        policy(Patch, "/v3/endpoints/{endpoint_id}", A::UpdateEndpoint, c::update_endpoint_target, c::update_endpoint),
+        policy(Delete, "/v3/endpoints/{endpoint_id}", A::DeleteEndpoint, c::endpoint_target, c::delete_endpoint),
+        policy(Get, "/v3/OS-EP-FILTER/endpoint_groups", A::ListEndpointGroups, f::list_groups_target, f::list_endpoint_groups),
+        policy(Post, "/v3/OS-EP-FILTER/endpoint_groups", A::CreateEndpointGroup, f::create_group_target, f::create_endpoint_group),
+        policy(Get, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", A::GetEndpointGroup, f::group_target, f::get_endpoint_group),
+        policy(Patch, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", A::UpdateEndpointGroup, f::update_group_target, f::update_endpoint_group),
+        policy(Delete, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", A::DeleteEndpointGroup, f::group_target, f::delete_endpoint_group),
+        policy(Get, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects", A::ListProjectsAssociatedWithEndpointGroup, f::group_target, f::projects_for_group),
+        policy(Get, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/endpoints", A::ListEndpointsAssociatedWithEndpointGroup, f::group_target, f::endpoints_for_group),
+        policy(Get, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", A::GetEndpointGroupInProject, f::group_project_target, f::get_group_in_project),
+        policy(Put, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", A::AddEndpointGroupToProject, f::group_project_target, f::add_group_to_project),
+        policy(Delete, "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", A::RemoveEndpointGroupFromProject, f::group_project_target, f::remove_group_from_project),
+        policy(Get, "/v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects", A::ListProjectsForEndpoint, c::endpoint_target, f::projects_for_endpoint),
+        policy(Get, "/v3/OS-EP-FILTER/projects/{project_id}/endpoints", A::ListEndpointsForProject, f::project_target, f::endpoints_for_project),
+        policy(Get, "/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", A::ListEndpointGroupsForProject, f::project_target, f::groups_for_project),
+        policy(Get, "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", A::CheckEndpointInProject, f::project_endpoint_target, f::check_endpoint_in_project),
+        policy(Put, "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", A::AddEndpointToProject, f::project_endpoint_target, f::add_endpoint_to_project),
+        policy(Delete, "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", A::RemoveEndpointFromProject, f::project_endpoint_target, f::remove_endpoint_from_project),
+    ]
 }
 
 /// Credentials, OS-EC2 credentials, ec2tokens/s3tokens.

@@ -72,10 +72,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         }
         ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
         ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
-        ["v3", "credentials", rest @ ..] => api::credentials::route(app, req, method, rest),
-        ["v3", which @ ("ec2tokens" | "s3tokens")] => {
-            api::ec2::route_tokens(app, req, method, which)
-        }
         ["v3", "OS-OAUTH1", rest @ ..] => api::oauth1::route(app, req, method, rest),
         ["v3", "OS-OAUTH2", rest @ ..] => api::oauth2::route(app, req, method, rest),
         ["v3", "OS-TRUST", rest @ ..] => api::trusts::route(app, req, method, rest),

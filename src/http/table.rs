@@ -103,7 +103,23 @@ fn catalog() -> Vec<Route> {
 /// Credentials, OS-EC2 credentials, ec2tokens/s3tokens.
 #[rustfmt::skip]
 fn credentials() -> Vec<Route> {
-    vec![]
+    use crate::api::credentials as cr;
+    use crate::api::ec2;
+    vec![
+        policy(Get, "/v3/credentials", A::ListCredentials, cr::list_target, cr::list),
+        policy(Post, "/v3/credentials", A::CreateCredential, cr::create_target, cr::create),
+        policy(Get, "/v3/credentials/{credential_id}", A::GetCredential, cr::credential_target, cr::get),
+        policy(Patch, "/v3/credentials/{credential_id}", A::UpdateCredential, cr::update_target, cr::update),
+        policy(Delete, "/v3/credentials/{credential_id}", A::DeleteCredential, cr::credential_target, cr::delete),
+        policy(Get, "/v3/users/{user_id}/credentials/OS-EC2", A::Ec2ListCredentials, ec2::user_target, ec2::list),
+        policy(Post, "/v3/users/{user_id}/credentials/OS-EC2", A::Ec2CreateCredential, ec2::create_target, ec2::create),
+        policy(Get, "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", A::Ec2GetCredential, ec2::owner_target, ec2::get),
+        policy(Delete, "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", A::Ec2DeleteCredential, ec2::owner_target, ec2::delete),
+        // Not public: upstream now enforces these (service_or_admin in defaults.yaml), so that
+        // only a service or an admin may trade a signature for a token.
+        policy(Post, "/v3/ec2tokens", A::Ec2tokensValidate, no_target, ec2::ec2tokens),
+        policy(Post, "/v3/s3tokens", A::S3tokensValidate, no_target, ec2::s3tokens),
+    ]
 }
 
 /// OS-TRUST, application credentials and access rules, OS-OAUTH1, OS-OAUTH2.

@@ -75,7 +75,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", "OS-OAUTH1", rest @ ..] => api::oauth1::route(app, req, method, rest),
         ["v3", "OS-OAUTH2", rest @ ..] => api::oauth2::route(app, req, method, rest),
         ["v3", "OS-TRUST", rest @ ..] => api::trusts::route(app, req, method, rest),
-        ["v3", "OS-REVOKE", rest @ ..] => api::revoke::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

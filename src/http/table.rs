@@ -31,7 +31,9 @@ fn discovery() -> Vec<Route> {
 /// /v3/auth/...: tokens, catalog, projects, domains, system; OS-REVOKE.
 #[rustfmt::skip]
 fn auth() -> Vec<Route> {
-    vec![]
+    vec![
+        policy(Get, "/v3/OS-REVOKE/events", A::ListRevokeEvents, no_target, crate::api::revoke::list_events),
+    ]
 }
 
 /// Domains, domain configuration, projects and their tags.

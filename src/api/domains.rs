@@ -58,12 +58,9 @@ fn update_schema() -> Value {
         "required": ["domain"], "additionalProperties": false})
 }
 
-/// Routes of /v3/domains/... not yet in the route table: grants and domain configuration.
+/// Routes of /v3/domains/... not yet in the route table: grants.
 pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
     match (method, rest) {
-        (_, ["config", _, ..]) | (_, [_, "config", ..]) => {
-            super::domain_config::route(app, req, method, rest)
-        }
         // Grants on a domain: /v3/domains/{id}/{users|groups}/{id}/roles[/{role_id}]
         (_, [_, "users" | "groups", _, "roles", ..]) => {
             let mut path = vec!["domains"];

@@ -4,7 +4,7 @@
 //! One route a line, unformatted, so the table reads as a table.
 
 use crate::api::domains;
-use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
+use crate::http::request::Method::{Delete, Get, Patch, Post};
 use crate::http::routes::{no_target, policy, Route};
 use crate::policy::Action as A;
 
@@ -45,6 +45,21 @@ fn resource() -> Vec<Route> {
         policy(Get, "/v3/domains/{domain_id}", A::GetDomain, domains::domain_or_empty_target, domains::get),
         policy(Patch, "/v3/domains/{domain_id}", A::UpdateDomain, domains::domain_target, domains::update),
         policy(Delete, "/v3/domains/{domain_id}", A::DeleteDomain, domains::domain_target, domains::delete),
+        // Domain configuration (src/api/domain_config.rs); the defaults first, so that
+        // /v3/domains/config/... is never read as a domain named "config".
+        policy(Get, "/v3/domains/config/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
+        policy(Get, "/v3/domains/config/{group}/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
+        policy(Get, "/v3/domains/config/{group}/{option}/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
+        policy(crate::http::request::Method::Put, "/v3/domains/{domain_id}/config", A::CreateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::create),
+        policy(Get, "/v3/domains/{domain_id}/config", A::GetDomainConfig, no_target, crate::api::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
+        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}", crate::api::domain_config::get_action, no_target, crate::api::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config/{group}", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config/{group}", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
+        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}/{option}", crate::api::domain_config::get_action, no_target, crate::api::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config/{group}/{option}", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config/{group}/{option}", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
     ]
 }
 
@@ -66,6 +81,7 @@ fn assignment() -> Vec<Route> {
 fn catalog() -> Vec<Route> {
     use crate::api::catalog as c;
     use crate::api::endpoint_filter as f;
+    use crate::http::request::Method::Put;
     vec![
         policy(Get, "/v3/regions", A::ListRegions, c::list_regions_target, c::list_regions),
         policy(Post, "/v3/regions", A::CreateRegion, c::create_region_target, c::create_region),

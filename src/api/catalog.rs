@@ -1,54 +1,24 @@
 //! /v3/regions, /v3/services, /v3/endpoints (upstream keystone/api/regions.py, services.py,
-//! endpoints.py). As upstream, the request schema is checked before authentication and policy
-//! (its validation decorators run first); then the store transaction, then the rendering.
-//! OS-EP-FILTER lives in endpoint_filter.rs, OS-ENDPOINT-POLICY in policies.rs.
+//! endpoints.py). Authentication and policy run in the route table (src/http/table.rs). As
+//! upstream, the request schema is checked before policy (its validation decorators run
+//! first): the target builders check it, the handlers read the checked body. Then the store
+//! transaction, then the rendering. OS-EP-FILTER lives in endpoint_filter.rs,
+//! OS-ENDPOINT-POLICY in policies.rs.
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, Region, Service};
 use crate::policy::parse::py_str;
 use crate::store::catalog;
 
 use super::catalog_schema::{self as schema, normalize_keys, query_object, validate};
-use super::{authorize, filtered_list, render_endpoint, render_region, render_service};
-
-/// Routes /v3/regions, /v3/services, /v3/endpoints and /v3/OS-EP-FILTER; `path` starts at
-/// the area name.
-pub fn route(app: &App, req: &Request, method: Method, path: &[&str]) -> Result<Response> {
-    match (method, path) {
-        (_, ["OS-EP-FILTER", rest @ ..]) => super::endpoint_filter::route(app, req, method, rest),
-        (Method::Get, ["regions"]) => list_regions(app, req),
-        (Method::Post, ["regions"]) => create_region(app, req),
-        (Method::Get, ["regions", id]) => get_region(app, req, id),
-        (Method::Put, ["regions", id]) => put_region(app, req, id),
-        (Method::Patch, ["regions", id]) => update_region(app, req, id),
-        (Method::Delete, ["regions", id]) => delete_region(app, req, id),
-        (Method::Get, ["services"]) => list_services(app, req),
-        (Method::Post, ["services"]) => create_service(app, req),
-        (Method::Get, ["services", id]) => get_service(app, req, id),
-        (Method::Patch, ["services", id]) => update_service(app, req, id),
-        (Method::Delete, ["services", id]) => delete_service(app, req, id),
-        (Method::Get, ["endpoints"]) => list_endpoints(app, req),
-        (Method::Post, ["endpoints"]) => create_endpoint(app, req),
-        (Method::Get, ["endpoints", id]) => get_endpoint(app, req, id),
-        (Method::Patch, ["endpoints", id]) => update_endpoint(app, req, id),
-        (Method::Delete, ["endpoints", id]) => delete_endpoint(app, req, id),
-        (Method::Get, ["endpoints", id, "OS-ENDPOINT-POLICY", "policy"]) => {
-            super::policies::get_policy_for_endpoint(app, req, id)
-        }
-        (
-            _,
-            ["regions" | "services" | "endpoints"]
-            | ["regions" | "services" | "endpoints", _]
-            | ["endpoints", _, "OS-ENDPOINT-POLICY", "policy"],
-        ) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
-}
+use super::{filtered_list, render_endpoint, render_region, render_service};
 
 /// The body checked against `schema` before anything else, as upstream's decorators do.
 fn validated_body(req: &Request, body_schema: &Value) -> Result<Value> {
@@ -74,6 +44,95 @@ fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
     }
 }
 
+/// Target of list_regions: the query is checked first, as upstream's schema decorator does.
+pub fn list_regions_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validate(&schema::regions_query(), &query_object(&req.query))?;
+    Ok(json!({}))
+}
+
+/// Target of list_endpoints: the query is checked first.
+pub fn list_endpoints_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validate(&schema::endpoints_query(), &query_object(&req.query))?;
+    Ok(json!({}))
+}
+
+/// Target of create_region (POST): the body is checked first.
+pub fn create_region_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validated_body(req, &schema::region_create())?;
+    Ok(json!({}))
+}
+
+/// Target of create_region (PUT with the id in the path): the body is checked first.
+pub fn put_region_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
+    validated_body(req, &schema::region_create())?;
+    region_target(app, req, p, c)
+}
+
+/// Target of update_region: the body is checked first.
+pub fn update_region_target(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    c: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &schema::region_update())?;
+    region_target(app, req, p, c)
+}
+
+/// Target of get/delete_region: the id only (a missing region is 404 after policy).
+pub fn region_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"region_id": p.get("region_id")}))
+}
+
+/// Target of create_service: the body is checked first.
+pub fn create_service_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validated_body(req, &schema::service_create())?;
+    Ok(json!({}))
+}
+
+/// Target of update_service: the body is checked first.
+pub fn update_service_target(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    c: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &schema::service_update())?;
+    service_target(app, req, p, c)
+}
+
+/// Target of get/delete_service.
+pub fn service_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"service_id": p.get("service_id")}))
+}
+
+/// Target of create_endpoint: the body is checked first.
+pub fn create_endpoint_target(
+    _: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &schema::endpoint_create())?;
+    Ok(json!({}))
+}
+
+/// Target of update_endpoint: the body is checked first.
+pub fn update_endpoint_target(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    c: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &schema::endpoint_update())?;
+    endpoint_target(app, req, p, c)
+}
+
+/// Target of get/delete_endpoint.
+pub fn endpoint_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"endpoint_id": p.get("endpoint_id")}))
+}
+
 fn region_from_body(mut input: Map<String, Value>, id: String) -> Region {
     input.shift_remove("links");
     let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
@@ -90,9 +149,7 @@ fn region_from_body(mut input: Map<String, Value>, id: String) -> Region {
 }
 
 /// GET/HEAD /v3/regions
-pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
-    validate(&schema::regions_query(), &query_object(&req.query))?;
-    authorize(app, req, "identity:list_regions", json!({}))?;
+pub fn list_regions(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let regions = app.store.read(catalog::list_regions)?;
     let items = regions.iter().map(|r| render_region(app, r)).collect();
     Ok(Response::ok(&filtered_list(
@@ -106,8 +163,8 @@ pub fn list_regions(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/regions/{region_id}
-pub fn get_region(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_region", json!({"region_id": id}))?;
+pub fn get_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("region_id");
     let region = app.store.read(|r| catalog::require_region(r, id))?;
     Ok(Response::ok(
         &json!({"region": render_region(app, &region)}),
@@ -115,9 +172,8 @@ pub fn get_region(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// POST /v3/regions: the id is the client's if it gives a non-empty one.
-pub fn create_region(app: &App, req: &Request) -> Result<Response> {
+pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = validated_body(req, &schema::region_create())?;
-    authorize(app, req, "identity:create_region", json!({}))?;
     let input = normalize_keys(&member(&body, "region")?);
     let id = match input.get("id") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -131,9 +187,9 @@ pub fn create_region(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// PUT /v3/regions/{region_id}: create with the id in the path.
-pub fn put_region(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("region_id");
     let body = validated_body(req, &schema::region_create())?;
-    authorize(app, req, "identity:create_region", json!({"region_id": id}))?;
     let input = normalize_keys(&member(&body, "region")?);
     if let Some(body_id) = input.get("id") {
         if body_id.as_str() != Some(id) {
@@ -151,9 +207,9 @@ pub fn put_region(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// PATCH /v3/regions/{region_id}
-pub fn update_region(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("region_id");
     let body = validated_body(req, &schema::region_update())?;
-    authorize(app, req, "identity:update_region", json!({"region_id": id}))?;
     let changes = member(&body, "region")?;
     require_matching_id(&changes, id)?;
     let region = app
@@ -165,15 +221,14 @@ pub fn update_region(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/regions/{region_id}: the whole subtree goes, unless an endpoint is in it.
-pub fn delete_region(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:delete_region", json!({"region_id": id}))?;
+pub fn delete_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("region_id");
     app.store.write(|w| catalog::delete_region(w, id))?;
     Ok(Response::no_content())
 }
 
 /// GET/HEAD /v3/services
-pub fn list_services(app: &App, req: &Request) -> Result<Response> {
-    authorize(app, req, "identity:list_services", json!({}))?;
+pub fn list_services(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let services = app.store.read(catalog::list_services)?;
     let items = services.iter().map(|s| render_service(app, s)).collect();
     Ok(Response::ok(&filtered_list(
@@ -187,8 +242,8 @@ pub fn list_services(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/services/{service_id}
-pub fn get_service(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(app, req, "identity:get_service", json!({"service_id": id}))?;
+pub fn get_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("service_id");
     let service = app.store.read(|r| catalog::require_service(r, id))?;
     Ok(Response::ok(
         &json!({"service": render_service(app, &service)}),
@@ -196,9 +251,8 @@ pub fn get_service(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// POST /v3/services: name defaults to "" and enabled to true, as upstream's create_service.
-pub fn create_service(app: &App, req: &Request) -> Result<Response> {
+pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = validated_body(req, &schema::service_create())?;
-    authorize(app, req, "identity:create_service", json!({}))?;
     let mut input = normalize_keys(&member(&body, "service")?);
     input.shift_remove("links");
     if !input.contains_key("name") {
@@ -228,14 +282,9 @@ pub fn create_service(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// PATCH /v3/services/{service_id}
-pub fn update_service(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_service(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("service_id");
     let body = validated_body(req, &schema::service_update())?;
-    authorize(
-        app,
-        req,
-        "identity:update_service",
-        json!({"service_id": id}),
-    )?;
     let changes = member(&body, "service")?;
     require_matching_id(&changes, id)?;
     let service = app
@@ -247,13 +296,8 @@ pub fn update_service(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/services/{service_id}: its endpoints go with it.
-pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:delete_service",
-        json!({"service_id": id}),
-    )?;
+pub fn delete_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("service_id");
     if !app.store.write(|w| catalog::delete_service(w, id))? {
         return Err(Error::not_found("service", id));
     }
@@ -261,9 +305,7 @@ pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/endpoints
-pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
-    validate(&schema::endpoints_query(), &query_object(&req.query))?;
-    authorize(app, req, "identity:list_endpoints", json!({}))?;
+pub fn list_endpoints(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let endpoints = app.store.read(catalog::list_endpoints)?;
     let items = endpoints.iter().map(|e| render_endpoint(app, e)).collect();
     Ok(Response::ok(&filtered_list(
@@ -277,13 +319,8 @@ pub fn list_endpoints(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/endpoints/{endpoint_id}
-pub fn get_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:get_endpoint",
-        json!({"endpoint_id": id}),
-    )?;
+pub fn get_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_id");
     let endpoint = app.store.read(|r| catalog::require_endpoint(r, id))?;
     Ok(Response::ok(
         &json!({"endpoint": render_endpoint(app, &endpoint)}),
@@ -340,9 +377,8 @@ fn check_endpoint_url(url: &str) -> Result<()> {
 }
 
 /// POST /v3/endpoints: `region` (legacy) creates a missing region, as upstream.
-pub fn create_endpoint(app: &App, req: &Request) -> Result<Response> {
+pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = validated_body(req, &schema::endpoint_create())?;
-    authorize(app, req, "identity:create_endpoint", json!({}))?;
     let Some(Value::Object(input)) = body.get("endpoint") else {
         return Err(Error::validation("'NoneType' object is not subscriptable"));
     };
@@ -363,14 +399,9 @@ pub fn create_endpoint(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// PATCH /v3/endpoints/{endpoint_id}
-pub fn update_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_id");
     let body = validated_body(req, &schema::endpoint_update())?;
-    authorize(
-        app,
-        req,
-        "identity:update_endpoint",
-        json!({"endpoint_id": id}),
-    )?;
     let mut changes = member(&body, "endpoint")?;
     require_matching_id(&changes, id)?;
     changes.shift_remove("links");
@@ -384,13 +415,8 @@ pub fn update_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/endpoints/{endpoint_id}: its project and policy associations go with it.
-pub fn delete_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:delete_endpoint",
-        json!({"endpoint_id": id}),
-    )?;
+pub fn delete_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_id");
     if !app.store.write(|w| catalog::delete_endpoint(w, id))? {
         return Err(Error::not_found("endpoint", id));
     }

@@ -1,5 +1,6 @@
-//! /v3/credentials, as upstream's keystone/api/credentials.py: schema first, then policy with
-//! the credential as target, then the credential manager (blobs encrypted at rest). An ec2
+//! /v3/credentials, as upstream's keystone/api/credentials.py: schema first (in the target
+//! builders), then policy with the credential as target (in the route table,
+//! src/http/table.rs), then the credential manager (blobs encrypted at rest). An ec2
 //! credential's id is the SHA-256 of its access key; its blob must be a JSON object with an
 //! `access`, and the blob's scope keys (trust_id, app_cred_id, access_token_id, access_id)
 //! can never change. Delegated tokens (trusts, application credentials, OAuth1, EC2) cannot
@@ -10,27 +11,16 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
+use crate::policy::Action;
 use crate::store::credentials::{self as store, hash_access_key, Credential};
 use crate::token::Scope;
 
+use super::filtered_list;
 use super::schema_lite::{self, nullable};
-use super::{authorize, enforce, filtered_list};
-
-/// Routes /v3/credentials/...
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list(app, req),
-        (Method::Post, []) => create(app, req),
-        (Method::Get, [id]) => get(app, req, id),
-        (Method::Patch, [id]) => update(app, req, id),
-        (Method::Delete, [id]) => delete(app, req, id),
-        (_, [] | [_]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
-}
 
 /// Upstream's primary (non-delegated) auth methods.
 const PRIMARY_METHODS: &[&str] = &[
@@ -144,9 +134,9 @@ fn access_text(v: &Value) -> String {
     }
 }
 
-/// GET /v3/credentials (filters user_id, type)
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+/// Target of list_credentials: the filters, and a caller's own credentials unless it is
+/// system-scoped.
+pub fn list_target(_: &App, req: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
     let mut target = Map::new();
     for f in ["user_id", "type"] {
         if let Some(v) = req.query(f) {
@@ -159,20 +149,18 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
             json!({"credential": {"user_id": context.user.id}}),
         );
     }
-    enforce(
-        app,
-        &context,
-        "identity:list_credentials",
-        &Value::Object(target),
-    )?;
+    Ok(Value::Object(target))
+}
+
+/// GET /v3/credentials (filters user_id, type)
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let primary = require_primary_auth(granted.context()).is_ok();
     let all = app.store.read(store::list)?;
     let mut items = Vec::new();
     for c in all {
         // Only what the caller may see, as upstream re-checks each one.
         let t = json!({"target": {"credential": target_of(&c)}});
-        if enforce(app, &context, "identity:get_credential", &t).is_ok()
-            && require_primary_auth(&context).is_ok()
-        {
+        if primary && granted.enforce(app, Action::GetCredential, &t).is_ok() {
             items.push(render(app, &c));
         }
     }
@@ -186,27 +174,32 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
-/// POST /v3/credentials
-pub fn create(app: &App, req: &Request) -> Result<Response> {
+/// The request's credential once the schema has passed (the ec2 half included).
+fn create_input(req: &Request) -> Result<Map<String, Value>> {
     let body = req.json()?;
     let input = schema_lite::validated_member(&create_schema(), &body, "credential")?;
+    if input.get("type").and_then(Value::as_str) == Some("ec2") {
+        schema_lite::validate(&create_ec2_schema(), &body)?;
+    }
+    Ok(input)
+}
+
+/// Target of create_credential: the body is checked first; the target is the request's
+/// credential, blob left out.
+pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let mut target_cred = create_input(req)?;
+    target_cred.remove("blob");
+    Ok(json!({"target": {"credential": target_cred}}))
+}
+
+/// POST /v3/credentials
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let input = create_input(req)?;
+    require_primary_auth(granted.context())?;
     let cred_type = input
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if cred_type == "ec2" {
-        schema_lite::validate(&create_ec2_schema(), &body)?;
-    }
-    // The policy target is the request's credential, blob left out.
-    let mut target_cred = input.clone();
-    target_cred.remove("blob");
-    let context = authorize(
-        app,
-        req,
-        "identity:create_credential",
-        json!({"target": {"credential": target_cred}}),
-    )?;
-    require_primary_auth(&context)?;
     let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
     let blob = text("blob").unwrap_or_default();
     let id = if cred_type.eq_ignore_ascii_case("ec2") {
@@ -248,33 +241,43 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
     ))
 }
 
-/// The stored credential as target; a missing one is checked after the policy, as upstream.
-fn existing_target(app: &App, id: &str) -> Result<(Option<Credential>, Value)> {
-    let existing = app.store.read(|r| store::get(r, id))?;
-    let target = match &existing {
+/// Target of get/delete_credential: the stored credential; a missing one is checked after the
+/// policy (empty target), as upstream.
+pub fn credential_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let existing = app.store.read(|r| store::get(r, p.get("credential_id")))?;
+    Ok(match &existing {
         Some(c) => json!({"target": {"credential": target_of(c)}}),
         None => json!({}),
-    };
-    Ok((existing, target))
+    })
 }
 
-/// GET /v3/credentials/{id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (existing, target) = existing_target(app, id)?;
-    let context = authorize(app, req, "identity:get_credential", target)?;
-    let c = existing.ok_or_else(|| Error::not_found("credential", id))?;
-    require_primary_auth(&context)?;
+/// Target of update_credential: the body is checked first, then as `credential_target`.
+pub fn update_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
+    schema_lite::validate(&update_schema(), &req.json()?)?;
+    credential_target(app, req, p, c)
+}
+
+/// The credential the route's target builder found, or 404 (after the policy).
+fn existing(app: &App, id: &str) -> Result<Credential> {
+    app.store
+        .read(|r| store::get(r, id))?
+        .ok_or_else(|| Error::not_found("credential", id))
+}
+
+/// GET /v3/credentials/{credential_id}
+pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let c = existing(app, p.get("credential_id"))?;
+    require_primary_auth(granted.context())?;
     Ok(Response::ok(&json!({"credential": render(app, &c)})))
 }
 
-/// PATCH /v3/credentials/{id}: only the blob may change.
-pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
+/// PATCH /v3/credentials/{credential_id}: only the blob may change.
+pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("credential_id");
     let body = req.json()?;
     schema_lite::validate(&update_schema(), &body)?;
-    let (existing, target) = existing_target(app, id)?;
-    let context = authorize(app, req, "identity:update_credential", target.clone())?;
-    let current = existing.ok_or_else(|| Error::not_found("credential", id))?;
-    require_primary_auth(&context)?;
+    let current = existing(app, id)?;
+    require_primary_auth(granted.context())?;
     let blob = body
         .pointer("/credential/blob")
         .and_then(Value::as_str)
@@ -292,17 +295,16 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
         }
     }
     // Upstream enforces again on the merged credential (owner and scope unchanged).
-    enforce(app, &context, "identity:update_credential", &target)?;
+    granted.enforce(app, Action::UpdateCredential, granted.target())?;
     let updated = app.store.write(|w| store::update_blob(w, id, &blob))?;
     Ok(Response::ok(&json!({"credential": render(app, &updated)})))
 }
 
-/// DELETE /v3/credentials/{id}
-pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (existing, target) = existing_target(app, id)?;
-    let context = authorize(app, req, "identity:delete_credential", target)?;
-    existing.ok_or_else(|| Error::not_found("credential", id))?;
-    require_primary_auth(&context)?;
+/// DELETE /v3/credentials/{credential_id}
+pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("credential_id");
+    existing(app, id)?;
+    require_primary_auth(granted.context())?;
     app.store.write(|w| store::delete(w, id))?;
     Ok(Response::no_content())
 }

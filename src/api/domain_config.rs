@@ -8,12 +8,13 @@
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
+use crate::policy::Action;
 use crate::store::{domain_config, resource};
-
-use super::enforce;
 
 const IDENTITY_OPTIONS: &[&str] = &["driver", "list_limit"];
 const LDAP_OPTIONS: &[&str] = &[
@@ -183,34 +184,35 @@ fn shown(
     out
 }
 
-/// Routes what src/api/domains.rs hands over: `rest` after /v3/domains.
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, ["config", "default"]) => get_default(app, req, None, None),
-        (Method::Get, ["config", group, "default"]) => get_default(app, req, Some(group), None),
-        (Method::Get, ["config", group, option, "default"]) => {
-            get_default(app, req, Some(group), Some(option))
-        }
-        (_, ["config", "default"] | ["config", _, "default"] | ["config", _, _, "default"]) => {
-            Err(Error::MethodNotAllowed)
-        }
-        (Method::Put, [id, "config"]) => create(app, req, id),
-        (Method::Get, [id, "config", tail @ ..]) if tail.len() <= 2 => {
-            get(app, req, id, tail.first().copied(), tail.get(1).copied())
-        }
-        (Method::Patch, [id, "config", tail @ ..]) if tail.len() <= 2 => {
-            update(app, req, id, tail.first().copied(), tail.get(1).copied())
-        }
-        (Method::Delete, [id, "config", tail @ ..]) if tail.len() <= 2 => {
-            delete(app, req, id, tail.first().copied(), tail.get(1).copied())
-        }
-        (_, [_, "config", tail @ ..]) if tail.len() <= 2 => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
+/// The path's `{group}` / `{option}`, None where the route has none.
+fn path_part<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
+    Some(p.get(name)).filter(|s| !s.is_empty())
+}
+
+/// The action of GET /v3/domains/{domain_id}/config/{group}[/{option}]: the
+/// security_compliance group has its own (upstream lets any user read two of its options).
+pub fn get_action(req: &Request) -> Action {
+    if req.segments.get(4).map(String::as_str) == Some("security_compliance") {
+        Action::GetSecurityComplianceDomainConfig
+    } else {
+        Action::GetDomainConfig
     }
 }
 
-fn authenticate(app: &App, req: &Request) -> Result<std::sync::Arc<crate::auth::AuthContext>> {
-    crate::auth::authenticate_request(app, req.header("x-auth-token"))
+/// Target of create/update_domain_config: upstream reads the body's config (400/403) before
+/// the policy; the target itself is empty.
+pub fn body_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    body_config(req)?;
+    Ok(json!({}))
+}
+
+/// The domain id and the optional group and option of a /v3/domains/{domain_id}/config path.
+fn parts(p: &Params) -> (&str, Option<&str>, Option<&str>) {
+    (
+        p.get("domain_id"),
+        path_part(p, "group"),
+        path_part(p, "option"),
+    )
 }
 
 fn require_domain(app: &App, id: &str) -> Result<()> {
@@ -221,25 +223,12 @@ fn require_domain(app: &App, id: &str) -> Result<()> {
 
 /// GET/HEAD /v3/domains/{domain_id}/config[/{group}[/{option}]]: policy, then the config
 /// (403/404 as the manager raises them), and only then a missing domain, as upstream orders it.
-pub fn get(
-    app: &App,
-    req: &Request,
-    id: &str,
-    group: Option<&str>,
-    option: Option<&str>,
-) -> Result<Response> {
-    let context = authenticate(app, req)?;
+pub fn get(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let (id, group, option) = parts(p);
     let domain_missing = app.store.read(|r| resource::get_domain(r, id))?.is_none();
     let config = if group == Some("security_compliance") {
-        enforce(
-            app,
-            &context,
-            "identity:get_security_compliance_domain_config",
-            &json!({}),
-        )?;
         security_compliance(app, id, option)?
     } else {
-        enforce(app, &context, "identity:get_domain_config", &json!({}))?;
         check_group_option(group, option)?;
         let stored = app.store.read(|r| domain_config::get(r, id))?;
         let shown = shown(&stored, group, option);
@@ -308,10 +297,9 @@ fn body_config(req: &Request) -> Result<Map<String, Value>> {
 }
 
 /// PUT /v3/domains/{domain_id}/config: replaces the whole config; 201 if there was none.
-pub fn create(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn create(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("domain_id");
     let config = body_config(req)?;
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:create_domain_config", &json!({}))?;
     require_domain(app, id)?;
     check_config(&config)?;
     let (had, stored) = app.store.write(|w| {
@@ -330,16 +318,9 @@ pub fn create(app: &App, req: &Request, id: &str) -> Result<Response> {
 
 /// PATCH /v3/domains/{domain_id}/config[/{group}[/{option}]]: merges into the stored config;
 /// a named group or option must be the only one given and must already exist.
-pub fn update(
-    app: &App,
-    req: &Request,
-    id: &str,
-    group: Option<&str>,
-    option: Option<&str>,
-) -> Result<Response> {
+pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let (id, group, option) = parts(p);
     let config = body_config(req)?;
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:update_domain_config", &json!({}))?;
     require_domain(app, id)?;
     let update = match (group, option) {
         (Some(g), Some(_)) => {
@@ -411,15 +392,8 @@ pub fn update(
 }
 
 /// DELETE /v3/domains/{domain_id}/config[/{group}[/{option}]]
-pub fn delete(
-    app: &App,
-    req: &Request,
-    id: &str,
-    group: Option<&str>,
-    option: Option<&str>,
-) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(app, &context, "identity:delete_domain_config", &json!({}))?;
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let (id, group, option) = parts(p);
     require_domain(app, id)?;
     check_group_option(group, option)?;
     app.store.write(|w| {
@@ -473,19 +447,8 @@ fn truthy(v: &Value) -> bool {
 }
 
 /// GET/HEAD /v3/domains/config[/{group}[/{option}]]/default
-pub fn get_default(
-    app: &App,
-    req: &Request,
-    group: Option<&str>,
-    option: Option<&str>,
-) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    enforce(
-        app,
-        &context,
-        "identity:get_domain_config_default",
-        &json!({}),
-    )?;
+pub fn get_default(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let (group, option) = (path_part(p, "group"), path_part(p, "option"));
     check_group_option(group, option)?;
     let mut defaults: Map<String, Value> = serde_json::from_str::<Value>(DEFAULTS)
         .ok()

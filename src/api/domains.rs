@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain};
@@ -56,16 +56,6 @@ fn update_schema() -> Value {
     json!({"type": "object", "properties": {"domain": {
         "type": "object", "properties": domain_properties(), "minProperties": 1}},
         "required": ["domain"], "additionalProperties": false})
-}
-
-/// Routes of /v3/domains/... not yet in the route table: domain configuration.
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (_, ["config", _, ..]) | (_, [_, "config", ..]) => {
-            super::domain_config::route(app, req, method, rest)
-        }
-        _ => Err(super::not_found()),
-    }
 }
 
 /// Target of list_domains: a domain-scoped caller's own domain.

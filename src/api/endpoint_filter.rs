@@ -1,68 +1,22 @@
 //! /v3/OS-EP-FILTER (upstream keystone/api/os_ep_filter.py): endpoints and endpoint groups
 //! given to projects. A project with any makes its token catalog show only those endpoints
-//! (see api/auth.rs render_catalog). Checks run in upstream's order: schema, policy, then the
-//! existence of each named thing.
+//! (see api/auth.rs render_catalog). Checks run in upstream's order: schema (in the target
+//! builders), policy (in the route table, src/http/table.rs), then the existence of each
+//! named thing (in the handlers).
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, EndpointGroup};
 use crate::store::{catalog, endpoint_filter as filter, resource};
 
 use super::catalog_schema::{self as schema, query_object, validate};
-use super::{authorize, filtered_list, list_response, render_endpoint, render_project};
-
-/// Routes /v3/OS-EP-FILTER/...; `path` starts after "OS-EP-FILTER".
-pub fn route(app: &App, req: &Request, method: Method, path: &[&str]) -> Result<Response> {
-    match (method, path) {
-        (Method::Get, ["endpoint_groups"]) => list_endpoint_groups(app, req),
-        (Method::Post, ["endpoint_groups"]) => create_endpoint_group(app, req),
-        (Method::Get, ["endpoint_groups", id]) => get_endpoint_group(app, req, id),
-        (Method::Patch, ["endpoint_groups", id]) => update_endpoint_group(app, req, id),
-        (Method::Delete, ["endpoint_groups", id]) => delete_endpoint_group(app, req, id),
-        (Method::Get, ["endpoint_groups", id, "projects"]) => projects_for_group(app, req, id),
-        (Method::Get, ["endpoint_groups", id, "endpoints"]) => endpoints_for_group(app, req, id),
-        (Method::Get, ["endpoint_groups", id, "projects", project]) => {
-            get_group_in_project(app, req, id, project)
-        }
-        (Method::Put, ["endpoint_groups", id, "projects", project]) => {
-            add_group_to_project(app, req, id, project)
-        }
-        (Method::Delete, ["endpoint_groups", id, "projects", project]) => {
-            remove_group_from_project(app, req, id, project)
-        }
-        (Method::Get, ["endpoints", id, "projects"]) => projects_for_endpoint(app, req, id),
-        (Method::Get, ["projects", project, "endpoints"]) => {
-            endpoints_for_project(app, req, project)
-        }
-        (Method::Get, ["projects", project, "endpoint_groups"]) => {
-            groups_for_project(app, req, project)
-        }
-        (Method::Get, ["projects", project, "endpoints", id]) => {
-            check_endpoint_in_project(app, req, project, id)
-        }
-        (Method::Put, ["projects", project, "endpoints", id]) => {
-            add_endpoint_to_project(app, req, project, id)
-        }
-        (Method::Delete, ["projects", project, "endpoints", id]) => {
-            remove_endpoint_from_project(app, req, project, id)
-        }
-        (
-            _,
-            ["endpoint_groups"]
-            | ["endpoint_groups", _]
-            | ["endpoint_groups", _, "projects" | "endpoints"]
-            | ["endpoint_groups", _, "projects", _]
-            | ["endpoints", _, "projects"]
-            | ["projects", _, "endpoints" | "endpoint_groups"]
-            | ["projects", _, "endpoints", _],
-        ) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
-}
+use super::{filtered_list, list_response, render_endpoint, render_project};
 
 fn render_group(app: &App, g: &EndpointGroup) -> Value {
     json!({"id": g.id, "name": g.name, "description": g.description, "filters": g.filters,
@@ -90,10 +44,46 @@ fn group_body(req: &Request, body_schema: &Value) -> Result<Map<String, Value>> 
         .unwrap_or_default())
 }
 
-/// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups
-pub fn list_endpoint_groups(app: &App, req: &Request) -> Result<Response> {
+/// Target of list_endpoint_groups: the query is checked first.
+pub fn list_groups_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
     validate(&schema::endpoint_groups_query(), &query_object(&req.query))?;
-    authorize(app, req, "identity:list_endpoint_groups", json!({}))?;
+    Ok(json!({}))
+}
+
+/// Target of create_endpoint_group: the body is checked first.
+pub fn create_group_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    group_body(req, &schema::endpoint_group_create())?;
+    Ok(json!({}))
+}
+
+/// Target of update_endpoint_group: the body is checked first.
+pub fn update_group_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
+    group_body(req, &schema::endpoint_group_update())?;
+    group_target(app, req, p, c)
+}
+
+/// Target of the calls on one endpoint group (a missing one is 404 after policy).
+pub fn group_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"endpoint_group_id": p.get("endpoint_group_id")}))
+}
+
+/// Target of the calls on an endpoint group and a project.
+pub fn group_project_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"endpoint_group_id": p.get("endpoint_group_id"), "project_id": p.get("project_id")}))
+}
+
+/// Target of the calls on a project's endpoints or endpoint groups.
+pub fn project_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"project_id": p.get("project_id")}))
+}
+
+/// Target of the calls on a project and an endpoint.
+pub fn project_endpoint_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(json!({"project_id": p.get("project_id"), "endpoint_id": p.get("endpoint_id")}))
+}
+
+/// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups
+pub fn list_endpoint_groups(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let groups = app.store.read(filter::list_endpoint_groups)?;
     let items = groups.iter().map(|g| render_group(app, g)).collect();
     Ok(Response::ok(&filtered_list(
@@ -107,9 +97,8 @@ pub fn list_endpoint_groups(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// POST /v3/OS-EP-FILTER/endpoint_groups
-pub fn create_endpoint_group(app: &App, req: &Request) -> Result<Response> {
+pub fn create_endpoint_group(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let input = group_body(req, &schema::endpoint_group_create())?;
-    authorize(app, req, "identity:create_endpoint_group", json!({}))?;
     let filters = match input.get("filters") {
         Some(Value::Object(f)) if !f.is_empty() => f.clone(),
         _ => {
@@ -139,13 +128,8 @@ pub fn create_endpoint_group(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}
-pub fn get_endpoint_group(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:get_endpoint_group",
-        json!({"endpoint_group_id": id}),
-    )?;
+pub fn get_endpoint_group(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
     let group = app.store.read(|r| filter::require_endpoint_group(r, id))?;
     Ok(Response::ok(
         &json!({"endpoint_group": render_group(app, &group)}),
@@ -153,14 +137,9 @@ pub fn get_endpoint_group(app: &App, req: &Request, id: &str) -> Result<Response
 }
 
 /// PATCH /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}
-pub fn update_endpoint_group(app: &App, req: &Request, id: &str) -> Result<Response> {
+pub fn update_endpoint_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
     let input = group_body(req, &schema::endpoint_group_update())?;
-    authorize(
-        app,
-        req,
-        "identity:update_endpoint_group",
-        json!({"endpoint_group_id": id}),
-    )?;
     require_valid_filter(&input)?;
     let group = app.store.write(|w| {
         let mut group = filter::require_endpoint_group(w, id)?;
@@ -184,26 +163,16 @@ pub fn update_endpoint_group(app: &App, req: &Request, id: &str) -> Result<Respo
 }
 
 /// DELETE /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}
-pub fn delete_endpoint_group(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:delete_endpoint_group",
-        json!({"endpoint_group_id": id}),
-    )?;
+pub fn delete_endpoint_group(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
     app.store.write(|w| filter::delete_endpoint_group(w, id))?;
     Ok(Response::no_content())
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects (an unknown group
 /// has no projects, as upstream answers).
-pub fn projects_for_group(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:list_projects_associated_with_endpoint_group",
-        json!({"endpoint_group_id": id}),
-    )?;
+pub fn projects_for_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
     let projects = app.store.read(|r| {
         let mut out = Vec::new();
         for project_id in filter::projects_for_endpoint_group(r, id)? {
@@ -216,13 +185,8 @@ pub fn projects_for_group(app: &App, req: &Request, id: &str) -> Result<Response
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/endpoints
-pub fn endpoints_for_group(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:list_endpoints_associated_with_endpoint_group",
-        json!({"endpoint_group_id": id}),
-    )?;
+pub fn endpoints_for_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
     let endpoints = app.store.read(|r| {
         let group = filter::require_endpoint_group(r, id)?;
         Ok(filter::endpoints_in_group(
@@ -235,13 +199,9 @@ pub fn endpoints_for_group(app: &App, req: &Request, id: &str) -> Result<Respons
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}
-pub fn get_group_in_project(app: &App, req: &Request, id: &str, project: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:get_endpoint_group_in_project",
-        json!({"endpoint_group_id": id, "project_id": project}),
-    )?;
+pub fn get_group_in_project(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
+    let project = p.get("project_id");
     app.store.read(|r| {
         resource::require_project(r, project)?;
         filter::require_endpoint_group(r, id)?;
@@ -254,13 +214,9 @@ pub fn get_group_in_project(app: &App, req: &Request, id: &str, project: &str) -
 }
 
 /// PUT /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}
-pub fn add_group_to_project(app: &App, req: &Request, id: &str, project: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:add_endpoint_group_to_project",
-        json!({"endpoint_group_id": id, "project_id": project}),
-    )?;
+pub fn add_group_to_project(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_group_id");
+    let project = p.get("project_id");
     app.store.write(|w| {
         resource::require_project(w, project)?;
         filter::require_endpoint_group(w, id)?;
@@ -272,16 +228,12 @@ pub fn add_group_to_project(app: &App, req: &Request, id: &str, project: &str) -
 /// DELETE /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}
 pub fn remove_group_from_project(
     app: &App,
-    req: &Request,
-    id: &str,
-    project: &str,
+    _: &Request,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:remove_endpoint_group_from_project",
-        json!({"endpoint_group_id": id, "project_id": project}),
-    )?;
+    let id = p.get("endpoint_group_id");
+    let project = p.get("project_id");
     app.store.write(|w| {
         resource::require_project(w, project)?;
         filter::require_endpoint_group(w, id)?;
@@ -291,13 +243,8 @@ pub fn remove_group_from_project(
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects
-pub fn projects_for_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:list_projects_for_endpoint",
-        json!({"endpoint_id": id}),
-    )?;
+pub fn projects_for_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_id");
     let projects = app.store.read(|r| {
         catalog::require_endpoint(r, id)?;
         let mut out = Vec::new();
@@ -311,13 +258,8 @@ pub fn projects_for_endpoint(app: &App, req: &Request, id: &str) -> Result<Respo
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/projects/{project_id}/endpoints: given directly or by a group.
-pub fn endpoints_for_project(app: &App, req: &Request, project: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:list_endpoints_for_project",
-        json!({"project_id": project}),
-    )?;
+pub fn endpoints_for_project(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let project = p.get("project_id");
     let endpoints = app.store.read(|r| {
         resource::require_project(r, project)?;
         filter::endpoints_for_project(r, project)
@@ -327,13 +269,8 @@ pub fn endpoints_for_project(app: &App, req: &Request, project: &str) -> Result<
 }
 
 /// GET/HEAD /v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups
-pub fn groups_for_project(app: &App, req: &Request, project: &str) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:list_endpoint_groups_for_project",
-        json!({"project_id": project}),
-    )?;
+pub fn groups_for_project(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let project = p.get("project_id");
     let groups = app.store.read(|r| {
         resource::require_project(r, project)?;
         filter::endpoint_groups_for_project(r, project)
@@ -350,16 +287,12 @@ pub fn groups_for_project(app: &App, req: &Request, project: &str) -> Result<Res
 /// GET/HEAD /v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}: 204 if given.
 pub fn check_endpoint_in_project(
     app: &App,
-    req: &Request,
-    project: &str,
-    id: &str,
+    _: &Request,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:check_endpoint_in_project",
-        json!({"project_id": project, "endpoint_id": id}),
-    )?;
+    let project = p.get("project_id");
+    let id = p.get("endpoint_id");
     app.store.read(|r| {
         catalog::require_endpoint(r, id)?;
         resource::require_project(r, project)?;
@@ -369,18 +302,9 @@ pub fn check_endpoint_in_project(
 }
 
 /// PUT /v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}
-pub fn add_endpoint_to_project(
-    app: &App,
-    req: &Request,
-    project: &str,
-    id: &str,
-) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:add_endpoint_to_project",
-        json!({"project_id": project, "endpoint_id": id}),
-    )?;
+pub fn add_endpoint_to_project(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let project = p.get("project_id");
+    let id = p.get("endpoint_id");
     app.store.write(|w| {
         catalog::require_endpoint(w, id)?;
         resource::require_project(w, project)?;
@@ -392,16 +316,12 @@ pub fn add_endpoint_to_project(
 /// DELETE /v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}
 pub fn remove_endpoint_from_project(
     app: &App,
-    req: &Request,
-    project: &str,
-    id: &str,
+    _: &Request,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
-    authorize(
-        app,
-        req,
-        "identity:remove_endpoint_from_project",
-        json!({"project_id": project, "endpoint_id": id}),
-    )?;
+    let project = p.get("project_id");
+    let id = p.get("endpoint_id");
     app.store
         .write(|w| filter::remove_endpoint_from_project(w, id, project))?;
     Ok(Response::no_content())

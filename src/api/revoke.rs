@@ -1,24 +1,15 @@
 //! OS-REVOKE: GET /v3/OS-REVOKE/events[?since=ISO8601], the revocation events services use
 //! to invalidate cached tokens. Upstream: keystone/api/os_revoke.py, models/revoke_model.py.
+//! Authentication and policy run in the route table (src/http/table.rs).
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::RevokeEvent;
-
-use super::authorize;
-
-/// Routes /v3/OS-REVOKE/...; `rest` starts after "OS-REVOKE".
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, ["events"]) => list_events(app, req),
-        (_, ["events"]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
-}
 
 /// An event as upstream's RevokeEvent.to_dict: set fields only, in its order.
 pub fn render_event(e: &RevokeEvent) -> Value {
@@ -58,8 +49,7 @@ pub fn events_since(events: &[RevokeEvent], since: Option<f64>) -> Vec<&RevokeEv
 }
 
 /// GET /v3/OS-REVOKE/events
-fn list_events(app: &App, req: &Request) -> Result<Response> {
-    authorize(app, req, "identity:list_revoke_events", json!({}))?;
+pub fn list_events(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let since = match req.query("since").filter(|s| !s.is_empty()) {
         Some(s) => Some(
             crate::token::parse_time(s)

@@ -2,7 +2,7 @@
 //! `route` in src/api/ matches its own sub-paths, answering 405 for a known path with a
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
-use crate::api::{self, catalog, discovery, domains, groups, projects, users};
+use crate::api::{self, discovery, groups, projects, users};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::{Method, Request};
@@ -46,19 +46,10 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
     match segments {
         [] => api::only(method, Method::Get, || discovery::versions(app, req)),
         ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
-        ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
         ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
         ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
         ["v3", "groups", rest @ ..] => groups::route(app, req, method, rest),
-        ["v3", "regions" | "services" | "endpoints" | "OS-EP-FILTER", ..] => {
-            catalog::route(app, req, method, &segments[1..])
-        }
         ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
-        ["v3", "credentials", rest @ ..] => api::credentials::route(app, req, method, rest),
-        ["v3", which @ ("ec2tokens" | "s3tokens")] => {
-            api::ec2::route_tokens(app, req, method, which)
-        }
-        ["v3", "OS-REVOKE", rest @ ..] => api::revoke::route(app, req, method, rest),
         _ => Err(api::not_found()),
     }
 }

@@ -14,17 +14,21 @@ use keystone_lite::http::routes::Route;
 
 use crate::common::*;
 
-/// Upstream's unprotected routes: discovery, issuing tokens, signature-authenticated EC2/S3
-/// token checks, the OAuth1 and OAuth2 token endpoints, v2.0's discovery and login.
+/// Upstream's unprotected routes: discovery, issuing tokens, the OAuth1 and OAuth2 token
+/// endpoints (OAuth2's answers its own 405 to other methods), v2.0's discovery and login.
 const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/v3"),
     ("POST", "/v3/auth/tokens"),
-    ("POST", "/v3/ec2tokens"),
-    ("POST", "/v3/s3tokens"),
     ("POST", "/v3/OS-OAUTH1/request_token"),
     ("POST", "/v3/OS-OAUTH1/access_token"),
     ("POST", "/v3/OS-OAUTH2/token"),
+    ("OPTIONS", "/v3/OS-OAUTH2/token"),
+    ("GET", "/v3/OS-OAUTH2/token"),
+    ("PUT", "/v3/OS-OAUTH2/token"),
+    ("PATCH", "/v3/OS-OAUTH2/token"),
+    ("DELETE", "/v3/OS-OAUTH2/token"),
+    ("OTHER", "/v3/OS-OAUTH2/token"),
     ("GET", "/v2.0"),
     ("GET", "/v2.0/extensions"),
     ("GET", "/v2.0/extensions/{alias}"),

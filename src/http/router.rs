@@ -3,7 +3,7 @@
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
 use crate::api::{
-    self, auth, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
+    self, auth, catalog, domains, groups, policies, projects, role_assignments, roles,
     users,
 };
 use crate::app::App;
@@ -14,6 +14,11 @@ use crate::http::routes::{self, Matched};
 
 pub fn route(app: &App, req: &Request) -> Result<Response> {
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    // v2.0 matches the table after stripping its format suffix and answers every error as a
+    // v2 fault in the negotiated format (api/v2/mod.rs).
+    if segments.first() == Some(&"v2.0") {
+        return Ok(api::v2::route(app, req, &segments));
+    }
     match app.routes.find(req.method, &segments) {
         Matched::Route(route, params) => return routes::run(app, req, route, &params),
         Matched::WrongMethod(allowed) => return Ok(method_not_allowed(app, &allowed)),
@@ -47,8 +52,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         req.method
     };
     match segments {
-        [] => api::only(method, Method::Get, || discovery::versions(app, req)),
-        ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
         ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),
         ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
         ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
@@ -69,7 +72,6 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
             api::limits::route_registered(app, req, method, rest)
         }
         ["v3", "limits", rest @ ..] => api::limits::route_limits(app, req, method, rest),
-        ["v2.0", rest @ ..] => api::v2::route(app, req, method, rest),
         ["v3", "credentials", rest @ ..] => api::credentials::route(app, req, method, rest),
         ["v3", which @ ("ec2tokens" | "s3tokens")] => {
             api::ec2::route_tokens(app, req, method, which)

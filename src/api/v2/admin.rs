@@ -1,22 +1,25 @@
 //! The v2.0 admin API of the developer guide and upstream (Pike's reads, Newton's admin_crud
 //! writes): tenants, users, tenant role grants, OS-KSADM roles and services, endpoints.
-//! Each write is one store transaction; every call but `GET /tenants` needs the admin role.
+//! Each write is one store transaction; every call but `GET /tenants` enforces `admin_required`
+//! in the route table (src/http/table.rs).
 
 use serde_json::{json, Map, Value};
 
 use crate::api::{opt_bool, opt_nullable_string, required_name};
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
+use crate::policy::Action;
 use crate::model::{
     new_id, ActorKind, Assignment, Endpoint, Project, Region, Role, Service, Target, User,
 };
 use crate::store::{assignment, catalog, identity, resource, Reader};
 
 use super::{
-    body, caller, is_admin, page, render_role, render_tenant, render_user, require_admin, respond,
-    Format, DEFAULT_DOMAIN,
+    body, format, page, render_role, render_tenant, render_user, respond, DEFAULT_DOMAIN,
 };
 
 /// The object under `key` in a request body (400 if missing or not an object).
@@ -44,23 +47,34 @@ fn global_role(r: &impl Reader, id: &str) -> Result<Role> {
 
 // ---- tenants -------------------------------------------------------------------------------
 
-/// GET /v2.0/tenants: `?name=` (admin) answers one tenant; an admin token lists every tenant
-/// (the admin API's get_all_projects), any other token its user's tenants (the public API's
-/// get_projects_for_token). Paged by marker and limit.
-pub fn list_tenants(app: &App, req: &Request, f: Format) -> Result<Response> {
-    let context = caller(app, req)?;
+/// The target of GET /v2.0/tenants: the caller itself. Upstream's public v2 API listed the
+/// token's own projects with no policy check beyond a valid token; here that is
+/// `identity:list_user_projects` on the caller, which every token passes by default.
+pub fn caller_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(json!({"user": {"id": context.user.id, "domain_id": context.user.domain_id}}))
+}
+
+/// GET /v2.0/tenants: `?name=` (admin_required) answers one tenant; a caller passing
+/// admin_required lists every tenant (the admin API's get_all_projects), any other its user's
+/// tenants (the public API's get_projects_for_token). Paged by marker and limit.
+pub fn list_tenants(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let f = format(req);
+    let context = granted.context();
     if let Some(name) = req.query("name") {
-        if !is_admin(&context) {
-            return Err(Error::forbidden_action("admin_required"));
-        }
+        granted.enforce(app, Action::AdminRequired, &json!({}))?;
         let project = app
             .store
             .read(|r| resource::find_project_by_name(r, DEFAULT_DOMAIN, name))?
             .ok_or_else(|| Error::not_found("project", name))?;
         return Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})));
     }
+    let admin = match granted.enforce(app, Action::AdminRequired, &json!({})) {
+        Ok(()) => true,
+        Err(Error::Forbidden(_)) => false,
+        Err(other) => return Err(other),
+    };
     let projects = app.store.read(|r| {
-        if is_admin(&context) {
+        if admin {
             Ok(resource::list_projects(r)?
                 .into_iter()
                 .filter(|p| p.domain_id == DEFAULT_DOMAIN)
@@ -78,8 +92,9 @@ pub fn list_tenants(app: &App, req: &Request, f: Format) -> Result<Response> {
     ))
 }
 
-pub fn get_tenant(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn get_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("tenant_id");
+    let f = format(req);
     let project = app.store.read(|r| tenant_in_default(r, id))?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
@@ -98,7 +113,8 @@ fn tenant_extras(input: &Map<String, Value>) -> Map<String, Value> {
 }
 
 /// POST /v2.0/tenants {"tenant": {"name", "description", "enabled"}}
-pub fn create_tenant(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn create_tenant(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "tenant")?;
     let name = required_name(&input, "name")?;
@@ -111,7 +127,6 @@ pub fn create_tenant(app: &App, req: &Request, f: Format) -> Result<Response> {
         None | Some(Value::Null) => new_id(),
         Some(other) => return Err(Error::schema("id", &other.to_string(), "Invalid tenant id")),
     };
-    require_admin(app, req)?;
     let project = Project {
         id,
         name,
@@ -133,7 +148,9 @@ pub fn create_tenant(app: &App, req: &Request, f: Format) -> Result<Response> {
 }
 
 /// PUT or POST /v2.0/tenants/{id}
-pub fn update_tenant(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
+pub fn update_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("tenant_id");
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "tenant")?;
     let name = if input.contains_key("name") {
@@ -146,7 +163,6 @@ pub fn update_tenant(app: &App, req: &Request, id: &str, f: Format) -> Result<Re
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::bad_request("Cannot change project ID"));
     }
-    require_admin(app, req)?;
     let project = app.store.write(|w| {
         let old = tenant_in_default(w, id)?;
         let mut new = old.clone();
@@ -168,13 +184,18 @@ pub fn update_tenant(app: &App, req: &Request, id: &str, f: Format) -> Result<Re
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
 
-pub fn delete_tenant(app: &App, req: &Request, id: &str) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn delete_tenant(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    remove_tenant(app, p.get("tenant_id"))?;
+    Ok(Response::no_content())
+}
+
+/// Deletes a default-domain project. The one place v2 deletes a tenant: when the service
+/// layer's project delete (shared with DELETE /v3/projects/{project_id}) lands, call it here.
+fn remove_tenant(app: &App, id: &str) -> Result<()> {
     app.store.write(|w| {
         let project = tenant_in_default(w, id)?;
         resource::delete_project(w, &project)
-    })?;
-    Ok(Response::no_content())
+    })
 }
 
 /// The ids of users holding any role on a project, directly or through a group.
@@ -199,8 +220,9 @@ fn user_ids_on_project(r: &impl Reader, project_id: &str) -> Result<Vec<String>>
 }
 
 /// GET /v2.0/tenants/{id}/users
-pub fn tenant_users(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn tenant_users(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("tenant_id");
+    let f = format(req);
     let users = app.store.read(|r| {
         tenant_in_default(r, id)?;
         let mut out = Vec::new();
@@ -220,14 +242,9 @@ pub fn tenant_users(app: &App, req: &Request, id: &str, f: Format) -> Result<Res
 }
 
 /// GET /v2.0/tenants/{id}/users/{uid}/roles: the user's effective roles on the tenant.
-pub fn tenant_user_roles(
-    app: &App,
-    req: &Request,
-    tenant_id: &str,
-    user_id: &str,
-    f: Format,
-) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn tenant_user_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let (tenant_id, user_id) = (p.get("tenant_id"), p.get("user_id"));
+    let f = format(req);
     let roles = app.store.read(|r| {
         tenant_in_default(r, tenant_id)?;
         user_in_default(r, user_id)?;
@@ -254,12 +271,11 @@ fn grant_of(user_id: &str, tenant_id: &str, role_id: &str) -> Assignment {
 pub fn add_tenant_user_role(
     app: &App,
     req: &Request,
-    tenant_id: &str,
-    user_id: &str,
-    role_id: &str,
-    f: Format,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
-    require_admin(app, req)?;
+    let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
+    let f = format(req);
     let role = app.store.write(|w| {
         tenant_in_default(w, tenant_id)?;
         user_in_default(w, user_id)?;
@@ -280,12 +296,11 @@ pub fn add_tenant_user_role(
 /// DELETE /v2.0/tenants/{id}/users/{uid}/roles/OS-KSADM/{rid}
 pub fn remove_tenant_user_role(
     app: &App,
-    req: &Request,
-    tenant_id: &str,
-    user_id: &str,
-    role_id: &str,
+    _: &Request,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
-    require_admin(app, req)?;
+    let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
     app.store.write(|w| {
         tenant_in_default(w, tenant_id)?;
         user_in_default(w, user_id)?;
@@ -304,8 +319,8 @@ pub fn remove_tenant_user_role(
 // ---- users ---------------------------------------------------------------------------------
 
 /// GET /v2.0/users[?name=]
-pub fn list_users(app: &App, req: &Request, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn list_users(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     if let Some(name) = req.query("name").or(req.query("username")) {
         let user = app
             .store
@@ -328,8 +343,9 @@ pub fn list_users(app: &App, req: &Request, f: Format) -> Result<Response> {
     ))
 }
 
-pub fn get_user(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn get_user(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("user_id");
+    let f = format(req);
     let user = app.store.read(|r| user_in_default(r, id))?;
     Ok(respond(f, 200, &json!({"user": render_user(&user)})))
 }
@@ -400,7 +416,8 @@ fn member_role(r: &impl Reader) -> Result<Option<Role>> {
 }
 
 /// POST /v2.0/users {"user": {"name"|"username", "password", "tenantId", "email", "enabled"}}
-pub fn create_user(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "user")?;
     let name = name_of(&input)?
@@ -408,7 +425,6 @@ pub fn create_user(app: &App, req: &Request, f: Format) -> Result<Response> {
     let enabled = opt_bool(&input, "enabled")?.unwrap_or(true);
     let tenant_id = tenant_id_of(&input)?.flatten();
     let password = password_of(app, &input)?.flatten();
-    require_admin(app, req)?;
     if let Some(p) = &password {
         crate::compliance::validate_password(&app.config.security, p)?;
     }
@@ -451,20 +467,39 @@ pub fn create_user(app: &App, req: &Request, f: Format) -> Result<Response> {
 
 /// Which fields a user update may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserUpdate {
+enum UserUpdate {
     Any,
     Enabled,
     Password,
 }
 
-/// PUT /v2.0/users/{id}, .../enabled, .../password, .../tenant (and their OS-KSADM forms).
-pub fn update_user(
+/// PUT /v2.0/users/{user_id} and .../tenant (and its OS-KSADM form).
+pub fn update_user(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    update_user_as(app, req, p.get("user_id"), UserUpdate::Any)
+}
+
+/// PUT /v2.0/users/{user_id}/enabled (and its OS-KSADM form).
+pub fn update_user_enabled(
     app: &App,
     req: &Request,
-    id: &str,
-    f: Format,
-    kind: UserUpdate,
+    p: &Params,
+    _: Granted,
 ) -> Result<Response> {
+    update_user_as(app, req, p.get("user_id"), UserUpdate::Enabled)
+}
+
+/// PUT /v2.0/users/{user_id}/password (and its OS-KSADM form).
+pub fn update_user_password(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    _: Granted,
+) -> Result<Response> {
+    update_user_as(app, req, p.get("user_id"), UserUpdate::Password)
+}
+
+fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "user")?;
     let enabled = opt_bool(&input, "enabled")?;
@@ -485,7 +520,6 @@ pub fn update_user(
             "'password' is a required property",
         ));
     }
-    require_admin(app, req)?;
     if let Some(Some(p)) = &password {
         crate::compliance::validate_password(&app.config.security, p)?;
     }
@@ -538,18 +572,24 @@ pub fn update_user(
     Ok(respond(f, 200, &json!({"user": render_user(&user)})))
 }
 
-pub fn delete_user(app: &App, req: &Request, id: &str) -> Result<Response> {
-    require_admin(app, req)?;
-    app.store.write(|w| {
-        let user = user_in_default(w, id)?;
-        identity::delete_user(w, &user)
-    })?;
+pub fn delete_user(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    remove_user(app, p.get("user_id"))?;
     Ok(Response::no_content())
 }
 
+/// Deletes a default-domain user. The one place v2 deletes a user: when the service layer's
+/// user delete (shared with DELETE /v3/users/{user_id}) lands, call it here.
+fn remove_user(app: &App, id: &str) -> Result<()> {
+    app.store.write(|w| {
+        let user = user_in_default(w, id)?;
+        identity::delete_user(w, &user)
+    })
+}
+
 /// GET /v2.0/users/{id}/roles: the user's global roles (not tenant ones): its system roles.
-pub fn user_global_roles(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn user_global_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("user_id");
+    let f = format(req);
     let roles = app.store.read(|r| {
         user_in_default(r, id)?;
         Ok(assignment::token_roles(r, id, &Target::System)?
@@ -563,8 +603,8 @@ pub fn user_global_roles(app: &App, req: &Request, id: &str, f: Format) -> Resul
 // ---- roles ---------------------------------------------------------------------------------
 
 /// GET /v2.0/OS-KSADM/roles: the global roles.
-pub fn list_roles(app: &App, req: &Request, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn list_roles(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let roles: Vec<Value> = app
         .store
         .read(assignment::list_roles)?
@@ -580,19 +620,20 @@ pub fn list_roles(app: &App, req: &Request, f: Format) -> Result<Response> {
     ))
 }
 
-pub fn get_role(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn get_role(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("role_id");
+    let f = format(req);
     let role = app.store.read(|r| global_role(r, id))?;
     Ok(respond(f, 200, &json!({"role": render_role(&role)})))
 }
 
 /// POST /v2.0/OS-KSADM/roles {"role": {"name", "description"}}
-pub fn create_role(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn create_role(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "role")?;
     let name = required_name(&input, "name")?;
     let description = opt_nullable_string(&input, "description")?.flatten();
-    require_admin(app, req)?;
     let role = Role {
         id: new_id(),
         name,
@@ -605,8 +646,8 @@ pub fn create_role(app: &App, req: &Request, f: Format) -> Result<Response> {
     Ok(respond(f, 200, &json!({"role": render_role(&role)})))
 }
 
-pub fn delete_role(app: &App, req: &Request, id: &str) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn delete_role(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("role_id");
     app.store.write(|w| {
         let role = global_role(w, id)?;
         assignment::delete_role(w, &role)
@@ -625,8 +666,8 @@ fn render_service(s: &Service) -> Value {
     Value::Object(out)
 }
 
-pub fn list_services(app: &App, req: &Request, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn list_services(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let services: Vec<Value> = app
         .store
         .read(catalog::list_services)?
@@ -636,8 +677,9 @@ pub fn list_services(app: &App, req: &Request, f: Format) -> Result<Response> {
     Ok(respond(f, 200, &json!({"OS-KSADM:services": services})))
 }
 
-pub fn get_service(app: &App, req: &Request, id: &str, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn get_service(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("service_id");
+    let f = format(req);
     let service = app
         .store
         .read(|r| catalog::get_service(r, id))?
@@ -650,13 +692,13 @@ pub fn get_service(app: &App, req: &Request, id: &str, f: Format) -> Result<Resp
 }
 
 /// POST /v2.0/OS-KSADM/services {"OS-KSADM:service": {"name", "type", "description"}}
-pub fn create_service(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "OS-KSADM:service")?;
     let service_type = required_name(&input, "type")?;
     let enabled = opt_bool(&input, "enabled")?.unwrap_or(true);
     crate::api::opt_string(&input, "name", 255)?;
-    require_admin(app, req)?;
     let service = Service {
         id: new_id(),
         service_type,
@@ -671,8 +713,8 @@ pub fn create_service(app: &App, req: &Request, f: Format) -> Result<Response> {
     ))
 }
 
-pub fn delete_service(app: &App, req: &Request, id: &str) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn delete_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("service_id");
     app.store.write(|w| {
         if !catalog::delete_service(w, id)? {
             return Err(Error::not_found("service", id));
@@ -732,8 +774,8 @@ fn render_legacy(id: &str, members: &[&Endpoint]) -> Value {
     Value::Object(m)
 }
 
-pub fn list_endpoints(app: &App, req: &Request, f: Format) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn list_endpoints(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let endpoints = app.store.read(catalog::list_endpoints)?;
     Ok(respond(
         f,
@@ -744,7 +786,8 @@ pub fn list_endpoints(app: &App, req: &Request, f: Format) -> Result<Response> {
 
 /// POST /v2.0/endpoints {"endpoint": {"region", "service_id", "publicurl", "internalurl",
 /// "adminurl"}}: one v3 endpoint per URL, tied by a legacy id.
-pub fn create_endpoint(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let input = member(&doc, "endpoint")?;
     let text = |k: &str| -> Result<Option<String>> {
@@ -758,7 +801,6 @@ pub fn create_endpoint(app: &App, req: &Request, f: Format) -> Result<Response> 
             urls.push((interface, url));
         }
     }
-    require_admin(app, req)?;
     if !urls.iter().any(|(i, _)| *i == "public") {
         return Err(Error::bad_request(
             "publicurl field is required and cannot be empty",
@@ -815,8 +857,8 @@ pub fn create_endpoint(app: &App, req: &Request, f: Format) -> Result<Response> 
 
 /// DELETE /v2.0/endpoints/{id}: every v3 endpoint of that legacy id (or of that pure v3
 /// group, named by its public endpoint's id).
-pub fn delete_endpoint(app: &App, req: &Request, id: &str) -> Result<Response> {
-    require_admin(app, req)?;
+pub fn delete_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("endpoint_id");
     app.store.write(|w| {
         let all = catalog::list_endpoints(w)?;
         let mut doomed: Vec<String> = all

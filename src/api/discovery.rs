@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::Request;
-use crate::http::routes::Params;
 use crate::http::response::{to_python_json, Response};
+use crate::http::routes::Params;
 
 const JSON_HOME_V3: &str = include_str!("json_home.json");
 

@@ -3,8 +3,7 @@
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
 use crate::api::{
-    self, auth, catalog, domains, groups, policies, projects, role_assignments, roles,
-    users,
+    self, auth, catalog, domains, groups, policies, projects, role_assignments, roles, users,
 };
 use crate::app::App;
 use crate::error::Result;

@@ -12,15 +12,13 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::policy::Action;
 use crate::model::{
     new_id, ActorKind, Assignment, Endpoint, Project, Region, Role, Service, Target, User,
 };
+use crate::policy::Action;
 use crate::store::{assignment, catalog, identity, resource, Reader};
 
-use super::{
-    body, format, page, render_role, render_tenant, render_user, respond, DEFAULT_DOMAIN,
-};
+use super::{body, format, page, render_role, render_tenant, render_user, respond, DEFAULT_DOMAIN};
 
 /// The object under `key` in a request body (400 if missing or not an object).
 fn member(doc: &Value, key: &str) -> Result<Map<String, Value>> {
@@ -51,7 +49,7 @@ fn global_role(r: &impl Reader, id: &str) -> Result<Role> {
 /// token's own projects with no policy check beyond a valid token; here that is
 /// `identity:list_user_projects` on the caller, which every token passes by default.
 pub fn caller_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
-    Ok(json!({"user": {"id": context.user.id, "domain_id": context.user.domain_id}}))
+    Ok(json!({"target": {"user": {"id": context.user.id, "domain_id": context.user.domain_id}}}))
 }
 
 /// GET /v2.0/tenants: `?name=` (admin_required) answers one tenant; a caller passing
@@ -268,12 +266,7 @@ fn grant_of(user_id: &str, tenant_id: &str, role_id: &str) -> Assignment {
 }
 
 /// PUT /v2.0/tenants/{id}/users/{uid}/roles/OS-KSADM/{rid}
-pub fn add_tenant_user_role(
-    app: &App,
-    req: &Request,
-    p: &Params,
-    _: Granted,
-) -> Result<Response> {
+pub fn add_tenant_user_role(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
     let f = format(req);
     let role = app.store.write(|w| {
@@ -294,12 +287,7 @@ pub fn add_tenant_user_role(
 }
 
 /// DELETE /v2.0/tenants/{id}/users/{uid}/roles/OS-KSADM/{rid}
-pub fn remove_tenant_user_role(
-    app: &App,
-    _: &Request,
-    p: &Params,
-    _: Granted,
-) -> Result<Response> {
+pub fn remove_tenant_user_role(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
     app.store.write(|w| {
         tenant_in_default(w, tenant_id)?;
@@ -479,22 +467,12 @@ pub fn update_user(app: &App, req: &Request, p: &Params, _: Granted) -> Result<R
 }
 
 /// PUT /v2.0/users/{user_id}/enabled (and its OS-KSADM form).
-pub fn update_user_enabled(
-    app: &App,
-    req: &Request,
-    p: &Params,
-    _: Granted,
-) -> Result<Response> {
+pub fn update_user_enabled(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     update_user_as(app, req, p.get("user_id"), UserUpdate::Enabled)
 }
 
 /// PUT /v2.0/users/{user_id}/password (and its OS-KSADM form).
-pub fn update_user_password(
-    app: &App,
-    req: &Request,
-    p: &Params,
-    _: Granted,
-) -> Result<Response> {
+pub fn update_user_password(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     update_user_as(app, req, p.get("user_id"), UserUpdate::Password)
 }
 

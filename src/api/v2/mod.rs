@@ -68,7 +68,11 @@ pub fn format(req: &Request) -> Format {
 
 /// GET /v2.0
 pub fn version(app: &App, req: &Request, _: &Params) -> Result<Response> {
-    Ok(respond(format(req), 200, &json!({"version": version_v2(app)})))
+    Ok(respond(
+        format(req),
+        200,
+        &json!({"version": version_v2(app)}),
+    ))
 }
 
 /// GET /v2.0/extensions

@@ -389,7 +389,7 @@ fn subject(app: &App, token_id: &str) -> Result<std::sync::Arc<AuthContext>> {
 /// the token does not validate, as before the route table).
 pub fn token_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
     let subject = subject(app, p.get("token_id"))?;
-    Ok(json!({"token": {"user_id": subject.user.id}}))
+    Ok(json!({"target": {"token": {"user_id": subject.user.id}}}))
 }
 
 /// GET/HEAD /v2.0/tokens/{token_id}[?belongsTo=tenant]: `identity:validate_token` on the

@@ -321,11 +321,14 @@ pub fn render_access(app: &App, context: &AuthContext, token_id: &str) -> Result
     }}))
 }
 
+/// A v2 catalog entry in the making: its region and its endpoint's fields.
+type RegionEndpoint = (Value, Map<String, Value>);
+
 /// Upstream's v2 catalog from the v3 one: per service type, one endpoint per region with
 /// `publicURL`/`internalURL`/`adminURL` (the first endpoint's id), then `region`.
 fn v2_catalog(v3: &[Value]) -> Vec<Value> {
     // (type, name, [(region, endpoint map)])
-    let mut services: Vec<(String, String, Vec<(Value, Map<String, Value>)>)> = Vec::new();
+    let mut services: Vec<(String, String, Vec<RegionEndpoint>)> = Vec::new();
     for service in v3 {
         let stype = service["type"].as_str().unwrap_or("").to_string();
         let name = service["name"].as_str().unwrap_or("").to_string();

@@ -143,11 +143,14 @@ pub fn delete_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<
 const LEGACY_ID: &str = "legacy_endpoint_id";
 const INTERFACES: [&str; 3] = ["public", "internal", "admin"];
 
+/// (service id, region id): how pure v3 endpoints group into one legacy endpoint.
+type ServiceRegion = (String, Option<String>);
+
 /// Upstream's legacy endpoints: v3 endpoints made through v2 grouped by their legacy id,
 /// pure v3 ones by (service, region) under their public endpoint's id.
 fn legacy_endpoints(endpoints: &[Endpoint]) -> Vec<Value> {
     let mut groups: Vec<(String, Vec<&Endpoint>)> = Vec::new();
-    let mut v3_groups: Vec<((String, Option<String>), Vec<&Endpoint>)> = Vec::new();
+    let mut v3_groups: Vec<(ServiceRegion, Vec<&Endpoint>)> = Vec::new();
     for e in endpoints {
         match e.extra.get(LEGACY_ID).and_then(Value::as_str) {
             Some(legacy) => match groups.iter_mut().find(|(id, _)| id == legacy) {

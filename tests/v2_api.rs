@@ -1465,3 +1465,80 @@ fn documents_requests_verbatim_json_and_xml() {
         "tenantConflict",
     );
 }
+
+/// A policy file with `text`, in a directory the returned guard removes.
+fn policy_file(text: &str) -> (TempDir, String) {
+    let dir = std::env::temp_dir().join(format!("ksl-v2-policy-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("policy.yaml");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (TempDir(dir), path)
+}
+
+#[test]
+fn admin_required_comes_from_the_policy_file() {
+    // Refused to everyone: the admin role no longer opens the v2 admin API.
+    let (_dir, path) = policy_file("\"admin_required\": \"!\"\n");
+    let s = start_with(&["--policy-file", &path]);
+    let admin = s.admin();
+    assert_fault(&s.get("/v2.0/tenants?name=demo", &admin), 403, "forbidden");
+    assert_fault(&s.get("/v2.0/users", &admin), 403, "forbidden");
+    assert_xml_fault(
+        &s.req(
+            "GET",
+            "/v2.0/OS-KSADM/roles.xml",
+            &[("X-Auth-Token", &admin)],
+            b"",
+        ),
+        403,
+        "forbidden",
+    );
+    assert_fault(
+        &s.send_json(
+            "POST",
+            "/v2.0/tenants",
+            &admin,
+            &json!({"tenant": {"name": "t-x"}}),
+        ),
+        403,
+        "forbidden",
+    );
+    // GET /v2.0/tenants without admin_required is the public API's: the caller's own tenants.
+    let r = s.get("/v2.0/tenants", &admin);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let names: Vec<Value> = r.json()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("admin")]);
+    // Still 401 before policy, and 404/405 stay v2 faults.
+    assert_fault(&s.get("/v2.0/users", ""), 401, "unauthorized");
+    assert_fault(&s.get("/v2.0/nope", &admin), 404, "itemNotFound");
+    assert_fault(
+        &s.req("PATCH", "/v2.0/users", &[("X-Auth-Token", &admin)], b""),
+        405,
+        "badMethod",
+    );
+    drop(s);
+
+    // Granted to members: demo (member on demo) gets the admin API.
+    let (_dir2, path) = policy_file("\"admin_required\": \"role:member\"\n");
+    let s = start_with(&["--policy-file", &path]);
+    let demo = s.token("demo", "demopwd", Some("demo"));
+    let r = s.get("/v2.0/tenants", &demo);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut names: Vec<String> = r.json()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["admin", "demo"]);
+    let r = s.get("/v2.0/tenants?name=admin", &demo);
+    assert_eq!(r.json()["tenant"]["name"], "admin", "{}", r.text());
+    assert_eq!(s.get("/v2.0/users", &demo).status, 200);
+}

@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::http::request::Request;
 use crate::http::response::{to_python_json, Response};
+use crate::http::routes::Params;
 
 const JSON_HOME_V3: &str = include_str!("json_home.json");
 
@@ -47,7 +48,7 @@ fn json_home(prefix: &str) -> Result<Response> {
 }
 
 /// GET / : 300 Multiple Choices listing the versions.
-pub fn versions(app: &App, req: &Request) -> Result<Response> {
+pub fn versions(app: &App, req: &Request, _: &Params) -> Result<Response> {
     if wants_json_home(req) {
         return json_home("/v3");
     }
@@ -57,7 +58,7 @@ pub fn versions(app: &App, req: &Request) -> Result<Response> {
 }
 
 /// GET /v3
-pub fn version_v3(app: &App, req: &Request) -> Result<Response> {
+pub fn version_v3(app: &App, req: &Request, _: &Params) -> Result<Response> {
     if wants_json_home(req) {
         return json_home("");
     }

@@ -6,8 +6,10 @@
 use crate::api::application_credentials::{self as app_creds, access_rules};
 use crate::api::oauth1::{self, access_tokens};
 use crate::api::roles::{grants, implied};
+use crate::api::v2::{self, admin as v2a};
 use crate::api::{
-    auth, domains, limits, oauth2, policies, role_assignments, roles, trusts, user_tokens,
+    auth, discovery, domains, limits, oauth2, policies, role_assignments, roles, trusts,
+    user_tokens,
 };
 use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, policy_of, public, Route};
@@ -30,7 +32,10 @@ pub fn table() -> Vec<Route> {
 /// Version discovery (/, /v3).
 #[rustfmt::skip]
 fn discovery() -> Vec<Route> {
-    vec![]
+    vec![
+        public(Get, "/", discovery::versions),
+        public(Get, "/v3", discovery::version_v3),
+    ]
 }
 
 /// /v3/auth/...: tokens, catalog, projects, domains, system; OS-REVOKE.
@@ -271,8 +276,53 @@ fn delegation() -> Vec<Route> {
     ]
 }
 
-/// /v2.0/...
+/// /v2.0/...: matched after the router strips a `.xml`/`.json` suffix; errors are v2 faults
+/// (api/v2/mod.rs). The admin API enforces `admin_required` on no target, as upstream's v2
+/// `assert_admin`; the OS-KSADM forms of a path are rows of their own.
 #[rustfmt::skip]
 fn v2() -> Vec<Route> {
-    vec![]
+    vec![
+        public(Get, "/v2.0", v2::version),
+        public(Get, "/v2.0/extensions", v2::list_extensions),
+        public(Get, "/v2.0/extensions/{alias}", v2::get_extension),
+        public(Post, "/v2.0/tokens", v2::tokens::authenticate),
+        policy(Get, "/v2.0/tokens/{token_id}", A::ValidateToken, v2::tokens::token_target, v2::tokens::validate),
+        policy(Delete, "/v2.0/tokens/{token_id}", A::AdminRequired, no_target, v2::tokens::delete),
+        policy(Get, "/v2.0/tokens/{token_id}/endpoints", A::AdminRequired, no_target, v2::tokens::endpoints),
+        policy(Get, "/v2.0/tenants", A::ListUserProjects, v2a::caller_target, v2a::list_tenants),
+        policy(Post, "/v2.0/tenants", A::AdminRequired, no_target, v2a::create_tenant),
+        policy(Get, "/v2.0/tenants/{tenant_id}", A::AdminRequired, no_target, v2a::get_tenant),
+        policy(Put, "/v2.0/tenants/{tenant_id}", A::AdminRequired, no_target, v2a::update_tenant),
+        policy(Post, "/v2.0/tenants/{tenant_id}", A::AdminRequired, no_target, v2a::update_tenant),
+        policy(Delete, "/v2.0/tenants/{tenant_id}", A::AdminRequired, no_target, v2a::delete_tenant),
+        policy(Get, "/v2.0/tenants/{tenant_id}/users", A::AdminRequired, no_target, v2a::tenant_users),
+        policy(Get, "/v2.0/tenants/{tenant_id}/users/{user_id}/roles", A::AdminRequired, no_target, v2a::tenant_user_roles),
+        policy(Put, "/v2.0/tenants/{tenant_id}/users/{user_id}/roles/{role_id}", A::AdminRequired, no_target, v2a::add_tenant_user_role),
+        policy(Delete, "/v2.0/tenants/{tenant_id}/users/{user_id}/roles/{role_id}", A::AdminRequired, no_target, v2a::remove_tenant_user_role),
+        policy(Put, "/v2.0/tenants/{tenant_id}/users/{user_id}/roles/OS-KSADM/{role_id}", A::AdminRequired, no_target, v2a::add_tenant_user_role),
+        policy(Delete, "/v2.0/tenants/{tenant_id}/users/{user_id}/roles/OS-KSADM/{role_id}", A::AdminRequired, no_target, v2a::remove_tenant_user_role),
+        policy(Get, "/v2.0/users", A::AdminRequired, no_target, v2a::list_users),
+        policy(Post, "/v2.0/users", A::AdminRequired, no_target, v2a::create_user),
+        policy(Get, "/v2.0/users/{user_id}", A::AdminRequired, no_target, v2a::get_user),
+        policy(Put, "/v2.0/users/{user_id}", A::AdminRequired, no_target, v2a::update_user),
+        policy(Delete, "/v2.0/users/{user_id}", A::AdminRequired, no_target, v2a::delete_user),
+        policy(Put, "/v2.0/users/{user_id}/enabled", A::AdminRequired, no_target, v2a::update_user_enabled),
+        policy(Put, "/v2.0/users/{user_id}/OS-KSADM/enabled", A::AdminRequired, no_target, v2a::update_user_enabled),
+        policy(Put, "/v2.0/users/{user_id}/password", A::AdminRequired, no_target, v2a::update_user_password),
+        policy(Put, "/v2.0/users/{user_id}/OS-KSADM/password", A::AdminRequired, no_target, v2a::update_user_password),
+        policy(Put, "/v2.0/users/{user_id}/tenant", A::AdminRequired, no_target, v2a::update_user),
+        policy(Put, "/v2.0/users/{user_id}/OS-KSADM/tenant", A::AdminRequired, no_target, v2a::update_user),
+        policy(Get, "/v2.0/users/{user_id}/roles", A::AdminRequired, no_target, v2a::user_global_roles),
+        policy(Get, "/v2.0/OS-KSADM/roles", A::AdminRequired, no_target, v2a::list_roles),
+        policy(Post, "/v2.0/OS-KSADM/roles", A::AdminRequired, no_target, v2a::create_role),
+        policy(Get, "/v2.0/OS-KSADM/roles/{role_id}", A::AdminRequired, no_target, v2a::get_role),
+        policy(Delete, "/v2.0/OS-KSADM/roles/{role_id}", A::AdminRequired, no_target, v2a::delete_role),
+        policy(Get, "/v2.0/OS-KSADM/services", A::AdminRequired, no_target, v2a::list_services),
+        policy(Post, "/v2.0/OS-KSADM/services", A::AdminRequired, no_target, v2a::create_service),
+        policy(Get, "/v2.0/OS-KSADM/services/{service_id}", A::AdminRequired, no_target, v2a::get_service),
+        policy(Delete, "/v2.0/OS-KSADM/services/{service_id}", A::AdminRequired, no_target, v2a::delete_service),
+        policy(Get, "/v2.0/endpoints", A::AdminRequired, no_target, v2a::list_endpoints),
+        policy(Post, "/v2.0/endpoints", A::AdminRequired, no_target, v2a::create_endpoint),
+        policy(Delete, "/v2.0/endpoints/{endpoint_id}", A::AdminRequired, no_target, v2a::delete_endpoint),
+    ]
 }

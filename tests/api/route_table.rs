@@ -351,6 +351,8 @@ fn make_fixture(s: &TestServer) -> Fixture {
     ids.insert("group", "identity".into());
     ids.insert("option", "driver".into());
     ids.insert("alias", "OS-KSADM".into());
+    // v2.0 validates the token in the path before policy: a live one.
+    ids.insert("token_id", s.admin_token());
     // A path's own user is the admin where the caller must be that user.
     ids.insert("admin_id", admin_id);
     Fixture { ids }

@@ -1,8 +1,9 @@
 //! The legacy Identity API v2.0 (`/v2.0/...`), as the v2.0 reference, the 2011 developer guide
 //! and the curl examples describe it; where they are silent, as upstream's last release that
 //! served it (Pike; the admin CRUD as Newton's admin_crud). One store with v3: v2 tenants are
-//! default-domain projects, v2 users default-domain users, roles the global roles; "admin"
-//! means holding the `admin` role, as upstream's v2 `admin_required` rule.
+//! default-domain projects, v2 users default-domain users, roles the global roles. Every
+//! route is in the route table (src/http/table.rs, `v2()`): the admin API enforces the policy
+//! rule `admin_required`, as upstream's v2 `assert_admin` did, so a policy file can tighten it.
 //!
 //! Every answer, errors included, comes in the format the client asked for: JSON by default,
 //! XML (`Accept: application/xml` or a `.xml` suffix) as the developer guide documents it.
@@ -14,15 +15,14 @@ pub mod tokens;
 pub mod xml;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::{to_python_json, Response};
+use crate::http::routes::{self, Matched, Params};
 use crate::model::{Project, Role, User};
 
 pub const DEFAULT_DOMAIN: &str = crate::seed::DEFAULT_DOMAIN_ID;
@@ -33,115 +33,84 @@ pub enum Format {
     Xml,
 }
 
-/// Routes /v2.0/... (`rest` is what follows `v2.0`). Always answers: an error becomes a
-/// v2 fault in the requested format.
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    let (format, rest) = negotiate(req, rest);
-    let segments: Vec<&str> = rest.iter().map(String::as_str).collect();
+/// Serves a /v2.0 path (`segments` start with "v2.0") from the route table. Always answers:
+/// an error, an unknown path (404) or method (405) becomes a v2 fault in the requested
+/// format, never v3's `{"error"}`. The format suffix is stripped before matching, so
+/// `/v2.0/tenants/{tenant_id}.xml` is the `{tenant_id}` route; handlers recompute the format
+/// with `format(req)`.
+pub fn route(app: &App, req: &Request, segments: &[&str]) -> Response {
+    let (format, stripped) = negotiate(req, segments);
+    let stripped: Vec<&str> = stripped.iter().map(String::as_str).collect();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        dispatch(app, req, method, &segments, format)
+        match app.routes.find(req.method, &stripped) {
+            Matched::Route(route, params) => routes::run(app, req, route, &params),
+            // As before the table: v2's badMethod fault carries no Allow header.
+            Matched::WrongMethod(_) => Err(Error::MethodNotAllowed),
+            Matched::NotFound => Err(crate::api::not_found()),
+        }
     }));
     let err = match outcome {
-        Ok(Ok(response)) => return Ok(response),
+        Ok(Ok(response)) => return response,
         Ok(Err(err)) => err,
         Err(_) => Error::Internal("a v2.0 handler panicked (bug)".to_string()),
     };
     if let Error::Internal(detail) = &err {
         log::error!("{} 500: {detail}", req.path);
     }
-    Ok(fault(app, &err, format))
+    fault(app, &err, format)
 }
 
-fn dispatch(
-    app: &App,
-    req: &Request,
-    method: Method,
-    rest: &[&str],
-    f: Format,
-) -> Result<Response> {
-    use Method::{Delete, Get, Post, Put};
-    match (method, rest) {
-        (Get, []) => Ok(respond(f, 200, &json!({"version": version_v2(app)}))),
-        (Get, ["extensions"]) => Ok(respond(
-            f,
-            200,
-            &json!({"extensions": {"values": extensions()}}),
-        )),
-        (Get, ["extensions", alias]) => extensions()
-            .into_iter()
-            .find(|e| e["alias"] == *alias)
-            .map(|e| respond(f, 200, &json!({"extension": e})))
-            .ok_or_else(|| Error::NotFound(format!("Could not find extension: {alias}."))),
-        (Post, ["tokens"]) => tokens::authenticate(app, req, f),
-        (Get, ["tokens", id]) => tokens::validate(app, req, id, f),
-        (Delete, ["tokens", id]) => tokens::delete(app, req, id),
-        (Get, ["tokens", id, "endpoints"]) => tokens::endpoints(app, req, id, f),
-        (Get, ["tenants"]) => admin::list_tenants(app, req, f),
-        (Post, ["tenants"]) => admin::create_tenant(app, req, f),
-        (Get, ["tenants", id]) => admin::get_tenant(app, req, id, f),
-        (Put | Post, ["tenants", id]) => admin::update_tenant(app, req, id, f),
-        (Delete, ["tenants", id]) => admin::delete_tenant(app, req, id),
-        (Get, ["tenants", id, "users"]) => admin::tenant_users(app, req, id, f),
-        (Get, ["tenants", id, "users", uid, "roles"]) => {
-            admin::tenant_user_roles(app, req, id, uid, f)
-        }
-        (Put, ["tenants", id, "users", uid, "roles", "OS-KSADM", rid])
-        | (Put, ["tenants", id, "users", uid, "roles", rid]) => {
-            admin::add_tenant_user_role(app, req, id, uid, rid, f)
-        }
-        (Delete, ["tenants", id, "users", uid, "roles", "OS-KSADM", rid])
-        | (Delete, ["tenants", id, "users", uid, "roles", rid]) => {
-            admin::remove_tenant_user_role(app, req, id, uid, rid)
-        }
-        (Get, ["users"]) => admin::list_users(app, req, f),
-        (Post, ["users"]) => admin::create_user(app, req, f),
-        (Get, ["users", id]) => admin::get_user(app, req, id, f),
-        (Put, ["users", id]) => admin::update_user(app, req, id, f, admin::UserUpdate::Any),
-        (Delete, ["users", id]) => admin::delete_user(app, req, id),
-        (Put, ["users", id, "enabled"]) | (Put, ["users", id, "OS-KSADM", "enabled"]) => {
-            admin::update_user(app, req, id, f, admin::UserUpdate::Enabled)
-        }
-        (Put, ["users", id, "password"]) | (Put, ["users", id, "OS-KSADM", "password"]) => {
-            admin::update_user(app, req, id, f, admin::UserUpdate::Password)
-        }
-        (Put, ["users", id, "tenant"]) | (Put, ["users", id, "OS-KSADM", "tenant"]) => {
-            admin::update_user(app, req, id, f, admin::UserUpdate::Any)
-        }
-        (Get, ["users", id, "roles"]) => admin::user_global_roles(app, req, id, f),
-        (Get, ["OS-KSADM", "roles"]) => admin::list_roles(app, req, f),
-        (Post, ["OS-KSADM", "roles"]) => admin::create_role(app, req, f),
-        (Get, ["OS-KSADM", "roles", id]) => admin::get_role(app, req, id, f),
-        (Delete, ["OS-KSADM", "roles", id]) => admin::delete_role(app, req, id),
-        (Get, ["OS-KSADM", "services"]) => admin::list_services(app, req, f),
-        (Post, ["OS-KSADM", "services"]) => admin::create_service(app, req, f),
-        (Get, ["OS-KSADM", "services", id]) => admin::get_service(app, req, id, f),
-        (Delete, ["OS-KSADM", "services", id]) => admin::delete_service(app, req, id),
-        (Get, ["endpoints"]) => admin::list_endpoints(app, req, f),
-        (Post, ["endpoints"]) => admin::create_endpoint(app, req, f),
-        (Delete, ["endpoints", id]) => admin::delete_endpoint(app, req, id),
-        // A known path with a method it does not serve.
-        (_, [] | ["extensions", ..] | ["tokens", ..] | ["tenants", ..] | ["users", ..])
-        | (_, ["OS-KSADM", "roles" | "services", ..] | ["endpoints", ..]) => {
-            Err(Error::MethodNotAllowed)
-        }
-        _ => Err(crate::api::not_found()),
-    }
+/// The format a v2 request asked for (its suffix, else Accept), for handlers to answer in.
+pub fn format(req: &Request) -> Format {
+    let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    negotiate(req, &segments).0
 }
 
-/// The response format: a `.xml`/`.json` suffix on the last segment wins over Accept.
-fn negotiate(req: &Request, rest: &[&str]) -> (Format, Vec<String>) {
-    let mut rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-    if let Some(last) = rest.last_mut() {
-        for (suffix, format) in [(".xml", Format::Xml), (".json", Format::Json)] {
-            if let Some(stripped) = last.strip_suffix(suffix) {
-                if !stripped.is_empty() {
-                    *last = stripped.to_string();
-                    return (format, rest);
+/// GET /v2.0
+pub fn version(app: &App, req: &Request, _: &Params) -> Result<Response> {
+    Ok(respond(
+        format(req),
+        200,
+        &json!({"version": version_v2(app)}),
+    ))
+}
+
+/// GET /v2.0/extensions
+pub fn list_extensions(_: &App, req: &Request, _: &Params) -> Result<Response> {
+    Ok(respond(
+        format(req),
+        200,
+        &json!({"extensions": {"values": extensions()}}),
+    ))
+}
+
+/// GET /v2.0/extensions/{alias}
+pub fn get_extension(_: &App, req: &Request, p: &Params) -> Result<Response> {
+    let alias = p.get("alias");
+    extensions()
+        .into_iter()
+        .find(|e| e["alias"] == alias)
+        .map(|e| respond(format(req), 200, &json!({"extension": e})))
+        .ok_or_else(|| Error::NotFound(format!("Could not find extension: {alias}.")))
+}
+
+/// The response format and the path without its suffix: a `.xml`/`.json` suffix on the last
+/// segment after `v2.0` wins over Accept.
+fn negotiate(req: &Request, segments: &[&str]) -> (Format, Vec<String>) {
+    let mut segments: Vec<String> = segments.iter().map(|s| s.to_string()).collect();
+    if segments.len() > 1 {
+        if let Some(last) = segments.last_mut() {
+            for (suffix, format) in [(".xml", Format::Xml), (".json", Format::Json)] {
+                if let Some(stripped) = last.strip_suffix(suffix) {
+                    if !stripped.is_empty() {
+                        *last = stripped.to_string();
+                        return (format, segments);
+                    }
                 }
             }
         }
     }
-    (accept_format(req.header("accept")), rest)
+    (accept_format(req.header("accept")), segments)
 }
 
 fn accept_format(accept: Option<&str>) -> Format {
@@ -301,25 +270,6 @@ fn extensions() -> Vec<Value> {
         "links": [{"rel": "describedby", "type": "text/html",
                    "href": "https://developer.openstack.org/api-ref-identity-v2-ext.html"}]
     })]
-}
-
-/// The caller's token (401 if missing or bad).
-pub fn caller(app: &App, req: &Request) -> Result<Arc<AuthContext>> {
-    crate::auth::authenticate_request(app, req.header("x-auth-token"))
-}
-
-pub fn is_admin(context: &AuthContext) -> bool {
-    context.roles.iter().any(|r| r.name == "admin")
-}
-
-/// Upstream's v2 `assert_admin`: a valid token (401) holding the admin role (403).
-pub fn require_admin(app: &App, req: &Request) -> Result<Arc<AuthContext>> {
-    let context = caller(app, req)?;
-    if is_admin(&context) {
-        Ok(context)
-    } else {
-        Err(Error::forbidden_action("admin_required"))
-    }
 }
 
 /// A v2 tenant: extras, then id, name, description, enabled (v3_to_v2_project).

@@ -10,12 +10,13 @@ use crate::auth::{self as core, AuthContext, ResolvedScope};
 use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::Target;
 use crate::password;
 use crate::store::{assignment, identity, resource, Reader};
 use crate::token::{self, Scope, TokenData};
 
-use super::{body, named_fault, render_tenant, respond, Format, DEFAULT_DOMAIN};
+use super::{body, format, named_fault, render_tenant, respond, DEFAULT_DOMAIN};
 
 /// Upstream's `[DEFAULT] max_param_size` and `max_token_size`.
 const MAX_PARAM_SIZE: usize = 64;
@@ -67,7 +68,8 @@ enum Outcome {
 }
 
 /// POST /v2.0/tokens
-pub fn authenticate(app: &App, req: &Request, f: Format) -> Result<Response> {
+pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
+    let f = format(req);
     let doc = body(req)?;
     let auth = match doc.get("auth") {
         Some(Value::Object(a)) => a,
@@ -319,11 +321,14 @@ pub fn render_access(app: &App, context: &AuthContext, token_id: &str) -> Result
     }}))
 }
 
+/// A v2 catalog entry in the making: its region and its endpoint's fields.
+type RegionEndpoint = (Value, Map<String, Value>);
+
 /// Upstream's v2 catalog from the v3 one: per service type, one endpoint per region with
 /// `publicURL`/`internalURL`/`adminURL` (the first endpoint's id), then `region`.
 fn v2_catalog(v3: &[Value]) -> Vec<Value> {
     // (type, name, [(region, endpoint map)])
-    let mut services: Vec<(String, String, Vec<(Value, Map<String, Value>)>)> = Vec::new();
+    let mut services: Vec<(String, String, Vec<RegionEndpoint>)> = Vec::new();
     for service in v3 {
         let stype = service["type"].as_str().unwrap_or("").to_string();
         let name = service["name"].as_str().unwrap_or("").to_string();
@@ -383,30 +388,31 @@ fn subject(app: &App, token_id: &str) -> Result<std::sync::Arc<AuthContext>> {
     })
 }
 
-/// GET/HEAD /v2.0/tokens/{id}[?belongsTo=tenant]: admin, service, or the token's own user
-/// (upstream's v2 `service_admin_or_token_subject`).
-pub fn validate(app: &App, req: &Request, token_id: &str, f: Format) -> Result<Response> {
-    let caller = super::caller(app, req)?;
+/// The target of validating /v2.0/tokens/{token_id}: the subject token's user (404 first if
+/// the token does not validate, as before the route table).
+pub fn token_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let subject = subject(app, p.get("token_id"))?;
+    Ok(json!({"target": {"token": {"user_id": subject.user.id}}}))
+}
+
+/// GET/HEAD /v2.0/tokens/{token_id}[?belongsTo=tenant]: `identity:validate_token` on the
+/// subject's user: admin, service, or the token's own user (upstream's v2
+/// `service_admin_or_token_subject`).
+pub fn validate(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let token_id = p.get("token_id");
     let subject = subject(app, token_id)?;
-    let allowed = super::is_admin(&caller)
-        || caller.roles.iter().any(|r| r.name == "service")
-        || caller.user.id == subject.user.id;
-    if !allowed {
-        return Err(Error::forbidden_action("identity:validate_token"));
-    }
     if let Some(belongs_to) = req.query("belongsTo") {
         if subject.project_id() != Some(belongs_to) {
             return Err(Error::unauthenticated());
         }
     }
     let access = render_access(app, &subject, token_id)?;
-    Ok(respond(f, 200, &access))
+    Ok(respond(format(req), 200, &access))
 }
 
-/// DELETE /v2.0/tokens/{id}: admin only; revokes by the token's audit id.
-pub fn delete(app: &App, req: &Request, token_id: &str) -> Result<Response> {
-    super::require_admin(app, req)?;
-    let subject = subject(app, token_id)?;
+/// DELETE /v2.0/tokens/{token_id}: admin_required; revokes by the token's audit id.
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let subject = subject(app, p.get("token_id"))?;
     let now = crate::clock::now_secs();
     let event = crate::model::RevokeEvent {
         audit_id: subject.token.audit_ids.first().cloned(),
@@ -418,10 +424,11 @@ pub fn delete(app: &App, req: &Request, token_id: &str) -> Result<Response> {
     Ok(Response::no_content())
 }
 
-/// GET /v2.0/tokens/{id}/endpoints: admin only; the endpoints of the token's catalog.
-pub fn endpoints(app: &App, req: &Request, token_id: &str, f: Format) -> Result<Response> {
-    super::require_admin(app, req)?;
-    let subject = subject(app, token_id)?;
+/// GET /v2.0/tokens/{token_id}/endpoints: admin_required; the endpoints of the token's
+/// catalog.
+pub fn endpoints(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let f = format(req);
+    let subject = subject(app, p.get("token_id"))?;
     check_v2_visible(&subject)?;
     let mut endpoints = Vec::new();
     if let Some(project_id) = subject.project_id() {

@@ -537,6 +537,7 @@ pub fn request_to_json(body: &[u8]) -> Result<Value> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test's unwrap is its assertion
 mod tests {
     use super::*;
     use serde_json::json;

@@ -123,6 +123,56 @@ fn route_body_with(route: &Route, ids: &HashMap<&str, String>) -> Option<Vec<u8>
 /// (method, pattern, body with `{param}` placeholders) for the routes whose body is checked
 /// before policy.
 const EXAMPLE_BODIES: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/v3/regions",
+        r#"{"region": {"description": "new"}}"#,
+    ),
+    (
+        "PUT",
+        "/v3/regions/{region_id}",
+        r#"{"region": {"description": "x"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/regions/{region_id}",
+        r#"{"region": {"description": "x"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/services/{service_id}",
+        r#"{"service": {"description": "x"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/endpoints/{endpoint_id}",
+        r#"{"endpoint": {"url": "http://fx2"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}",
+        r#"{"endpoint_group": {"description": "x"}}"#,
+    ),
+    (
+        "POST",
+        "/v3/credentials",
+        r#"{"credential": {"type": "cert", "blob": "y", "user_id": "{admin_id}"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/credentials/{credential_id}",
+        r#"{"credential": {"blob": "z"}}"#,
+    ),
+    (
+        "POST",
+        "/v3/OS-TRUST/trusts",
+        r#"{"trust": {"trustor_user_id": "{admin_id}", "trustee_user_id": "{user_id}", "project_id": "{project_id}", "impersonation": false, "roles": [{"name": "member"}]}}"#,
+    ),
+    (
+        "POST",
+        "/v3/users/{user_id}/application_credentials",
+        r#"{"application_credential": {"name": "fx-new"}}"#,
+    ),
     ("POST", "/v3/roles", r#"{"role": {"name": "fx-new"}}"#),
     (
         "PATCH",
@@ -177,8 +227,20 @@ fn make_fixture(s: &TestServer) -> Fixture {
         json!({"domain": {"name": "fx"}}),
         "domain",
     );
-    let project_id = s.id_by_name(&sys, "projects", "admin");
+    // Its own project (routes delete it), where the admin is admin too.
+    let project_id = post(
+        "/v3/projects",
+        &sys,
+        json!({"project": {"name": "fx-project", "domain_id": "default"}}),
+        "project",
+    );
     let admin_id = s.id_by_name(&sys, "users", "admin");
+    let admin_role = s.id_by_name(&sys, "roles", "admin");
+    s.put(
+        &format!("/v3/projects/{project_id}/users/{admin_id}/roles/{admin_role}"),
+        Some(&sys),
+    )
+    .expect(204);
     let user = post(
         "/v3/users",
         &sys,

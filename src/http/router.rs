@@ -51,7 +51,7 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3"] => api::only(method, Method::Get, || discovery::version_v3(app, req)),
         ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),
         ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
-        ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
+        ["v3", "projects", rest @ ..] => projects::route_grants(app, req, rest),
         ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
         ["v3", "groups", rest @ ..] => groups::route(app, req, method, rest),
         ["v3", "roles", rest @ ..]

@@ -3,8 +3,8 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::domains;
-use crate::http::request::Method::{Delete, Get, Patch, Post};
+use crate::api::{domains, projects};
+use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, Route};
 use crate::policy::Action as A;
 
@@ -43,6 +43,17 @@ fn resource() -> Vec<Route> {
         policy(Get, "/v3/domains/{domain_id}", A::GetDomain, domains::domain_or_empty_target, domains::get),
         policy(Patch, "/v3/domains/{domain_id}", A::UpdateDomain, domains::domain_target, domains::update),
         policy(Delete, "/v3/domains/{domain_id}", A::DeleteDomain, domains::domain_target, domains::delete),
+        policy(Get, "/v3/projects", A::ListProjects, projects::list_target, projects::list),
+        policy(Post, "/v3/projects", A::CreateProject, projects::create_target, projects::create),
+        policy(Get, "/v3/projects/{project_id}", A::GetProject, projects::project_or_empty_target, projects::get),
+        policy(Patch, "/v3/projects/{project_id}", A::UpdateProject, projects::update_target, projects::update),
+        policy(Delete, "/v3/projects/{project_id}", A::DeleteProject, projects::project_or_empty_target, projects::delete),
+        policy(Get, "/v3/projects/{project_id}/tags", A::ListProjectTags, projects::project_or_empty_target, projects::list_tags),
+        policy(Put, "/v3/projects/{project_id}/tags", A::UpdateProjectTags, projects::update_tags_target, projects::update_tags),
+        policy(Delete, "/v3/projects/{project_id}/tags", A::DeleteProjectTags, projects::project_or_empty_target, projects::delete_tags),
+        policy(Get, "/v3/projects/{project_id}/tags/{value}", A::GetProjectTag, projects::project_or_empty_target, projects::check_tag),
+        policy(Put, "/v3/projects/{project_id}/tags/{value}", A::CreateProjectTag, projects::project_or_empty_target, projects::add_tag),
+        policy(Delete, "/v3/projects/{project_id}/tags/{value}", A::DeleteProjectTag, projects::project_or_empty_target, projects::delete_tag),
     ]
 }
 

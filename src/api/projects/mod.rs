@@ -4,22 +4,30 @@
 //! `?is_domain=true`, readable, updatable and deletable through /v3/projects/{id}, and a
 //! project created with `is_domain: true` is a new domain.
 //!
-//! Request bodies are checked against upstream's schemas first (before authentication, as
-//! upstream's `request_body_schema` decorator runs before the handler), then policy, then the
-//! resource manager's rules.
+//! Authentication and policy run in the route table (src/http/table.rs); the target builders
+//! here check a request body first where upstream's schema decorator runs before its policy
+//! check (400 before 403), then the resource manager's rules run in the handlers. Tags live in
+//! `tags.rs`.
+
+mod tags;
+
+pub use tags::{
+    add_tag, check_tag, delete_tag, delete_tags, list_tags, update_tags, update_tags_target,
+};
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain, Project, Target};
-use crate::store::{assignment, limits, resource, Reader, Writer};
+use crate::store::{assignment, limits, resource, Reader};
 
-use super::schema_lite::{self, nullable, py_repr};
-use super::{enforce, extras, filtered_list, render_project, self_link};
+use super::schema_lite::{self, nullable};
+use super::{extras, filtered_list, render_project, self_link};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -108,23 +116,11 @@ fn update_schema() -> Value {
         "additionalProperties": false})
 }
 
-/// Routes /v3/projects/...
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list(app, req),
-        (Method::Post, []) => create(app, req),
-        (Method::Get, [id]) => get(app, req, id),
-        (Method::Patch, [id]) => update(app, req, id),
-        (Method::Delete, [id]) => delete(app, req, id),
-        (Method::Get, [id, "tags"]) => list_tags(app, req, id),
-        (Method::Put, [id, "tags"]) => update_tags(app, req, id),
-        (Method::Delete, [id, "tags"]) => delete_tags(app, req, id),
-        (Method::Get, [id, "tags", tag]) => check_tag(app, req, id, tag),
-        (Method::Put, [id, "tags", tag]) => add_tag(app, req, id, tag),
-        (Method::Delete, [id, "tags", tag]) => delete_tag(app, req, id, tag),
-        (_, [] | [_] | [_, "tags"] | [_, "tags", _]) => Err(Error::MethodNotAllowed),
+/// What of /v3/projects/... is not in the route table: the grant paths (src/api/roles.rs).
+pub fn route_grants(app: &App, req: &Request, rest: &[&str]) -> Result<Response> {
+    match rest {
         // Grants on a project: /v3/projects/{id}/{users|groups}/{id}/roles[/{role_id}]
-        (_, [_, "users" | "groups", _, "roles", ..]) => {
+        [_, "users" | "groups", _, "roles", ..] => {
             let mut path = vec!["projects"];
             path.extend_from_slice(rest);
             super::roles::grants(app, req, &path)
@@ -155,7 +151,7 @@ pub fn render_domain_as_project(app: &App, d: &Domain) -> Value {
 
 /// A project, or a domain acting as one.
 #[derive(Clone)]
-enum Node {
+pub(super) enum Node {
     Project(Project),
     Domain(Domain),
 }
@@ -169,37 +165,53 @@ impl Node {
     }
 }
 
-fn get_node(r: &impl Reader, id: &str) -> Result<Option<Node>> {
+pub(super) fn get_node(r: &impl Reader, id: &str) -> Result<Option<Node>> {
     if let Some(p) = resource::get_project(r, id)? {
         return Ok(Some(Node::Project(p)));
     }
     Ok(resource::get_domain(r, id)?.map(Node::Domain))
 }
 
-/// Upstream's `_build_project_target_enforcement`: the project, or nothing if it is missing.
-fn project_target(app: &App, node: Option<&Node>) -> Value {
-    match node {
+/// Upstream's `_build_project_target_enforcement`: the project, or nothing if it is missing
+/// (policy runs on nothing, then the handler 404s).
+pub fn project_or_empty_target(
+    app: &App,
+    _: &Request,
+    p: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    let node = app.store.read(|r| get_node(r, p.get("project_id")))?;
+    Ok(match node {
         Some(n) => json!({"target": {"project": n.render(app)}}),
         None => json!({"target": {}}),
-    }
+    })
 }
 
-fn authenticate(app: &App, req: &Request) -> Result<std::sync::Arc<AuthContext>> {
-    crate::auth::authenticate_request(app, req.header("x-auth-token"))
+/// Target of list_projects: the token's domain when domain-scoped, and nothing otherwise.
+pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(match context.domain_id() {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    })
 }
 
-/// Authenticates, reads the project (or domain), enforces `action` on it, then 404s if missing.
-fn load_and_enforce(
-    app: &App,
-    req: &Request,
-    id: &str,
-    action: &str,
-) -> Result<(Node, std::sync::Arc<AuthContext>)> {
-    let context = authenticate(app, req)?;
-    let node = app.store.read(|r| get_node(r, id))?;
-    enforce(app, &context, action, &project_target(app, node.as_ref()))?;
-    let node = node.ok_or_else(|| Error::not_found("project", id))?;
-    Ok((node, context))
+/// Target of create_project: the checked body's project.
+pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = schema_lite::validated_member(&create_schema(), &req.json()?, "project")?;
+    Ok(json!({"target": {"project": input}}))
+}
+
+/// Target of update_project: the body is checked first, then the project or nothing.
+pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
+    schema_lite::validated_member(&update_schema(), &req.json()?, "project")?;
+    project_or_empty_target(app, req, p, ctx)
+}
+
+/// The project (or domain) a handler reads, 404 if missing (policy ran on nothing then).
+fn require_node(app: &App, id: &str) -> Result<Node> {
+    app.store
+        .read(|r| get_node(r, id))?
+        .ok_or_else(|| Error::not_found("project", id))
 }
 
 fn tag_list(value: &str) -> Vec<String> {
@@ -211,15 +223,8 @@ fn tag_list(value: &str) -> Vec<String> {
 }
 
 /// GET/HEAD /v3/projects
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    let domain_scope = context.domain_id().map(str::to_string);
-    // Upstream's target is the token's domain when domain-scoped, and nothing otherwise.
-    let target = match &domain_scope {
-        Some(d) => json!({"target": {"domain_id": d}}),
-        None => json!({}),
-    };
-    enforce(app, &context, "identity:list_projects", &target)?;
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     // An unfiltered page under [resource] list_limit reads list_limit + 1 rows, not the table.
     if let (Some(limit), true, None) = (
         app.config.list_limit("resource"),
@@ -310,8 +315,9 @@ fn limits_of(app: &App, r: &impl Reader, project_id: &str) -> Result<Value> {
 }
 
 /// GET/HEAD /v3/projects/{project_id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (node, context) = load_and_enforce(app, req, id, "identity:get_project")?;
+pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("project_id");
+    let node = require_node(app, id)?;
     let mut body = node.render(app);
     let parents_as_list = req.query_flag("parents_as_list");
     let parents_as_ids = req.query_flag("parents_as_ids");
@@ -328,7 +334,7 @@ pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
             "Cannot use subtree_as_list and subtree_as_ids query params at the same time.".into(),
         ));
     }
-    let user_id = context.user.id.clone();
+    let user_id = granted.context().user.id.clone();
     app.store.read(|r| {
         let (parents, project_parent) = match &node {
             Node::Project(p) => {
@@ -432,16 +438,10 @@ fn conflict_domain(name: &str) -> Error {
 const MAX_DEPTH: usize = 5 + 1;
 
 /// POST /v3/projects
-pub fn create(app: &App, req: &Request) -> Result<Response> {
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let body = req.json()?;
     let input = schema_lite::validated_member(&create_schema(), &body, "project")?;
-    let context = authenticate(app, req)?;
-    enforce(
-        app,
-        &context,
-        "identity:create_project",
-        &json!({"target": {"project": input}}),
-    )?;
+    let context = granted.context();
     let name = input
         .get("name")
         .and_then(Value::as_str)
@@ -598,25 +598,23 @@ fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
     rendered
 }
 
-/// PATCH /v3/projects/{project_id}
-pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let body = req.json()?;
-    let input = schema_lite::validated_member(&update_schema(), &body, "project")?;
-    let (node, _) = load_and_enforce(app, req, id, "identity:update_project")?;
+/// Upstream's rules on fields an update may not change, checked against the record the
+/// update's own transaction read.
+fn check_immutable(input: &Map<String, Value>, id: &str, node: &Node) -> Result<()> {
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::Validation("Cannot change ID".into()));
     }
-    let (old_domain_id, old_parent, old_is_domain) = match &node {
-        Node::Project(p) => (Some(p.domain_id.clone()), p.parent_id.clone(), false),
+    let (old_domain_id, old_parent, old_is_domain) = match node {
+        Node::Project(p) => (Some(p.domain_id.as_str()), p.parent_id.as_deref(), false),
         Node::Domain(_) => (None, None, true),
     };
     if let Some(d) = input.get("domain_id") {
-        if d.as_str() != old_domain_id.as_deref() {
+        if d.as_str() != old_domain_id {
             return Err(Error::Validation("Cannot change Domain ID".into()));
         }
     }
     if let Some(p) = input.get("parent_id") {
-        if p.as_str() != old_parent.as_deref() {
+        if p.as_str() != old_parent {
             return Err(Error::Forbidden(
                 "Update of `parent_id` is not allowed.".into(),
             ));
@@ -629,6 +627,16 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
             ));
         }
     }
+    Ok(())
+}
+
+/// PATCH /v3/projects/{project_id}: the patch is applied to the record read inside the one
+/// write transaction, so concurrent updates of other fields are kept and the name index
+/// moves with the name.
+pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("project_id");
+    let body = req.json()?;
+    let input = schema_lite::validated_member(&update_schema(), &body, "project")?;
     let name = input
         .get("name")
         .and_then(Value::as_str)
@@ -643,46 +651,83 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
             .map(str::to_string)
             .collect()
     });
-    let new_extra = extras(&input, &[KNOWN, &["id"]].concat());
-    let rendered = app.store.write(|w| match get_node(w, id)? {
-        None => Err(Error::not_found("project", id)),
-        Some(Node::Domain(old)) => {
+    let patch = ProjectPatch {
+        name,
+        description,
+        enabled,
+        tags,
+        extra: extras(&input, &[KNOWN, &["id"]].concat()),
+    };
+    let rendered = app.store.write(|w| {
+        let node = get_node(w, id)?.ok_or_else(|| Error::not_found("project", id))?;
+        check_immutable(&input, id, &node)?;
+        update_node(app, w, id, node, &patch)
+    })?;
+    Ok(Response::ok(&json!({"project": rendered})))
+}
+
+/// An update's fields, parsed once outside the write transaction.
+struct ProjectPatch {
+    name: Option<String>,
+    description: Option<String>,
+    enabled: Option<bool>,
+    tags: Option<Vec<String>>,
+    extra: Map<String, Value>,
+}
+
+/// Applies `patch` to `node`, the current record, inside the write `w`.
+fn update_node(
+    app: &App,
+    w: &impl crate::store::Writer,
+    id: &str,
+    node: Node,
+    patch: &ProjectPatch,
+) -> Result<Value> {
+    let (name, description, enabled, tags, new_extra) = (
+        &patch.name,
+        &patch.description,
+        patch.enabled,
+        &patch.tags,
+        &patch.extra,
+    );
+    match node {
+        Node::Domain(old) => {
             let mut new = old.clone();
-            if let Some(n) = &name {
+            if let Some(n) = name {
                 if *n != old.name && resource::find_domain_by_name(w, n)?.is_some() {
                     return Err(conflict_domain(n));
                 }
                 new.name = n.clone();
             }
-            if let Some(d) = &description {
+            if let Some(d) = description {
                 new.description = d.clone();
             }
             if let Some(e) = enabled {
                 new.enabled = e;
             }
-            if let Some(t) = &tags {
+            if let Some(t) = tags {
                 new.tags = sorted_tags(t);
             }
-            for (k, v) in &new_extra {
+            for (k, v) in new_extra {
                 new.extra.insert(k.clone(), v.clone());
             }
             resource::update_domain(w, &old, &new)?;
             let mut shown = render_domain_as_project(app, &new);
-            if let Some(t) = &tags {
+            if let Some(t) = tags {
                 shown["tags"] = json!(t);
             }
             Ok(with_extra_field(shown, &new.extra))
         }
-        Some(Node::Project(old)) => {
+        Node::Project(old) => {
             let mut new = old.clone();
-            if let Some(n) = &name {
+            if let Some(n) = name {
                 if *n != old.name && resource::find_project_by_name(w, &old.domain_id, n)?.is_some()
                 {
                     return Err(conflict_project(n, id));
                 }
                 new.name = n.clone();
             }
-            if let Some(d) = &description {
+            if let Some(d) = description {
                 new.description = d.clone();
             }
             if let Some(e) = enabled {
@@ -702,26 +747,25 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
                 }
                 new.enabled = e;
             }
-            if let Some(t) = &tags {
+            if let Some(t) = tags {
                 new.tags = sorted_tags(t);
             }
-            for (k, v) in &new_extra {
+            for (k, v) in new_extra {
                 new.extra.insert(k.clone(), v.clone());
             }
             resource::update_project(w, &old, &new)?;
             let mut shown = render_project(app, &new);
-            if let Some(t) = &tags {
+            if let Some(t) = tags {
                 shown["tags"] = json!(t);
             }
             Ok(with_extra_field(shown, &new.extra))
         }
-    })?;
-    Ok(Response::ok(&json!({"project": rendered})))
+    }
 }
 
 /// DELETE /v3/projects/{project_id}
-pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    load_and_enforce(app, req, id, "identity:delete_project")?;
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("project_id");
     app.store.write(|w| match get_node(w, id)? {
         None => Err(Error::not_found("project", id)),
         Some(Node::Domain(d)) => {
@@ -743,184 +787,8 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
 
 /// Tags as upstream reads them back: sorted (its tag table's key order). Writes answer in the
 /// order given, so we store sorted and render the input order in write answers.
-fn sorted_tags(tags: &[String]) -> Vec<String> {
+pub(super) fn sorted_tags(tags: &[String]) -> Vec<String> {
     let mut out = tags.to_vec();
     out.sort();
     out
-}
-
-fn tags_of(node: &Node) -> Vec<String> {
-    match node {
-        Node::Project(p) => sorted_tags(&p.tags),
-        Node::Domain(d) => sorted_tags(&d.tags),
-    }
-}
-
-/// Replaces a project's (or domain's) tags inside a write transaction.
-fn set_tags(w: &impl Writer, id: &str, tags: Vec<String>) -> Result<()> {
-    match get_node(w, id)? {
-        None => Err(Error::not_found("project", id)),
-        Some(Node::Project(old)) => {
-            let mut new = old.clone();
-            new.tags = sorted_tags(&tags);
-            resource::update_project(w, &old, &new)
-        }
-        Some(Node::Domain(old)) => {
-            let mut new = old.clone();
-            new.tags = sorted_tags(&tags);
-            resource::update_domain(w, &old, &new)
-        }
-    }
-}
-
-/// The tags answer: upstream's links.self here is the API root, as its wrap_member builds it.
-fn tags_body(app: &App, tags: &[String]) -> Value {
-    json!({"links": {"self": format!("{}/v3", app.public_url)}, "tags": tags})
-}
-
-/// Upstream's `lazy_validate` message for a tag or tag list that fails: jsonschema's full text.
-fn lazy_error(message: &str, validator: &str, schema_text: &str, instance: &Value) -> Error {
-    let repr = py_repr(instance);
-    let pretty = match instance {
-        Value::Array(items) if repr.len() > 72 => {
-            let parts: Vec<String> = items.iter().map(py_repr).collect();
-            format!("[{}]", parts.join(",\n     "))
-        }
-        _ => repr,
-    };
-    Error::Validation(format!(
-        "{message}\n\nFailed validating '{validator}' in schema:\n{schema_text}\n\nOn instance:\n    {pretty}"
-    ))
-}
-
-const TAG_SCHEMA_TEXT: &str = "    {'type': 'string',\n     'minLength': 1,\n     'maxLength': 255,\n     'pattern': '^[^,/]*$'}";
-const TAGS_SCHEMA_TEXT: &str = "    {'type': 'array',\n     'items': {'type': 'string',\n               'minLength': 1,\n               'maxLength': 255,\n               'pattern': '^[^,/]*$'},\n     'required': [],\n     'maxItems': 80,\n     'uniqueItems': True}";
-
-/// The list rules upstream re-checks with `lazy_validate` (size and uniqueness).
-fn check_tag_list(tags: &[String]) -> Result<()> {
-    let value = json!(tags);
-    if tags.len() > 80 {
-        return Err(lazy_error(
-            &format!("{} is too long", py_repr(&value)),
-            "maxItems",
-            TAGS_SCHEMA_TEXT,
-            &value,
-        ));
-    }
-    let dup = tags
-        .iter()
-        .enumerate()
-        .any(|(i, t)| tags[i + 1..].contains(t));
-    if dup {
-        return Err(lazy_error(
-            &format!("{} has non-unique elements", py_repr(&value)),
-            "uniqueItems",
-            TAGS_SCHEMA_TEXT,
-            &value,
-        ));
-    }
-    Ok(())
-}
-
-/// GET/HEAD /v3/projects/{project_id}/tags
-pub fn list_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (node, _) = load_and_enforce(app, req, id, "identity:list_project_tags")?;
-    Ok(Response::ok(&tags_body(app, &tags_of(&node))))
-}
-
-/// PUT /v3/projects/{project_id}/tags
-pub fn update_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let body = req.json()?;
-    schema_lite::validate(
-        &json!({"type": "object", "properties": {"tags": {"type": "array", "items": tag_schema()}},
-                "additionalProperties": false}),
-        &body,
-    )?;
-    load_and_enforce(app, req, id, "identity:update_project_tags")?;
-    let tags: Vec<String> = body
-        .get("tags")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    check_tag_list(&tags)?;
-    app.store.write(|w| set_tags(w, id, tags.clone()))?;
-    Ok(Response::ok(&tags_body(app, &tags)))
-}
-
-/// DELETE /v3/projects/{project_id}/tags
-pub fn delete_tags(app: &App, req: &Request, id: &str) -> Result<Response> {
-    load_and_enforce(app, req, id, "identity:delete_project_tags")?;
-    app.store.write(|w| set_tags(w, id, vec![]))?;
-    Ok(Response::no_content())
-}
-
-fn tag_not_found(tag: &str) -> Error {
-    Error::NotFound(format!("Could not find project tag: {tag}."))
-}
-
-/// GET/HEAD /v3/projects/{project_id}/tags/{value}
-pub fn check_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
-    let (node, _) = load_and_enforce(app, req, id, "identity:get_project_tag")?;
-    if !tags_of(&node).iter().any(|t| t == tag) {
-        return Err(tag_not_found(tag));
-    }
-    Ok(Response::no_content())
-}
-
-/// PUT /v3/projects/{project_id}/tags/{value}: 201, an empty body and upstream's Location
-/// (which lacks the /projects segment).
-pub fn add_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
-    let context = authenticate(app, req)?;
-    let node = app.store.read(|r| get_node(r, id))?;
-    enforce(
-        app,
-        &context,
-        "identity:create_project_tag",
-        &project_target(app, node.as_ref()),
-    )?;
-    let value = json!(tag);
-    if let Err(e) = schema_lite::validate(&tag_schema(), &value) {
-        let message = e.message();
-        let validator = if tag.is_empty() {
-            "minLength"
-        } else if tag.chars().count() > 255 {
-            "maxLength"
-        } else {
-            "pattern"
-        };
-        return Err(lazy_error(&message, validator, TAG_SCHEMA_TEXT, &value));
-    }
-    let node = node.ok_or_else(|| Error::not_found("project", id))?;
-    let mut tags = tags_of(&node);
-    tags.push(tag.to_string());
-    check_tag_list(&tags)?;
-    app.store.write(|w| set_tags(w, id, tags.clone()))?;
-    Ok(Response {
-        status: 201,
-        headers: vec![
-            ("Content-Type", "text/html; charset=utf-8".to_string()),
-            (
-                "Location",
-                format!("{}/v3/{}/tags/{}", app.public_url, id, tag),
-            ),
-        ],
-        body: vec![],
-    })
-}
-
-/// DELETE /v3/projects/{project_id}/tags/{value}
-pub fn delete_tag(app: &App, req: &Request, id: &str, tag: &str) -> Result<Response> {
-    let (node, _) = load_and_enforce(app, req, id, "identity:delete_project_tag")?;
-    let mut tags = tags_of(&node);
-    if !tags.iter().any(|t| t == tag) {
-        return Err(tag_not_found(tag));
-    }
-    tags.retain(|t| t != tag);
-    app.store.write(|w| set_tags(w, id, tags.clone()))?;
-    Ok(Response::no_content())
 }

@@ -1,22 +1,26 @@
 //! /v3/users: upstream's `UsersResource`, `UserResource`, password change, and a user's
-//! projects and groups. Body checks come first (upstream's schema decorators), then
-//! authentication and policy with upstream's targets, then the identity manager's rules.
+//! projects and groups. Authentication and policy run in the route table; the target
+//! builders check a body first where upstream's schema decorators run before its policy check
+//! (400 before 403), and the handlers apply the identity manager's rules. An update applies
+//! its patch to the record read inside its one write transaction.
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::compliance;
 use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, RevokeEvent, Target, User};
-use crate::store::{assignment, identity, resource};
+use crate::store::{assignment, identity, resource, revocation};
 
 use super::roles::{
     check_id, check_name, check_nullable_string, check_options, invalid, member, merge_options,
     non_empty, py_repr, require, require_matching_id,
 };
-use super::{authorize, enforce, extras, filtered_list, render_group, render_project, render_user};
+use super::{extras, filtered_list, render_group, render_project, render_user};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -40,21 +44,19 @@ const USER_OPTIONS: &[(&str, bool)] = &[
     ("multi_factor_auth_enabled", true),
 ];
 
-/// Routes /v3/users/...
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list(app, req),
-        (Method::Post, []) => create(app, req),
-        (Method::Get, [id]) => get(app, req, id),
-        (Method::Patch, [id]) => update(app, req, id),
-        (Method::Delete, [id]) => delete(app, req, id),
-        (Method::Post, [id, "password"]) => change_password(app, req, id),
-        (Method::Get, [id, "projects"]) => list_projects(app, req, id),
-        (Method::Get, [id, "groups"]) => list_groups(app, req, id),
-        (_, [id, "credentials", "OS-EC2", ec2 @ ..]) => {
+/// What of /v3/users/{user_id}/... is not in the route table: the sub-paths other areas own
+/// (EC2 credentials, application credentials and access rules, OAuth1 access tokens).
+pub fn route_delegated(
+    app: &App,
+    req: &Request,
+    method: Method,
+    rest: &[&str],
+) -> Result<Response> {
+    match rest {
+        [id, "credentials", "OS-EC2", ec2 @ ..] => {
             super::ec2::route_user(app, req, method, id, ec2)
         }
-        (_, [id, tail @ ..])
+        [id, tail @ ..]
             if matches!(
                 tail.first(),
                 Some(&("application_credentials" | "access_rules"))
@@ -62,10 +64,7 @@ pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<
         {
             super::application_credentials::route(app, req, method, id, tail)
         }
-        (_, [id, "OS-OAUTH1", oauth @ ..]) => {
-            super::oauth1::route_user(app, req, method, id, oauth)
-        }
-        (_, [] | [_] | [_, "password" | "projects" | "groups"]) => Err(Error::MethodNotAllowed),
+        [id, "OS-OAUTH1", oauth @ ..] => super::oauth1::route_user(app, req, method, id, oauth),
         _ => Err(super::not_found()),
     }
 }
@@ -209,21 +208,29 @@ fn assert_default_project_not_domain(
     Ok(())
 }
 
-/// Revokes every token of a user issued up to now (upstream's
-/// `_persist_revocation_event_for_user`).
-pub(crate) fn revoke_user_tokens(app: &App, user_ids: &[String]) -> Result<()> {
+/// Upstream's `_persist_revocation_event_for_user`: every token of these users issued up to
+/// now.
+fn user_revocations(user_ids: &[String]) -> Vec<RevokeEvent> {
     let now = crate::clock::now_secs();
-    app.store.revoke(
-        user_ids
-            .iter()
-            .map(|u| RevokeEvent {
-                user_id: Some(u.clone()),
-                issued_before: now,
-                revoked_at: now,
-                ..Default::default()
-            })
-            .collect(),
-    )
+    user_ids
+        .iter()
+        .map(|u| RevokeEvent {
+            user_id: Some(u.clone()),
+            issued_before: now,
+            revoked_at: now,
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Records the revocation of these users' tokens inside the caller's write transaction, so
+/// the change that calls for it and the revocation commit together; the caller reloads the
+/// in-memory copy (`Store::reload_revocations`) after the commit.
+pub(crate) fn revoke_user_tokens_in(
+    w: &impl crate::store::Writer,
+    user_ids: &[String],
+) -> Result<()> {
+    revocation::append(w, &user_revocations(user_ids))
 }
 
 /// `?password_expires_at={op}:{timestamp}`, upstream's operators on the expiry time.
@@ -292,14 +299,8 @@ pub(crate) fn user_list(app: &App, req: &Request, key: &str, users: Vec<User>) -
 }
 
 /// GET/HEAD /v3/users
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let domain_scope = context.domain_id().map(str::to_string);
-    let target = match &domain_scope {
-        Some(d) => json!({"target": {"domain_id": d}}),
-        None => json!({}),
-    };
-    enforce(app, &context, "identity:list_users", &target)?;
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     // An unfiltered page under [identity] list_limit reads list_limit + 1 rows, not the table.
     if let (Some(limit), true, None) = (
         app.config.list_limit("identity"),
@@ -320,37 +321,62 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     Ok(Response::ok(&user_list(app, req, "users", users)?))
 }
 
-/// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args.
-fn user_target(app: &App, id: &str) -> Result<(Option<User>, Value)> {
+/// Target of list_users: the token's domain when domain-scoped, and nothing otherwise.
+pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(match context.domain_id() {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    })
+}
+
+/// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args
+/// (policy runs on nothing for a missing user, then the handler 404s).
+pub fn user_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let id = p.get("user_id");
     let user = app.store.read(|r| identity::get_user(r, id))?;
     let mut target = json!({"user_id": id, "target": {}});
     if let Some(u) = &user {
         target["target"]["user"] = render_user(app, u);
     }
-    Ok((user, target))
+    Ok(target)
 }
 
-/// GET/HEAD /v3/users/{user_id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (user, target) = user_target(app, id)?;
-    authorize(app, req, "identity:get_user", target)?;
-    let user = user.ok_or_else(|| Error::not_found("user", id))?;
-    Ok(Response::ok(&json!({"user": render_user(app, &user)})))
+/// The user the target builder read, or 404.
+fn target_user<'g>(granted: &'g Granted, id: &str) -> Result<&'g Value> {
+    granted.target()["target"]
+        .get("user")
+        .ok_or_else(|| Error::not_found("user", id))
+}
+
+/// Target of create_user: the body, checked first.
+pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = member(&req.json()?, "user")?;
+    require(&input, "user", "name")?;
+    validate_user_body(app, &input)?;
+    Ok(json!({"target": {"user": input}}))
+}
+
+/// Target of update_user: the body is checked first, then the user or nothing.
+pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
+    let input = member(&req.json()?, "user")?;
+    non_empty(&input, "user")?;
+    validate_user_body(app, &input)?;
+    user_target(app, req, p, ctx)
+}
+
+/// GET/HEAD /v3/users/{user_id}: the user the target builder read.
+pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let user = target_user(&granted, p.get("user_id"))?;
+    Ok(Response::ok(&json!({"user": user})))
 }
 
 /// POST /v3/users
-pub fn create(app: &App, req: &Request) -> Result<Response> {
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let body = req.json()?;
     let input = member(&body, "user")?;
     require(&input, "user", "name")?;
     validate_user_body(app, &input)?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    enforce(
-        app,
-        &context,
-        "identity:create_user",
-        &json!({"target": {"user": input}}),
-    )?;
+    let context = granted.context();
     let name = check_name(&input, "name")?
         .unwrap_or_default()
         .trim()
@@ -411,60 +437,95 @@ fn hash(app: &App, password: &str) -> Result<String> {
     app.hasher.hash(password).map_err(Error::internal)
 }
 
-/// PATCH /v3/users/{user_id}
-pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
+/// An update's fields, checked (and any new password hashed) before the write transaction.
+struct UserPatch {
+    name: Option<String>,
+    enabled: Option<bool>,
+    default_project_id: Option<Option<String>>,
+    options: Option<Map<String, Value>>,
+    /// A new password's hash (None inside: the password is removed).
+    password_hash: Option<Option<String>>,
+    extra: Map<String, Value>,
+}
+
+impl UserPatch {
+    /// The updated record: `patch` applied to `old`, the record read in the same transaction,
+    /// so fields this update does not name keep what a concurrent update wrote.
+    fn apply(&self, app: &App, old: &User, now: f64) -> User {
+        let mut new = old.clone();
+        if let Some(name) = &self.name {
+            new.name = name.clone();
+        }
+        if let Some(e) = self.enabled {
+            new.enabled = e;
+        }
+        if let Some(project) = &self.default_project_id {
+            new.default_project_id = project.clone();
+        }
+        if let Some(update) = &self.options {
+            merge_options(&mut new.options, update.clone());
+        }
+        if let Some(new_hash) = &self.password_hash {
+            // An administrator's reset: kept in the history but not checked against it, and
+            // expired at once under change_password_upon_first_use. Tokens issued before it
+            // stop validating (password_created_at).
+            compliance::set_password(&app.config.security, &mut new, new_hash.clone(), now, false);
+        }
+        mark_enabled(app, &mut new, now);
+        for (k, v) in &self.extra {
+            new.extra.insert(k.clone(), v.clone());
+        }
+        new
+    }
+}
+
+/// PATCH /v3/users/{user_id}: one write transaction re-reads the user, applies the patch,
+/// moves the name index and, when the update disables the user, records the revocation of
+/// its tokens. Hashing a new password happens before it (hashing is slow by design).
+pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("user_id");
     let body = req.json()?;
     let input = member(&body, "user")?;
-    non_empty(&input, "user")?;
-    validate_user_body(app, &input)?;
-    let (old, target) = user_target(app, id)?;
-    authorize(app, req, "identity:update_user", target)?;
-    let old = old.ok_or_else(|| Error::not_found("user", id))?;
+    let shown_before = target_user(&granted, id)?;
     require_matching_id(&input, id)?;
+    // The domain never changes, so the record the target builder read answers this.
     if input
         .get("domain_id")
-        .is_some_and(|d| d.as_str() != Some(old.domain_id.as_str()))
+        .is_some_and(|d| d.as_str() != shown_before["domain_id"].as_str())
     {
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
-    if let Some(Some(p)) = check_password(app, &input)? {
-        compliance::validate_password(&app.config.security, &p)?;
-    }
-    let mut new = old.clone();
-    if let Some(name) = check_name(&input, "name")? {
-        new.name = name.trim().to_string();
-    }
-    if let Some(e) = check_enabled(&input)? {
-        new.enabled = e;
-    }
-    if let Some(project) = check_nullable_string(&input, "default_project_id")? {
-        new.default_project_id = project;
-    }
-    if let Some(update) = check_options(&input, USER_OPTIONS)? {
-        merge_options(&mut new.options, update);
-    }
     let password = check_password(app, &input)?;
+    if let Some(Some(p)) = &password {
+        compliance::validate_password(&app.config.security, p)?;
+    }
+    let password_hash = match &password {
+        Some(Some(p)) => Some(Some(hash(app, p)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let patch = UserPatch {
+        name: check_name(&input, "name")?.map(|n| n.trim().to_string()),
+        enabled: check_enabled(&input)?,
+        default_project_id: check_nullable_string(&input, "default_project_id")?,
+        options: check_options(&input, USER_OPTIONS)?,
+        password_hash,
+        extra: extras(&input, KNOWN),
+    };
     let now = crate::clock::now_f64();
-    if let Some(password) = &password {
-        let new_hash = match password {
-            Some(p) => Some(hash(app, p)?),
-            None => None,
-        };
-        // An administrator's reset: kept in the history but not checked against it, and
-        // expired at once under change_password_upon_first_use. Tokens issued before it
-        // stop validating (password_created_at).
-        compliance::set_password(&app.config.security, &mut new, new_hash, now, false);
-    }
-    mark_enabled(app, &mut new, now);
-    for (k, v) in extras(&input, KNOWN) {
-        new.extra.insert(k, v);
-    }
-    app.store.write(|w| {
+    let (new, revoked) = app.store.write(|w| {
+        let old = identity::require_user(w, id)?;
+        let new = patch.apply(app, &old, now);
         assert_default_project_not_domain(w, new.default_project_id.as_deref())?;
-        identity::update_user(w, &old, &new)
+        identity::update_user(w, &old, &new)?;
+        let revoked = old.enabled && !new.enabled;
+        if revoked {
+            revoke_user_tokens_in(w, std::slice::from_ref(&new.id))?;
+        }
+        Ok((new, revoked))
     })?;
-    if old.enabled && !new.enabled {
-        revoke_user_tokens(app, std::slice::from_ref(&new.id))?;
+    if revoked {
+        app.store.reload_revocations()?;
     }
     // Upstream's update answer also carries the raw `extra` column, before `options`.
     let mut shown = Map::new();
@@ -480,11 +541,10 @@ pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// DELETE /v3/users/{user_id}
-pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (old, target) = user_target(app, id)?;
-    authorize(app, req, "identity:delete_user", target)?;
-    let old = old.ok_or_else(|| Error::not_found("user", id))?;
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("user_id");
     app.store.write(|w| {
+        let old = identity::require_user(w, id)?;
         identity::delete_user(w, &old)?;
         // Upstream's credential manager drops a deleted user's credentials.
         crate::store::credentials::delete_for_user(w, &old.id)
@@ -493,7 +553,9 @@ pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// POST /v3/users/{user_id}/password: a user changes their own password, proving the old one.
-pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
+/// Upstream leaves it unenforced: the original password is the proof.
+pub fn change_password(app: &App, req: &Request, p: &Params) -> Result<Response> {
+    let id = p.get("user_id");
     let body = req.json()?;
     let input = member(&body, "user")?;
     // Upstream's `password_change` schema: both strings, required, nothing else.
@@ -567,16 +629,13 @@ pub fn change_password(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/users/{user_id}/projects
-pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (user, target) = user_target(app, id)?;
-    authorize(app, req, "identity:list_user_projects", target)?;
-    let user = user.ok_or_else(|| Error::not_found("user", id))?;
+pub fn list_projects(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("user_id");
+    target_user(&granted, id)?;
     let projects = app.store.read(|r| {
         let mut out = Vec::new();
         for p in resource::list_projects(r)? {
-            if !assignment::effective_role_ids(r, &user.id, &Target::Project(p.id.clone()))?
-                .is_empty()
-            {
+            if !assignment::effective_role_ids(r, id, &Target::Project(p.id.clone()))?.is_empty() {
                 out.push(render_project(app, &p));
             }
         }
@@ -593,12 +652,10 @@ pub fn list_projects(app: &App, req: &Request, id: &str) -> Result<Response> {
 }
 
 /// GET/HEAD /v3/users/{user_id}/groups
-pub fn list_groups(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let (user, target) = user_target(app, id)?;
-    enforce(app, &context, "identity:list_groups_for_user", &target)?;
-    user.ok_or_else(|| Error::not_found("user", id))?;
-    let domain_scope = context.domain_id().map(str::to_string);
+pub fn list_groups(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("user_id");
+    target_user(&granted, id)?;
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     let groups = app.store.read(|r| {
         let mut out = Vec::new();
         for gid in identity::group_ids_of_user(r, id)? {

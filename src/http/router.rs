@@ -3,8 +3,7 @@
 //! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
 
 use crate::api::{
-    self, auth, catalog, discovery, domains, groups, policies, projects, role_assignments, roles,
-    users,
+    self, auth, catalog, discovery, domains, policies, projects, role_assignments, roles, users,
 };
 use crate::app::App;
 use crate::error::Result;
@@ -52,8 +51,7 @@ fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
         ["v3", "auth", rest @ ..] => auth::route(app, req, method, rest),
         ["v3", "domains", rest @ ..] => domains::route(app, req, method, rest),
         ["v3", "projects", rest @ ..] => projects::route_grants(app, req, rest),
-        ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
-        ["v3", "groups", rest @ ..] => groups::route(app, req, method, rest),
+        ["v3", "users", rest @ ..] => users::route_delegated(app, req, method, rest),
         ["v3", "roles", rest @ ..]
         | ["v3", "role_inferences", rest @ ..]
         | ["v3", "system", rest @ ..]

@@ -3,9 +3,9 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::{domains, projects};
+use crate::api::{domains, groups, projects, users};
 use crate::http::request::Method::{Delete, Get, Patch, Post, Put};
-use crate::http::routes::{no_target, policy, Route};
+use crate::http::routes::{no_target, policy, public, Route};
 use crate::policy::Action as A;
 
 pub fn table() -> Vec<Route> {
@@ -60,7 +60,25 @@ fn resource() -> Vec<Route> {
 /// Users, groups, memberships, passwords.
 #[rustfmt::skip]
 fn identity() -> Vec<Route> {
-    vec![]
+    vec![
+        policy(Get, "/v3/users", A::ListUsers, users::list_target, users::list),
+        policy(Post, "/v3/users", A::CreateUser, users::create_target, users::create),
+        policy(Get, "/v3/users/{user_id}", A::GetUser, users::user_target, users::get),
+        policy(Patch, "/v3/users/{user_id}", A::UpdateUser, users::update_target, users::update),
+        policy(Delete, "/v3/users/{user_id}", A::DeleteUser, users::user_target, users::delete),
+        public(Post, "/v3/users/{user_id}/password", users::change_password),
+        policy(Get, "/v3/users/{user_id}/projects", A::ListUserProjects, users::user_target, users::list_projects),
+        policy(Get, "/v3/users/{user_id}/groups", A::ListGroupsForUser, users::user_target, users::list_groups),
+        policy(Get, "/v3/groups", A::ListGroups, groups::list_target, groups::list),
+        policy(Post, "/v3/groups", A::CreateGroup, groups::create_target, groups::create),
+        policy(Get, "/v3/groups/{group_id}", A::GetGroup, groups::group_target, groups::get),
+        policy(Patch, "/v3/groups/{group_id}", A::UpdateGroup, groups::update_target, groups::update),
+        policy(Delete, "/v3/groups/{group_id}", A::DeleteGroup, groups::existing_group_target, groups::delete),
+        policy(Get, "/v3/groups/{group_id}/users", A::ListUsersInGroup, groups::group_users_target, groups::list_users),
+        policy(Put, "/v3/groups/{group_id}/users/{user_id}", A::AddUserToGroup, groups::membership_target, groups::add_user),
+        policy(Get, "/v3/groups/{group_id}/users/{user_id}", A::CheckUserInGroup, groups::membership_target, groups::check_user),
+        policy(Delete, "/v3/groups/{group_id}/users/{user_id}", A::RemoveUserFromGroup, groups::membership_target, groups::remove_user),
+    ]
 }
 
 /// Roles, implied roles, grants (project, domain, system, OS-INHERIT), role assignments,

@@ -10,6 +10,7 @@ mod discovery;
 mod errors;
 mod filters;
 mod logs;
+mod lost_updates;
 mod negatives;
 mod personas;
 mod policy;

@@ -9,13 +9,18 @@
 //! check (400 before 403), then the resource manager's rules run in the handlers. Tags live in
 //! `tags.rs`.
 
+mod hierarchy;
 mod tags;
+mod update;
+
+pub use hierarchy::get;
+pub use update::update;
 
 pub use tags::{
     add_tag, check_tag, delete_tag, delete_tags, list_tags, update_tags, update_tags_target,
 };
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::auth::AuthContext;
@@ -23,13 +28,13 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::model::{new_id, Domain, Project, Target};
-use crate::store::{assignment, limits, resource, Reader};
+use crate::model::{new_id, Domain, Project};
+use crate::store::{resource, Reader};
 
 use super::schema_lite::{self, nullable};
 use super::{extras, filtered_list, render_project, self_link};
 
-const KNOWN: &[&str] = &[
+pub(super) const KNOWN: &[&str] = &[
     "name",
     "domain_id",
     "description",
@@ -106,7 +111,7 @@ fn create_schema() -> Value {
         "additionalProperties": false})
 }
 
-fn update_schema() -> Value {
+pub(super) fn update_schema() -> Value {
     json!({"type": "object", "properties": {"project": {"type": "object", "properties": {
         "description": nullable(json!({"type": "string"})),
         "enabled": boolean_schema(),
@@ -208,7 +213,7 @@ pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) ->
 }
 
 /// The project (or domain) a handler reads, 404 if missing (policy ran on nothing then).
-fn require_node(app: &App, id: &str) -> Result<Node> {
+pub(super) fn require_node(app: &App, id: &str) -> Result<Node> {
     app.store
         .read(|r| get_node(r, id))?
         .ok_or_else(|| Error::not_found("project", id))
@@ -293,129 +298,7 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
     )))
 }
 
-/// The ids of the projects a user has a role on (upstream's list_projects_for_user).
-fn user_project_ids(r: &impl Reader, user_id: &str, candidates: &[Project]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for p in candidates {
-        if !assignment::effective_role_ids(r, user_id, &Target::Project(p.id.clone()))?.is_empty() {
-            out.push(p.id.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn limits_of(app: &App, r: &impl Reader, project_id: &str) -> Result<Value> {
-    Ok(Value::Array(
-        limits::list_limits(r)?
-            .iter()
-            .filter(|l| l.project_id.as_deref() == Some(project_id))
-            .map(|l| super::limits::render_limit(app, l))
-            .collect(),
-    ))
-}
-
-/// GET/HEAD /v3/projects/{project_id}
-pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let id = p.get("project_id");
-    let node = require_node(app, id)?;
-    let mut body = node.render(app);
-    let parents_as_list = req.query_flag("parents_as_list");
-    let parents_as_ids = req.query_flag("parents_as_ids");
-    let subtree_as_list = req.query_flag("subtree_as_list");
-    let subtree_as_ids = req.query_flag("subtree_as_ids");
-    let include_limits = req.query_flag("include_limits");
-    if parents_as_list && parents_as_ids {
-        return Err(Error::Validation(
-            "Cannot use parents_as_list and parents_as_ids query params at the same time.".into(),
-        ));
-    }
-    if subtree_as_list && subtree_as_ids {
-        return Err(Error::Validation(
-            "Cannot use subtree_as_list and subtree_as_ids query params at the same time.".into(),
-        ));
-    }
-    let user_id = granted.context().user.id.clone();
-    app.store.read(|r| {
-        let (parents, project_parent) = match &node {
-            Node::Project(p) => {
-                let mut parents = Vec::new();
-                for pid in resource::ancestors(r, p)? {
-                    if let Some(pp) = resource::get_project(r, &pid)? {
-                        parents.push(pp);
-                    }
-                }
-                (parents, p.parent_id.clone())
-            }
-            Node::Domain(_) => (vec![], None),
-        };
-        if parents_as_list {
-            let mine = user_project_ids(r, &user_id, &parents)?;
-            let mut out = Vec::new();
-            for p in parents.iter().filter(|p| mine.contains(&p.id)) {
-                let mut v = render_project(app, p);
-                if include_limits {
-                    v["limits"] = limits_of(app, r, &p.id)?;
-                }
-                out.push(json!({"project": v}));
-            }
-            body["parents"] = Value::Array(out);
-        } else if parents_as_ids {
-            // Nearest first; the chain ends with the domain, as upstream's parents include it.
-            let mut chain: Vec<String> = parents.iter().map(|p| p.id.clone()).collect();
-            if let Node::Project(p) = &node {
-                if project_parent.is_some() {
-                    chain.push(p.domain_id.clone());
-                }
-            }
-            let mut nested = Value::Null;
-            for pid in chain.iter().rev() {
-                let mut m = Map::new();
-                m.insert(pid.clone(), nested);
-                nested = Value::Object(m);
-            }
-            body["parents"] = nested;
-        }
-        if subtree_as_list || subtree_as_ids {
-            let subtree = match &node {
-                Node::Project(p) => resource::subtree(r, &p.id)?,
-                Node::Domain(d) => resource::subtree(r, &d.id)?,
-            };
-            if subtree_as_list {
-                let mine = user_project_ids(r, &user_id, &subtree)?;
-                let mut out = Vec::new();
-                for p in subtree.iter().filter(|p| mine.contains(&p.id)) {
-                    let mut v = render_project(app, p);
-                    if include_limits {
-                        v["limits"] = limits_of(app, r, &p.id)?;
-                    }
-                    out.push(json!({"project": v}));
-                }
-                body["subtree"] = Value::Array(out);
-            } else {
-                body["subtree"] = subtree_ids(id, &subtree);
-            }
-        }
-        Ok(())
-    })?;
-    Ok(Response::ok(&json!({"project": body})))
-}
-
-fn subtree_ids(id: &str, subtree: &[Project]) -> Value {
-    let children: Vec<&Project> = subtree
-        .iter()
-        .filter(|p| p.parent_id.as_deref() == Some(id))
-        .collect();
-    if children.is_empty() {
-        return Value::Null;
-    }
-    let mut m = Map::new();
-    for c in children {
-        m.insert(c.id.clone(), subtree_ids(&c.id, subtree));
-    }
-    Value::Object(m)
-}
-
-fn conflict_project(name: &str, id: &str) -> Error {
+pub(super) fn conflict_project(name: &str, id: &str) -> Error {
     Error::duplicate(
         "project",
         &format!(
@@ -425,7 +308,7 @@ fn conflict_project(name: &str, id: &str) -> Error {
     )
 }
 
-fn conflict_domain(name: &str) -> Error {
+pub(super) fn conflict_domain(name: &str) -> Error {
     Error::duplicate(
         "project",
         &format!(
@@ -580,187 +463,6 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
     let mut shown = render_project(app, &project);
     shown["tags"] = json!(tags);
     Ok(Response::created(&json!({"project": shown})))
-}
-
-/// An update answer: upstream's update also shows the stored `extra` after `tags`.
-fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
-    if let Value::Object(map) = &mut rendered {
-        let mut out = Map::new();
-        for (k, v) in std::mem::take(map) {
-            let is_tags = k == "tags";
-            out.insert(k, v);
-            if is_tags {
-                out.insert("extra".into(), Value::Object(extra.clone()));
-            }
-        }
-        *map = out;
-    }
-    rendered
-}
-
-/// Upstream's rules on fields an update may not change, checked against the record the
-/// update's own transaction read.
-fn check_immutable(input: &Map<String, Value>, id: &str, node: &Node) -> Result<()> {
-    if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
-        return Err(Error::Validation("Cannot change ID".into()));
-    }
-    let (old_domain_id, old_parent, old_is_domain) = match node {
-        Node::Project(p) => (Some(p.domain_id.as_str()), p.parent_id.as_deref(), false),
-        Node::Domain(_) => (None, None, true),
-    };
-    if let Some(d) = input.get("domain_id") {
-        if d.as_str() != old_domain_id {
-            return Err(Error::Validation("Cannot change Domain ID".into()));
-        }
-    }
-    if let Some(p) = input.get("parent_id") {
-        if p.as_str() != old_parent {
-            return Err(Error::Forbidden(
-                "Update of `parent_id` is not allowed.".into(),
-            ));
-        }
-    }
-    if let Some(v) = input.get("is_domain") {
-        if as_bool(v) != Some(old_is_domain) {
-            return Err(Error::Validation(
-                "Update of `is_domain` is not allowed.".into(),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// PATCH /v3/projects/{project_id}: the patch is applied to the record read inside the one
-/// write transaction, so concurrent updates of other fields are kept and the name index
-/// moves with the name.
-pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let id = p.get("project_id");
-    let body = req.json()?;
-    let input = schema_lite::validated_member(&update_schema(), &body, "project")?;
-    let name = input
-        .get("name")
-        .and_then(Value::as_str)
-        .map(|s| s.trim().to_string());
-    let description = input
-        .get("description")
-        .map(|d| d.as_str().unwrap_or_default().to_string());
-    let enabled = input.get("enabled").and_then(as_bool);
-    let tags: Option<Vec<String>> = input.get("tags").and_then(Value::as_array).map(|a| {
-        a.iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect()
-    });
-    let patch = ProjectPatch {
-        name,
-        description,
-        enabled,
-        tags,
-        extra: extras(&input, &[KNOWN, &["id"]].concat()),
-    };
-    let rendered = app.store.write(|w| {
-        let node = get_node(w, id)?.ok_or_else(|| Error::not_found("project", id))?;
-        check_immutable(&input, id, &node)?;
-        update_node(app, w, id, node, &patch)
-    })?;
-    Ok(Response::ok(&json!({"project": rendered})))
-}
-
-/// An update's fields, parsed once outside the write transaction.
-struct ProjectPatch {
-    name: Option<String>,
-    description: Option<String>,
-    enabled: Option<bool>,
-    tags: Option<Vec<String>>,
-    extra: Map<String, Value>,
-}
-
-/// Applies `patch` to `node`, the current record, inside the write `w`.
-fn update_node(
-    app: &App,
-    w: &impl crate::store::Writer,
-    id: &str,
-    node: Node,
-    patch: &ProjectPatch,
-) -> Result<Value> {
-    let (name, description, enabled, tags, new_extra) = (
-        &patch.name,
-        &patch.description,
-        patch.enabled,
-        &patch.tags,
-        &patch.extra,
-    );
-    match node {
-        Node::Domain(old) => {
-            let mut new = old.clone();
-            if let Some(n) = name {
-                if *n != old.name && resource::find_domain_by_name(w, n)?.is_some() {
-                    return Err(conflict_domain(n));
-                }
-                new.name = n.clone();
-            }
-            if let Some(d) = description {
-                new.description = d.clone();
-            }
-            if let Some(e) = enabled {
-                new.enabled = e;
-            }
-            if let Some(t) = tags {
-                new.tags = sorted_tags(t);
-            }
-            for (k, v) in new_extra {
-                new.extra.insert(k.clone(), v.clone());
-            }
-            resource::update_domain(w, &old, &new)?;
-            let mut shown = render_domain_as_project(app, &new);
-            if let Some(t) = tags {
-                shown["tags"] = json!(t);
-            }
-            Ok(with_extra_field(shown, &new.extra))
-        }
-        Node::Project(old) => {
-            let mut new = old.clone();
-            if let Some(n) = name {
-                if *n != old.name && resource::find_project_by_name(w, &old.domain_id, n)?.is_some()
-                {
-                    return Err(conflict_project(n, id));
-                }
-                new.name = n.clone();
-            }
-            if let Some(d) = description {
-                new.description = d.clone();
-            }
-            if let Some(e) = enabled {
-                if e && !old.enabled {
-                    for pid in resource::ancestors(w, &old)? {
-                        if resource::get_project(w, &pid)?.is_some_and(|p| !p.enabled) {
-                            return Err(Error::Forbidden(format!(
-                                "Cannot enable project {id} since it has disabled parents"
-                            )));
-                        }
-                    }
-                }
-                if !e && old.enabled && resource::subtree(w, id)?.iter().any(|p| p.enabled) {
-                    return Err(Error::Forbidden(format!(
-                        "Cannot disable project {id} since its subtree contains enabled projects."
-                    )));
-                }
-                new.enabled = e;
-            }
-            if let Some(t) = tags {
-                new.tags = sorted_tags(t);
-            }
-            for (k, v) in new_extra {
-                new.extra.insert(k.clone(), v.clone());
-            }
-            resource::update_project(w, &old, &new)?;
-            let mut shown = render_project(app, &new);
-            if let Some(t) = tags {
-                shown["tags"] = json!(t);
-            }
-            Ok(with_extra_field(shown, &new.extra))
-        }
-    }
 }
 
 /// DELETE /v3/projects/{project_id}

@@ -13,14 +13,14 @@ use crate::error::{Error, Result};
 use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::model::{new_id, RevokeEvent, Target, User};
-use crate::store::{assignment, identity, resource, revocation};
+use crate::model::{new_id, RevokeEvent, User};
+use crate::store::{identity, resource, revocation};
 
 use super::roles::{
     check_id, check_name, check_nullable_string, check_options, invalid, member, merge_options,
     non_empty, py_repr, require, require_matching_id,
 };
-use super::{extras, filtered_list, render_group, render_project, render_user};
+use super::{extras, render_user};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -34,7 +34,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Upstream's user options: (name, is a boolean).
-const USER_OPTIONS: &[(&str, bool)] = &[
+pub(super) const USER_OPTIONS: &[(&str, bool)] = &[
     ("ignore_change_password_upon_first_use", true),
     ("ignore_password_expiry", true),
     ("ignore_lockout_failure_attempts", true),
@@ -43,6 +43,14 @@ const USER_OPTIONS: &[(&str, bool)] = &[
     ("multi_factor_auth_rules", false),
     ("multi_factor_auth_enabled", true),
 ];
+
+mod body;
+mod lists;
+
+pub(crate) use lists::user_list;
+pub use lists::{list, list_groups, list_projects, list_target};
+
+use body::{check_enabled, check_password, validate_user_body};
 
 /// What of /v3/users/{user_id}/... is not in the route table: the sub-paths other areas own
 /// (EC2 credentials, application credentials and access rules, OAuth1 access tokens).
@@ -67,113 +75,6 @@ pub fn route_delegated(
         [id, "OS-OAUTH1", oauth @ ..] => super::oauth1::route_user(app, req, method, id, oauth),
         _ => Err(super::not_found()),
     }
-}
-
-/// `enabled` as upstream's boolean parameter type: a JSON boolean or one of its strings.
-fn check_enabled(map: &Map<String, Value>) -> Result<Option<bool>> {
-    const TRUE: &[&str] = &["True", "TRUE", "true", "1", "y", "Y", "on", "ON", "yes"];
-    const FALSE: &[&str] = &[
-        "False", "FALSE", "false", "", "0", "n", "N", "off", "OFF", "no",
-    ];
-    match map.get("enabled") {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::String(s)) if TRUE.contains(&s.as_str()) => Ok(Some(true)),
-        Some(Value::String(s)) if FALSE.contains(&s.as_str()) => Ok(Some(false)),
-        // The schema's type is ["boolean", "string", "null"]: other types fail on type first.
-        Some(other) if !matches!(other, Value::String(_) | Value::Null) => Err(invalid(
-            "enabled",
-            other,
-            &format!(
-                "{} is not of type 'boolean', 'string', 'null'",
-                py_repr(other)
-            ),
-        )),
-        // A string outside the enum, or null (nullable() adds no None to this enum).
-        Some(other) => Err(invalid(
-            "enabled",
-            other,
-            &format!(
-                "{} is not one of [True, 'True', 'TRUE', 'true', False, 'False', 'FALSE', \
-                 'false', '', '1', '0', 'y', 'Y', 'n', 'N', 'on', 'ON', 'off', 'OFF', 'yes', 'no']",
-                py_repr(other)
-            ),
-        )),
-    }
-}
-
-/// `password`: a string or null; Ok(None) if absent.
-fn check_password(app: &App, map: &Map<String, Value>) -> Result<Option<Option<String>>> {
-    match check_nullable_string(map, "password")? {
-        Some(Some(p)) if p.len() > app.config.identity.max_password_length => {
-            // Upstream's PasswordValidationError; the password itself is never echoed.
-            Err(Error::Validation(format!(
-                "Password validation error: The password length must be less than or equal \
-                 to {}.",
-                app.config.identity.max_password_length
-            )))
-        }
-        other => Ok(other),
-    }
-}
-
-/// Upstream's `_user_properties` checks, shared by create and update.
-fn validate_user_body(app: &App, input: &Map<String, Value>) -> Result<()> {
-    check_nullable_string(input, "default_project_id")?;
-    check_nullable_string(input, "description")?;
-    check_id(input, "domain_id", false)?;
-    check_enabled(input)?;
-    check_name(input, "name")?;
-    check_password(app, input)?;
-    check_mfa_rules(input)?;
-    check_options(input, USER_OPTIONS)?;
-    Ok(())
-}
-
-/// `options.multi_factor_auth_rules`: upstream's schema (lists of strings, each list
-/// non-empty and without repeats, no list twice), with jsonschema's messages.
-fn check_mfa_rules(input: &Map<String, Value>) -> Result<()> {
-    let Some(Value::Array(rules)) = input
-        .get("options")
-        .and_then(|o| o.get(compliance::MFA_RULES))
-    else {
-        return Ok(());
-    };
-    let has_repeats = |items: &[Value]| {
-        items
-            .iter()
-            .enumerate()
-            .any(|(i, a)| items[..i].contains(a))
-    };
-    for (i, rule) in rules.iter().enumerate() {
-        let Value::Array(items) = rule else { continue };
-        if !items.iter().all(Value::is_string) {
-            continue;
-        }
-        if items.is_empty() {
-            return Err(invalid(&i.to_string(), rule, "[] should be non-empty"));
-        }
-        if has_repeats(items) {
-            return Err(invalid(
-                &i.to_string(),
-                rule,
-                &format!("{} has non-unique elements", py_repr(rule)),
-            ));
-        }
-    }
-    let all_lists = rules.iter().all(|r| {
-        r.as_array()
-            .is_some_and(|items| !items.is_empty() && items.iter().all(Value::is_string))
-    });
-    if all_lists && has_repeats(rules) {
-        let value = Value::Array(rules.clone());
-        return Err(invalid(
-            compliance::MFA_RULES,
-            &value,
-            &format!("{} has non-unique elements", py_repr(&value)),
-        ));
-    }
-    Ok(())
 }
 
 /// Upstream's `User.enabled` setter, run on create and on every update of an enabled user:
@@ -233,102 +134,6 @@ pub(crate) fn revoke_user_tokens_in(
     revocation::append(w, &user_revocations(user_ids))
 }
 
-/// `?password_expires_at={op}:{timestamp}`, upstream's operators on the expiry time.
-fn password_expiry_filter(req: &Request) -> Result<Option<(String, time::PrimitiveDateTime)>> {
-    let Some(raw) = req.query("password_expires_at") else {
-        return Ok(None);
-    };
-    let (op, stamp) = match raw.split_once(':') {
-        Some((op, rest)) if ["lt", "lte", "gt", "gte", "eq", "neq"].contains(&op) => {
-            (op.to_string(), rest)
-        }
-        // No operator: upstream defaults to eq.
-        _ => ("eq".to_string(), raw),
-    };
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    let at = time::PrimitiveDateTime::parse(stamp, &fmt).map_err(|_| {
-        Error::Validation(
-            "Timestamp not in expected format. The server could not comply with the request \
-             since it is either malformed or otherwise incorrect. The client is assumed to be \
-             in error."
-                .to_string(),
-        )
-    })?;
-    Ok(Some((op, at)))
-}
-
-fn expiry_matches(user: &User, filter: &(String, time::PrimitiveDateTime)) -> bool {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
-    );
-    let Some(at) = user
-        .password_expires_at
-        .as_deref()
-        .and_then(|s| time::PrimitiveDateTime::parse(s, &fmt).ok())
-    else {
-        return false;
-    };
-    let wanted = filter.1;
-    match filter.0.as_str() {
-        "lt" => at < wanted,
-        "lte" => at <= wanted,
-        "gt" => at > wanted,
-        "gte" => at >= wanted,
-        "neq" => at != wanted,
-        _ => at == wanted,
-    }
-}
-
-/// Renders users for a list: filters (`name`, `domain_id`, `enabled`, comparators,
-/// `password_expires_at`) and `[identity] list_limit`.
-pub(crate) fn user_list(app: &App, req: &Request, key: &str, users: Vec<User>) -> Result<Value> {
-    let expiry = password_expiry_filter(req)?;
-    let items = users
-        .iter()
-        .filter(|u| expiry.as_ref().is_none_or(|f| expiry_matches(u, f)))
-        .map(|u| render_user(app, u))
-        .collect();
-    Ok(filtered_list(
-        app,
-        req,
-        key,
-        items,
-        &["domain_id", "enabled", "name"],
-        app.config.list_limit("identity"),
-    ))
-}
-
-/// GET/HEAD /v3/users
-pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let domain_scope = granted.context().domain_id().map(str::to_string);
-    // An unfiltered page under [identity] list_limit reads list_limit + 1 rows, not the table.
-    if let (Some(limit), true, None) = (
-        app.config.list_limit("identity"),
-        req.query.is_empty(),
-        &domain_scope,
-    ) {
-        let page: Vec<User> = app.store.read(|r| {
-            crate::store::Reader::list_first(r, crate::store::tables::USERS, limit + 1)
-        })?;
-        return Ok(Response::ok(&user_list(app, req, "users", page)?));
-    }
-    let users: Vec<User> = app
-        .store
-        .read(identity::list_users)?
-        .into_iter()
-        .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
-        .collect();
-    Ok(Response::ok(&user_list(app, req, "users", users)?))
-}
-
-/// Target of list_users: the token's domain when domain-scoped, and nothing otherwise.
-pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
-    Ok(match context.domain_id() {
-        Some(d) => json!({"target": {"domain_id": d}}),
-        None => json!({}),
-    })
-}
-
 /// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args
 /// (policy runs on nothing for a missing user, then the handler 404s).
 pub fn user_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
@@ -342,7 +147,7 @@ pub fn user_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Resul
 }
 
 /// The user the target builder read, or 404.
-fn target_user<'g>(granted: &'g Granted, id: &str) -> Result<&'g Value> {
+pub(super) fn target_user<'g>(granted: &'g Granted, id: &str) -> Result<&'g Value> {
     granted.target()["target"]
         .get("user")
         .ok_or_else(|| Error::not_found("user", id))
@@ -626,64 +431,4 @@ pub fn change_password(app: &App, req: &Request, p: &Params) -> Result<Response>
         identity::update_user(w, &old, &current)
     })?;
     Ok(Response::no_content())
-}
-
-/// GET/HEAD /v3/users/{user_id}/projects
-pub fn list_projects(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let id = p.get("user_id");
-    target_user(&granted, id)?;
-    let projects = app.store.read(|r| {
-        let mut out = Vec::new();
-        for p in resource::list_projects(r)? {
-            if !assignment::effective_role_ids(r, id, &Target::Project(p.id.clone()))?.is_empty() {
-                out.push(render_project(app, &p));
-            }
-        }
-        Ok(out)
-    })?;
-    Ok(Response::ok(&filtered_list(
-        app,
-        req,
-        "projects",
-        projects,
-        &["domain_id", "enabled", "name"],
-        None,
-    )))
-}
-
-/// GET/HEAD /v3/users/{user_id}/groups
-pub fn list_groups(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let id = p.get("user_id");
-    target_user(&granted, id)?;
-    let domain_scope = granted.context().domain_id().map(str::to_string);
-    let groups = app.store.read(|r| {
-        let mut out = Vec::new();
-        for gid in identity::group_ids_of_user(r, id)? {
-            if let Some(g) = identity::get_group(r, &gid)? {
-                if domain_scope.as_ref().is_some_and(|d| d != &g.domain_id) {
-                    continue;
-                }
-                // Upstream lists memberships with their (federated) expiry, before links.
-                let mut shown = Map::new();
-                if let Value::Object(fields) = render_group(app, &g) {
-                    for (k, v) in fields {
-                        if k == "links" {
-                            shown.insert("membership_expires_at".into(), Value::Null);
-                        }
-                        shown.insert(k, v);
-                    }
-                }
-                out.push(Value::Object(shown));
-            }
-        }
-        Ok(out)
-    })?;
-    Ok(Response::ok(&filtered_list(
-        app,
-        req,
-        "groups",
-        groups,
-        &["name"],
-        app.config.list_limit("identity"),
-    )))
 }

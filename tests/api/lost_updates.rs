@@ -12,11 +12,14 @@ use crate::common::*;
 const ROUNDS: usize = 200;
 const RENAMES: usize = 100;
 
+/// One write of a race: (server, token, record id, round).
+type Write = fn(&TestServer, &str, &str, usize) -> Resp;
+
 /// Runs `writers` concurrently, each `rounds` times with the round number; every write must
 /// answer `want`.
 fn race(
     s: &Arc<TestServer>,
-    writers: Vec<fn(&TestServer, &str, &str, usize) -> Resp>,
+    writers: Vec<Write>,
     token: &Arc<String>,
     id: &str,
     rounds: usize,

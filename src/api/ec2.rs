@@ -28,19 +28,6 @@ use super::list_response;
 /// Upstream's `[credential] auth_ttl` default: minutes a signed request stays valid.
 const AUTH_TTL_MINUTES: f64 = 15.0;
 
-/// What users.rs still hands over of /v3/users/{user_id}/credentials/OS-EC2/...: the route
-/// table serves every OS-EC2 path, so only longer, unknown paths get here. Kept so users.rs
-/// (another area) compiles unchanged; delete it with that arm of users.rs's route.
-pub fn route_user(
-    _: &App,
-    _: &Request,
-    _: crate::http::request::Method,
-    _: &str,
-    _: &[&str],
-) -> Result<Response> {
-    Err(super::not_found())
-}
-
 /// Upstream's Unauthorized: the reason is logged, the client sees the generic sentence
 /// (keystone hides 401 details unless insecure_debug is on).
 fn unauthorized(reason: &str) -> Error {

@@ -1,49 +1,39 @@
 //! /v3/groups and group membership: upstream's `GroupsResource`, `GroupResource`,
 //! `GroupUsersResource` and `UserGroupCRUDResource`. A removed membership, or a deleted group
-//! that held grants, revokes the members' tokens as upstream does.
+//! that held grants, revokes the members' tokens as upstream does, in the same transaction.
+//! Authentication and policy run in the route table; target builders check a body first
+//! where upstream's schema decorators run before its policy check (400 before 403).
 
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
+use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, ActorKind, Group};
 use crate::store::{assignment, identity, resource};
 
 use super::roles::{
     check_id, check_name, check_nullable_string, member, non_empty, require, require_matching_id,
 };
-use super::{authorize, enforce, extras, filtered_list, render_group, render_user};
+use super::users::revoke_user_tokens_in;
+use super::{extras, filtered_list, render_group, render_user};
 
 const KNOWN: &[&str] = &["name", "domain_id", "description"];
 
-/// Routes /v3/groups/...
-pub fn route(app: &App, req: &Request, method: Method, rest: &[&str]) -> Result<Response> {
-    match (method, rest) {
-        (Method::Get, []) => list(app, req),
-        (Method::Post, []) => create(app, req),
-        (Method::Get, [id]) => get(app, req, id),
-        (Method::Patch, [id]) => update(app, req, id),
-        (Method::Delete, [id]) => delete(app, req, id),
-        (Method::Get, [id, "users"]) => list_users(app, req, id),
-        (Method::Put, [gid, "users", uid]) => add_user(app, req, gid, uid),
-        (Method::Get, [gid, "users", uid]) => check_user(app, req, gid, uid),
-        (Method::Delete, [gid, "users", uid]) => remove_user(app, req, gid, uid),
-        (_, [] | [_] | [_, "users"] | [_, "users", _]) => Err(Error::MethodNotAllowed),
-        _ => Err(super::not_found()),
-    }
+/// Target of list_groups: the token's domain when domain-scoped, and nothing otherwise.
+pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(match context.domain_id() {
+        Some(d) => json!({"target": {"group": {"domain_id": d}}}),
+        None => json!({}),
+    })
 }
 
 /// GET/HEAD /v3/groups
-pub fn list(app: &App, req: &Request) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let domain_scope = context.domain_id().map(str::to_string);
-    let target = match &domain_scope {
-        Some(d) => json!({"target": {"group": {"domain_id": d}}}),
-        None => json!({}),
-    };
-    enforce(app, &context, "identity:list_groups", &target)?;
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     let groups = app.store.read(identity::list_groups)?;
     let items = groups
         .iter()
@@ -60,39 +50,90 @@ pub fn list(app: &App, req: &Request) -> Result<Response> {
     )))
 }
 
-/// Upstream's `_build_group_target_enforcement`: the group if it exists, with the view args.
-fn group_target(app: &App, id: &str) -> Result<(Option<Group>, Value)> {
+/// Upstream's `_build_group_target_enforcement`: the group if it exists, with the view args
+/// (policy runs on nothing for a missing group, then the handler 404s).
+pub fn group_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let id = p.get("group_id");
     let group = app.store.read(|r| identity::get_group(r, id))?;
     let mut target = json!({"group_id": id, "target": {}});
     if let Some(g) = &group {
         target["target"]["group"] = render_group(app, g);
     }
-    Ok((group, target))
+    Ok(target)
 }
 
-/// GET/HEAD /v3/groups/{group_id}
-pub fn get(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let (group, target) = group_target(app, id)?;
-    authorize(app, req, "identity:get_group", target)?;
-    let group = group.ok_or_else(|| Error::not_found("group", id))?;
-    Ok(Response::ok(&json!({"group": render_group(app, &group)})))
+/// Target of delete_group: upstream loads the group while enforcing, so 404 before 403.
+pub fn existing_group_target(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    ctx: &AuthContext,
+) -> Result<Value> {
+    let target = group_target(app, req, p, ctx)?;
+    if target["target"].get("group").is_none() {
+        return Err(Error::not_found("group", p.get("group_id")));
+    }
+    Ok(target)
 }
 
-/// POST /v3/groups
-pub fn create(app: &App, req: &Request) -> Result<Response> {
-    let body = req.json()?;
-    let input = member(&body, "group")?;
+/// Target of list_users_in_group: as `group_target`, without an empty `target` when the
+/// group is missing.
+pub fn group_users_target(
+    app: &App,
+    req: &Request,
+    p: &Params,
+    ctx: &AuthContext,
+) -> Result<Value> {
+    let mut target = group_target(app, req, p, ctx)?;
+    if target["target"].get("group").is_none() {
+        if let Value::Object(map) = &mut target {
+            map.remove("target");
+        }
+    }
+    Ok(target)
+}
+
+/// Target of create_group: the body, checked first.
+pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = check_create_body(&req.json()?)?;
+    Ok(json!({"target": {"group": input}}))
+}
+
+fn check_create_body(body: &Value) -> Result<Map<String, Value>> {
+    let input = member(body, "group")?;
     require(&input, "group", "name")?;
     check_id(&input, "domain_id", false)?;
     check_nullable_string(&input, "description")?;
     check_name(&input, "name")?;
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    enforce(
-        app,
-        &context,
-        "identity:create_group",
-        &json!({"target": {"group": input}}),
-    )?;
+    Ok(input)
+}
+
+fn check_update_body(body: &Value) -> Result<Map<String, Value>> {
+    let input = member(body, "group")?;
+    non_empty(&input, "group")?;
+    check_nullable_string(&input, "description")?;
+    check_name(&input, "name")?;
+    Ok(input)
+}
+
+/// Target of update_group: the body is checked first, then the group or nothing.
+pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
+    check_update_body(&req.json()?)?;
+    group_target(app, req, p, ctx)
+}
+
+/// GET/HEAD /v3/groups/{group_id}: the group the target builder read.
+pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    match granted.target()["target"].get("group") {
+        Some(group) => Ok(Response::ok(&json!({"group": group}))),
+        None => Err(Error::not_found("group", p.get("group_id"))),
+    }
+}
+
+/// POST /v3/groups
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let input = check_create_body(&req.json()?)?;
+    let context = granted.context();
     let group = Group {
         id: new_id(),
         name: check_name(&input, "name")?
@@ -117,65 +158,72 @@ pub fn create(app: &App, req: &Request) -> Result<Response> {
     ))
 }
 
-/// PATCH /v3/groups/{group_id}
-pub fn update(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let body = req.json()?;
-    let input = member(&body, "group")?;
-    non_empty(&input, "group")?;
-    check_nullable_string(&input, "description")?;
-    check_name(&input, "name")?;
-    let (old, target) = group_target(app, id)?;
-    authorize(app, req, "identity:update_group", target)?;
+/// PATCH /v3/groups/{group_id}: the patch is applied to the group read inside the one write
+/// transaction, so a concurrent update of another field is kept and the name index moves
+/// with the name.
+pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("group_id");
+    let input = check_update_body(&req.json()?)?;
     require_matching_id(&input, id)?;
-    let old = old.ok_or_else(|| Error::not_found("group", id))?;
+    let before = granted.target()["target"]
+        .get("group")
+        .ok_or_else(|| Error::not_found("group", id))?;
+    // The domain never changes, so the group the target builder read answers this.
     if input
         .get("domain_id")
-        .is_some_and(|d| d.as_str() != Some(old.domain_id.as_str()))
+        .is_some_and(|d| d.as_str() != before["domain_id"].as_str())
     {
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
-    let mut new = old.clone();
-    if let Some(name) = check_name(&input, "name")? {
-        new.name = name.trim().to_string();
-    }
-    if let Some(description) = check_nullable_string(&input, "description")? {
-        new.description = description.unwrap_or_default();
-    }
-    for (k, v) in extras(&input, KNOWN) {
-        new.extra.insert(k, v);
-    }
-    app.store.write(|w| identity::update_group(w, &old, &new))?;
+    let name = check_name(&input, "name")?.map(|n| n.trim().to_string());
+    let description = check_nullable_string(&input, "description")?;
+    let extra = extras(&input, KNOWN);
+    let new = app.store.write(|w| {
+        let old = identity::require_group(w, id)?;
+        let mut new = old.clone();
+        if let Some(name) = &name {
+            new.name = name.clone();
+        }
+        if let Some(description) = &description {
+            new.description = description.clone().unwrap_or_default();
+        }
+        for (k, v) in &extra {
+            new.extra.insert(k.clone(), v.clone());
+        }
+        identity::update_group(w, &old, &new)?;
+        Ok(new)
+    })?;
     Ok(Response::ok(&json!({"group": render_group(app, &new)})))
 }
 
-/// DELETE /v3/groups/{group_id}
-pub fn delete(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    // Upstream loads the target from the store while enforcing: 404 before 403.
-    let (group, target) = group_target(app, id)?;
-    let group = group.ok_or_else(|| Error::not_found("group", id))?;
-    enforce(app, &context, "identity:delete_group", &target)?;
-    let members = app.store.write(|w| {
+/// DELETE /v3/groups/{group_id}: the members of a group that held grants lose their tokens,
+/// recorded in the same transaction as the delete.
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("group_id");
+    let revoked = app.store.write(|w| {
+        let group = identity::require_group(w, id)?;
         let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
         let members = identity::user_ids_in_group(w, &group.id)?;
         identity::delete_group(w, &group)?;
-        Ok(if had_grants { members } else { Vec::new() })
+        let revoked = had_grants && !members.is_empty();
+        if revoked {
+            revoke_user_tokens_in(w, &members)?;
+        }
+        Ok(revoked)
     })?;
-    super::users::revoke_user_tokens(app, &members)?;
+    if revoked {
+        app.store.reload_revocations()?;
+    }
     Ok(Response::no_content())
 }
 
 /// GET/HEAD /v3/groups/{group_id}/users
-pub fn list_users(app: &App, req: &Request, id: &str) -> Result<Response> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    let group = app.store.read(|r| identity::get_group(r, id))?;
-    let target = match &group {
-        Some(g) => json!({"group_id": id, "target": {"group": render_group(app, g)}}),
-        None => json!({"group_id": id}),
-    };
-    enforce(app, &context, "identity:list_users_in_group", &target)?;
-    group.ok_or_else(|| Error::not_found("group", id))?;
-    let domain_scope = context.domain_id().map(str::to_string);
+pub fn list_users(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let id = p.get("group_id");
+    if granted.target().get("target").is_none() {
+        return Err(Error::not_found("group", id));
+    }
+    let domain_scope = granted.context().domain_id().map(str::to_string);
     let users = app.store.read(|r| {
         let mut out = Vec::new();
         for uid in identity::user_ids_in_group(r, id)? {
@@ -192,9 +240,9 @@ pub fn list_users(app: &App, req: &Request, id: &str) -> Result<Response> {
     )?))
 }
 
-/// Looks up both sides of a membership for its policy target, then 404 names the missing
-/// one (the group first, as upstream's identity manager checks).
-fn membership(app: &App, req: &Request, action: &str, group_id: &str, user_id: &str) -> Result<()> {
+/// Target of the membership calls: both sides, each if it exists, with the view args.
+pub fn membership_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let (group_id, user_id) = (p.get("group_id"), p.get("user_id"));
     let (group, user) = app.store.read(|r| {
         Ok((
             identity::get_group(r, group_id)?,
@@ -208,11 +256,21 @@ fn membership(app: &App, req: &Request, action: &str, group_id: &str, user_id: &
     if let Some(u) = &user {
         t.insert("user".into(), render_user(app, u));
     }
-    let target = json!({"group_id": group_id, "user_id": user_id, "target": t});
-    authorize(app, req, action, target)?;
-    group.ok_or_else(|| Error::not_found("group", group_id))?;
-    user.ok_or_else(|| Error::not_found("user", user_id))?;
-    Ok(())
+    Ok(json!({"group_id": group_id, "user_id": user_id, "target": t}))
+}
+
+/// After policy: 404 names the missing side (the group first, as upstream's identity
+/// manager checks). Returns (group_id, user_id).
+fn membership<'p>(p: &'p Params, granted: &Granted) -> Result<(&'p str, &'p str)> {
+    let (group_id, user_id) = (p.get("group_id"), p.get("user_id"));
+    let t = &granted.target()["target"];
+    if t.get("group").is_none() {
+        return Err(Error::not_found("group", group_id));
+    }
+    if t.get("user").is_none() {
+        return Err(Error::not_found("user", user_id));
+    }
+    Ok((group_id, user_id))
 }
 
 fn not_member(group_id: &str, user_id: &str) -> Error {
@@ -220,16 +278,20 @@ fn not_member(group_id: &str, user_id: &str) -> Error {
 }
 
 /// PUT /v3/groups/{group_id}/users/{user_id}
-pub fn add_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> Result<Response> {
-    membership(app, req, "identity:add_user_to_group", group_id, user_id)?;
-    app.store
-        .write(|w| identity::add_member(w, group_id, user_id))?;
+pub fn add_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let (group_id, user_id) = membership(p, &granted)?;
+    app.store.write(|w| {
+        // Either side may have gone since the target was read.
+        identity::require_group(w, group_id)?;
+        identity::require_user(w, user_id)?;
+        identity::add_member(w, group_id, user_id)
+    })?;
     Ok(Response::no_content())
 }
 
 /// HEAD/GET /v3/groups/{group_id}/users/{user_id}
-pub fn check_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> Result<Response> {
-    membership(app, req, "identity:check_user_in_group", group_id, user_id)?;
+pub fn check_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let (group_id, user_id) = membership(p, &granted)?;
     if !app
         .store
         .read(|r| identity::is_member(r, group_id, user_id))?
@@ -239,22 +301,16 @@ pub fn check_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> Re
     Ok(Response::no_content())
 }
 
-/// DELETE /v3/groups/{group_id}/users/{user_id}
-pub fn remove_user(app: &App, req: &Request, group_id: &str, user_id: &str) -> Result<Response> {
-    membership(
-        app,
-        req,
-        "identity:remove_user_from_group",
-        group_id,
-        user_id,
-    )?;
-    if !app
-        .store
-        .write(|w| identity::remove_member(w, group_id, user_id))?
-    {
-        return Err(not_member(group_id, user_id));
-    }
-    // Upstream revokes the user's tokens when a membership goes.
-    super::users::revoke_user_tokens(app, &[user_id.to_string()])?;
+/// DELETE /v3/groups/{group_id}/users/{user_id}: upstream revokes the user's tokens when a
+/// membership goes; the revocation commits with the removal.
+pub fn remove_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let (group_id, user_id) = membership(p, &granted)?;
+    app.store.write(|w| {
+        if !identity::remove_member(w, group_id, user_id)? {
+            return Err(not_member(group_id, user_id));
+        }
+        revoke_user_tokens_in(w, &[user_id.to_string()])
+    })?;
+    app.store.reload_revocations()?;
     Ok(Response::no_content())
 }

@@ -1,5 +1,6 @@
-//! Handlers, one file per upstream API area. Each parses, authenticates, checks policy, calls
-//! the store and renders. This file holds what they share: policy enforcement, wire renderings
+//! Handlers, one file per upstream API area, run by the route table (src/http/table.rs) after
+//! it has authenticated the caller and enforced the route's action. Each parses, calls the
+//! store or the service layer, and renders. This file holds what they share: wire renderings
 //! of records (upstream's field order), list envelopes and body field helpers.
 
 pub mod application_credentials;
@@ -31,50 +32,12 @@ pub mod v2;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::http::request::{Method, Request};
-use crate::http::response::Response;
+use crate::http::request::Request;
 use crate::model::{Domain, Endpoint, Group, Project, Region, Role, Service, User};
-use crate::policy::PolicyError;
-
-/// Runs `handler` if the method is `allowed`, else 405.
-pub fn only(
-    method: Method,
-    allowed: Method,
-    handler: impl FnOnce() -> Result<Response>,
-) -> Result<Response> {
-    if method == allowed {
-        handler()
-    } else {
-        Err(Error::MethodNotAllowed)
-    }
-}
 
 pub fn not_found() -> Error {
     Error::NotFound("The resource could not be found.".to_string())
-}
-
-/// Authenticates the request's X-Auth-Token and checks `action` against `target`.
-pub fn authorize(
-    app: &App,
-    req: &Request,
-    action: &str,
-    target: Value,
-) -> Result<std::sync::Arc<AuthContext>> {
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
-    enforce(app, &context, action, &target)?;
-    Ok(context)
-}
-
-pub fn enforce(app: &App, context: &AuthContext, action: &str, target: &Value) -> Result<()> {
-    let creds = context.policy_credentials(app);
-    app.policy
-        .enforce(action, creds, target)
-        .map_err(|e| match e {
-            PolicyError::Denied => Error::forbidden_action(action),
-            other => Error::Internal(format!("policy {action}: {other}")),
-        })
 }
 
 pub fn self_link(app: &App, path: &str) -> Value {

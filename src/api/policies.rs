@@ -290,12 +290,6 @@ pub fn endpoint_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Res
     Ok(json!({"endpoint_id": p.get("endpoint_id")}))
 }
 
-/// Kept only so catalog.rs, whose arm for this path is no longer reachable (the route table
-/// serves it with `policy_for_endpoint`), still compiles until its owner removes that arm.
-pub fn get_policy_for_endpoint(_: &App, _: &Request, _: &str) -> Result<Response> {
-    Err(super::not_found())
-}
-
 /// GET/HEAD /v3/endpoints/{endpoint_id}/OS-ENDPOINT-POLICY/policy: the endpoint's own policy,
 /// else its service's in its region or the nearest parent region, else its service's.
 pub fn policy_for_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {

@@ -1,8 +1,9 @@
-//! Top-level routing: (method, path segments) to the area that owns the path. Each area's
-//! `route` in src/api/ matches its own sub-paths, answering 405 for a known path with a
-//! method it does not serve and 404 for an unknown one. HEAD is GET without a body.
+//! Top-level routing: every request goes through the route table (src/http/table.rs): a
+//! matching route runs (authenticate, enforce, handler), a known path with another method is
+//! 405 with `Allow`, anything else 404. HEAD is the GET route without a body; /v2.0 answers
+//! in its own fault format (api/v2).
 
-use crate::api::{self, groups, projects, users};
+use crate::api;
 use crate::app::App;
 use crate::error::Result;
 use crate::http::request::{Method, Request};
@@ -17,11 +18,10 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
         return Ok(api::v2::route(app, req, &segments));
     }
     match app.routes.find(req.method, &segments) {
-        Matched::Route(route, params) => return routes::run(app, req, route, &params),
-        Matched::WrongMethod(allowed) => return Ok(method_not_allowed(app, &allowed)),
-        Matched::NotFound => {}
+        Matched::Route(route, params) => routes::run(app, req, route, &params),
+        Matched::WrongMethod(allowed) => Ok(method_not_allowed(app, &allowed)),
+        Matched::NotFound => Err(crate::api::not_found()),
     }
-    legacy(app, req, &segments)
 }
 
 /// 405 with the methods the path does serve (HEAD wherever GET is, as upstream's flask).
@@ -38,20 +38,4 @@ fn method_not_allowed(app: &App, allowed: &[Method]) -> Response {
     names.dedup();
     Response::error(&crate::error::Error::MethodNotAllowed, &app.identity_url())
         .with_header("Allow", names.join(", "))
-}
-
-/// The areas not yet in the route table.
-fn legacy(app: &App, req: &Request, segments: &[&str]) -> Result<Response> {
-    // HEAD runs the GET handler; tiny_http sends no body for HEAD.
-    let method = if req.method == Method::Head {
-        Method::Get
-    } else {
-        req.method
-    };
-    match segments {
-        ["v3", "projects", rest @ ..] => projects::route(app, req, method, rest),
-        ["v3", "users", rest @ ..] => users::route(app, req, method, rest),
-        ["v3", "groups", rest @ ..] => groups::route(app, req, method, rest),
-        _ => Err(api::not_found()),
-    }
 }

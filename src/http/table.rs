@@ -8,8 +8,8 @@ use crate::api::oauth1::{self, access_tokens};
 use crate::api::roles::{grants, implied};
 use crate::api::v2::{self, admin as v2a};
 use crate::api::{
-    auth, discovery, domains, limits, oauth2, policies, role_assignments, roles, trusts,
-    user_tokens,
+    auth, discovery, domains, groups, limits, oauth2, policies, projects, role_assignments, roles,
+    trusts, user_tokens, users,
 };
 use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, policy_of, public, Route};
@@ -62,6 +62,17 @@ fn resource() -> Vec<Route> {
         policy(Get, "/v3/domains/{domain_id}", A::GetDomain, domains::domain_or_empty_target, domains::get),
         policy(Patch, "/v3/domains/{domain_id}", A::UpdateDomain, domains::domain_target, domains::update),
         policy(Delete, "/v3/domains/{domain_id}", A::DeleteDomain, domains::domain_target, domains::delete),
+        policy(Get, "/v3/projects", A::ListProjects, projects::list_target, projects::list),
+        policy(Post, "/v3/projects", A::CreateProject, projects::create_target, projects::create),
+        policy(Get, "/v3/projects/{project_id}", A::GetProject, projects::project_or_empty_target, projects::get),
+        policy(Patch, "/v3/projects/{project_id}", A::UpdateProject, projects::update_target, projects::update),
+        policy(Delete, "/v3/projects/{project_id}", A::DeleteProject, projects::project_or_empty_target, projects::delete),
+        policy(Get, "/v3/projects/{project_id}/tags", A::ListProjectTags, projects::project_or_empty_target, projects::list_tags),
+        policy(Put, "/v3/projects/{project_id}/tags", A::UpdateProjectTags, projects::update_tags_target, projects::update_tags),
+        policy(Delete, "/v3/projects/{project_id}/tags", A::DeleteProjectTags, projects::project_or_empty_target, projects::delete_tags),
+        policy(Get, "/v3/projects/{project_id}/tags/{value}", A::GetProjectTag, projects::project_or_empty_target, projects::check_tag),
+        policy(Put, "/v3/projects/{project_id}/tags/{value}", A::CreateProjectTag, projects::project_or_empty_target, projects::add_tag),
+        policy(Delete, "/v3/projects/{project_id}/tags/{value}", A::DeleteProjectTag, projects::project_or_empty_target, projects::delete_tag),
         // Domain configuration (src/api/domain_config.rs); the defaults first, so that
         // /v3/domains/config/... is never read as a domain named "config".
         policy(Get, "/v3/domains/config/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
@@ -84,6 +95,23 @@ fn resource() -> Vec<Route> {
 #[rustfmt::skip]
 fn identity() -> Vec<Route> {
     vec![
+        policy(Get, "/v3/users", A::ListUsers, users::list_target, users::list),
+        policy(Post, "/v3/users", A::CreateUser, users::create_target, users::create),
+        policy(Get, "/v3/users/{user_id}", A::GetUser, users::user_target, users::get),
+        policy(Patch, "/v3/users/{user_id}", A::UpdateUser, users::update_target, users::update),
+        policy(Delete, "/v3/users/{user_id}", A::DeleteUser, users::user_target, users::delete),
+        public(Post, "/v3/users/{user_id}/password", users::change_password),
+        policy(Get, "/v3/users/{user_id}/projects", A::ListUserProjects, users::user_target, users::list_projects),
+        policy(Get, "/v3/users/{user_id}/groups", A::ListGroupsForUser, users::user_target, users::list_groups),
+        policy(Get, "/v3/groups", A::ListGroups, groups::list_target, groups::list),
+        policy(Post, "/v3/groups", A::CreateGroup, groups::create_target, groups::create),
+        policy(Get, "/v3/groups/{group_id}", A::GetGroup, groups::group_target, groups::get),
+        policy(Patch, "/v3/groups/{group_id}", A::UpdateGroup, groups::update_target, groups::update),
+        policy(Delete, "/v3/groups/{group_id}", A::DeleteGroup, groups::existing_group_target, groups::delete),
+        policy(Get, "/v3/groups/{group_id}/users", A::ListUsersInGroup, groups::group_users_target, groups::list_users),
+        policy(Put, "/v3/groups/{group_id}/users/{user_id}", A::AddUserToGroup, groups::membership_target, groups::add_user),
+        policy(Get, "/v3/groups/{group_id}/users/{user_id}", A::CheckUserInGroup, groups::membership_target, groups::check_user),
+        policy(Delete, "/v3/groups/{group_id}/users/{user_id}", A::RemoveUserFromGroup, groups::membership_target, groups::remove_user),
         policy(Delete, "/v3/users/{user_id}/tokens", A::RevokeTokensForUser, user_tokens::target, user_tokens::revoke_all),
     ]
 }

@@ -11,6 +11,7 @@ mod discovery;
 mod errors;
 mod filters;
 mod logs;
+mod lost_updates;
 mod negatives;
 mod personas;
 mod policy;

@@ -38,19 +38,6 @@ pub fn is_delegated_method(methods: &[String]) -> bool {
             .any(|m| !PRIMARY_METHODS.contains(&m.as_str()))
 }
 
-/// /v3/users/{user_id}/application_credentials|access_rules/... reached through users.rs's
-/// legacy route: every path this area serves is in the route table, which answers first,
-/// so only unknown sub-paths arrive here. Delete once users.rs no longer calls it.
-pub fn route(
-    _: &App,
-    _: &Request,
-    _: crate::http::request::Method,
-    _: &str,
-    _: &[&str],
-) -> Result<Response> {
-    Err(super::not_found())
-}
-
 /// Upstream's _block_delegated_token_app_creds: trust-scoped and other delegated tokens
 /// (application credential tokens excepted) may not manage application credentials.
 pub(crate) fn block_delegated(context: &AuthContext) -> Result<()> {

@@ -585,16 +585,3 @@ pub(crate) fn forbidden(reason: &str) -> Error {
     log::warn!("Forbidden: {}", reason);
     Error::Forbidden("You are not authorized to perform the requested action.".to_string())
 }
-
-/// /v3/users/{user_id}/OS-OAUTH1/... reached through users.rs's legacy route: every path
-/// this area serves is in the route table (access_tokens.rs), which answers first, so only
-/// unknown sub-paths arrive here. Delete once users.rs no longer calls it.
-pub fn route_user(
-    _: &App,
-    _: &Request,
-    _: crate::http::request::Method,
-    _: &str,
-    _: &[&str],
-) -> Result<Response> {
-    Err(super::not_found())
-}

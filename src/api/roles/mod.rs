@@ -22,12 +22,6 @@ use crate::store::assignment;
 
 use super::{filtered_list, render_role};
 
-/// Kept only so projects.rs, whose grant arm is no longer reachable (the grant paths are in
-/// the route table), still compiles until its owner removes that arm.
-pub fn grants(_: &App, _: &Request, _: &[&str]) -> Result<Response> {
-    Err(super::not_found())
-}
-
 // ---------------------------------------------------------------------------------------
 // JSON schema checks with upstream's (jsonschema's) messages.
 

@@ -1,0 +1,481 @@
+//! /v3/projects: projects, their hierarchy and tags. Upstream stores domains as projects with
+//! `is_domain`; we keep domains in their own table and show them here as upstream does: a
+//! domain is a project with `is_domain: true`, `domain_id` and `parent_id` null, listed with
+//! `?is_domain=true`, readable, updatable and deletable through /v3/projects/{id}, and a
+//! project created with `is_domain: true` is a new domain.
+//!
+//! Authentication and policy run in the route table (src/http/table.rs); the target builders
+//! here check a request body first where upstream's schema decorator runs before its policy
+//! check (400 before 403), then the resource manager's rules run in the handlers. Tags live in
+//! `tags.rs`.
+
+mod hierarchy;
+mod tags;
+mod update;
+
+pub use hierarchy::get;
+pub use update::update;
+
+pub use tags::{
+    add_tag, check_tag, delete_tag, delete_tags, list_tags, update_tags, update_tags_target,
+};
+
+use serde_json::{json, Value};
+
+use crate::app::App;
+use crate::auth::AuthContext;
+use crate::error::{Error, Result};
+use crate::http::request::Request;
+use crate::http::response::Response;
+use crate::http::routes::{Granted, Params};
+use crate::model::{new_id, Domain, Project};
+use crate::store::{resource, Reader};
+
+use super::schema_lite::{self, nullable};
+use super::{extras, filtered_list, render_project, self_link};
+
+pub(super) const KNOWN: &[&str] = &[
+    "name",
+    "domain_id",
+    "description",
+    "enabled",
+    "parent_id",
+    "is_domain",
+    "tags",
+    "options",
+];
+
+/// Upstream's `_name_properties`: projects and domains.
+pub fn name_schema() -> Value {
+    json!({"type": "string", "description": "The resource name.", "minLength": 1,
+           "maxLength": 64, "pattern": r"[\S]+"})
+}
+
+/// A single tag (`_project_tag_name_properties`).
+pub fn tag_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]*$"})
+}
+
+/// A tag list (`_project_tags_list_properties`).
+pub fn tags_schema() -> Value {
+    json!({"type": "array", "items": tag_schema(), "required": [], "maxItems": 80,
+           "uniqueItems": true})
+}
+
+/// `parameter_types.boolean` (the new API validation): booleans and their string spellings.
+pub fn boolean_schema() -> Value {
+    json!({"type": ["boolean", "string", "null"],
+           "enum": [true, "True", "TRUE", "true", false, "False", "FALSE", "false", "", "1", "0",
+                    "y", "Y", "n", "N", "on", "ON", "off", "OFF", "yes", "no"]})
+}
+
+/// A validated `parameter_types.boolean` value as a bool.
+pub fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => Some(matches!(
+            s.as_str(),
+            "True" | "TRUE" | "true" | "1" | "y" | "Y" | "on" | "ON" | "yes"
+        )),
+        _ => None,
+    }
+}
+
+/// `old_parameter_types.id_string`, nullable.
+fn nullable_id_schema() -> Value {
+    nullable(json!({"type": "string", "minLength": 1, "maxLength": 64,
+                    "pattern": "^[a-zA-Z0-9-]+$"}))
+}
+
+fn options_schema() -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": {
+        "immutable": nullable(json!({"type": "boolean"}))}})
+}
+
+fn project_properties() -> Value {
+    json!({
+        "description": nullable(json!({"type": "string"})),
+        "domain_id": nullable_id_schema(),
+        "enabled": boolean_schema(),
+        "is_domain": boolean_schema(),
+        "parent_id": nullable_id_schema(),
+        "name": name_schema(),
+        "tags": tags_schema(),
+        "options": options_schema(),
+    })
+}
+
+fn create_schema() -> Value {
+    json!({"type": "object", "properties": {"project": {
+        "type": "object", "properties": project_properties(), "required": ["name"]}},
+        "additionalProperties": false})
+}
+
+pub(super) fn update_schema() -> Value {
+    json!({"type": "object", "properties": {"project": {"type": "object", "properties": {
+        "description": nullable(json!({"type": "string"})),
+        "enabled": boolean_schema(),
+        "name": name_schema(),
+        "options": options_schema(),
+        "tags": tags_schema()}}},
+        "additionalProperties": false})
+}
+
+/// A domain as upstream shows its project-acting-as-domain.
+pub fn render_domain_as_project(app: &App, d: &Domain) -> Value {
+    let mut out = d.extra.clone();
+    for (k, v) in [
+        ("id", json!(d.id)),
+        ("name", json!(d.name)),
+        ("domain_id", Value::Null),
+        ("description", json!(d.description)),
+        ("enabled", json!(d.enabled)),
+        ("parent_id", Value::Null),
+        ("is_domain", json!(true)),
+        ("tags", json!(d.tags)),
+        ("options", json!(d.options)),
+        ("links", self_link(app, &format!("projects/{}", d.id))),
+    ] {
+        out.insert(k.to_string(), v);
+    }
+    Value::Object(out)
+}
+
+/// A project, or a domain acting as one.
+#[derive(Clone)]
+pub(super) enum Node {
+    Project(Project),
+    Domain(Domain),
+}
+
+impl Node {
+    fn render(&self, app: &App) -> Value {
+        match self {
+            Node::Project(p) => render_project(app, p),
+            Node::Domain(d) => render_domain_as_project(app, d),
+        }
+    }
+}
+
+pub(super) fn get_node(r: &impl Reader, id: &str) -> Result<Option<Node>> {
+    if let Some(p) = resource::get_project(r, id)? {
+        return Ok(Some(Node::Project(p)));
+    }
+    Ok(resource::get_domain(r, id)?.map(Node::Domain))
+}
+
+/// Upstream's `_build_project_target_enforcement`: the project, or nothing if it is missing
+/// (policy runs on nothing, then the handler 404s).
+pub fn project_or_empty_target(
+    app: &App,
+    _: &Request,
+    p: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    let node = app.store.read(|r| get_node(r, p.get("project_id")))?;
+    Ok(match node {
+        Some(n) => json!({"target": {"project": n.render(app)}}),
+        None => json!({"target": {}}),
+    })
+}
+
+/// Target of list_projects: the token's domain when domain-scoped, and nothing otherwise.
+pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    Ok(match context.domain_id() {
+        Some(d) => json!({"target": {"domain_id": d}}),
+        None => json!({}),
+    })
+}
+
+/// Target of create_project: the checked body's project.
+pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = schema_lite::validated_member(&create_schema(), &req.json()?, "project")?;
+    Ok(json!({"target": {"project": input}}))
+}
+
+/// Target of update_project: the body is checked first, then the project or nothing.
+pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
+    schema_lite::validated_member(&update_schema(), &req.json()?, "project")?;
+    project_or_empty_target(app, req, p, ctx)
+}
+
+/// The project (or domain) a handler reads, 404 if missing (policy ran on nothing then).
+pub(super) fn require_node(app: &App, id: &str) -> Result<Node> {
+    app.store
+        .read(|r| get_node(r, id))?
+        .ok_or_else(|| Error::not_found("project", id))
+}
+
+fn tag_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// GET/HEAD /v3/projects
+pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let domain_scope = granted.context().domain_id().map(str::to_string);
+    // An unfiltered page under [resource] list_limit reads list_limit + 1 rows, not the table.
+    if let (Some(limit), true, None) = (
+        app.config.list_limit("resource"),
+        req.query.is_empty(),
+        &domain_scope,
+    ) {
+        let page: Vec<Project> = app
+            .store
+            .read(|r| r.list_first(crate::store::tables::PROJECTS, limit + 1))?;
+        let items = page.iter().map(|p| render_project(app, p)).collect();
+        return Ok(Response::ok(&filtered_list(
+            app,
+            req,
+            "projects",
+            items,
+            &[],
+            Some(limit),
+        )));
+    }
+    let with_domains = req.query("is_domain").is_some();
+    let (projects, domains) = app.store.read(|r| {
+        let domains = if with_domains {
+            resource::list_domains(r)?
+        } else {
+            vec![]
+        };
+        Ok((resource::list_projects(r)?, domains))
+    })?;
+    let all_tags = req.query("tags").map(tag_list);
+    let any_tags = req.query("tags-any").map(tag_list);
+    let not_all = req.query("not-tags").map(tag_list);
+    let not_any = req.query("not-tags-any").map(tag_list);
+    let tags_ok = |tags: &[String]| {
+        all_tags
+            .as_ref()
+            .is_none_or(|w| w.iter().all(|t| tags.contains(t)))
+            && any_tags
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|t| tags.contains(t)))
+            && not_all
+                .as_ref()
+                .is_none_or(|w| !w.iter().all(|t| tags.contains(t)))
+            && not_any
+                .as_ref()
+                .is_none_or(|w| !w.iter().any(|t| tags.contains(t)))
+    };
+    let mut items: Vec<Value> = Vec::new();
+    for p in &projects {
+        if domain_scope.as_ref().is_none_or(|d| &p.domain_id == d) && tags_ok(&p.tags) {
+            items.push(render_project(app, p));
+        }
+    }
+    for d in &domains {
+        // A domain-scoped caller sees projects of its domain only; a domain has no domain.
+        if domain_scope.is_none() && tags_ok(&d.tags) {
+            items.push(render_domain_as_project(app, d));
+        }
+    }
+    Ok(Response::ok(&filtered_list(
+        app,
+        req,
+        "projects",
+        items,
+        &["domain_id", "enabled", "name", "parent_id", "is_domain"],
+        app.config.list_limit("resource"),
+    )))
+}
+
+pub(super) fn conflict_project(name: &str, id: &str) -> Error {
+    Error::duplicate(
+        "project",
+        &format!(
+            "it is not permitted to have two projects with either the same name or same id \
+             in the same domain: name is {name}, project id {id}"
+        ),
+    )
+}
+
+pub(super) fn conflict_domain(name: &str) -> Error {
+    Error::duplicate(
+        "project",
+        &format!(
+            "it is not permitted to have two projects acting as domains with the same name: {name}"
+        ),
+    )
+}
+
+/// Upstream's `[DEFAULT] max_project_tree_depth` (5), plus one for the domain.
+const MAX_DEPTH: usize = 5 + 1;
+
+/// POST /v3/projects
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let body = req.json()?;
+    let input = schema_lite::validated_member(&create_schema(), &body, "project")?;
+    let context = granted.context();
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let description = input
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let enabled = input.get("enabled").and_then(as_bool).unwrap_or(true);
+    let is_domain = input.get("is_domain").and_then(as_bool).unwrap_or(false);
+    let tags: Vec<String> = input
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let given_domain = input
+        .get("domain_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let given_parent = input
+        .get("parent_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let id = new_id();
+    if is_domain {
+        // A project acting as a domain: a root, so no parent (a domain_id counts as one).
+        if given_parent.is_some() || given_domain.is_some() {
+            return Err(Error::Validation(
+                "only root projects are allowed to act as domains.".into(),
+            ));
+        }
+        let domain = Domain {
+            id: id.clone(),
+            name: name.clone(),
+            description,
+            enabled,
+            tags: sorted_tags(&tags),
+            options: Default::default(),
+            extra: extras(&input, KNOWN),
+        };
+        app.store.write(|w| {
+            if resource::find_domain_by_name(w, &domain.name)?.is_some() {
+                return Err(conflict_domain(&domain.name));
+            }
+            resource::create_domain(w, &domain)
+        })?;
+        let mut shown = render_domain_as_project(app, &domain);
+        shown["tags"] = json!(tags);
+        return Ok(Response::created(&json!({"project": shown})));
+    }
+    // Upstream's _normalize_domain_id: the body's, else the token's domain, else the default.
+    let domain_id = given_domain
+        .or_else(|| context.domain_id().map(str::to_string))
+        .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
+    let parent_id = given_parent.unwrap_or_else(|| domain_id.clone());
+    let project = app.store.write(|w| {
+        let domain = resource::get_domain(w, &domain_id)?
+            .ok_or_else(|| Error::Validation(format!("Could not find domain: {domain_id}.")))?;
+        // The parent is the domain itself or a project in it.
+        let mut chain: Vec<Project> = Vec::new();
+        if parent_id == domain.id {
+        } else if let Some(parent) = resource::get_project(w, &parent_id)? {
+            if parent.domain_id != domain.id {
+                return Err(Error::Validation(format!(
+                    "Cannot create project, since it specifies its domain_id {}, but specifies \
+                     a parent in a different domain ({}).",
+                    domain.id, parent.domain_id
+                )));
+            }
+            for pid in resource::ancestors(w, &parent)? {
+                if let Some(p) = resource::get_project(w, &pid)? {
+                    chain.push(p);
+                }
+            }
+            chain.push(parent);
+        } else if let Some(other) = resource::get_domain(w, &parent_id)? {
+            return Err(Error::Validation(format!(
+                "Cannot create project, the parent ({}) is acting as a domain, but this \
+                 project's domain id ({}) does not match the parent's id.",
+                other.id, domain.id
+            )));
+        } else {
+            return Err(Error::Validation(format!(
+                "Could not find project: {parent_id}."
+            )));
+        }
+        // Upstream walks the parent's parents (nearest first, the domain last), then the
+        // parent: the first disabled one is named.
+        let mut walk: Vec<(String, bool)> = chain
+            .iter()
+            .take(chain.len().saturating_sub(1))
+            .map(|p| (p.id.clone(), p.enabled))
+            .collect();
+        walk.push((domain.id.clone(), domain.enabled));
+        if let Some(parent) = chain.last() {
+            walk.push((parent.id.clone(), parent.enabled));
+        }
+        if let Some((disabled, _)) = walk.iter().find(|(_, enabled)| !enabled) {
+            return Err(Error::Validation(format!(
+                "cannot create a project in a branch containing a disabled project: {disabled}"
+            )));
+        }
+        // Upstream counts the parents, the domain and the new project.
+        if chain.len() + 2 > MAX_DEPTH {
+            return Err(Error::Forbidden(format!(
+                "Max hierarchy depth reached for {parent_id} branch."
+            )));
+        }
+        if resource::find_project_by_name(w, &domain.id, &name)?.is_some() {
+            return Err(conflict_project(&name, &id));
+        }
+        let project = Project {
+            id: id.clone(),
+            name: name.clone(),
+            domain_id: domain.id.clone(),
+            description: description.clone(),
+            enabled,
+            parent_id: Some(parent_id.clone()),
+            tags: sorted_tags(&tags),
+            options: Default::default(),
+            extra: extras(&input, KNOWN),
+        };
+        resource::create_project(w, &project)?;
+        Ok(project)
+    })?;
+    let mut shown = render_project(app, &project);
+    shown["tags"] = json!(tags);
+    Ok(Response::created(&json!({"project": shown})))
+}
+
+/// DELETE /v3/projects/{project_id}
+pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("project_id");
+    let now = app.clock.now_secs();
+    // The cascades are the service layer's, shared with /v3/domains and /v2.0/tenants.
+    app.store.write(|w| match get_node(w, id)? {
+        None => Err(Error::not_found("project", id)),
+        Some(Node::Domain(d)) => {
+            if d.enabled {
+                return Err(Error::Forbidden(
+                    "Cannot delete a domain that is enabled, please disable it first.".into(),
+                ));
+            }
+            crate::service::resource::delete_domain_in(w, &d, now)
+        }
+        Some(Node::Project(p)) => crate::service::resource::delete_project_in(w, &p, now),
+    })?;
+    Ok(Response::no_content())
+}
+
+/// Tags as upstream reads them back: sorted (its tag table's key order). Writes answer in the
+/// order given, so we store sorted and render the input order in write answers.
+pub(super) fn sorted_tags(tags: &[String]) -> Vec<String> {
+    let mut out = tags.to_vec();
+    out.sort();
+    out
+}

@@ -20,6 +20,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/v3"),
     ("POST", "/v3/auth/tokens"),
+    // Upstream's unenforced_api: the original password is the proof.
+    ("POST", "/v3/users/{user_id}/password"),
     ("POST", "/v3/OS-OAUTH1/request_token"),
     ("POST", "/v3/OS-OAUTH1/access_token"),
     ("POST", "/v3/OS-OAUTH2/token"),
@@ -123,6 +125,26 @@ fn route_body_with(route: &Route, ids: &HashMap<&str, String>) -> Option<Vec<u8>
 /// (method, pattern, body with `{param}` placeholders) for the routes whose body is checked
 /// before policy.
 const EXAMPLE_BODIES: &[(&str, &str, &str)] = &[
+    (
+        "POST",
+        "/v3/users",
+        r#"{"user": {"name": "fx-new", "domain_id": "default"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/users/{user_id}",
+        r#"{"user": {"description": "x"}}"#,
+    ),
+    (
+        "POST",
+        "/v3/groups",
+        r#"{"group": {"name": "fx-new", "domain_id": "default"}}"#,
+    ),
+    (
+        "PATCH",
+        "/v3/groups/{group_id}",
+        r#"{"group": {"description": "x"}}"#,
+    ),
     (
         "POST",
         "/v3/regions",

@@ -25,8 +25,8 @@ use crate::policy::{Action, PolicyError};
 pub type TargetFn = fn(&App, &Request, &Params, &AuthContext) -> Result<Value>;
 /// A handler of a policed route.
 pub type Handler = fn(&App, &Request, &Params, Granted) -> Result<Response>;
-/// A handler of a public route (upstream enforces nothing there; it may authenticate itself,
-/// e.g. token validation checks X-Auth-Token and X-Subject-Token).
+/// A handler of a public route (upstream enforces nothing there: discovery, issuing tokens,
+/// the OAuth token endpoints, a password change proven by the original password).
 pub type PublicHandler = fn(&App, &Request, &Params) -> Result<Response>;
 
 /// What a route requires before its handler runs.

@@ -68,3 +68,35 @@ fn a_malformed_policy_file_stops_start_up() {
     assert!(out.stdout.is_empty(), "it must not have started listening");
     assert!(!dir.join("data").join("keystone.redb").exists());
 }
+
+#[test]
+fn head_on_tokens_is_check_token_and_the_auth_reads_have_their_own_actions() {
+    let path = policy_file(
+        "policy-auth",
+        "\"identity:check_token\": \"!\"\n\"identity:get_auth_catalog\": \"!\"\n\"identity:get_auth_projects\": \"!\"\n\"identity:get_auth_domains\": \"!\"\n\"identity:get_auth_system\": \"!\"\n",
+    );
+    let s = TestServer::start_with(
+        &seed_text(&demo_seed()),
+        &["--policy-file", path.to_str().expect("utf-8 path")],
+        None,
+    );
+    let admin = s.system_admin_token();
+    let demo = s.demo_token();
+    // GET validates (identity:validate_token); HEAD checks (identity:check_token).
+    s.validate(&admin, &demo, "").expect(200);
+    let head = s.request(
+        "HEAD",
+        "/v3/auth/tokens",
+        &[("X-Auth-Token", &admin), ("X-Subject-Token", &demo)],
+        None,
+    );
+    assert_eq!(head.status, 403);
+    for (path, action) in [
+        ("/v3/auth/catalog", "identity:get_auth_catalog"),
+        ("/v3/auth/projects", "identity:get_auth_projects"),
+        ("/v3/auth/domains", "identity:get_auth_domains"),
+        ("/v3/auth/system", "identity:get_auth_system"),
+    ] {
+        assert_forbidden(&s.get(path, Some(&demo)), action);
+    }
+}

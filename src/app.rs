@@ -1,5 +1,5 @@
-//! The application: configuration, store, token codec, policy and caches, shared by every
-//! worker as `Arc<App>`.
+//! The application: configuration, store, keys, policy, clock and caches, shared by every
+//! worker as `Arc<App>`. Nothing is global: whatever a request needs is reached from here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -7,16 +7,23 @@ use std::sync::{Arc, RwLock};
 use crate::auth::AuthContext;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::credential_keys::CredentialKeys;
 use crate::http::routes::Routes;
 use crate::password::Hasher;
 use crate::policy::Enforcer;
+use crate::receipt::ReceiptKeys;
 use crate::store::Store;
 use crate::token::TokenCodec;
 
 pub struct App {
     pub config: Config,
     pub store: Store,
+    /// The token keys, read from disk once at start.
     pub tokens: TokenCodec,
+    /// The auth receipt keys (the token key repository's), read once at start.
+    pub receipt_keys: ReceiptKeys,
+    /// The credential blob keys (DATA_DIR/credential-keys), read once at start.
+    pub credential_keys: CredentialKeys,
     pub policy: Enforcer,
     pub hasher: Hasher,
     /// Base URL clients reach us at, without a trailing slash (no /v3).
@@ -24,6 +31,7 @@ pub struct App {
     pub validated: ValidatedTokens,
     /// The route table, compiled once.
     pub routes: Routes,
+    /// Read once per request (`Request::now`); nothing below a handler reads a clock.
     pub clock: Clock,
 }
 

@@ -176,8 +176,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
 
     // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
     if let Some(receipt_id) = req.header("openstack-auth-receipt") {
-        let keys_dir = app.config.data_dir.join("fernet-keys");
-        let receipt = crate::receipt::validate(&keys_dir, receipt_id, now)?;
+        let receipt = crate::receipt::validate(&app.receipt_keys, receipt_id, now)?;
         if receipt.user_id != user_id {
             return Err(crate::receipt::not_found(receipt_id));
         }
@@ -310,8 +309,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String>
 /// Upstream's auth-receipt answer: 401 with the receipt in `Openstack-Auth-Receipt` and
 /// what is still required (keystone/receipt/handlers.py `build_receipt`).
 fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> Result<Response> {
-    let keys_dir = app.config.data_dir.join("fernet-keys");
-    let (receipt_id, receipt) = crate::receipt::issue(&keys_dir, user_id, methods, now)?;
+    let (receipt_id, receipt) = crate::receipt::issue(&app.receipt_keys, user_id, methods, now)?;
     let (user, domain) = app.store.read(|r| {
         let user = identity::require_user(r, user_id)?;
         let domain = resource::require_domain(r, &user.domain_id)?;

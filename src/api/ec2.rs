@@ -244,7 +244,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
         }
         Ok((user, project))
     })?;
-    check_timestamp(&credentials)?;
+    check_timestamp(&credentials, req.now)?;
     // Blobs scoped by a trust, application credential or OAuth1 access token are never made
     // here (delegated tokens cannot create credentials); refuse them rather than widen them.
     for key in ["trust_id", "app_cred_id", "access_token_id"] {
@@ -258,7 +258,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     if roles.is_empty() {
         return Err(unauthorized("User not valid for project."));
     }
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let mut data = TokenData {
         user_id: user.id.clone(),
         methods: vec!["ec2credential".to_string()],
@@ -279,7 +279,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
 }
 
 /// `_check_timestamp`: a Timestamp or X-Amz-Date older than auth_ttl is refused.
-fn check_timestamp(credentials: &Map<String, Value>) -> Result<()> {
+fn check_timestamp(credentials: &Map<String, Value>, now: f64) -> Result<()> {
     let pick = |obj: &str, key: &str| {
         credentials
             .get(obj)
@@ -298,7 +298,7 @@ fn check_timestamp(credentials: &Map<String, Value>) -> Result<()> {
             "Credential timestamp is invalid: Unable to parse date string '{ts}'"
         ))
     })?;
-    if crate::clock::now_f64() > when + AUTH_TTL_MINUTES * 60.0 {
+    if now > when + AUTH_TTL_MINUTES * 60.0 {
         return Err(unauthorized("Credential is expired"));
     }
     Ok(())

@@ -173,7 +173,8 @@ pub fn validate_or_check(req: &Request) -> Action {
 }
 
 /// The subject token (`X-Subject-Token`), validated: unknown, expired or revoked is 404
-/// before any policy check, as upstream. DELETE never accepts an expired one.
+/// before any policy check, as upstream (at the request's time). DELETE never accepts an
+/// expired one.
 fn subject(app: &App, req: &Request) -> Result<(std::sync::Arc<AuthContext>, String)> {
     let subject_id = req
         .header("x-subject-token")
@@ -181,7 +182,7 @@ fn subject(app: &App, req: &Request) -> Result<(std::sync::Arc<AuthContext>, Str
         .ok_or_else(|| Error::NotFound("Could not find token: .".to_string()))?
         .to_string();
     let allow_expired = req.method != Method::Delete && req.query_flag("allow_expired");
-    let subject = core::validate(app, &subject_id, allow_expired)?;
+    let subject = core::validate(app, &subject_id, allow_expired, req.now)?;
     crate::api::application_credentials::check_access_rules_support(
         &subject,
         req.header("openstack-identity-access-rules"),
@@ -223,7 +224,7 @@ pub fn validate_token(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// DELETE /v3/auth/tokens: revokes the subject token by its audit id.
 pub fn revoke_token(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let (subject, _) = subject(app, req)?;
-    let now = crate::clock::now_secs();
+    let now = req.now as i64;
     let event = crate::model::RevokeEvent {
         audit_id: subject.token.audit_ids.first().cloned(),
         issued_before: now,

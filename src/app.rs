@@ -75,3 +75,64 @@ impl ValidatedTokens {
         }
     }
 }
+
+/// An `App` over a fresh data dir for unit tests: seeded, keys set up, its clock fixed, so
+/// expiry rules are tested by choosing `now` rather than by sleeping.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    pub struct TestApp {
+        pub app: App,
+        dir: PathBuf,
+    }
+
+    impl std::ops::Deref for TestApp {
+        type Target = App;
+        fn deref(&self) -> &App {
+            &self.app
+        }
+    }
+
+    impl Drop for TestApp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// `config` with its data dir replaced, the store seeded with `seed_yaml`, the clock at `now`.
+    pub fn app(mut config: Config, seed_yaml: &str, now: f64) -> TestApp {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-app-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        config.data_dir = dir.clone();
+        let store = Store::open(&dir.join("keystone.redb")).unwrap();
+        // Few rounds: the tests are about time, not hashing strength.
+        let hasher = Hasher {
+            algorithm: "pbkdf2_sha512".into(),
+            rounds: Some(1000),
+        };
+        let seed = crate::seed::SeedFile::parse("test.yaml", seed_yaml.into()).unwrap();
+        crate::seed::apply(&seed, &store, &hasher, "http://localhost").unwrap();
+        let repo = crate::token::keys::KeyRepository::setup(&dir.join("fernet-keys"), 3).unwrap();
+        let app = App {
+            config,
+            store,
+            tokens: TokenCodec::new(&repo).unwrap(),
+            receipt_keys: ReceiptKeys::from_repo(&repo).unwrap(),
+            credential_keys: CredentialKeys::setup(&dir.join("credential-keys")).unwrap(),
+            policy: Enforcer::load(None).unwrap(),
+            hasher,
+            public_url: "http://localhost".into(),
+            validated: ValidatedTokens::new(100),
+            routes: Routes::new(crate::http::table::table()),
+            clock: Clock::fixed(now),
+        };
+        TestApp { app, dir }
+    }
+}

@@ -58,10 +58,11 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
 }
 
+/// The body's `auth` and `identity` objects and the requested method names.
+type Requested<'b> = (&'b Map<String, Value>, &'b Map<String, Value>, Vec<String>);
+
 /// The body's `auth`, its `identity` and the method names, checked in upstream's order.
-fn requested_methods(
-    body: &Value,
-) -> Result<(&Map<String, Value>, &Map<String, Value>, Vec<String>)> {
+fn requested_methods(body: &Value) -> Result<Requested<'_>> {
     let auth = body
         .get("auth")
         .and_then(Value::as_object)

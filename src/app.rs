@@ -1,5 +1,5 @@
-//! The application: configuration, store, token codec, policy and caches, shared by every
-//! worker as `Arc<App>`.
+//! The application: configuration, store, keys, policy, clock and caches, shared by every
+//! worker as `Arc<App>`. Nothing is global: whatever a request needs is reached from here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -7,16 +7,23 @@ use std::sync::{Arc, RwLock};
 use crate::auth::AuthContext;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::credential_keys::CredentialKeys;
 use crate::http::routes::Routes;
 use crate::password::Hasher;
 use crate::policy::Enforcer;
+use crate::receipt::ReceiptKeys;
 use crate::store::Store;
 use crate::token::TokenCodec;
 
 pub struct App {
     pub config: Config,
     pub store: Store,
+    /// The token keys, read from disk once at start.
     pub tokens: TokenCodec,
+    /// The auth receipt keys (the token key repository's), read once at start.
+    pub receipt_keys: ReceiptKeys,
+    /// The credential blob keys (DATA_DIR/credential-keys), read once at start.
+    pub credential_keys: CredentialKeys,
     pub policy: Enforcer,
     pub hasher: Hasher,
     /// Base URL clients reach us at, without a trailing slash (no /v3).
@@ -24,6 +31,7 @@ pub struct App {
     pub validated: ValidatedTokens,
     /// The route table, compiled once.
     pub routes: Routes,
+    /// Read once per request (`Request::now`); nothing below a handler reads a clock.
     pub clock: Clock,
 }
 
@@ -65,5 +73,66 @@ impl ValidatedTokens {
             }
             entries.insert(token.to_string(), (generation, context));
         }
+    }
+}
+
+/// An `App` over a fresh data dir for unit tests: seeded, keys set up, its clock fixed, so
+/// expiry rules are tested by choosing `now` rather than by sleeping.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    pub struct TestApp {
+        pub app: App,
+        dir: PathBuf,
+    }
+
+    impl std::ops::Deref for TestApp {
+        type Target = App;
+        fn deref(&self) -> &App {
+            &self.app
+        }
+    }
+
+    impl Drop for TestApp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// `config` with its data dir replaced, the store seeded with `seed_yaml`, the clock at `now`.
+    pub fn app(mut config: Config, seed_yaml: &str, now: f64) -> TestApp {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-app-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        config.data_dir = dir.clone();
+        let store = Store::open(&dir.join("keystone.redb")).unwrap();
+        // Few rounds: the tests are about time, not hashing strength.
+        let hasher = Hasher {
+            algorithm: "pbkdf2_sha512".into(),
+            rounds: Some(1000),
+        };
+        let seed = crate::seed::SeedFile::parse("test.yaml", seed_yaml.into()).unwrap();
+        crate::seed::apply(&seed, &store, &hasher, "http://localhost").unwrap();
+        let repo = crate::token::keys::KeyRepository::setup(&dir.join("fernet-keys"), 3).unwrap();
+        let app = App {
+            config,
+            store,
+            tokens: TokenCodec::new(&repo).unwrap(),
+            receipt_keys: ReceiptKeys::from_repo(&repo).unwrap(),
+            credential_keys: CredentialKeys::setup(&dir.join("credential-keys")).unwrap(),
+            policy: Enforcer::load(None).unwrap(),
+            hasher,
+            public_url: "http://localhost".into(),
+            validated: ValidatedTokens::new(100),
+            routes: Routes::new(crate::http::table::table()),
+            clock: Clock::fixed(now),
+        };
+        TestApp { app, dir }
     }
 }

@@ -233,9 +233,9 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
 }
 
 /// Decodes and fully validates a token string. `allow_expired` accepts tokens expired less
-/// than `[token] allow_expired_window` ago, as upstream's `?allow_expired=1`.
-pub fn validate(app: &App, token: &str, allow_expired: bool) -> Result<Arc<AuthContext>> {
-    let now = crate::clock::now_f64();
+/// than `[token] allow_expired_window` ago, as upstream's `?allow_expired=1`; `now` is the
+/// request's time.
+pub fn validate(app: &App, token: &str, allow_expired: bool, now: f64) -> Result<Arc<AuthContext>> {
     let generation = app.store.generation();
     let context = match app.validated.get(token, generation) {
         Some(cached) => cached,
@@ -284,11 +284,11 @@ impl TokenNotFound for Error {
 }
 
 /// The token an `X-Auth-Token` header carries, validated; 401 if missing or bad.
-pub fn authenticate_request(app: &App, header: Option<&str>) -> Result<Arc<AuthContext>> {
+pub fn authenticate_request(app: &App, header: Option<&str>, now: f64) -> Result<Arc<AuthContext>> {
     let token = header
         .filter(|t| !t.is_empty())
         .ok_or_else(Error::unauthenticated)?;
-    let context = validate(app, token, false).map_err(|e| match e {
+    let context = validate(app, token, false, now).map_err(|e| match e {
         Error::NotFound(_) => Error::unauthenticated(),
         other => other,
     })?;

@@ -1,5 +1,5 @@
-//! The wall clock, owned by `App` and read once per request; `now` is passed down from there,
-//! so expiry rules are tested with a fixed clock instead of sleeping.
+//! The wall clock, owned by `App` and read once per request (`Request::now`); `now` is passed
+//! down from there, so expiry rules are tested with a fixed clock instead of sleeping.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,11 +30,8 @@ impl Clock {
     }
 }
 
-/// The system time; code reached from a request takes `app.clock` instead.
-pub fn now_secs() -> i64 {
-    now_f64() as i64
-}
-
+/// The system time. Request code never calls this: the worker reads `App.clock` once per
+/// request into `Request::now` and passes that down.
 pub fn now_f64() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

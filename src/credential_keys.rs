@@ -2,10 +2,10 @@
 //! out (DATA_DIR/credential-keys: Fernet keys named by index, 0 staged, highest primary) and
 //! as its Fernet credential provider uses it: blobs are encrypted with the primary key and
 //! tagged with the SHA-1 of that key (`key_hash`), and decrypted with any key of the
-//! repository. Set up once at start; handlers reach it through `get()`.
+//! repository. Set up once at start and owned by `App` (`app.credential_keys`), which hands
+//! it to the credential store.
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use sha1::{Digest as _, Sha1};
 
@@ -19,8 +19,6 @@ pub const MAX_ACTIVE_KEYS: usize = 3;
 pub struct CredentialKeys {
     keys: Vec<(String, fernet::Fernet)>,
 }
-
-static KEYS: OnceLock<CredentialKeys> = OnceLock::new();
 
 impl CredentialKeys {
     /// As `credential_setup`: create the repository if needed, then load it.
@@ -68,17 +66,6 @@ impl CredentialKeys {
             })?;
         String::from_utf8(plain).map_err(|_| Error::internal("credential is not UTF-8"))
     }
-}
-
-/// Installs the repository for the process (first call wins).
-pub fn install(keys: CredentialKeys) {
-    let _ = KEYS.set(keys);
-}
-
-/// The process's credential keys; an internal error before `install`.
-pub fn get() -> Result<&'static CredentialKeys> {
-    KEYS.get()
-        .ok_or_else(|| Error::internal("credential key repository not set up"))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -78,42 +78,15 @@ fn start(
         algorithm: config.identity.password_hash_algorithm.clone(),
         rounds: config.identity.password_hash_rounds,
     };
-    if let Some(text) = &seed {
-        let started = std::time::Instant::now();
-        if seed::already_applied(&store, text)? {
-            seed::refresh_public_url(&store, &public_url)?;
-            log::info!("seed unchanged since it was last applied; not applied again");
-        } else {
-            let applied = text
-                .parse()
-                .and_then(|parsed| seed::apply(&parsed, &store, &hasher, &public_url));
-            if let Err(e) = applied {
-                drop(store);
-                return Err(cleanup(e.to_string()));
-            }
-            log::info!(
-                "seed applied in {:.1} ms",
-                started.elapsed().as_secs_f64() * 1000.0
-            );
-        }
-    } else {
-        // Without a seed the default domain still exists, as after upstream's db_sync.
-        let empty = seed::SeedFile::parse("(none)", String::new()).map_err(|e| e.to_string())?;
-        seed::apply(&empty, &store, &hasher, &public_url).map_err(|e| e.to_string())?;
-    }
-    let keys = token::keys::KeyRepository::setup(&keys_path, config.max_active_keys)
-        .map_err(|e| cleanup(format!("{}: {e}", keys_path.display())))?;
-    // As `keystone-manage credential_setup`: credential blobs are encrypted with these keys.
-    let credential_keys_path = data_dir.join("credential-keys");
-    let credential_keys = credential_keys::CredentialKeys::setup(&credential_keys_path)
-        .map_err(|e| cleanup(format!("{}: {e}", credential_keys_path.display())))?;
-    credential_keys::install(credential_keys);
-    let tokens = token::TokenCodec::new(&keys).map_err(|e| format!("fernet keys: {e}"))?;
+    let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
+    let keys = Keys::load(&config, &data_dir, &cleanup)?;
     let workers = config.workers;
     let app = Arc::new(App {
         config,
         store,
-        tokens,
+        tokens: keys.tokens,
+        receipt_keys: keys.receipts,
+        credential_keys: keys.credentials,
         policy,
         hasher,
         public_url: public_url.clone(),
@@ -121,7 +94,86 @@ fn start(
         routes: http::routes::Routes::new(http::table::table()),
         clock: clock::Clock::system(),
     });
+    serve_until_stopped(app, server, addr, workers, &data_dir)
+}
 
+/// Applies the seed unless the store already holds this very text; without a seed, the
+/// default domain. A seed that fails to apply drops the store, then `cleanup` runs.
+fn apply_seed(
+    store: store::Store,
+    seed: Option<&seed::SeedText>,
+    hasher: &password::Hasher,
+    public_url: &str,
+    cleanup: &dyn Fn(String) -> String,
+) -> Result<store::Store, String> {
+    let Some(text) = seed else {
+        // Without a seed the default domain still exists, as after upstream's db_sync.
+        let empty = seed::SeedFile::parse("(none)", String::new()).map_err(|e| e.to_string())?;
+        seed::apply(&empty, &store, hasher, public_url).map_err(|e| e.to_string())?;
+        return Ok(store);
+    };
+    let started = std::time::Instant::now();
+    if seed::already_applied(&store, text)? {
+        seed::refresh_public_url(&store, public_url)?;
+        log::info!("seed unchanged since it was last applied; not applied again");
+        return Ok(store);
+    }
+    let applied = text
+        .parse()
+        .and_then(|parsed| seed::apply(&parsed, &store, hasher, public_url));
+    if let Err(e) = applied {
+        drop(store);
+        return Err(cleanup(e.to_string()));
+    }
+    log::info!(
+        "seed applied in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(store)
+}
+
+/// Every key the service uses, read from disk once here and owned by `App` from then on.
+struct Keys {
+    tokens: token::TokenCodec,
+    receipts: receipt::ReceiptKeys,
+    credentials: credential_keys::CredentialKeys,
+}
+
+impl Keys {
+    /// `cleanup` runs for a repository that cannot be set up, as for the store.
+    fn load(
+        config: &Config,
+        data_dir: &Path,
+        cleanup: &dyn Fn(String) -> String,
+    ) -> Result<Keys, String> {
+        let keys_path = data_dir.join("fernet-keys");
+        let repo = token::keys::KeyRepository::setup(&keys_path, config.max_active_keys)
+            .map_err(|e| cleanup(format!("{}: {e}", keys_path.display())))?;
+        // As `keystone-manage credential_setup`: credential blobs are encrypted with these keys.
+        let credential_keys_path = data_dir.join("credential-keys");
+        let credentials = credential_keys::CredentialKeys::setup(&credential_keys_path)
+            .map_err(|e| cleanup(format!("{}: {e}", credential_keys_path.display())))?;
+        let tokens = token::TokenCodec::new(&repo).map_err(|e| format!("fernet keys: {e}"))?;
+        // Upstream's `[fernet_receipts] key_repository` defaults to the token one.
+        let receipts =
+            receipt::ReceiptKeys::from_repo(&repo).map_err(|e| format!("receipts: {e}"))?;
+        Ok(Keys {
+            tokens,
+            receipts,
+            credentials,
+        })
+    }
+}
+
+/// Serves until a stop signal, then finishes in-flight requests.
+fn serve_until_stopped(
+    app: Arc<App>,
+    server: Arc<tiny_http::Server>,
+    addr: std::net::SocketAddr,
+    workers: usize,
+    data_dir: &Path,
+) -> Result<(), String> {
+    let public_url = app.public_url.clone();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());

@@ -7,8 +7,6 @@
 //! repository (upstream's default `[fernet_receipts] key_repository` is the token one),
 //! '=' padding stripped. Receipts live `[receipt] expiration` (300 s).
 
-use std::path::Path;
-
 use rmpv::Value;
 
 use crate::error::{Error, Result};
@@ -32,13 +30,27 @@ pub struct Receipt {
     pub issued_at: i64,
 }
 
-fn fernets(keys_dir: &Path) -> Result<Vec<::fernet::Fernet>> {
-    let repo = KeyRepository::load(keys_dir).map_err(Error::internal)?;
-    let keys: Vec<::fernet::Fernet> = repo.keys().filter_map(::fernet::Fernet::new).collect();
-    if keys.is_empty() {
-        return Err(Error::internal("no fernet keys for receipts"));
+/// The receipt keys: the token key repository's, loaded once at start (App.receipt_keys).
+pub struct ReceiptKeys {
+    /// Primary first, as `KeyRepository::keys`.
+    keys: Vec<::fernet::Fernet>,
+}
+
+impl std::fmt::Debug for ReceiptKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        write!(f, "ReceiptKeys {{ {} keys }}", self.keys.len())
     }
-    Ok(keys)
+}
+
+impl ReceiptKeys {
+    pub fn from_repo(repo: &KeyRepository) -> Result<ReceiptKeys> {
+        let keys: Vec<::fernet::Fernet> = repo.keys().filter_map(::fernet::Fernet::new).collect();
+        if keys.is_empty() {
+            return Err(Error::internal("no fernet keys for receipts"));
+        }
+        Ok(ReceiptKeys { keys })
+    }
 }
 
 /// The msgpack payload upstream packs.
@@ -78,16 +90,16 @@ pub fn unpack(bytes: &[u8]) -> Option<(String, Vec<String>, f64)> {
 
 /// Mints a receipt for the methods done so far; the id and its content.
 pub fn issue(
-    keys_dir: &Path,
+    keys: &ReceiptKeys,
     user_id: &str,
     methods: &[String],
     now: f64,
 ) -> Result<(String, Receipt)> {
-    let keys = fernets(keys_dir)?;
     // Upstream: utcnow() + expiration, microseconds dropped.
     let expires_at = (now + EXPIRATION as f64).floor();
     let plain = pack(user_id, methods, expires_at)?;
     let primary = keys
+        .keys
         .first()
         .ok_or_else(|| Error::internal("no primary key"))?;
     let id = primary.encrypt(&plain).trim_end_matches('=').to_owned();
@@ -110,14 +122,14 @@ pub fn not_found(receipt_id: &str) -> Error {
 
 /// Validates a presented receipt: upstream's `ReceiptNotFound` (401 naming the receipt as
 /// given) when it does not decrypt, does not parse, or has expired.
-pub fn validate(keys_dir: &Path, receipt_id: &str, now: f64) -> Result<Receipt> {
+pub fn validate(keys: &ReceiptKeys, receipt_id: &str, now: f64) -> Result<Receipt> {
     if receipt_id.is_empty() {
         return Err(not_found(receipt_id));
     }
-    let keys = fernets(keys_dir)?;
     let padded = crate::token::fernet::restore_padding(receipt_id);
     let not_recognized = || not_found(receipt_id);
     let plain = keys
+        .keys
         .iter()
         .find_map(|k| k.decrypt(&padded).ok())
         .ok_or_else(not_recognized)?;
@@ -139,14 +151,15 @@ pub fn validate(keys_dir: &Path, receipt_id: &str, now: f64) -> Result<Receipt> 
 mod tests {
     use super::*;
 
-    fn repo() -> std::path::PathBuf {
+    fn new_keys() -> (std::path::PathBuf, ReceiptKeys) {
         let dir = std::env::temp_dir().join(format!(
             "ksl-receipt-{}-{}",
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         ));
-        KeyRepository::setup(&dir, 3).unwrap();
-        dir
+        let repo = KeyRepository::setup(&dir, 3).unwrap();
+        let keys = ReceiptKeys::from_repo(&repo).unwrap();
+        (dir, keys)
     }
 
     fn m(v: &[&str]) -> Vec<String> {
@@ -177,25 +190,48 @@ mod tests {
 
     #[test]
     fn issue_validate_and_expire() {
-        let dir = repo();
-        let now = crate::clock::now_f64();
+        let (dir, keys) = new_keys();
+        // A fixed time: the receipt's expiry comes from `now`, not from the clock.
+        let now = 1_700_000_000.25;
         let user = "0123456789abcdef0123456789abcdef";
-        let (id, r) = issue(&dir, user, &m(&["password"]), now).unwrap();
+        let (id, r) = issue(&keys, user, &m(&["password"]), now).unwrap();
         assert!(!id.ends_with('='));
-        assert_eq!(r.expires_at, (now + 300.0).floor());
-        let back = validate(&dir, &id, now).unwrap();
+        assert_eq!(r.expires_at, 1_700_000_300.0);
+        let back = validate(&keys, &id, now).unwrap();
         assert_eq!(back.user_id, user);
         assert_eq!(back.methods, m(&["password"]));
         assert_eq!(back.issued_at, r.issued_at);
-        let expired = validate(&dir, &id, now + 301.0).unwrap_err();
-        assert_eq!(expired.code(), 401);
-        assert_eq!(
-            expired.message(),
-            format!("Could not find auth receipt: {id}.")
-        );
-        let bad = validate(&dir, "garbage", now).unwrap_err();
+        // Valid until the last second before `expires_at`, refused from it on.
+        assert!(validate(&keys, &id, r.expires_at - 1.0).is_ok());
+        for later in [r.expires_at, now + 301.0] {
+            let expired = validate(&keys, &id, later).unwrap_err();
+            assert_eq!(expired.code(), 401);
+            assert_eq!(
+                expired.message(),
+                format!("Could not find auth receipt: {id}.")
+            );
+        }
+        let bad = validate(&keys, "garbage", now).unwrap_err();
         assert_eq!(bad.code(), 401);
         assert_eq!(bad.message(), "Could not find auth receipt: garbage.");
+        assert_eq!(validate(&keys, "", now).unwrap_err().code(), 401);
+        // Another repository's keys do not read it.
+        let (other_dir, other) = new_keys();
+        assert_eq!(validate(&other, &id, now).unwrap_err().code(), 401);
+        std::fs::remove_dir_all(dir).ok();
+        std::fs::remove_dir_all(other_dir).ok();
+    }
+
+    #[test]
+    fn an_empty_repository_has_no_receipt_keys() {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-receipt-empty-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let repo = KeyRepository::load(&dir).unwrap();
+        assert!(ReceiptKeys::from_repo(&repo).is_err());
         std::fs::remove_dir_all(dir).ok();
     }
 }

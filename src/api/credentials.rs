@@ -155,7 +155,7 @@ pub fn list_target(_: &App, req: &Request, _: &Params, context: &AuthContext) ->
 /// GET /v3/credentials (filters user_id, type)
 pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let primary = require_primary_auth(granted.context()).is_ok();
-    let all = app.store.read(store::list)?;
+    let all = app.store.read(|r| store::list(r, &app.credential_keys))?;
     let mut items = Vec::new();
     for c in all {
         // Only what the caller may see, as upstream re-checks each one.
@@ -229,7 +229,8 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     };
-    app.store.write(|w| store::create(w, &credential))?;
+    app.store
+        .write(|w| store::create(w, &app.credential_keys, &credential))?;
     log::info!(
         "credential {} of type {} created for user {}",
         credential.id,
@@ -244,7 +245,9 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
 /// Target of get/delete_credential: the stored credential; a missing one is checked after the
 /// policy (empty target), as upstream.
 pub fn credential_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    let existing = app.store.read(|r| store::get(r, p.get("credential_id")))?;
+    let existing = app
+        .store
+        .read(|r| store::get(r, &app.credential_keys, p.get("credential_id")))?;
     Ok(match &existing {
         Some(c) => json!({"target": {"credential": target_of(c)}}),
         None => json!({}),
@@ -260,7 +263,7 @@ pub fn update_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> R
 /// The credential the route's target builder found, or 404 (after the policy).
 fn existing(app: &App, id: &str) -> Result<Credential> {
     app.store
-        .read(|r| store::get(r, id))?
+        .read(|r| store::get(r, &app.credential_keys, id))?
         .ok_or_else(|| Error::not_found("credential", id))
 }
 
@@ -296,7 +299,9 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     }
     // Upstream enforces again on the merged credential (owner and scope unchanged).
     granted.enforce(app, Action::UpdateCredential, granted.target())?;
-    let updated = app.store.write(|w| store::update_blob(w, id, &blob))?;
+    let updated = app
+        .store
+        .write(|w| store::update_blob(w, &app.credential_keys, id, &blob))?;
     Ok(Response::ok(&json!({"credential": render(app, &updated)})))
 }
 

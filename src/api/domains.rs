@@ -236,9 +236,9 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
 }
 
 /// DELETE /v3/domains/{domain_id}: only a disabled domain; everything in it goes with it.
-pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("domain_id");
-    let now = app.clock.now_secs();
+    let now = req.now as i64;
     app.store.write(|w| {
         let current = resource::require_domain(w, id)?;
         if current.enabled {

@@ -75,7 +75,7 @@ pub fn list(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Re
     require_primary_auth(granted.context())?;
     let creds = app.store.read(|r| {
         identity::require_user(r, user_id)?;
-        store::list_for_user(r, user_id, Some("ec2"))
+        store::list_for_user(r, &app.credential_keys, user_id, Some("ec2"))
     })?;
     let items = creds.iter().map(|c| render(app, c)).collect();
     Ok(Response::ok(&list_response(app, req, "credentials", items)))
@@ -116,7 +116,8 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         blob,
         extra: Map::new(),
     };
-    app.store.write(|w| store::create(w, &credential))?;
+    app.store
+        .write(|w| store::create(w, &app.credential_keys, &credential))?;
     log::info!(
         "ec2 credential {} created for user {user_id}",
         credential.id
@@ -129,7 +130,8 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 /// The credential named by its access key (the path's {credential_id}).
 fn by_access(app: &App, access: &str) -> Result<Credential> {
     let id = hash_access_key(access);
-    app.store.read(|r| store::require(r, &id))
+    app.store
+        .read(|r| store::require(r, &app.credential_keys, &id))
 }
 
 /// Target of ec2_get/delete_credential: the credential, looked up (404) before any policy.
@@ -215,7 +217,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     let not_found = || Error::NotFound("EC2 access key not found.".to_string());
     let cred = app
         .store
-        .read(|r| store::get(r, &hash_access_key(&access)))?
+        .read(|r| store::get(r, &app.credential_keys, &hash_access_key(&access)))?
         .ok_or_else(not_found)?;
     if cred.cred_type != "ec2" {
         return Err(not_found());
@@ -242,7 +244,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
         }
         Ok((user, project))
     })?;
-    check_timestamp(&credentials)?;
+    check_timestamp(&credentials, req.now)?;
     // Blobs scoped by a trust, application credential or OAuth1 access token are never made
     // here (delegated tokens cannot create credentials); refuse them rather than widen them.
     for key in ["trust_id", "app_cred_id", "access_token_id"] {
@@ -256,7 +258,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     if roles.is_empty() {
         return Err(unauthorized("User not valid for project."));
     }
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let mut data = TokenData {
         user_id: user.id.clone(),
         methods: vec!["ec2credential".to_string()],
@@ -277,7 +279,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
 }
 
 /// `_check_timestamp`: a Timestamp or X-Amz-Date older than auth_ttl is refused.
-fn check_timestamp(credentials: &Map<String, Value>) -> Result<()> {
+fn check_timestamp(credentials: &Map<String, Value>, now: f64) -> Result<()> {
     let pick = |obj: &str, key: &str| {
         credentials
             .get(obj)
@@ -296,7 +298,7 @@ fn check_timestamp(credentials: &Map<String, Value>) -> Result<()> {
             "Credential timestamp is invalid: Unable to parse date string '{ts}'"
         ))
     })?;
-    if crate::clock::now_f64() > when + AUTH_TTL_MINUTES * 60.0 {
+    if now > when + AUTH_TTL_MINUTES * 60.0 {
         return Err(unauthorized("Credential is expired"));
     }
     Ok(())

@@ -198,7 +198,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 
 /// DELETE /v3/groups/{group_id}: the members of a group that held grants lose their tokens,
 /// recorded in the same transaction as the delete.
-pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("group_id");
     let revoked = app.store.write(|w| {
         let group = identity::require_group(w, id)?;
@@ -207,7 +207,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
         identity::delete_group(w, &group)?;
         let revoked = had_grants && !members.is_empty();
         if revoked {
-            revoke_user_tokens_in(w, &members)?;
+            revoke_user_tokens_in(w, &members, req.now as i64)?;
         }
         Ok(revoked)
     })?;
@@ -303,13 +303,13 @@ pub fn check_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Resul
 
 /// DELETE /v3/groups/{group_id}/users/{user_id}: upstream revokes the user's tokens when a
 /// membership goes; the revocation commits with the removal.
-pub fn remove_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn remove_user(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let (group_id, user_id) = membership(p, &granted)?;
     app.store.write(|w| {
         if !identity::remove_member(w, group_id, user_id)? {
             return Err(not_member(group_id, user_id));
         }
-        revoke_user_tokens_in(w, &[user_id.to_string()])
+        revoke_user_tokens_in(w, &[user_id.to_string()], req.now as i64)
     })?;
     app.store.reload_revocations()?;
     Ok(Response::no_content())

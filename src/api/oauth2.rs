@@ -137,6 +137,7 @@ fn client_secret_basic(
         "nocatalog".to_string(),
         headers,
         body,
+        req.now,
     );
     match super::auth::issue_token(app, &internal) {
         Ok(resp) if resp.status == 201 => resp

@@ -96,7 +96,9 @@ pub fn check_passcode(
     now: f64,
 ) -> Result<()> {
     let given = user_obj.get("passcode").and_then(Value::as_str);
-    let credentials = app.store.read(|r| totp::totp_credentials(r, &user.id))?;
+    let credentials = app
+        .store
+        .read(|r| totp::totp_credentials(r, &app.credential_keys, &user.id))?;
     let ok = given.is_some_and(|given| {
         credentials.iter().any(
             |c| match passcodes(&c.blob, now, INCLUDED_PREVIOUS_WINDOWS) {

@@ -19,6 +19,7 @@ use crate::token::Scope;
 use super::application_credentials::{is_delegated_method, parse_expiration};
 use super::roles::{invalid, member, py_repr};
 use super::{list_response, render_role, self_link};
+use crate::store::application_credentials::to_micros;
 
 /// Upstream's `[trust] max_redelegation_count` default.
 const MAX_REDELEGATION_COUNT: i64 = 3;
@@ -26,10 +27,6 @@ const MAX_REDELEGATION_COUNT: i64 = 3;
 /// Upstream hides the detail of a plain Forbidden.
 fn forbidden() -> Error {
     Error::Forbidden("You are not authorized to perform the requested action.".to_string())
-}
-
-fn now_us() -> i64 {
-    crate::store::application_credentials::to_micros(crate::clock::now_f64())
 }
 
 /// Upstream's _check_delegated_token: application credential (and other delegated) tokens
@@ -97,13 +94,15 @@ fn render(app: &App, r: &impl Reader, t: &Trust, with_roles: bool) -> Result<Val
 
 /// Target of the member calls: the trust, or 404 before any policy check (upstream's
 /// build_target).
-pub fn member_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(trust_target(app, p.get("trust_id"))?.1)
+pub fn member_target(app: &App, req: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    Ok(trust_target(app, p.get("trust_id"), req.now)?.1)
 }
 
-/// The live trust `id` and its policy target.
-fn trust_target(app: &App, id: &str) -> Result<(Trust, Value)> {
-    let trust = app.store.read(|r| store::require_live(r, id, now_us()))?;
+/// The trust `id`, live at `now`, and its policy target.
+fn trust_target(app: &App, id: &str, now: f64) -> Result<(Trust, Value)> {
+    let trust = app
+        .store
+        .read(|r| store::require_live(r, id, to_micros(now)))?;
     let target = json!({"target": {"trust": {
         "id": trust.id, "trustor_user_id": trust.trustor_user_id,
         "trustee_user_id": trust.trustee_user_id, "project_id": trust.project_id,
@@ -161,10 +160,10 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
 }
 
 /// GET /v3/OS-TRUST/trusts/{id}
-pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("trust_id");
     // The target builder found it live; read again for the handler.
-    let (trust, _) = trust_target(app, id)?;
+    let (trust, _) = trust_target(app, id, req.now)?;
     let context = granted.context();
     check_delegated(context)?;
     let body = app.store.read(|r| render(app, r, &trust, true))?;
@@ -172,10 +171,10 @@ pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respo
 }
 
 /// GET /v3/OS-TRUST/trusts/{id}/roles
-pub fn list_roles(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn list_roles(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("trust_id");
     // The target builder found it live; read again for the handler.
-    let (trust, _) = trust_target(app, id)?;
+    let (trust, _) = trust_target(app, id, req.now)?;
     let context = granted.context();
     check_delegated(context)?;
     let roles = app.store.read(|r| full_roles(app, r, &trust))?;
@@ -185,11 +184,11 @@ pub fn list_roles(app: &App, _: &Request, p: &Params, granted: Granted) -> Resul
 }
 
 /// GET/HEAD /v3/OS-TRUST/trusts/{id}/roles/{role_id}
-pub fn get_role(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn get_role(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("trust_id");
     let role_id = p.get("role_id");
     // The target builder found it live; read again for the handler.
-    let (trust, _) = trust_target(app, id)?;
+    let (trust, _) = trust_target(app, id, req.now)?;
     let context = granted.context();
     check_delegated(context)?;
     if !trust.role_ids.iter().any(|r| r == role_id) {
@@ -204,11 +203,11 @@ pub fn get_role(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<
 
 /// DELETE /v3/OS-TRUST/trusts/{id}: the trust and those redelegated from it; their tokens
 /// are revoked.
-pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn delete(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("trust_id");
     let context = granted.context();
     check_delegated(context)?;
-    let now = crate::clock::now_secs();
+    let now = req.now as i64;
     app.store.write(|w| {
         let deleted = store::delete(w, id)?;
         let events: Vec<RevokeEvent> = deleted
@@ -363,7 +362,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .get("impersonation")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let now = now_us();
+    let now = to_micros(req.now);
     let mut trust = app.store.read(|r| {
         identity::get_user(r, &trustee_user_id)?
             .ok_or_else(|| Error::not_found("user", &trustee_user_id))?;
@@ -404,7 +403,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
     app.store
         .read(|r| require_trustor_roles(r, &trust, parent.as_ref()))?;
     trust.expires_at = match input.get("expires_at").and_then(Value::as_str) {
-        Some(s) => Some(parse_expiration(s)?),
+        Some(s) => Some(parse_expiration(s, req.now)?),
         None => None,
     };
     let requested_count = input.get("redelegation_count").and_then(Value::as_i64);
@@ -497,13 +496,18 @@ fn validate_redelegation(parent: &Trust, trust: &mut Trust) -> Result<()> {
 
 /// The scope of a token request naming `{"OS-TRUST:trust": {"id": ...}}`, checked as upstream
 /// mints it: a live trust, the caller its trustee, the trustor usable and still holding the
-/// delegated roles.
-pub fn token_scope(r: &impl Reader, trust_obj: &Value, user_id: &str) -> Result<(Scope, Trust)> {
+/// delegated roles, at `now`.
+pub fn token_scope(
+    r: &impl Reader,
+    trust_obj: &Value,
+    user_id: &str,
+    now: f64,
+) -> Result<(Scope, Trust)> {
     let id = trust_obj
         .get("id")
         .and_then(Value::as_str)
         .ok_or_else(|| Error::expecting("trust_id", "trust"))?;
-    let trust = store::get_live(r, id, now_us())?.ok_or_else(Error::unauthenticated)?;
+    let trust = store::get_live(r, id, to_micros(now))?.ok_or_else(Error::unauthenticated)?;
     let project_id = trust
         .project_id
         .clone()
@@ -537,10 +541,10 @@ pub fn token_scope(r: &impl Reader, trust_obj: &Value, user_id: &str) -> Result<
 }
 
 /// Takes one use of the trust a token was just issued from.
-pub fn consume_use(app: &App, trust_id: &str) -> Result<()> {
+pub fn consume_use(app: &App, trust_id: &str, now: f64) -> Result<()> {
     // Validation does not read remaining uses: tokens already issued stay valid.
     app.store
-        .write_bookkeeping(|w| store::consume_use(w, trust_id, now_us()))
+        .write_bookkeeping(|w| store::consume_use(w, trust_id, to_micros(now)))
         .map_err(|e| match e {
             Error::NotFound(_) => Error::unauthenticated(),
             other => other,

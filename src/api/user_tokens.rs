@@ -26,7 +26,7 @@ pub fn target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Val
 }
 
 /// DELETE /v3/users/{user_id}/tokens: 204; 404 for an unknown user.
-pub fn revoke_all(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    service::identity::revoke_tokens_of_user(&app.store, p.get("user_id"), app.clock.now_secs())?;
+pub fn revoke_all(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    service::identity::revoke_tokens_of_user(&app.store, p.get("user_id"), req.now as i64)?;
     Ok(Response::no_content())
 }

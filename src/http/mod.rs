@@ -78,7 +78,9 @@ impl Server {
 fn worker(app: &App, server: &tiny_http::Server) {
     for mut raw in server.incoming_requests() {
         let started = Instant::now();
-        let response = match Request::from_tiny(&mut raw, app.config.max_request_body_size) {
+        // The one clock read of this request; everything below takes it from `req.now`.
+        let now = app.clock.now();
+        let response = match Request::from_tiny(&mut raw, app.config.max_request_body_size, now) {
             Ok(req) => guarded_dispatch(app, &req),
             Err(e) => crate::api::v2::early_fault(app, raw.url(), accept_of(&raw).as_deref(), &e)
                 .unwrap_or_else(|| Response::error(&e, &app.identity_url())),

@@ -45,11 +45,14 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the request arrived (Unix seconds), read once from `App.clock`: every expiry
+    /// and timestamp of this request uses it.
+    pub now: f64,
 }
 
 impl Request {
-    /// Reads the request; a body over `max_body` bytes is an error (413).
-    pub fn from_tiny(req: &mut tiny_http::Request, max_body: usize) -> Result<Request> {
+    /// Reads the request, which arrived at `now`; a body over `max_body` bytes is an error (413).
+    pub fn from_tiny(req: &mut tiny_http::Request, max_body: usize, now: f64) -> Result<Request> {
         let method = match req.method() {
             tiny_http::Method::Get => Method::Get,
             tiny_http::Method::Head => Method::Head,
@@ -88,7 +91,7 @@ impl Request {
         if body.len() > max_body {
             return Err(Error::TooLarge);
         }
-        Ok(Request::new(method, path, query_string, headers, body))
+        Ok(Request::new(method, path, query_string, headers, body, now))
     }
 
     pub fn new(
@@ -97,6 +100,7 @@ impl Request {
         query_string: String,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
+        now: f64,
     ) -> Request {
         let segments = path
             .split('/')
@@ -119,6 +123,7 @@ impl Request {
             query,
             headers,
             body,
+            now,
         }
     }
 
@@ -224,6 +229,7 @@ mod tests {
             "name=x+y&flag&bad=%zz&end=%4".into(),
             vec![],
             vec![],
+            0.0,
         );
         assert_eq!(r.segments, vec!["v3", "users", "a b"]);
         assert_eq!(r.query("name"), Some("x y"));
@@ -244,6 +250,7 @@ mod tests {
                 String::new(),
                 headers,
                 body.as_bytes().to_vec(),
+                0.0,
             )
         };
         assert!(mk(None, "{}").json().is_ok());

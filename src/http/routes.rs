@@ -62,6 +62,7 @@ impl Route {
                 String::new(),
                 vec![],
                 vec![],
+                0.0,
             ))),
             Access::PolicyOf(pick, ..) => Some(pick(&Value::Object(Default::default()))),
         }
@@ -309,7 +310,7 @@ pub fn run(app: &App, req: &Request, route: &Route, params: &Params) -> Result<R
         Access::PolicyOf(_, target, handler) => (None, target, handler),
     };
     // No token: 401 before anything is read.
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"))?;
+    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"), req.now)?;
     let target = target_of(app, req, params, &context)?;
     let action = match (action, &route.access) {
         (Some(action), _) => action,

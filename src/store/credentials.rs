@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::credential_keys::{self, hex};
+use crate::credential_keys::{hex, CredentialKeys};
 use crate::error::{Error, Result};
 
 use super::tables::CREDENTIALS;
@@ -59,8 +59,7 @@ pub fn hash_access_key(access: &str) -> String {
 
 /// As upstream's `_encrypt_credential`: an ec2 blob (already JSON text) is JSON-encoded once
 /// more before encryption, every other type is encrypted as is.
-pub fn encrypt(c: &Credential) -> Result<StoredCredential> {
-    let keys = credential_keys::get()?;
+pub fn encrypt(keys: &CredentialKeys, c: &Credential) -> Result<StoredCredential> {
     let plain = if c.cred_type == "ec2" {
         serde_json::to_string(&c.blob)?
     } else {
@@ -79,8 +78,7 @@ pub fn encrypt(c: &Credential) -> Result<StoredCredential> {
 }
 
 /// As upstream's `_decrypt_credential`.
-pub fn decrypt(s: StoredCredential) -> Result<Credential> {
-    let keys = credential_keys::get()?;
+pub fn decrypt(keys: &CredentialKeys, s: StoredCredential) -> Result<Credential> {
     let plain = keys.decrypt(&s.encrypted_blob)?;
     let blob = if s.cred_type == "ec2" {
         match serde_json::from_str::<Value>(&plain) {
@@ -106,52 +104,58 @@ pub fn get_stored(r: &impl Reader, id: &str) -> Result<Option<StoredCredential>>
     r.get(CREDENTIALS, id)
 }
 
-pub fn get(r: &impl Reader, id: &str) -> Result<Option<Credential>> {
-    get_stored(r, id)?.map(decrypt).transpose()
+pub fn get(r: &impl Reader, keys: &CredentialKeys, id: &str) -> Result<Option<Credential>> {
+    get_stored(r, id)?.map(|s| decrypt(keys, s)).transpose()
 }
 
 /// 404 "Could not find credential: ID." as upstream's CredentialNotFound.
-pub fn require(r: &impl Reader, id: &str) -> Result<Credential> {
-    get(r, id)?.ok_or_else(|| Error::not_found("credential", id))
+pub fn require(r: &impl Reader, keys: &CredentialKeys, id: &str) -> Result<Credential> {
+    get(r, keys, id)?.ok_or_else(|| Error::not_found("credential", id))
 }
 
 /// Every credential, decrypted, in id order.
-pub fn list(r: &impl Reader) -> Result<Vec<Credential>> {
+pub fn list(r: &impl Reader, keys: &CredentialKeys) -> Result<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
-        .map(decrypt)
+        .map(|s| decrypt(keys, s))
         .collect()
 }
 
 /// A user's credentials, optionally of one type (upstream's list_credentials_for_user).
 pub fn list_for_user(
     r: &impl Reader,
+    keys: &CredentialKeys,
     user_id: &str,
     cred_type: Option<&str>,
 ) -> Result<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .filter(|c| c.user_id == user_id && cred_type.is_none_or(|t| c.cred_type == t))
-        .map(decrypt)
+        .map(|s| decrypt(keys, s))
         .collect()
 }
 
 /// Creates; 409 for an id in use, with upstream's message.
-pub fn create(w: &impl Writer, c: &Credential) -> Result<()> {
+pub fn create(w: &impl Writer, keys: &CredentialKeys, c: &Credential) -> Result<()> {
     if w.exists(CREDENTIALS, &c.id)? {
         return Err(Error::duplicate(
             "credential",
             &format!("Duplicate entry found with ID {}", c.id),
         ));
     }
-    w.put(CREDENTIALS, &c.id, &encrypt(c)?)
+    w.put(CREDENTIALS, &c.id, &encrypt(keys, c)?)
 }
 
 /// Replaces the blob (the only thing upstream lets PATCH change).
-pub fn update_blob(w: &impl Writer, id: &str, blob: &str) -> Result<Credential> {
-    let mut c = require(w, id)?;
+pub fn update_blob(
+    w: &impl Writer,
+    keys: &CredentialKeys,
+    id: &str,
+    blob: &str,
+) -> Result<Credential> {
+    let mut c = require(w, keys, id)?;
     c.blob = blob.to_string();
-    w.put(CREDENTIALS, id, &encrypt(&c)?)?;
+    w.put(CREDENTIALS, id, &encrypt(keys, &c)?)?;
     Ok(c)
 }
 
@@ -185,19 +189,17 @@ pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credential_keys::CredentialKeys;
     use crate::store::Store;
 
-    fn setup() -> (Store, std::path::PathBuf) {
+    fn setup() -> (Store, CredentialKeys, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!(
             "ksl-creds-{}-{}",
             std::process::id(),
             uuid::Uuid::new_v4().simple()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        // One process-wide repository: the first test to get here installs it.
-        credential_keys::install(CredentialKeys::setup(&dir.join("credential-keys")).unwrap());
-        (Store::open(&dir.join("s.redb")).unwrap(), dir)
+        let keys = CredentialKeys::setup(&dir.join("credential-keys")).unwrap();
+        (Store::open(&dir.join("s.redb")).unwrap(), keys, dir)
     }
 
     fn cred(id: &str, user: &str, project: Option<&str>, t: &str, blob: &str) -> Credential {
@@ -221,7 +223,7 @@ mod tests {
 
     #[test]
     fn blobs_are_encrypted_at_rest_and_read_back() {
-        let (store, dir) = setup();
+        let (store, keys, dir) = setup();
         let ec2 = cred(
             &hash_access_key("AK"),
             "u1",
@@ -232,8 +234,8 @@ mod tests {
         let cert = cred("c1", "u2", None, "cert", "PLAINSECRET");
         store
             .write(|w| {
-                create(w, &ec2)?;
-                create(w, &cert)
+                create(w, &keys, &ec2)?;
+                create(w, &keys, &cert)
             })
             .unwrap();
         // Nothing of either blob is in the store's raw bytes.
@@ -246,32 +248,35 @@ mod tests {
         let raw = String::from_utf8_lossy(&raw);
         assert!(!raw.contains("TOPSECRET") && !raw.contains("PLAINSECRET"));
         assert!(raw.contains("key_hash"));
-        assert_eq!(store.read(|r| require(r, &ec2.id)).unwrap(), ec2);
-        assert_eq!(store.read(|r| require(r, "c1")).unwrap(), cert);
+        assert_eq!(store.read(|r| require(r, &keys, &ec2.id)).unwrap(), ec2);
+        assert_eq!(store.read(|r| require(r, &keys, "c1")).unwrap(), cert);
         assert!(!format!("{ec2:?}").contains("TOPSECRET"));
         // Duplicate id: 409; filters by user and type.
-        let err = store.write(|w| create(w, &ec2)).unwrap_err();
+        let err = store.write(|w| create(w, &keys, &ec2)).unwrap_err();
         assert_eq!(err.code(), 409);
         assert_eq!(
             store
-                .read(|r| list_for_user(r, "u1", Some("ec2")))
+                .read(|r| list_for_user(r, &keys, "u1", Some("ec2")))
                 .unwrap()
                 .len(),
             1
         );
         assert!(store
-            .read(|r| list_for_user(r, "u1", Some("cert")))
+            .read(|r| list_for_user(r, &keys, "u1", Some("cert")))
             .unwrap()
             .is_empty());
         // Update replaces the blob only.
-        let updated = store.write(|w| update_blob(w, "c1", "NEW")).unwrap();
+        let updated = store.write(|w| update_blob(w, &keys, "c1", "NEW")).unwrap();
         assert_eq!(updated.blob, "NEW");
-        assert_eq!(store.read(|r| require(r, "c1")).unwrap().user_id, "u2");
+        assert_eq!(
+            store.read(|r| require(r, &keys, "c1")).unwrap().user_id,
+            "u2"
+        );
         // Cascades.
         store.write(|w| delete_for_project(w, "p1")).unwrap();
-        assert!(store.read(|r| get(r, &ec2.id)).unwrap().is_none());
+        assert!(store.read(|r| get(r, &keys, &ec2.id)).unwrap().is_none());
         store.write(|w| delete_for_user(w, "u2")).unwrap();
-        assert!(store.read(|r| list(r)).unwrap().is_empty());
+        assert!(store.read(|r| list(r, &keys)).unwrap().is_empty());
         assert_eq!(store.write(|w| delete(w, "c1")).unwrap_err().code(), 404);
         std::fs::remove_dir_all(dir).unwrap();
     }

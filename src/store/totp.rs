@@ -4,6 +4,7 @@
 
 use super::credentials;
 use super::Reader;
+use crate::credential_keys::CredentialKeys;
 use crate::error::Result;
 
 /// A stored credential as the totp method needs it. `Debug` leaves the seed out.
@@ -21,8 +22,12 @@ impl std::fmt::Debug for TotpCredential {
 }
 
 /// The user's TOTP seeds.
-pub fn totp_credentials(r: &impl Reader, user_id: &str) -> Result<Vec<TotpCredential>> {
-    Ok(credentials::list_for_user(r, user_id, Some("totp"))?
+pub fn totp_credentials(
+    r: &impl Reader,
+    keys: &CredentialKeys,
+    user_id: &str,
+) -> Result<Vec<TotpCredential>> {
+    Ok(credentials::list_for_user(r, keys, user_id, Some("totp"))?
         .into_iter()
         .map(|c| TotpCredential {
             id: c.id,

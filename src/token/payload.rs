@@ -199,11 +199,29 @@ fn unpack_expires(v: &Value) -> Result<f64, TokenError> {
 /// could not carry (an application credential on a domain, system or trust
 /// token, or a trust id that is not a uuid) are refused.
 pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
-    let user = pack_id(&data.user_id);
-    let methods = Value::from(methods_to_int(&data.methods));
-    let expires = Value::F64(data.expires_at);
-    let audit = pack_audit_ids(&data.audit_ids)?;
-    let fields = match (&data.scope, &data.app_cred_id) {
+    // Every payload is [kind, user, methods, <scope...>, expires_at, audit_ids, <tail...>].
+    let (kind, scope, tail) = scope_fields(&data.scope, data.app_cred_id.as_deref())?;
+    let mut fields = vec![
+        Value::from(kind),
+        pack_id(&data.user_id),
+        Value::from(methods_to_int(&data.methods)),
+    ];
+    fields.extend(scope);
+    fields.push(Value::F64(data.expires_at));
+    fields.push(pack_audit_ids(&data.audit_ids)?);
+    fields.extend(tail);
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &Value::Array(fields)).map_err(|_| TokenError::Invalid)?;
+    Ok(out)
+}
+
+/// The payload kind of a scope, the fields between methods and expires_at, and those after
+/// the audit ids.
+fn scope_fields(
+    scope: &Scope,
+    app_cred: Option<&str>,
+) -> Result<(u64, Vec<Value>, Vec<Value>), TokenError> {
+    Ok(match (scope, app_cred) {
         (
             Scope::Trust { .. } | Scope::Domain(_) | Scope::System(_) | Scope::OAuth1 { .. },
             Some(_),
@@ -216,15 +234,11 @@ pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
             None,
         ) => {
             let trust = uuid_hex_to_bytes(trust_id).ok_or(TokenError::Invalid)?;
-            vec![
-                TRUST.into(),
-                user,
-                methods,
-                pack_id(project_id),
-                expires,
-                audit,
-                Value::Binary(trust.to_vec()),
-            ]
+            (
+                TRUST,
+                vec![pack_id(project_id)],
+                vec![Value::Binary(trust.to_vec())],
+            )
         }
         // OauthScopedPayload: the access token id sits before expires and audit ids.
         (
@@ -233,57 +247,31 @@ pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
                 access_token_id,
             },
             None,
-        ) => vec![
-            OAUTH.into(),
-            user,
-            methods,
-            pack_id(project_id),
-            pack_id(access_token_id),
-            expires,
-            audit,
-        ],
+        ) => (
+            OAUTH,
+            vec![pack_id(project_id), pack_id(access_token_id)],
+            vec![],
+        ),
         (scope, Some(app_cred)) => {
             let project = match scope {
                 Scope::Project(p) => pack_id(p),
                 // attempt_convert_uuid_hex_to_bytes(None) == (False, None)
                 _ => Value::Array(vec![false.into(), Value::Nil]),
             };
-            vec![
-                APP_CRED.into(),
-                user,
-                methods,
-                project,
-                expires,
-                audit,
-                pack_id(app_cred),
-            ]
+            (APP_CRED, vec![project], vec![pack_id(app_cred)])
         }
-        (Scope::Project(p), None) => {
-            vec![PROJECT.into(), user, methods, pack_id(p), expires, audit]
-        }
+        (Scope::Project(p), None) => (PROJECT, vec![pack_id(p)], vec![]),
         (Scope::Domain(d), None) => {
             // Not a pair: raw uuid bytes, or the (non-uuid) default domain id.
             let domain = match uuid_hex_to_bytes(d) {
                 Some(b) => Value::Binary(b.to_vec()),
                 None => Value::from(d.as_str()),
             };
-            vec![DOMAIN.into(), user, methods, domain, expires, audit]
+            (DOMAIN, vec![domain], vec![])
         }
-        (Scope::System(s), None) => {
-            vec![
-                SYSTEM.into(),
-                user,
-                methods,
-                s.as_str().into(),
-                expires,
-                audit,
-            ]
-        }
-        (Scope::Unscoped, None) => vec![UNSCOPED.into(), user, methods, expires, audit],
-    };
-    let mut out = Vec::new();
-    rmpv::encode::write_value(&mut out, &Value::Array(fields)).map_err(|_| TokenError::Invalid)?;
-    Ok(out)
+        (Scope::System(s), None) => (SYSTEM, vec![s.as_str().into()], vec![]),
+        (Scope::Unscoped, None) => (UNSCOPED, vec![], vec![]),
+    })
 }
 
 /// Parse a decrypted payload as upstream's `validate_token` does.

@@ -376,12 +376,12 @@ fn validate_create(input: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-/// `expires_at` as upstream's parse_expiration_date: Unix microseconds, not in the past.
-pub fn parse_expiration(value: &str) -> Result<i64> {
+/// `expires_at` as upstream's parse_expiration_date: Unix microseconds, not before `now`.
+pub fn parse_expiration(value: &str, now: f64) -> Result<i64> {
     let secs = crate::token::parse_time(value)
         .ok_or_else(|| Error::bad_request("Timestamp not in expected format."))?;
     let us = store::to_micros(secs);
-    if us < store::to_micros(crate::clock::now_f64()) {
+    if us < store::to_micros(now) {
         return Err(Error::bad_request(
             "The 'expires_at' must not be before now.",
         ));
@@ -420,7 +420,7 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         .ok_or_else(|| Error::forbidden_action("identity:create_application_credential"))?
         .to_string();
     let expires_at = match input.get("expires_at").and_then(Value::as_str) {
-        Some(s) => Some(parse_expiration(s)?),
+        Some(s) => Some(parse_expiration(s, req.now)?),
         None => None,
     };
     // Roles: the requested ones (with what they imply) must all be in the caller's token;
@@ -558,11 +558,13 @@ fn upsert_rule(
 // --- the `application_credential` auth method and its tokens ---
 
 /// Authenticates an `application_credential` method: its user id and the credential. The
-/// request may not choose a scope; the token is scoped to the credential's project.
+/// request may not choose a scope; the token is scoped to the credential's project. `now`
+/// is the request's time.
 pub fn authenticate(
     app: &App,
     auth: &Map<String, Value>,
     identity_obj: &Map<String, Value>,
+    now: f64,
 ) -> Result<(String, ApplicationCredential)> {
     let payload = identity_obj
         .get("application_credential")
@@ -576,7 +578,7 @@ pub fn authenticate(
     let secret = payload.get("secret").and_then(Value::as_str).unwrap_or("");
     // Verify outside any transaction: hashing is slow by design.
     let secret_ok = crate::password::verify(secret, &cred.secret_hash);
-    let now_us = store::to_micros(crate::clock::now_f64());
+    let now_us = store::to_micros(now);
     let expired = cred.expires_at.is_some_and(|e| now_us >= e);
     if !secret_ok || expired {
         return Err(Error::unauthenticated());
@@ -719,8 +721,12 @@ mod tests {
 
     #[test]
     fn expiration_must_parse_and_not_be_past() {
-        assert!(parse_expiration("bad.123Z").is_err());
-        assert!(parse_expiration("2000-01-01T00:00:00").is_err());
-        assert!(parse_expiration("2099-01-01T00:00:00.5").is_ok());
+        // A fixed `now`: 2026-11-23T21:00:41Z.
+        let now = 1_795_467_641.0;
+        assert!(parse_expiration("bad.123Z", now).is_err());
+        assert!(parse_expiration("2000-01-01T00:00:00", now).is_err());
+        assert!(parse_expiration("2099-01-01T00:00:00.5", now).is_ok());
+        assert!(parse_expiration("2026-11-23T21:00:41", now).is_ok());
+        assert!(parse_expiration("2026-11-23T21:00:40.999999", now).is_err());
     }
 }

@@ -22,9 +22,47 @@ pub fn issue(app: &App, req: &Request, _: &Params) -> Result<Response> {
     issue_token(app, req)
 }
 
-/// POST /v3/auth/tokens
+/// POST /v3/auth/tokens: who (every method), what (the scope), multi-factor, then the token.
+/// The request's time (`req.now`) is the `now` of every step.
 pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
+    let (auth, identity_obj, methods) = requested_methods(&body)?;
+    let now = req.now;
+    let mut proof = authenticate_methods(app, req, auth, identity_obj, &methods, now)?;
+    let (scope, trust) = token_scope(app, auth, &mut proof, now)?;
+    // Neither outlives the credential or trust it came from.
+    for limit in [
+        proof.app_cred.as_ref().and_then(|c| c.expires_at),
+        trust.as_ref().and_then(|t| t.expires_at),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        proof.expires_at = proof.expires_at.min(limit as f64 / 1e6);
+    }
+    // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
+    if let Some(receipt_id) = req.header("openstack-auth-receipt") {
+        add_receipt_methods(app, receipt_id, &mut proof, now)?;
+    }
+    let user = app
+        .store
+        .read(|r| identity::require_user(r, &proof.user_id))?;
+    if !compliance::mfa_satisfied(&user, &proof.methods) {
+        return receipt_response(app, &proof.user_id, &proof.methods, now);
+    }
+    let (token_id, context) = mint(app, proof, scope, now)?;
+    if let Some(t) = &trust {
+        crate::api::trusts::consume_use(app, &t.id, now)?;
+    }
+    let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
+    Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
+}
+
+/// The body's `auth` and `identity` objects and the requested method names.
+type Requested<'b> = (&'b Map<String, Value>, &'b Map<String, Value>, Vec<String>);
+
+/// The body's `auth`, its `identity` and the method names, checked in upstream's order.
+fn requested_methods(body: &Value) -> Result<Requested<'_>> {
     let auth = body
         .get("auth")
         .and_then(Value::as_object)
@@ -50,77 +88,70 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     if methods.is_empty() {
         return Err(Error::expecting("methods", "identity"));
     }
-    let now = crate::clock::now_f64();
+    Ok((auth, identity_obj, methods))
+}
 
-    // Who: every method must succeed and name the same user.
+/// What the auth methods proved: one user, the methods done, and what bounds the token.
+struct Proof {
+    user_id: String,
+    /// Each method once, in request order, a parent token's methods after its `token`.
+    methods: Vec<String>,
+    /// `now + [token] expiration`, or earlier when a parent token expires first.
+    expires_at: f64,
+    parent_audit_id: Option<String>,
+    app_cred: Option<crate::model::ApplicationCredential>,
+    oauth: Option<crate::api::oauth1::OAuthAuth>,
+}
+
+/// Runs every requested method; all must succeed and name the same user.
+fn authenticate_methods(
+    app: &App,
+    req: &Request,
+    auth: &Map<String, Value>,
+    identity_obj: &Map<String, Value>,
+    methods: &[String],
+    now: f64,
+) -> Result<Proof> {
     let mut user_id: Option<String> = None;
-    let mut expires_at = now + app.config.token.expiration as f64;
-    let mut parent_audit_id: Option<String> = None;
-    let mut method_names: Vec<String> = Vec::new();
-    let mut app_cred: Option<crate::model::ApplicationCredential> = None;
-    let mut oauth: Option<crate::api::oauth1::OAuthAuth> = None;
-    for method in &methods {
+    let mut proof = Proof {
+        user_id: String::new(),
+        methods: Vec::new(),
+        expires_at: now + app.config.token.expiration as f64,
+        parent_audit_id: None,
+        app_cred: None,
+        oauth: None,
+    };
+    for method in methods {
         let (id, extra_methods) = match method.as_str() {
             "password" => {
                 let password_obj = identity_obj
                     .get("password")
                     .and_then(Value::as_object)
                     .ok_or_else(|| Error::expecting("password", "identity"))?;
-                (authenticate_password(app, password_obj)?, vec![])
+                (authenticate_password(app, password_obj, now)?, vec![])
             }
-            "token" => {
-                let token_obj = identity_obj
-                    .get("token")
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| Error::expecting("token", "identity"))?;
-                let id = token_obj
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| Error::expecting("id", "token"))?;
-                // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
-                // from validate_token is not turned into a 401 by the token method).
-                let parent = core::validate(app, id, false)?;
-                crate::api::application_credentials::check_rescope(&parent)?;
-                if matches!(parent.token.scope, Scope::OAuth1 { .. }) {
-                    return Err(Error::forbidden_action(
-                        "Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead",
-                    ));
-                }
-                if parent.is_system()
-                    && auth
-                        .get("scope")
-                        .is_some_and(|s| s.get("project").is_some() || s.get("domain").is_some())
-                {
-                    return Err(Error::forbidden_action(
-                        "Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed.",
-                    ));
-                }
-                expires_at = expires_at.min(parent.token.expires_at);
-                parent_audit_id = parent
-                    .token
-                    .audit_ids
-                    .get(1)
-                    .or(parent.token.audit_ids.first())
-                    .cloned();
-                (parent.user.id.clone(), parent.token.methods.clone())
-            }
+            "token" => authenticate_token(app, auth, identity_obj, &mut proof, now)?,
             "totp" => {
                 let totp_obj = identity_obj
                     .get("totp")
                     .and_then(Value::as_object)
                     .ok_or_else(|| Error::expecting("totp", "identity"))?;
-                (authenticate_totp(app, totp_obj)?, vec![])
+                (authenticate_totp(app, totp_obj, now)?, vec![])
             }
             "application_credential" => {
-                let (id, cred) =
-                    crate::api::application_credentials::authenticate(app, auth, identity_obj)?;
-                app_cred = Some(cred);
+                let (id, cred) = crate::api::application_credentials::authenticate(
+                    app,
+                    auth,
+                    identity_obj,
+                    now,
+                )?;
+                proof.app_cred = Some(cred);
                 (id, vec![])
             }
             "oauth1" => {
-                let proof = crate::api::oauth1::authenticate(app, req)?;
-                let id = proof.user_id.clone();
-                oauth = Some(proof);
+                let oauth = crate::api::oauth1::authenticate(app, req, now)?;
+                let id = oauth.user_id.clone();
+                proof.oauth = Some(oauth);
                 (id, vec![])
             }
             _ => {
@@ -134,91 +165,136 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
         }
         user_id = Some(id);
         for m in std::iter::once(method.clone()).chain(extra_methods) {
-            if !method_names.contains(&m) {
-                method_names.push(m);
+            if !proof.methods.contains(&m) {
+                proof.methods.push(m);
             }
         }
     }
-    let user_id = user_id.ok_or_else(Error::unauthenticated)?;
+    proof.user_id = user_id.ok_or_else(Error::unauthenticated)?;
+    Ok(proof)
+}
 
-    // What: the requested scope, or the user's default project, or none.
-    let mut trust: Option<crate::model::Trust> = None;
-    let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
-    let scope = if let Some(proof) = oauth {
-        // The oauth1 method scopes the token to the access token's project.
-        Scope::OAuth1 {
-            project_id: proof.project_id,
-            access_token_id: proof.access_token_id,
-        }
-    } else if let Some(cred) = &app_cred {
-        // An application credential's token is scoped to its project, nothing else.
-        Scope::Project(cred.project_id.clone().ok_or_else(Error::unauthenticated)?)
-    } else if let Some(trust_obj) = trust_scope {
-        let (scope, t) = app
-            .store
-            .read(|r| crate::api::trusts::token_scope(r, trust_obj, &user_id))?;
-        trust = Some(t);
-        scope
-    } else {
-        app.store
-            .read(|r| requested_scope(r, auth.get("scope"), &user_id))?
-    };
-    // Neither outlives the credential or trust it came from.
-    for limit in [
-        app_cred.as_ref().and_then(|c| c.expires_at),
-        trust.as_ref().and_then(|t| t.expires_at),
-    ]
-    .into_iter()
-    .flatten()
+/// The `token` method: the parent token's user and methods; the new token expires no later
+/// than the parent and carries its audit chain.
+fn authenticate_token(
+    app: &App,
+    auth: &Map<String, Value>,
+    identity_obj: &Map<String, Value>,
+    proof: &mut Proof,
+    now: f64,
+) -> Result<(String, Vec<String>)> {
+    let token_obj = identity_obj
+        .get("token")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::expecting("token", "identity"))?;
+    let id = token_obj
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::expecting("id", "token"))?;
+    // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
+    // from validate_token is not turned into a 401 by the token method).
+    let parent = core::validate(app, id, false, now)?;
+    crate::api::application_credentials::check_rescope(&parent)?;
+    if matches!(parent.token.scope, Scope::OAuth1 { .. }) {
+        return Err(Error::forbidden_action(
+            "Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead",
+        ));
+    }
+    if parent.is_system()
+        && auth
+            .get("scope")
+            .is_some_and(|s| s.get("project").is_some() || s.get("domain").is_some())
     {
-        expires_at = expires_at.min(limit as f64 / 1e6);
+        return Err(Error::forbidden_action(
+            "Using a system-scoped token to create a project-scoped or domain-scoped token is not allowed.",
+        ));
     }
+    proof.expires_at = proof.expires_at.min(parent.token.expires_at);
+    proof.parent_audit_id = parent
+        .token
+        .audit_ids
+        .get(1)
+        .or(parent.token.audit_ids.first())
+        .cloned();
+    Ok((parent.user.id.clone(), parent.token.methods.clone()))
+}
 
-    // Multi-factor: methods of a presented receipt count; unmet rules answer a receipt.
-    if let Some(receipt_id) = req.header("openstack-auth-receipt") {
-        let keys_dir = app.config.data_dir.join("fernet-keys");
-        let receipt = crate::receipt::validate(&keys_dir, receipt_id, now)?;
-        if receipt.user_id != user_id {
-            return Err(crate::receipt::not_found(receipt_id));
-        }
-        for m in receipt.methods {
-            if !method_names.contains(&m) {
-                method_names.push(m);
-            }
+/// What the token is scoped to: an oauth1 access token's project, an application
+/// credential's project, a trust, else the requested scope or the user's default project.
+fn token_scope(
+    app: &App,
+    auth: &Map<String, Value>,
+    proof: &mut Proof,
+    now: f64,
+) -> Result<(Scope, Option<crate::model::Trust>)> {
+    let user_id = &proof.user_id;
+    let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
+    if let Some(oauth) = proof.oauth.take() {
+        return Ok((
+            Scope::OAuth1 {
+                project_id: oauth.project_id,
+                access_token_id: oauth.access_token_id,
+            },
+            None,
+        ));
+    }
+    if let Some(cred) = &proof.app_cred {
+        // An application credential's token is scoped to its project, nothing else.
+        let project_id = cred.project_id.clone().ok_or_else(Error::unauthenticated)?;
+        return Ok((Scope::Project(project_id), None));
+    }
+    if let Some(trust_obj) = trust_scope {
+        let (scope, trust) = app
+            .store
+            .read(|r| crate::api::trusts::token_scope(r, trust_obj, user_id, now))?;
+        return Ok((scope, Some(trust)));
+    }
+    let scope = app
+        .store
+        .read(|r| requested_scope(r, auth.get("scope"), user_id))?;
+    Ok((scope, None))
+}
+
+/// Adds the methods of a presented receipt, which must be valid at `now` and the same user's.
+fn add_receipt_methods(app: &App, receipt_id: &str, proof: &mut Proof, now: f64) -> Result<()> {
+    let receipt = crate::receipt::validate(&app.receipt_keys, receipt_id, now)?;
+    if receipt.user_id != proof.user_id {
+        return Err(crate::receipt::not_found(receipt_id));
+    }
+    for m in receipt.methods {
+        if !proof.methods.contains(&m) {
+            proof.methods.push(m);
         }
     }
-    let user = app.store.read(|r| identity::require_user(r, &user_id))?;
-    if !compliance::mfa_satisfied(&user, &method_names) {
-        return receipt_response(app, &user_id, &method_names, now);
-    }
+    Ok(())
+}
+
+/// Encrypts the token and resolves it exactly as validation will, so what we hand out
+/// validates; the token id and its context.
+fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core::AuthContext)> {
     let mut audit_ids = vec![token::new_audit_id()];
-    audit_ids.extend(parent_audit_id);
+    audit_ids.extend(proof.parent_audit_id);
     let mut data = TokenData {
-        user_id,
-        methods: method_names,
+        user_id: proof.user_id,
+        methods: proof.methods,
         scope,
         audit_ids,
-        expires_at: expires_at.floor(),
+        expires_at: proof.expires_at.floor(),
         issued_at: now as i64,
-        app_cred_id: app_cred.as_ref().map(|c| c.id.clone()),
+        app_cred_id: proof.app_cred.as_ref().map(|c| c.id.clone()),
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     // issued_at is the Fernet timestamp, as upstream reads it back on validation.
     data.issued_at = token::fernet::creation_time(&token_id)?;
-    // Resolve exactly as validation will, so what we hand out validates.
     let context = app
         .store
         .read(|r| core::resolve(r, data.clone()))
         .map_err(|_| Error::unauthenticated())?;
-    if let Some(t) = &trust {
-        crate::api::trusts::consume_use(app, &t.id)?;
-    }
-    let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
-    Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
+    Ok((token_id, context))
 }
 
 /// Checks a password method's user and password; the user id on success.
-fn authenticate_password(app: &App, password_obj: &Map<String, Value>) -> Result<String> {
+fn authenticate_password(app: &App, password_obj: &Map<String, Value>, now: f64) -> Result<String> {
     let user_obj = password_obj
         .get("user")
         .and_then(Value::as_object)
@@ -234,7 +310,6 @@ fn authenticate_password(app: &App, password_obj: &Map<String, Value>) -> Result
     if password.len() > app.config.identity.max_password_length {
         return Err(Error::unauthenticated());
     }
-    let now = crate::clock::now_f64();
     // Upstream's UserAuthInfo refuses a disabled (or inactive) user or domain first, plainly.
     if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
         return Err(Error::unauthenticated());
@@ -290,7 +365,7 @@ pub(crate) fn verify_password(
 }
 
 /// A `totp` method: the user as the password method finds it, then the passcode.
-fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String> {
+fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Result<String> {
     let user_obj = totp_obj
         .get("user")
         .and_then(Value::as_object)
@@ -299,7 +374,6 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String>
     let Some((user, domain)) = user else {
         return Err(Error::unauthenticated());
     };
-    let now = crate::clock::now_f64();
     if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
         return Err(Error::unauthenticated());
     }
@@ -310,8 +384,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String>
 /// Upstream's auth-receipt answer: 401 with the receipt in `Openstack-Auth-Receipt` and
 /// what is still required (keystone/receipt/handlers.py `build_receipt`).
 fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> Result<Response> {
-    let keys_dir = app.config.data_dir.join("fernet-keys");
-    let (receipt_id, receipt) = crate::receipt::issue(&keys_dir, user_id, methods, now)?;
+    let (receipt_id, receipt) = crate::receipt::issue(&app.receipt_keys, user_id, methods, now)?;
     let (user, domain) = app.store.read(|r| {
         let user = identity::require_user(r, user_id)?;
         let domain = resource::require_domain(r, &user.domain_id)?;

@@ -3,6 +3,8 @@
 //! policed handlers here.
 
 mod issue;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{json, Map, Value};
 
@@ -45,6 +47,34 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
         "issued_at".into(),
         json!(token::format_time(data.issued_at as f64)),
     );
+    insert_scope(app, &mut token, context);
+    if include_catalog && !matches!(context.scope, ResolvedScope::Unscoped) {
+        let catalog = app
+            .store
+            .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
+        token.insert("catalog".into(), Value::Array(catalog));
+    }
+    if let Scope::OAuth1 {
+        access_token_id, ..
+    } = &data.scope
+    {
+        token.insert(
+            "OS-OAUTH1".into(),
+            super::oauth1::token_section(app, access_token_id)?,
+        );
+    }
+    if let Some(cred) = &context.app_cred {
+        let section = app
+            .store
+            .read(|r| crate::api::application_credentials::token_section(r, cred))?;
+        token.insert("application_credential".into(), section);
+    }
+    Ok(json!({"token": token}))
+}
+
+/// The token body's scope: the project, domain or system with the roles on it (a trust's
+/// token renders its own section).
+fn insert_scope(app: &App, token: &mut Map<String, Value>, context: &AuthContext) {
     let roles: Vec<Value> = context
         .roles
         .iter()
@@ -52,7 +82,7 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
         .collect();
     match &context.scope {
         ResolvedScope::Project { project, domain } if context.trust.is_some() => {
-            crate::api::trusts::render_token_scope(&mut token, context, project, domain);
+            crate::api::trusts::render_token_scope(token, context, project, domain);
         }
         ResolvedScope::System => {
             token.insert("roles".into(), json!(roles));
@@ -81,28 +111,6 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
         }
         ResolvedScope::Unscoped => {}
     }
-    if include_catalog && !matches!(context.scope, ResolvedScope::Unscoped) {
-        let catalog = app
-            .store
-            .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
-        token.insert("catalog".into(), Value::Array(catalog));
-    }
-    if let Scope::OAuth1 {
-        access_token_id, ..
-    } = &data.scope
-    {
-        token.insert(
-            "OS-OAUTH1".into(),
-            super::oauth1::token_section(app, access_token_id)?,
-        );
-    }
-    if let Some(cred) = &context.app_cred {
-        let section = app
-            .store
-            .read(|r| crate::api::application_credentials::token_section(r, cred))?;
-        token.insert("application_credential".into(), section);
-    }
-    Ok(json!({"token": token}))
 }
 
 /// The v3 catalog: enabled services with their enabled endpoints, URLs substituted.
@@ -173,7 +181,8 @@ pub fn validate_or_check(req: &Request) -> Action {
 }
 
 /// The subject token (`X-Subject-Token`), validated: unknown, expired or revoked is 404
-/// before any policy check, as upstream. DELETE never accepts an expired one.
+/// before any policy check, as upstream (at the request's time). DELETE never accepts an
+/// expired one.
 fn subject(app: &App, req: &Request) -> Result<(std::sync::Arc<AuthContext>, String)> {
     let subject_id = req
         .header("x-subject-token")
@@ -181,7 +190,7 @@ fn subject(app: &App, req: &Request) -> Result<(std::sync::Arc<AuthContext>, Str
         .ok_or_else(|| Error::NotFound("Could not find token: .".to_string()))?
         .to_string();
     let allow_expired = req.method != Method::Delete && req.query_flag("allow_expired");
-    let subject = core::validate(app, &subject_id, allow_expired)?;
+    let subject = core::validate(app, &subject_id, allow_expired, req.now)?;
     crate::api::application_credentials::check_access_rules_support(
         &subject,
         req.header("openstack-identity-access-rules"),
@@ -223,7 +232,7 @@ pub fn validate_token(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// DELETE /v3/auth/tokens: revokes the subject token by its audit id.
 pub fn revoke_token(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let (subject, _) = subject(app, req)?;
-    let now = crate::clock::now_secs();
+    let now = req.now as i64;
     let event = crate::model::RevokeEvent {
         audit_id: subject.token.audit_ids.first().cloned(),
         issued_before: now,

@@ -258,7 +258,7 @@ pub fn request_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
             .ok_or_else(|| Error::not_found("project", &project_id))?;
         store::get_consumer(r, &consumer_id)
     })?;
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let signed =
         sig::create_request(req.header("authorization"), &req.query).map_err(oauth_error)?;
     sig::check_mandatory(&signed, now).map_err(oauth_error)?;
@@ -319,7 +319,7 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
     let rt = app
         .store
         .read(|r| store::get_request_token(r, &request_id))?;
-    let now = crate::clock::now_f64();
+    let now = req.now;
     if is_expired(&rt.expires_at, now) {
         return Err(unauthorized("Request token is expired"));
     }
@@ -483,7 +483,7 @@ pub fn authorize_request_token(
             "Cannot authorize a request token with a token issued via delegation.",
         ));
     }
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let verifier: String = {
         use rand::seq::SliceRandom;
         let chars: Vec<char> = VERIFIER_CHARS.chars().collect();
@@ -524,14 +524,13 @@ pub struct OAuthAuth {
     pub access_token_id: String,
 }
 
-/// The `oauth1` auth method (upstream's keystone/auth/plugins/oauth1.py).
-pub fn authenticate(app: &App, req: &Request) -> Result<OAuthAuth> {
+/// The `oauth1` auth method (upstream's keystone/auth/plugins/oauth1.py), at `now`.
+pub fn authenticate(app: &App, req: &Request, now: f64) -> Result<OAuthAuth> {
     let headers = oauth_headers(req)?;
     let access_id = header_param(&headers, "oauth_token")
         .ok_or_else(|| Error::expecting("oauth_token", "request"))?
         .to_string();
     let at = app.store.read(|r| store::get_access_token(r, &access_id))?;
-    let now = crate::clock::now_f64();
     if is_expired(&at.expires_at, now) {
         return Err(unauthorized("Access token is expired"));
     }

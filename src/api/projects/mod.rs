@@ -453,9 +453,9 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
 }
 
 /// DELETE /v3/projects/{project_id}
-pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("project_id");
-    let now = app.clock.now_secs();
+    let now = req.now as i64;
     // The cascades are the service layer's, shared with /v3/domains and /v2.0/tenants.
     app.store.write(|w| match get_node(w, id)? {
         None => Err(Error::not_found("project", id)),

@@ -85,9 +85,8 @@ fn assert_default_project_not_domain(
 }
 
 /// Upstream's `_persist_revocation_event_for_user`: every token of these users issued up to
-/// now.
-fn user_revocations(user_ids: &[String]) -> Vec<RevokeEvent> {
-    let now = crate::clock::now_secs();
+/// `now`.
+fn user_revocations(user_ids: &[String], now: i64) -> Vec<RevokeEvent> {
     user_ids
         .iter()
         .map(|u| RevokeEvent {
@@ -101,12 +100,13 @@ fn user_revocations(user_ids: &[String]) -> Vec<RevokeEvent> {
 
 /// Records the revocation of these users' tokens inside the caller's write transaction, so
 /// the change that calls for it and the revocation commit together; the caller reloads the
-/// in-memory copy (`Store::reload_revocations`) after the commit.
+/// in-memory copy (`Store::reload_revocations`) after the commit. `now` is the request's.
 pub(crate) fn revoke_user_tokens_in(
     w: &impl crate::store::Writer,
     user_ids: &[String],
+    now: i64,
 ) -> Result<()> {
-    revocation::append(w, &user_revocations(user_ids))
+    revocation::append(w, &user_revocations(user_ids, now))
 }
 
 /// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args
@@ -180,7 +180,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         Some(p) => Some(hash(app, p)?),
         None => None,
     };
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let mut user = User {
         id: new_id(),
         name,
@@ -292,7 +292,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         password_hash,
         extra: extras(&input, KNOWN),
     };
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let (new, revoked) = app.store.write(|w| {
         let old = identity::require_user(w, id)?;
         let new = patch.apply(app, &old, now);
@@ -300,7 +300,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         identity::update_user(w, &old, &new)?;
         let revoked = old.enabled && !new.enabled;
         if revoked {
-            revoke_user_tokens_in(w, std::slice::from_ref(&new.id))?;
+            revoke_user_tokens_in(w, std::slice::from_ref(&new.id), now as i64)?;
         }
         Ok((new, revoked))
     })?;
@@ -321,10 +321,10 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 }
 
 /// DELETE /v3/users/{user_id}
-pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("user_id");
     // The cascade is the service layer's, shared with /v2.0/users and domain deletion.
-    crate::service::identity::delete_user(&app.store, app.clock.now_secs(), |w| {
+    crate::service::identity::delete_user(&app.store, req.now as i64, |w| {
         identity::require_user(w, id)
     })?;
     Ok(Response::no_content())
@@ -380,7 +380,7 @@ pub fn change_password(app: &App, req: &Request, p: &Params) -> Result<Response>
     let Some(user) = user else {
         return Err(Error::unauthenticated());
     };
-    let now = crate::clock::now_f64();
+    let now = req.now;
     // Upstream authenticates with the original password first (lockout and failure count
     // included); an expired password may be changed.
     super::auth::verify_password(app, &user, original, now, true)?;

@@ -91,9 +91,9 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
     {
         return Err(size_error("tenantName", MAX_PARAM_SIZE));
     }
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let outcome = if auth.contains_key("token") {
-        by_token(app, auth)?
+        by_token(app, auth, now)?
     } else if auth.contains_key("passwordCredentials") {
         by_password(app, auth, now)?
     } else {
@@ -199,9 +199,7 @@ fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome
         .store
         .read(|r| resource::get_domain(r, &user.domain_id))?
         .is_some_and(|d| d.enabled);
-    let now_f = crate::clock::now_f64();
-    if !domain_enabled
-        || !crate::compliance::effectively_enabled(&app.config.security, &user, now_f)
+    if !domain_enabled || !crate::compliance::effectively_enabled(&app.config.security, &user, now)
     {
         // v2 checks the password first, then answers userDisabled.
         // Hash outside any transaction: verification is slow by design.
@@ -216,7 +214,7 @@ fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome
         };
     }
     // The same checks as v3's password method: lockout, failure counting, expiry.
-    match crate::api::auth::verify_password(app, &user, &password, now_f, false) {
+    match crate::api::auth::verify_password(app, &user, &password, now, false) {
         Ok(()) => {}
         Err(Error::Unauthorized(_)) => return Err(invalid()),
         Err(other) => return Err(other),
@@ -229,7 +227,7 @@ fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome
     }))
 }
 
-fn by_token(app: &App, auth: &Map<String, Value>) -> Result<Outcome> {
+fn by_token(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome> {
     let token_obj = match auth.get("token") {
         Some(Value::Object(t)) => t,
         _ => return Err(Error::expecting("token", "auth")),
@@ -238,7 +236,7 @@ fn by_token(app: &App, auth: &Map<String, Value>) -> Result<Outcome> {
     if old.len() > MAX_TOKEN_SIZE {
         return Err(size_error("token", MAX_TOKEN_SIZE));
     }
-    let parent = core::validate(app, &old, false).map_err(|e| match e {
+    let parent = core::validate(app, &old, false, now).map_err(|e| match e {
         Error::NotFound(_) => Error::unauthenticated(),
         other => other,
     })?;
@@ -380,9 +378,9 @@ fn v2_catalog(v3: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-/// The subject token of /v2.0/tokens/{id}: 404 if it does not validate.
-fn subject(app: &App, token_id: &str) -> Result<std::sync::Arc<AuthContext>> {
-    core::validate(app, token_id, false).map_err(|e| match e {
+/// The subject token of /v2.0/tokens/{id}: 404 if it does not validate at `now`.
+fn subject(app: &App, token_id: &str, now: f64) -> Result<std::sync::Arc<AuthContext>> {
+    core::validate(app, token_id, false, now).map_err(|e| match e {
         Error::NotFound(_) => Error::token_not_found(token_id),
         other => other,
     })
@@ -390,8 +388,8 @@ fn subject(app: &App, token_id: &str) -> Result<std::sync::Arc<AuthContext>> {
 
 /// The target of validating /v2.0/tokens/{token_id}: the subject token's user (404 first if
 /// the token does not validate, as before the route table).
-pub fn token_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    let subject = subject(app, p.get("token_id"))?;
+pub fn token_target(app: &App, req: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let subject = subject(app, p.get("token_id"), req.now)?;
     Ok(json!({"target": {"token": {"user_id": subject.user.id}}}))
 }
 
@@ -400,7 +398,7 @@ pub fn token_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Resu
 /// `service_admin_or_token_subject`).
 pub fn validate(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let token_id = p.get("token_id");
-    let subject = subject(app, token_id)?;
+    let subject = subject(app, token_id, req.now)?;
     if let Some(belongs_to) = req.query("belongsTo") {
         if subject.project_id() != Some(belongs_to) {
             return Err(Error::unauthenticated());
@@ -411,9 +409,9 @@ pub fn validate(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Resp
 }
 
 /// DELETE /v2.0/tokens/{token_id}: admin_required; revokes by the token's audit id.
-pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let subject = subject(app, p.get("token_id"))?;
-    let now = crate::clock::now_secs();
+pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let subject = subject(app, p.get("token_id"), req.now)?;
+    let now = req.now as i64;
     let event = crate::model::RevokeEvent {
         audit_id: subject.token.audit_ids.first().cloned(),
         issued_before: now,
@@ -428,7 +426,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
 /// catalog.
 pub fn endpoints(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let f = format(req);
-    let subject = subject(app, p.get("token_id"))?;
+    let subject = subject(app, p.get("token_id"), req.now)?;
     check_v2_visible(&subject)?;
     let mut endpoints = Vec::new();
     if let Some(project_id) = subject.project_id() {

@@ -155,14 +155,13 @@ pub fn update_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
 
-pub fn delete_tenant(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    remove_tenant(app, p.get("tenant_id"))?;
+pub fn delete_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    remove_tenant(app, p.get("tenant_id"), req.now as i64)?;
     Ok(Response::no_content())
 }
 
 /// Deletes a default-domain project with the same cascade as DELETE /v3/projects/{id}.
-fn remove_tenant(app: &App, id: &str) -> Result<()> {
-    let now = app.clock.now_secs();
+fn remove_tenant(app: &App, id: &str, now: i64) -> Result<()> {
     app.store.write(|w| {
         let project = tenant_in_default(w, id)?;
         crate::service::resource::delete_project_in(w, &project, now)

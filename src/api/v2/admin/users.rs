@@ -130,7 +130,7 @@ pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
     };
     let mut extra = crate::api::extras(&input, USER_KNOWN);
     extra.remove("tenantId");
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let mut user = User {
         id: new_id(),
         name,
@@ -214,7 +214,7 @@ fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Resul
         Some(None) => Some(None),
         None => None,
     };
-    let now = crate::clock::now_f64();
+    let now = req.now;
     let user = app.store.write(|w| {
         let old = user_in_default(w, id)?;
         let mut new = old.clone();
@@ -258,16 +258,14 @@ fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Resul
     Ok(respond(f, 200, &json!({"user": render_user(&user)})))
 }
 
-pub fn delete_user(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    remove_user(app, p.get("user_id"))?;
+pub fn delete_user(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    remove_user(app, p.get("user_id"), req.now as i64)?;
     Ok(Response::no_content())
 }
 
 /// Deletes a default-domain user with the same cascade as DELETE /v3/users/{user_id}.
-fn remove_user(app: &App, id: &str) -> Result<()> {
-    crate::service::identity::delete_user(&app.store, app.clock.now_secs(), |w| {
-        user_in_default(w, id)
-    })?;
+fn remove_user(app: &App, id: &str, now: i64) -> Result<()> {
+    crate::service::identity::delete_user(&app.store, now, |w| user_in_default(w, id))?;
     Ok(())
 }
 

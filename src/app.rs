@@ -25,6 +25,8 @@ pub struct App {
     /// The route table, compiled once.
     pub routes: Routes,
     pub clock: Clock,
+    /// Upstream's request schemas, parsed once.
+    pub schemas: crate::validate::Schemas,
 }
 
 impl App {

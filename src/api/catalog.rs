@@ -17,13 +17,13 @@ use crate::model::{new_id, Endpoint, Region, Service};
 use crate::policy::parse::py_str;
 use crate::store::catalog;
 
-use super::catalog_schema::{self as schema, normalize_keys, query_object, validate};
+use crate::validate::{normalize_keys, query_object, Schema};
 use super::{filtered_list, render_endpoint, render_region, render_service};
 
 /// The body checked against `schema` before anything else, as upstream's decorators do.
-fn validated_body(req: &Request, body_schema: &Value) -> Result<Value> {
+fn validated_body(req: &Request, body_schema: &Schema) -> Result<Value> {
     let body = req.json()?;
-    validate(body_schema, &body)?;
+    body_schema.validate(&body)?;
     Ok(body)
 }
 
@@ -45,26 +45,26 @@ fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
 }
 
 /// Target of list_regions: the query is checked first, as upstream's schema decorator does.
-pub fn list_regions_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validate(&schema::regions_query(), &query_object(&req.query))?;
+pub fn list_regions_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    app.schemas.regions_query.validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of list_endpoints: the query is checked first.
-pub fn list_endpoints_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validate(&schema::endpoints_query(), &query_object(&req.query))?;
+pub fn list_endpoints_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    app.schemas.endpoints_query.validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of create_region (POST): the body is checked first.
-pub fn create_region_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::region_create())?;
+pub fn create_region_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validated_body(req, &app.schemas.region_create)?;
     Ok(json!({}))
 }
 
 /// Target of create_region (PUT with the id in the path): the body is checked first.
 pub fn put_region_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::region_create())?;
+    validated_body(req, &app.schemas.region_create)?;
     region_target(app, req, p, c)
 }
 
@@ -75,7 +75,7 @@ pub fn update_region_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::region_update())?;
+    validated_body(req, &app.schemas.region_update)?;
     region_target(app, req, p, c)
 }
 
@@ -85,8 +85,8 @@ pub fn region_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Resul
 }
 
 /// Target of create_service: the body is checked first.
-pub fn create_service_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::service_create())?;
+pub fn create_service_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    validated_body(req, &app.schemas.service_create)?;
     Ok(json!({}))
 }
 
@@ -97,7 +97,7 @@ pub fn update_service_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::service_update())?;
+    validated_body(req, &app.schemas.service_update)?;
     service_target(app, req, p, c)
 }
 
@@ -108,12 +108,12 @@ pub fn service_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Resu
 
 /// Target of create_endpoint: the body is checked first.
 pub fn create_endpoint_target(
-    _: &App,
+    app: &App,
     req: &Request,
     _: &Params,
     _: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::endpoint_create())?;
+    validated_body(req, &app.schemas.endpoint_create)?;
     Ok(json!({}))
 }
 
@@ -124,7 +124,7 @@ pub fn update_endpoint_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::endpoint_update())?;
+    validated_body(req, &app.schemas.endpoint_update)?;
     endpoint_target(app, req, p, c)
 }
 
@@ -173,7 +173,7 @@ pub fn get_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Resp
 
 /// POST /v3/regions: the id is the client's if it gives a non-empty one.
 pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::region_create())?;
+    let body = validated_body(req, &app.schemas.region_create)?;
     let input = normalize_keys(&member(&body, "region")?);
     let id = match input.get("id") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -189,7 +189,7 @@ pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result
 /// PUT /v3/regions/{region_id}: create with the id in the path.
 pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &schema::region_create())?;
+    let body = validated_body(req, &app.schemas.region_create)?;
     let input = normalize_keys(&member(&body, "region")?);
     if let Some(body_id) = input.get("id") {
         if body_id.as_str() != Some(id) {
@@ -209,7 +209,7 @@ pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Re
 /// PATCH /v3/regions/{region_id}
 pub fn update_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &schema::region_update())?;
+    let body = validated_body(req, &app.schemas.region_update)?;
     let changes = member(&body, "region")?;
     require_matching_id(&changes, id)?;
     let region = app
@@ -252,7 +252,7 @@ pub fn get_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Res
 
 /// POST /v3/services: name defaults to "" and enabled to true, as upstream's create_service.
 pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::service_create())?;
+    let body = validated_body(req, &app.schemas.service_create)?;
     let mut input = normalize_keys(&member(&body, "service")?);
     input.shift_remove("links");
     if !input.contains_key("name") {
@@ -284,7 +284,7 @@ pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// PATCH /v3/services/{service_id}
 pub fn update_service(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("service_id");
-    let body = validated_body(req, &schema::service_update())?;
+    let body = validated_body(req, &app.schemas.service_update)?;
     let changes = member(&body, "service")?;
     require_matching_id(&changes, id)?;
     let service = app
@@ -378,7 +378,7 @@ fn check_endpoint_url(url: &str) -> Result<()> {
 
 /// POST /v3/endpoints: `region` (legacy) creates a missing region, as upstream.
 pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::endpoint_create())?;
+    let body = validated_body(req, &app.schemas.endpoint_create)?;
     let Some(Value::Object(input)) = body.get("endpoint") else {
         return Err(Error::validation("'NoneType' object is not subscriptable"));
     };
@@ -401,7 +401,7 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
 /// PATCH /v3/endpoints/{endpoint_id}
 pub fn update_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_id");
-    let body = validated_body(req, &schema::endpoint_update())?;
+    let body = validated_body(req, &app.schemas.endpoint_update)?;
     let mut changes = member(&body, "endpoint")?;
     require_matching_id(&changes, id)?;
     changes.shift_remove("links");

@@ -6,7 +6,6 @@
 pub mod application_credentials;
 pub mod auth;
 pub mod catalog;
-pub mod catalog_schema;
 pub mod credentials;
 pub mod discovery;
 pub mod domain_config;
@@ -22,7 +21,6 @@ pub mod projects;
 pub mod revoke;
 pub mod role_assignments;
 pub mod roles;
-pub mod schema_lite;
 pub mod totp;
 pub mod trusts;
 pub mod user_tokens;

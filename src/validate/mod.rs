@@ -5,6 +5,8 @@
 //! for the older `validation.lazy_validate` calls.
 
 mod boolean;
+pub mod fields;
+mod input;
 mod keywords;
 mod message;
 #[cfg(test)]
@@ -18,6 +20,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 
 pub use boolean::parse_bool;
+pub use input::{nullable, typed, Nullable};
 pub use keywords::{is_uuid_like, Failure, Step};
 pub use message::{api_wording, lazy_wording, pformat};
 
@@ -74,6 +77,16 @@ impl Schema {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default())
+    }
+
+    /// Validates a body (api wording), then hands back its `{"<key>": {...}}` member; a body
+    /// the schema let through without one (not an object) answers as a missing member.
+    pub fn required_member(&self, body: &Value, key: &str) -> Result<Map<String, Value>> {
+        self.validate(body)?;
+        match body.get(key) {
+            Some(Value::Object(map)) => Ok(map.clone()),
+            _ => Err(Error::Validation(format!("'{key}' is a required property"))),
+        }
     }
 }
 
@@ -138,6 +151,7 @@ const FILES: &[(&str, &str)] = &[
     ("limits.json", include_str!("schemas/limits.json")),
     ("credentials.json", include_str!("schemas/credentials.json")),
     ("oauth1.json", include_str!("schemas/oauth1.json")),
+    ("identity.json", include_str!("schemas/identity.json")),
 ];
 
 /// The schema files parsed, by schema name; `take` hands each out once.
@@ -225,6 +239,15 @@ schemas!(
     // oauth1.json: keystone/oauth1/schema.py
     consumer_create,
     consumer_update,
+    // identity.json: the bodies of roles, groups and users, in the order of the checks these
+    // areas have always made (members first, then each field); user options and the
+    // password's configured length are checked after them in users/body.rs.
+    role_create,
+    role_update,
+    group_create,
+    group_update,
+    user_create,
+    user_update,
 );
 
 /// The query string as upstream's query schemas see it: each name with its first value.

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{opt_bool, opt_nullable_string, required_name};
+use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};

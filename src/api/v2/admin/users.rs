@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{opt_bool, required_name};
+use crate::validate::fields::{opt_bool, required_name};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Request;

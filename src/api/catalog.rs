@@ -17,8 +17,8 @@ use crate::model::{new_id, Endpoint, Region, Service};
 use crate::policy::parse::py_str;
 use crate::store::catalog;
 
-use crate::validate::{normalize_keys, query_object, Schema};
 use super::{filtered_list, render_endpoint, render_region, render_service};
+use crate::validate::{normalize_keys, query_object, Schema};
 
 /// The body checked against `schema` before anything else, as upstream's decorators do.
 fn validated_body(req: &Request, body_schema: &Schema) -> Result<Value> {
@@ -46,18 +46,32 @@ fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
 
 /// Target of list_regions: the query is checked first, as upstream's schema decorator does.
 pub fn list_regions_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    app.schemas.regions_query.validate(&query_object(&req.query))?;
+    app.schemas
+        .regions_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of list_endpoints: the query is checked first.
-pub fn list_endpoints_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    app.schemas.endpoints_query.validate(&query_object(&req.query))?;
+pub fn list_endpoints_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    app.schemas
+        .endpoints_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of create_region (POST): the body is checked first.
-pub fn create_region_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+pub fn create_region_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
     validated_body(req, &app.schemas.region_create)?;
     Ok(json!({}))
 }
@@ -85,7 +99,12 @@ pub fn region_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Resul
 }
 
 /// Target of create_service: the body is checked first.
-pub fn create_service_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+pub fn create_service_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
     validated_body(req, &app.schemas.service_create)?;
     Ok(json!({}))
 }

@@ -13,8 +13,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain};
 use crate::store::resource;
 
-use crate::validate::parse_bool;
 use super::{extras, filtered_list, render_domain};
+use crate::validate::parse_bool;
 
 const KNOWN: &[&str] = &[
     "name",

@@ -15,8 +15,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, EndpointGroup};
 use crate::store::{catalog, endpoint_filter as filter, resource};
 
-use crate::validate::{query_object, Schema};
 use super::{filtered_list, list_response, render_endpoint, render_project};
+use crate::validate::{query_object, Schema};
 
 fn render_group(app: &App, g: &EndpointGroup) -> Value {
     json!({"id": g.id, "name": g.name, "description": g.description, "filters": g.filters,
@@ -46,7 +46,9 @@ fn group_body(req: &Request, body_schema: &Schema) -> Result<Map<String, Value>>
 
 /// Target of list_endpoint_groups: the query is checked first.
 pub fn list_groups_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    app.schemas.endpoint_groups_query.validate(&query_object(&req.query))?;
+    app.schemas
+        .endpoint_groups_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 

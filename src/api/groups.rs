@@ -16,9 +16,9 @@ use crate::model::{new_id, ActorKind, Group};
 use crate::store::{assignment, identity, resource};
 
 use super::roles::require_matching_id;
-use crate::validate::{nullable, typed, Nullable};
 use super::users::revoke_user_tokens_in;
 use super::{extras, filtered_list, render_group, render_user};
+use crate::validate::{nullable, typed, Nullable};
 
 const KNOWN: &[&str] = &["name", "domain_id", "description"];
 
@@ -94,7 +94,10 @@ pub fn group_users_target(
 
 /// Target of create_group: the body, checked first.
 pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let input = app.schemas.group_create.required_member(&req.json()?, "group")?;
+    let input = app
+        .schemas
+        .group_create
+        .required_member(&req.json()?, "group")?;
     Ok(json!({"target": {"group": input}}))
 }
 
@@ -123,7 +126,10 @@ pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respons
 
 /// POST /v3/groups
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let input = app.schemas.group_create.required_member(&req.json()?, "group")?;
+    let input = app
+        .schemas
+        .group_create
+        .required_member(&req.json()?, "group")?;
     let fields: GroupFields = typed(&input)?;
     let context = granted.context();
     let group = Group {
@@ -150,7 +156,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
 /// with the name.
 pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("group_id");
-    let input = app.schemas.group_update.required_member(&req.json()?, "group")?;
+    let input = app
+        .schemas
+        .group_update
+        .required_member(&req.json()?, "group")?;
     require_matching_id(&input, id)?;
     let before = granted.target()["target"]
         .get("group")

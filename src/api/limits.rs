@@ -39,7 +39,9 @@ pub fn registered_create_target(
     _: &Params,
     _: &AuthContext,
 ) -> Result<Value> {
-    app.schemas.registered_limits_create.validate(&req.json()?)?;
+    app.schemas
+        .registered_limits_create
+        .validate(&req.json()?)?;
     Ok(json!({}))
 }
 
@@ -55,7 +57,12 @@ pub fn registered_update_target(
 }
 
 /// Target of create_limits: the body is checked first (400 before 403).
-pub fn limits_create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+pub fn limits_create_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
     app.schemas.limits_create.validate(&req.json()?)?;
     Ok(json!({}))
 }

@@ -14,8 +14,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, PolicyAssociation, PolicyBlob, Region};
 use crate::store::{catalog, policies, Reader};
 
-use crate::validate::{normalize_keys, Schema};
 use super::{filtered_list, list_response};
+use crate::validate::{normalize_keys, Schema};
 
 /// Target of the calls on one policy: its id (upstream loads nothing before enforcing).
 pub fn policy_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {

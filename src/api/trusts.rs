@@ -17,9 +17,9 @@ use crate::store::{assignment, identity, resource, revocation, trusts as store, 
 use crate::token::Scope;
 
 use super::application_credentials::{is_delegated_method, parse_expiration};
+use super::{list_response, render_role, self_link};
 use crate::pyrepr::py_repr;
 use crate::validate::fields::{invalid, member};
-use super::{list_response, render_role, self_link};
 
 /// Upstream's `[trust] max_redelegation_count` default.
 const MAX_REDELEGATION_COUNT: i64 = 3;

@@ -125,7 +125,11 @@ impl Walk<'_> {
         None
     }
 
-    fn properties<'s, 'i>(&mut self, arg: &'s Value, instance: &'i Value) -> Option<Failure<'s, 'i>> {
+    fn properties<'s, 'i>(
+        &mut self,
+        arg: &'s Value,
+        instance: &'i Value,
+    ) -> Option<Failure<'s, 'i>> {
         let (Value::Object(props), Value::Object(map)) = (arg, instance) else {
             return None;
         };

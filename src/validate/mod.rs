@@ -133,10 +133,7 @@ fn check_type_names(t: &Value) -> std::result::Result<(), String> {
         other => vec![other],
     };
     for name in names {
-        if !name
-            .as_str()
-            .is_some_and(|n| keywords::TYPES.contains(&n))
-        {
+        if !name.as_str().is_some_and(|n| keywords::TYPES.contains(&n)) {
             return Err(format!("unknown type {name}"));
         }
     }

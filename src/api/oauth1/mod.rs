@@ -13,8 +13,8 @@ use crate::model::new_id;
 use crate::policy::parse::py_repr;
 use crate::store::oauth1::{self as store, Consumer};
 
-use crate::validate::normalize_keys;
 use super::list_response;
+use crate::validate::normalize_keys;
 
 pub mod access_tokens;
 pub mod sig;

@@ -31,8 +31,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain, Project};
 use crate::store::{resource, Reader};
 
-use crate::validate::parse_bool;
 use super::{extras, filtered_list, render_project, self_link};
+use crate::validate::parse_bool;
 
 pub(super) const KNOWN: &[&str] = &[
     "name",

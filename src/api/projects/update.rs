@@ -10,12 +10,11 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::store::resource;
 
-use crate::validate::parse_bool;
 use super::super::{extras, render_project};
 use super::{
-    conflict_domain, conflict_project, get_node, render_domain_as_project, sorted_tags,
-    Node, KNOWN,
+    conflict_domain, conflict_project, get_node, render_domain_as_project, sorted_tags, Node, KNOWN,
 };
+use crate::validate::parse_bool;
 
 /// An update answer: upstream's update also shows the stored `extra` after `tags`.
 fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {

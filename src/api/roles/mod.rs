@@ -12,13 +12,13 @@ use serde_json::{json, Map, Value};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
-use crate::validate::{nullable, typed, Nullable};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Role};
 use crate::policy::Action;
 use crate::store::assignment;
+use crate::validate::{nullable, typed, Nullable};
 
 use super::{filtered_list, render_role};
 
@@ -157,7 +157,10 @@ pub fn role_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Resul
 /// Target of create_(domain_)role: the body is checked first (400 before 403); a
 /// domain-specific role is enforced against the body, a global one against nothing.
 pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let input = app.schemas.role_create.required_member(&req.json()?, "role")?;
+    let input = app
+        .schemas
+        .role_create
+        .required_member(&req.json()?, "role")?;
     Ok(if input.get("domain_id").is_some_and(Value::is_string) {
         json!({"target": {"role": input}})
     } else {
@@ -180,7 +183,10 @@ pub fn get(_: &App, _: &Request, _: &Params, granted: Granted) -> Result<Respons
 
 /// POST /v3/roles
 pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let input = app.schemas.role_create.required_member(&req.json()?, "role")?;
+    let input = app
+        .schemas
+        .role_create
+        .required_member(&req.json()?, "role")?;
     let fields: RoleFields = typed(&input)?;
     let mut options = Map::new();
     if let Some(update) = fields.options {
@@ -201,7 +207,10 @@ pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Respon
 /// PATCH /v3/roles/{role_id}
 pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("role_id");
-    let input = app.schemas.role_update.required_member(&req.json()?, "role")?;
+    let input = app
+        .schemas
+        .role_update
+        .required_member(&req.json()?, "role")?;
     let fields: RoleFields = typed(&input)?;
     let (old, _) = loaded_role_target(app, id)?;
     require_matching_id(&input, id)?;

@@ -17,9 +17,9 @@ use crate::model::{new_id, RevokeEvent, User};
 use crate::store::{identity, resource, revocation};
 
 use super::roles::{merge_options, require_matching_id};
+use super::{extras, render_user};
 use crate::pyrepr::py_repr;
 use crate::validate::fields::{invalid, member};
-use super::{extras, render_user};
 
 const KNOWN: &[&str] = &[
     "name",

@@ -2,7 +2,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
@@ -10,6 +9,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, Region, Role, Service};
 use crate::store::{assignment, catalog};
+use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 
 use super::{global_role, member};
 use crate::api::v2::{body, format, page, render_role, respond};

@@ -27,14 +27,6 @@ fn validated_body(req: &Request, body_schema: &Schema) -> Result<Value> {
     Ok(body)
 }
 
-/// The object under `key` once the schema has passed (absent: upstream fails on `None`).
-fn member(body: &Value, key: &str) -> Result<Map<String, Value>> {
-    match body.get(key) {
-        Some(Value::Object(map)) => Ok(map.clone()),
-        _ => Err(Error::validation(format!("'{key}' is a required property"))),
-    }
-}
-
 /// Upstream's _require_matching_id: a body `id` must be the path's.
 fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
     match changes.get("id") {
@@ -192,8 +184,11 @@ pub fn get_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Resp
 
 /// POST /v3/regions: the id is the client's if it gives a non-empty one.
 pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &app.schemas.region_create)?;
-    let input = normalize_keys(&member(&body, "region")?);
+    let input = normalize_keys(
+        &app.schemas
+            .region_create
+            .required_member(&req.json()?, "region")?,
+    );
     let id = match input.get("id") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => new_id(),
@@ -208,8 +203,11 @@ pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result
 /// PUT /v3/regions/{region_id}: create with the id in the path.
 pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &app.schemas.region_create)?;
-    let input = normalize_keys(&member(&body, "region")?);
+    let input = normalize_keys(
+        &app.schemas
+            .region_create
+            .required_member(&req.json()?, "region")?,
+    );
     if let Some(body_id) = input.get("id") {
         if body_id.as_str() != Some(id) {
             return Err(Error::validation(format!(
@@ -228,8 +226,10 @@ pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Re
 /// PATCH /v3/regions/{region_id}
 pub fn update_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &app.schemas.region_update)?;
-    let changes = member(&body, "region")?;
+    let changes = app
+        .schemas
+        .region_update
+        .required_member(&req.json()?, "region")?;
     require_matching_id(&changes, id)?;
     let region = app
         .store
@@ -271,8 +271,11 @@ pub fn get_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Res
 
 /// POST /v3/services: name defaults to "" and enabled to true, as upstream's create_service.
 pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &app.schemas.service_create)?;
-    let mut input = normalize_keys(&member(&body, "service")?);
+    let mut input = normalize_keys(
+        &app.schemas
+            .service_create
+            .required_member(&req.json()?, "service")?,
+    );
     input.shift_remove("links");
     if !input.contains_key("name") {
         input.insert("name".into(), json!(""));
@@ -303,8 +306,10 @@ pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// PATCH /v3/services/{service_id}
 pub fn update_service(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("service_id");
-    let body = validated_body(req, &app.schemas.service_update)?;
-    let changes = member(&body, "service")?;
+    let changes = app
+        .schemas
+        .service_update
+        .required_member(&req.json()?, "service")?;
     require_matching_id(&changes, id)?;
     let service = app
         .store
@@ -420,8 +425,10 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
 /// PATCH /v3/endpoints/{endpoint_id}
 pub fn update_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_id");
-    let body = validated_body(req, &app.schemas.endpoint_update)?;
-    let mut changes = member(&body, "endpoint")?;
+    let mut changes = app
+        .schemas
+        .endpoint_update
+        .required_member(&req.json()?, "endpoint")?;
     require_matching_id(&changes, id)?;
     changes.shift_remove("links");
     let endpoint = app.store.write(|w| {

@@ -256,52 +256,14 @@ fn scalar_keyword(keyword: &str, arg: &Value, instance: &Value) -> Option<String
             ),
             _ => None,
         },
-        "minLength" => {
-            let s = instance.as_str()?;
-            let min = arg.as_u64().unwrap_or(0);
-            let what = if min == 1 {
-                "should be non-empty"
-            } else {
-                "is too short"
-            };
-            ((s.chars().count() as u64) < min).then(|| format!("{} {what}", py_repr(instance)))
-        }
-        "maxLength" => {
-            let s = instance.as_str()?;
-            let max = arg.as_u64().unwrap_or(u64::MAX);
-            let what = if max == 0 {
-                "is expected to be empty"
-            } else {
-                "is too long"
-            };
-            ((s.chars().count() as u64) > max).then(|| format!("{} {what}", py_repr(instance)))
-        }
+        "minLength" | "maxLength" => length_keyword(keyword, arg, instance),
         "format" => match (instance.as_str(), arg.as_str()) {
             (Some(s), Some("uuid")) if !is_uuid_like(s) => {
                 Some(format!("{} is not a 'uuid'", py_repr(instance)))
             }
             _ => None,
         },
-        "minimum" => {
-            let n = number(instance)?;
-            (n < arg.as_f64().unwrap_or(f64::MIN)).then(|| {
-                format!(
-                    "{} is less than the minimum of {}",
-                    py_repr(instance),
-                    py_repr(arg)
-                )
-            })
-        }
-        "maximum" => {
-            let n = number(instance)?;
-            (n > arg.as_f64().unwrap_or(f64::MAX)).then(|| {
-                format!(
-                    "{} is greater than the maximum of {}",
-                    py_repr(instance),
-                    py_repr(arg)
-                )
-            })
-        }
+        "minimum" | "maximum" => bound_keyword(keyword, arg, instance),
         "required" => match (instance, arg) {
             (Value::Object(map), Value::Array(names)) => names
                 .iter()
@@ -329,6 +291,60 @@ fn scalar_keyword(keyword: &str, arg: &Value, instance: &Value) -> Option<String
                     .enumerate()
                     .any(|(i, a)| items[i + 1..].iter().any(|b| json_equal(a, b)));
             dup.then(|| format!("{} has non-unique elements", py_repr(instance)))
+        }
+        _ => None,
+    }
+}
+
+/// minLength / maxLength, counted in characters as Python counts a str.
+fn length_keyword(keyword: &str, arg: &Value, instance: &Value) -> Option<String> {
+    match keyword {
+        "minLength" => {
+            let s = instance.as_str()?;
+            let min = arg.as_u64().unwrap_or(0);
+            let what = if min == 1 {
+                "should be non-empty"
+            } else {
+                "is too short"
+            };
+            ((s.chars().count() as u64) < min).then(|| format!("{} {what}", py_repr(instance)))
+        }
+        "maxLength" => {
+            let s = instance.as_str()?;
+            let max = arg.as_u64().unwrap_or(u64::MAX);
+            let what = if max == 0 {
+                "is expected to be empty"
+            } else {
+                "is too long"
+            };
+            ((s.chars().count() as u64) > max).then(|| format!("{} {what}", py_repr(instance)))
+        }
+        _ => None,
+    }
+}
+
+/// minimum / maximum.
+fn bound_keyword(keyword: &str, arg: &Value, instance: &Value) -> Option<String> {
+    match keyword {
+        "minimum" => {
+            let n = number(instance)?;
+            (n < arg.as_f64().unwrap_or(f64::MIN)).then(|| {
+                format!(
+                    "{} is less than the minimum of {}",
+                    py_repr(instance),
+                    py_repr(arg)
+                )
+            })
+        }
+        "maximum" => {
+            let n = number(instance)?;
+            (n > arg.as_f64().unwrap_or(f64::MAX)).then(|| {
+                format!(
+                    "{} is greater than the maximum of {}",
+                    py_repr(instance),
+                    py_repr(arg)
+                )
+            })
         }
         _ => None,
     }

@@ -42,11 +42,6 @@ impl Schema {
         Ok(Schema { root, patterns })
     }
 
-    /// The schema as data (what `lazy_validate` prints).
-    pub fn value(&self) -> &Value {
-        &self.root
-    }
-
     /// The first failure of `instance`, or None.
     pub fn first_error<'s, 'i>(&'s self, instance: &'i Value) -> Option<Failure<'s, 'i>> {
         keywords::first_error(&self.patterns, &self.root, instance)

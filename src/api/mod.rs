@@ -199,11 +199,7 @@ fn matches_filter(value: Option<&Value>, op: &str, wanted: &str) -> bool {
     let text = match value {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(b)) => {
-            let wanted_bool = !matches!(
-                wanted.to_ascii_lowercase().as_str(),
-                "0" | "false" | "no" | "off"
-            );
-            return op == "equals" && *b == wanted_bool;
+            return op == "equals" && *b == crate::validate::query_is_true(wanted);
         }
         Some(Value::Null) | None => return false,
         Some(other) => other.to_string(),

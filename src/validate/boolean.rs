@@ -1,6 +1,8 @@
 //! Upstream's `parameter_types.boolean`: a JSON boolean or one of its string spellings. The
 //! schemas' enum admits exactly these values; once a value has passed it, `parse_bool` gives
 //! the bool, as oslo's `bool_from_string` (non-strict: any other string is false).
+//! A query string's boolean filter is read the other way round (`query_is_true`): anything
+//! but a false spelling is true.
 
 use serde_json::Value;
 
@@ -14,4 +16,12 @@ pub fn parse_bool(v: &Value) -> Option<bool> {
         Value::String(s) => Some(TRUE_STRINGS.contains(&s.as_str())),
         _ => None,
     }
+}
+
+/// A boolean query filter (`?enabled=...`): false only for the false spellings, any case.
+pub fn query_is_true(v: &str) -> bool {
+    !matches!(
+        v.to_ascii_lowercase().as_str(),
+        "0" | "false" | "no" | "off"
+    )
 }

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-pub use boolean::parse_bool;
+pub use boolean::{parse_bool, query_is_true};
 pub use input::{nullable, typed, Nullable};
 pub use keywords::{is_uuid_like, Failure, Step};
 pub use message::{api_wording, lazy_wording, pformat};

@@ -356,6 +356,8 @@ fn one_boolean_parser() {
     }
     assert_eq!(parse_bool(&json!(true)), Some(true));
     assert_eq!(parse_bool(&json!(null)), None);
+    assert!(query_is_true("anything") && query_is_true("1"));
+    assert!(!query_is_true("False") && !query_is_true("OFF") && !query_is_true("0"));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, Region, Service};
-use crate::policy::parse::py_str;
+use crate::pyrepr::py_str;
 use crate::store::catalog;
 
 use super::{filtered_list, render_endpoint, render_region, render_service};

@@ -10,7 +10,7 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
-use crate::policy::parse::py_repr;
+use crate::pyrepr::py_repr;
 use crate::store::oauth1::{self as store, Consumer};
 
 use super::list_response;

@@ -33,6 +33,8 @@ pub struct App {
     pub routes: Routes,
     /// Read once per request (`Request::now`); nothing below a handler reads a clock.
     pub clock: Clock,
+    /// Upstream's request schemas, parsed once.
+    pub schemas: crate::validate::Schemas,
 }
 
 impl App {

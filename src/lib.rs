@@ -21,6 +21,7 @@ pub mod seed;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod validate;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -93,6 +94,7 @@ fn start(
         validated: ValidatedTokens::new(100_000),
         routes: http::routes::Routes::new(http::table::table()),
         clock: clock::Clock::system(),
+        schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
     });
     serve_until_stopped(app, server, addr, workers, &data_dir)
 }

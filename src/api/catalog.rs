@@ -14,25 +14,17 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, Region, Service};
-use crate::policy::parse::py_str;
+use crate::pyrepr::py_str;
 use crate::store::catalog;
 
-use super::catalog_schema::{self as schema, normalize_keys, query_object, validate};
 use super::{filtered_list, render_endpoint, render_region, render_service};
+use crate::validate::{normalize_keys, query_object, Schema};
 
 /// The body checked against `schema` before anything else, as upstream's decorators do.
-fn validated_body(req: &Request, body_schema: &Value) -> Result<Value> {
+fn validated_body(req: &Request, body_schema: &Schema) -> Result<Value> {
     let body = req.json()?;
-    validate(body_schema, &body)?;
+    body_schema.validate(&body)?;
     Ok(body)
-}
-
-/// The object under `key` once the schema has passed (absent: upstream fails on `None`).
-fn member(body: &Value, key: &str) -> Result<Map<String, Value>> {
-    match body.get(key) {
-        Some(Value::Object(map)) => Ok(map.clone()),
-        _ => Err(Error::validation(format!("'{key}' is a required property"))),
-    }
 }
 
 /// Upstream's _require_matching_id: a body `id` must be the path's.
@@ -45,26 +37,40 @@ fn require_matching_id(changes: &Map<String, Value>, id: &str) -> Result<()> {
 }
 
 /// Target of list_regions: the query is checked first, as upstream's schema decorator does.
-pub fn list_regions_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validate(&schema::regions_query(), &query_object(&req.query))?;
+pub fn list_regions_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    app.schemas
+        .regions_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of list_endpoints: the query is checked first.
-pub fn list_endpoints_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validate(&schema::endpoints_query(), &query_object(&req.query))?;
+pub fn list_endpoints_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    app.schemas
+        .endpoints_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of create_region (POST): the body is checked first.
-pub fn create_region_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::region_create())?;
+pub fn create_region_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &app.schemas.region_create)?;
     Ok(json!({}))
 }
 
 /// Target of create_region (PUT with the id in the path): the body is checked first.
 pub fn put_region_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::region_create())?;
+    validated_body(req, &app.schemas.region_create)?;
     region_target(app, req, p, c)
 }
 
@@ -75,7 +81,7 @@ pub fn update_region_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::region_update())?;
+    validated_body(req, &app.schemas.region_update)?;
     region_target(app, req, p, c)
 }
 
@@ -85,8 +91,13 @@ pub fn region_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Resul
 }
 
 /// Target of create_service: the body is checked first.
-pub fn create_service_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validated_body(req, &schema::service_create())?;
+pub fn create_service_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    validated_body(req, &app.schemas.service_create)?;
     Ok(json!({}))
 }
 
@@ -97,7 +108,7 @@ pub fn update_service_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::service_update())?;
+    validated_body(req, &app.schemas.service_update)?;
     service_target(app, req, p, c)
 }
 
@@ -108,12 +119,12 @@ pub fn service_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Resu
 
 /// Target of create_endpoint: the body is checked first.
 pub fn create_endpoint_target(
-    _: &App,
+    app: &App,
     req: &Request,
     _: &Params,
     _: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::endpoint_create())?;
+    validated_body(req, &app.schemas.endpoint_create)?;
     Ok(json!({}))
 }
 
@@ -124,7 +135,7 @@ pub fn update_endpoint_target(
     p: &Params,
     c: &AuthContext,
 ) -> Result<Value> {
-    validated_body(req, &schema::endpoint_update())?;
+    validated_body(req, &app.schemas.endpoint_update)?;
     endpoint_target(app, req, p, c)
 }
 
@@ -173,8 +184,11 @@ pub fn get_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Resp
 
 /// POST /v3/regions: the id is the client's if it gives a non-empty one.
 pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::region_create())?;
-    let input = normalize_keys(&member(&body, "region")?);
+    let input = normalize_keys(
+        &app.schemas
+            .region_create
+            .required_member(&req.json()?, "region")?,
+    );
     let id = match input.get("id") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => new_id(),
@@ -189,8 +203,11 @@ pub fn create_region(app: &App, req: &Request, _: &Params, _: Granted) -> Result
 /// PUT /v3/regions/{region_id}: create with the id in the path.
 pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &schema::region_create())?;
-    let input = normalize_keys(&member(&body, "region")?);
+    let input = normalize_keys(
+        &app.schemas
+            .region_create
+            .required_member(&req.json()?, "region")?,
+    );
     if let Some(body_id) = input.get("id") {
         if body_id.as_str() != Some(id) {
             return Err(Error::validation(format!(
@@ -209,8 +226,10 @@ pub fn put_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Re
 /// PATCH /v3/regions/{region_id}
 pub fn update_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    let body = validated_body(req, &schema::region_update())?;
-    let changes = member(&body, "region")?;
+    let changes = app
+        .schemas
+        .region_update
+        .required_member(&req.json()?, "region")?;
     require_matching_id(&changes, id)?;
     let region = app
         .store
@@ -252,8 +271,11 @@ pub fn get_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Res
 
 /// POST /v3/services: name defaults to "" and enabled to true, as upstream's create_service.
 pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::service_create())?;
-    let mut input = normalize_keys(&member(&body, "service")?);
+    let mut input = normalize_keys(
+        &app.schemas
+            .service_create
+            .required_member(&req.json()?, "service")?,
+    );
     input.shift_remove("links");
     if !input.contains_key("name") {
         input.insert("name".into(), json!(""));
@@ -284,8 +306,10 @@ pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// PATCH /v3/services/{service_id}
 pub fn update_service(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("service_id");
-    let body = validated_body(req, &schema::service_update())?;
-    let changes = member(&body, "service")?;
+    let changes = app
+        .schemas
+        .service_update
+        .required_member(&req.json()?, "service")?;
     require_matching_id(&changes, id)?;
     let service = app
         .store
@@ -378,7 +402,7 @@ fn check_endpoint_url(url: &str) -> Result<()> {
 
 /// POST /v3/endpoints: `region` (legacy) creates a missing region, as upstream.
 pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = validated_body(req, &schema::endpoint_create())?;
+    let body = validated_body(req, &app.schemas.endpoint_create)?;
     let Some(Value::Object(input)) = body.get("endpoint") else {
         return Err(Error::validation("'NoneType' object is not subscriptable"));
     };
@@ -401,8 +425,10 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
 /// PATCH /v3/endpoints/{endpoint_id}
 pub fn update_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_id");
-    let body = validated_body(req, &schema::endpoint_update())?;
-    let mut changes = member(&body, "endpoint")?;
+    let mut changes = app
+        .schemas
+        .endpoint_update
+        .required_member(&req.json()?, "endpoint")?;
     require_matching_id(&changes, id)?;
     changes.shift_remove("links");
     let endpoint = app.store.write(|w| {

@@ -20,7 +20,6 @@ use crate::store::credentials::{self as store, hash_access_key, Credential};
 use crate::token::Scope;
 
 use super::filtered_list;
-use super::schema_lite::{self, nullable};
 
 /// Upstream's primary (non-delegated) auth methods.
 const PRIMARY_METHODS: &[&str] = &[
@@ -66,50 +65,6 @@ pub fn render(app: &App, c: &Credential) -> Value {
 /// The policy view of a credential (its blob never goes to the policy engine).
 fn target_of(c: &Credential) -> Value {
     json!({"id": c.id, "user_id": c.user_id, "project_id": c.project_id, "type": c.cred_type})
-}
-
-fn credential_properties() -> Value {
-    json!({
-        "blob": {"type": "string"},
-        "project_id": nullable(json!({"type": "string"})),
-        "type": {"type": "string"},
-        "user_id": {"type": "string"},
-    })
-}
-
-fn create_schema() -> Value {
-    let mut props = credential_properties();
-    props["id"] = json!({"type": "string"});
-    json!({
-        "type": "object",
-        "properties": {"credential": {
-            "type": "object",
-            "properties": props,
-            "additionalProperties": true,
-            "required": ["blob", "type", "user_id"],
-        }},
-        "required": ["credential"],
-    })
-}
-
-/// The `if type == ec2 then project_id required` half of upstream's create schema.
-fn create_ec2_schema() -> Value {
-    json!({"properties": {"credential": {
-        "required": ["blob", "type", "user_id", "project_id"],
-    }}})
-}
-
-fn update_schema() -> Value {
-    json!({
-        "type": "object",
-        "properties": {"credential": {
-            "type": "object",
-            "properties": {"blob": {"type": "string"}},
-            "additionalProperties": false,
-            "required": ["blob"],
-        }},
-        "required": ["credential"],
-    })
 }
 
 /// `_validate_blob_json`: an ec2 blob is a non-empty JSON object with an `access`.
@@ -175,26 +130,26 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
 }
 
 /// The request's credential once the schema has passed (the ec2 half included).
-fn create_input(req: &Request) -> Result<Map<String, Value>> {
+fn create_input(app: &App, req: &Request) -> Result<Map<String, Value>> {
     let body = req.json()?;
-    let input = schema_lite::validated_member(&create_schema(), &body, "credential")?;
+    let input = app.schemas.credential_create.member(&body, "credential")?;
     if input.get("type").and_then(Value::as_str) == Some("ec2") {
-        schema_lite::validate(&create_ec2_schema(), &body)?;
+        app.schemas.credential_create_ec2.validate(&body)?;
     }
     Ok(input)
 }
 
 /// Target of create_credential: the body is checked first; the target is the request's
 /// credential, blob left out.
-pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let mut target_cred = create_input(req)?;
+pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let mut target_cred = create_input(app, req)?;
     target_cred.remove("blob");
     Ok(json!({"target": {"credential": target_cred}}))
 }
 
 /// POST /v3/credentials
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let input = create_input(req)?;
+    let input = create_input(app, req)?;
     require_primary_auth(granted.context())?;
     let cred_type = input
         .get("type")
@@ -256,7 +211,7 @@ pub fn credential_target(app: &App, _: &Request, p: &Params, _: &AuthContext) ->
 
 /// Target of update_credential: the body is checked first, then as `credential_target`.
 pub fn update_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
-    schema_lite::validate(&update_schema(), &req.json()?)?;
+    app.schemas.credential_update.validate(&req.json()?)?;
     credential_target(app, req, p, c)
 }
 
@@ -278,7 +233,7 @@ pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respo
 pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("credential_id");
     let body = req.json()?;
-    schema_lite::validate(&update_schema(), &body)?;
+    app.schemas.credential_update.validate(&body)?;
     let current = existing(app, id)?;
     require_primary_auth(granted.context())?;
     let blob = body

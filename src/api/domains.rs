@@ -13,9 +13,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain};
 use crate::store::resource;
 
-use super::projects::{as_bool, boolean_schema, name_schema, tags_schema};
-use super::schema_lite::{self, nullable};
 use super::{extras, filtered_list, render_domain};
+use crate::validate::parse_bool;
 
 const KNOWN: &[&str] = &[
     "name",
@@ -25,38 +24,6 @@ const KNOWN: &[&str] = &[
     "options",
     "explicit_domain_id",
 ];
-
-fn domain_properties() -> Value {
-    json!({
-        "description": nullable(json!({"type": "string", "description": "The resource description.", "maxLength": 255})),
-        "enabled": boolean_schema(),
-        "name": name_schema(),
-        "options": {"type": "object", "additionalProperties": false, "properties": {
-            "immutable": nullable(json!({"type": "boolean"}))}},
-        "tags": tags_schema(),
-    })
-}
-
-fn create_schema() -> Value {
-    let mut props = domain_properties();
-    let mut all = serde_json::Map::new();
-    all.insert(
-        "explicit_domain_id".into(),
-        json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9-]+$"}),
-    );
-    if let Value::Object(p) = props.take() {
-        all.extend(p);
-    }
-    json!({"type": "object", "properties": {"domain": {
-        "type": "object", "properties": all, "required": ["name"]}},
-        "required": ["domain"], "additionalProperties": false})
-}
-
-fn update_schema() -> Value {
-    json!({"type": "object", "properties": {"domain": {
-        "type": "object", "properties": domain_properties(), "minProperties": 1}},
-        "required": ["domain"], "additionalProperties": false})
-}
 
 /// Target of list_domains: a domain-scoped caller's own domain.
 pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
@@ -132,7 +99,7 @@ fn conflict_domain(name: &str) -> Error {
 /// POST /v3/domains
 pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = req.json()?;
-    let input = schema_lite::validated_member(&create_schema(), &body, "domain")?;
+    let input = app.schemas.domain_create.member(&body, "domain")?;
     // An explicit id must be a uuid4 in hex form, as upstream's _validate_id_format.
     let id = match input.get("explicit_domain_id").and_then(Value::as_str) {
         Some(explicit) => {
@@ -162,7 +129,7 @@ pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Respon
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        enabled: input.get("enabled").and_then(as_bool).unwrap_or(true),
+        enabled: input.get("enabled").and_then(parse_bool).unwrap_or(true),
         tags: input
             .get("tags")
             .and_then(Value::as_array)
@@ -202,7 +169,7 @@ pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Respon
 pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("domain_id");
     let body = req.json()?;
-    let input = schema_lite::validated_member(&update_schema(), &body, "domain")?;
+    let input = app.schemas.domain_update.member(&body, "domain")?;
     let new = app.store.write(|w| {
         let old = resource::require_domain(w, id)?;
         let mut new = old.clone();
@@ -216,7 +183,7 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
         if let Some(d) = input.get("description") {
             new.description = d.as_str().unwrap_or_default().to_string();
         }
-        if let Some(e) = input.get("enabled").and_then(as_bool) {
+        if let Some(e) = input.get("enabled").and_then(parse_bool) {
             new.enabled = e;
         }
         if let Some(t) = input.get("tags").and_then(Value::as_array) {

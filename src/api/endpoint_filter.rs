@@ -15,8 +15,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, EndpointGroup};
 use crate::store::{catalog, endpoint_filter as filter, resource};
 
-use super::catalog_schema::{self as schema, query_object, validate};
 use super::{filtered_list, list_response, render_endpoint, render_project};
+use crate::validate::{query_object, Schema};
 
 fn render_group(app: &App, g: &EndpointGroup) -> Value {
     json!({"id": g.id, "name": g.name, "description": g.description, "filters": g.filters,
@@ -34,9 +34,9 @@ fn require_valid_filter(group: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
-fn group_body(req: &Request, body_schema: &Value) -> Result<Map<String, Value>> {
+fn group_body(req: &Request, body_schema: &Schema) -> Result<Map<String, Value>> {
     let body = req.json()?;
-    validate(body_schema, &body)?;
+    body_schema.validate(&body)?;
     Ok(body
         .get("endpoint_group")
         .and_then(Value::as_object)
@@ -45,20 +45,22 @@ fn group_body(req: &Request, body_schema: &Value) -> Result<Map<String, Value>> 
 }
 
 /// Target of list_endpoint_groups: the query is checked first.
-pub fn list_groups_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    validate(&schema::endpoint_groups_query(), &query_object(&req.query))?;
+pub fn list_groups_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    app.schemas
+        .endpoint_groups_query
+        .validate(&query_object(&req.query))?;
     Ok(json!({}))
 }
 
 /// Target of create_endpoint_group: the body is checked first.
-pub fn create_group_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    group_body(req, &schema::endpoint_group_create())?;
+pub fn create_group_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    group_body(req, &app.schemas.endpoint_group_create)?;
     Ok(json!({}))
 }
 
 /// Target of update_endpoint_group: the body is checked first.
 pub fn update_group_target(app: &App, req: &Request, p: &Params, c: &AuthContext) -> Result<Value> {
-    group_body(req, &schema::endpoint_group_update())?;
+    group_body(req, &app.schemas.endpoint_group_update)?;
     group_target(app, req, p, c)
 }
 
@@ -98,7 +100,7 @@ pub fn list_endpoint_groups(app: &App, req: &Request, _: &Params, _: Granted) ->
 
 /// POST /v3/OS-EP-FILTER/endpoint_groups
 pub fn create_endpoint_group(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let input = group_body(req, &schema::endpoint_group_create())?;
+    let input = group_body(req, &app.schemas.endpoint_group_create)?;
     let filters = match input.get("filters") {
         Some(Value::Object(f)) if !f.is_empty() => f.clone(),
         _ => {
@@ -139,7 +141,7 @@ pub fn get_endpoint_group(app: &App, _: &Request, p: &Params, _: Granted) -> Res
 /// PATCH /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}
 pub fn update_endpoint_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_group_id");
-    let input = group_body(req, &schema::endpoint_group_update())?;
+    let input = group_body(req, &app.schemas.endpoint_group_update)?;
     require_valid_filter(&input)?;
     let group = app.store.write(|w| {
         let mut group = filter::require_endpoint_group(w, id)?;

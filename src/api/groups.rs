@@ -15,11 +15,10 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, ActorKind, Group};
 use crate::store::{assignment, identity, resource};
 
-use super::roles::{
-    check_id, check_name, check_nullable_string, member, non_empty, require, require_matching_id,
-};
+use super::roles::require_matching_id;
 use super::users::revoke_user_tokens_in;
 use super::{extras, filtered_list, render_group, render_user};
+use crate::validate::{nullable, typed, Nullable};
 
 const KNOWN: &[&str] = &["name", "domain_id", "description"];
 
@@ -94,31 +93,26 @@ pub fn group_users_target(
 }
 
 /// Target of create_group: the body, checked first.
-pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let input = check_create_body(&req.json()?)?;
+pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = app
+        .schemas
+        .group_create
+        .required_member(&req.json()?, "group")?;
     Ok(json!({"target": {"group": input}}))
 }
 
-fn check_create_body(body: &Value) -> Result<Map<String, Value>> {
-    let input = member(body, "group")?;
-    require(&input, "group", "name")?;
-    check_id(&input, "domain_id", false)?;
-    check_nullable_string(&input, "description")?;
-    check_name(&input, "name")?;
-    Ok(input)
-}
-
-fn check_update_body(body: &Value) -> Result<Map<String, Value>> {
-    let input = member(body, "group")?;
-    non_empty(&input, "group")?;
-    check_nullable_string(&input, "description")?;
-    check_name(&input, "name")?;
-    Ok(input)
+/// A group body's own fields once `group_create`/`group_update` has passed.
+#[derive(serde::Deserialize)]
+struct GroupFields {
+    name: Option<String>,
+    domain_id: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    description: Nullable<String>,
 }
 
 /// Target of update_group: the body is checked first, then the group or nothing.
 pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
-    check_update_body(&req.json()?)?;
+    app.schemas.group_update.validate(&req.json()?)?;
     group_target(app, req, p, ctx)
 }
 
@@ -132,21 +126,20 @@ pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respons
 
 /// POST /v3/groups
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let input = check_create_body(&req.json()?)?;
+    let input = app
+        .schemas
+        .group_create
+        .required_member(&req.json()?, "group")?;
+    let fields: GroupFields = typed(&input)?;
     let context = granted.context();
     let group = Group {
         id: new_id(),
-        name: check_name(&input, "name")?
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
-        domain_id: check_id(&input, "domain_id", false)?
-            .flatten()
+        name: fields.name.unwrap_or_default().trim().to_string(),
+        domain_id: fields
+            .domain_id
             .or_else(|| context.domain_id().map(str::to_string))
             .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string()),
-        description: check_nullable_string(&input, "description")?
-            .flatten()
-            .unwrap_or_default(),
+        description: fields.description.flatten().unwrap_or_default(),
         extra: extras(&input, KNOWN),
     };
     app.store.write(|w| {
@@ -163,7 +156,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
 /// with the name.
 pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("group_id");
-    let input = check_update_body(&req.json()?)?;
+    let input = app
+        .schemas
+        .group_update
+        .required_member(&req.json()?, "group")?;
     require_matching_id(&input, id)?;
     let before = granted.target()["target"]
         .get("group")
@@ -175,8 +171,9 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     {
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
-    let name = check_name(&input, "name")?.map(|n| n.trim().to_string());
-    let description = check_nullable_string(&input, "description")?;
+    let fields: GroupFields = typed(&input)?;
+    let name = fields.name.map(|n| n.trim().to_string());
+    let description = fields.description;
     let extra = extras(&input, KNOWN);
     let new = app.store.write(|w| {
         let old = identity::require_group(w, id)?;

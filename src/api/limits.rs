@@ -15,84 +15,7 @@ use crate::model::new_id;
 use crate::store::limits::{self, Limit, RegisteredLimit};
 use crate::store::{catalog, resource, Reader};
 
-use super::schema_lite::{self, nullable};
 use super::{filtered_list, self_link};
-
-fn limit_integer() -> Value {
-    json!({"type": "integer", "minimum": -1, "maximum": 0x7FFF_FFFF})
-}
-
-fn description() -> Value {
-    nullable(
-        json!({"type": "string", "description": "The resource description.", "maxLength": 255}),
-    )
-}
-
-fn name() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"[\S]+",
-           "description": "The resource name."})
-}
-
-fn region_id() -> Value {
-    json!({"type": ["string", "null"], "minLength": 1, "maxLength": 255})
-}
-
-fn id_string() -> Value {
-    nullable(json!({"type": "string", "minLength": 1, "maxLength": 64,
-                    "pattern": "^[a-zA-Z0-9-]+$"}))
-}
-
-fn registered_properties() -> Value {
-    json!({
-        "service_id": {"type": "string", "format": "uuid"},
-        "region_id": region_id(),
-        "resource_name": name(),
-        "default_limit": limit_integer(),
-        "description": description(),
-    })
-}
-
-fn registered_create_schema() -> Value {
-    json!({"type": "object", "properties": {"registered_limits": {
-        "type": "array", "items": {"type": "object", "properties": registered_properties(),
-            "additionalProperties": false,
-            "required": ["service_id", "resource_name", "default_limit"]},
-        "minItems": 1}},
-        "required": ["registered_limits"], "additionalProperties": false})
-}
-
-fn registered_update_schema() -> Value {
-    json!({"type": "object", "properties": {"registered_limit": {
-        "type": "object", "properties": registered_properties(), "additionalProperties": false}},
-        "additionalProperties": false, "required": ["registered_limit"]})
-}
-
-fn limit_create_schema() -> Value {
-    let required = ["service_id", "resource_name", "resource_limit"];
-    json!({"type": "object", "properties": {"limits": {
-        "type": "array", "items": {"type": "object", "properties": {
-            "project_id": id_string(),
-            "domain_id": id_string(),
-            "resource_name": name(),
-            "region_id": region_id(),
-            "service_id": {"type": "string", "format": "uuid"},
-            "resource_limit": limit_integer(),
-            "description": description()},
-            "required": required,
-            "oneOf": [
-                {"required": ["service_id", "resource_name", "resource_limit", "domain_id"]},
-                {"required": ["service_id", "resource_name", "resource_limit", "project_id"]}],
-            "additionalProperties": false},
-        "minItems": 1}},
-        "required": ["limits"], "additionalProperties": false})
-}
-
-fn limit_update_schema() -> Value {
-    json!({"type": "object", "properties": {"limit": {"type": "object", "properties": {
-        "resource_limit": limit_integer(), "description": description()},
-        "additionalProperties": false}},
-        "additionalProperties": false, "required": ["limit"]})
-}
 
 pub fn render_registered(app: &App, l: &RegisteredLimit) -> Value {
     json!({"id": l.id, "service_id": l.service_id, "region_id": l.region_id,
@@ -111,35 +34,42 @@ pub fn render_limit(app: &App, l: &Limit) -> Value {
 
 /// Target of create_registered_limits: the body is checked first (400 before 403).
 pub fn registered_create_target(
-    _: &App,
+    app: &App,
     req: &Request,
     _: &Params,
     _: &AuthContext,
 ) -> Result<Value> {
-    schema_lite::validate(&registered_create_schema(), &req.json()?)?;
+    app.schemas
+        .registered_limits_create
+        .validate(&req.json()?)?;
     Ok(json!({}))
 }
 
 /// Target of update_registered_limit: the body is checked first (400 before 403).
 pub fn registered_update_target(
-    _: &App,
+    app: &App,
     req: &Request,
     _: &Params,
     _: &AuthContext,
 ) -> Result<Value> {
-    schema_lite::validate(&registered_update_schema(), &req.json()?)?;
+    app.schemas.registered_limit_update.validate(&req.json()?)?;
     Ok(json!({}))
 }
 
 /// Target of create_limits: the body is checked first (400 before 403).
-pub fn limits_create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    schema_lite::validate(&limit_create_schema(), &req.json()?)?;
+pub fn limits_create_target(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    _: &AuthContext,
+) -> Result<Value> {
+    app.schemas.limits_create.validate(&req.json()?)?;
     Ok(json!({}))
 }
 
 /// Target of update_limit: the body is checked first (400 before 403).
-pub fn limit_update_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    schema_lite::validate(&limit_update_schema(), &req.json()?)?;
+pub fn limit_update_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    app.schemas.limit_update.validate(&req.json()?)?;
     Ok(json!({}))
 }
 

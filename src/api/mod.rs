@@ -1,12 +1,12 @@
 //! Handlers, one file per upstream API area, run by the route table (src/http/table.rs) after
 //! it has authenticated the caller and enforced the route's action. Each parses, calls the
 //! store or the service layer, and renders. This file holds what they share: wire renderings
-//! of records (upstream's field order), list envelopes and body field helpers.
+//! of records (upstream's field order) and list envelopes; request bodies are checked by
+//! `crate::validate`.
 
 pub mod application_credentials;
 pub mod auth;
 pub mod catalog;
-pub mod catalog_schema;
 pub mod credentials;
 pub mod discovery;
 pub mod domain_config;
@@ -22,7 +22,6 @@ pub mod projects;
 pub mod revoke;
 pub mod role_assignments;
 pub mod roles;
-pub mod schema_lite;
 pub mod totp;
 pub mod trusts;
 pub mod user_tokens;
@@ -32,7 +31,7 @@ pub mod v2;
 use serde_json::{json, Map, Value};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::http::request::Request;
 use crate::model::{Domain, Endpoint, Group, Project, Region, Role, Service, User};
 
@@ -141,87 +140,6 @@ pub fn render_endpoint(app: &App, e: &Endpoint) -> Value {
     )
 }
 
-/// The object under `key` in a request body, e.g. `{"project": {...}}`.
-pub fn body_object(body: &Value, key: &str) -> Result<Map<String, Value>> {
-    match body.get(key) {
-        Some(Value::Object(map)) => Ok(map.clone()),
-        Some(other) => Err(Error::schema(
-            key,
-            &other.to_string(),
-            &format!("{other} is not of type 'object'"),
-        )),
-        None => Err(Error::schema(
-            key,
-            "None",
-            &format!("'{key}' is a required property"),
-        )),
-    }
-}
-
-/// A string field: Ok(None) if absent; 400 if present with another type or out of bounds.
-pub fn opt_string(map: &Map<String, Value>, field: &str, max_len: usize) -> Result<Option<String>> {
-    match map.get(field) {
-        None => Ok(None),
-        Some(Value::String(s)) => {
-            if s.chars().count() > max_len {
-                return Err(Error::schema(field, s, &format!("'{s}' is too long")));
-            }
-            Ok(Some(s.clone()))
-        }
-        Some(other) => Err(Error::schema(
-            field,
-            &other.to_string(),
-            &format!("{other} is not of type 'string'"),
-        )),
-    }
-}
-
-/// A name: required, a non-blank string of at most 255 characters (upstream's name schema).
-pub fn required_name(map: &Map<String, Value>, field: &str) -> Result<String> {
-    match opt_string(map, field, 255)? {
-        Some(s) if !s.trim().is_empty() => Ok(s),
-        Some(s) => Err(Error::schema(
-            field,
-            &s,
-            &format!("'{s}' does not match '[\\S]+'"),
-        )),
-        None => Err(Error::schema(
-            field,
-            "None",
-            &format!("'{field}' is a required property"),
-        )),
-    }
-}
-
-pub fn opt_bool(map: &Map<String, Value>, field: &str) -> Result<Option<bool>> {
-    match map.get(field) {
-        None => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(Error::schema(
-            field,
-            &other.to_string(),
-            &format!("{other} is not of type 'boolean'"),
-        )),
-    }
-}
-
-/// A string or null field (e.g. description): Ok(None) if absent.
-pub fn opt_nullable_string(
-    map: &Map<String, Value>,
-    field: &str,
-) -> Result<Option<Option<String>>> {
-    match map.get(field) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(other) => Err(Error::schema(
-            field,
-            &other.to_string(),
-            &format!("{other} is not of type 'string', 'null'"),
-        )),
-    }
-}
-
 /// Fields not in `known` (and not `id`, `links`), kept as extra attributes as upstream does.
 pub fn extras(map: &Map<String, Value>, known: &[&str]) -> Map<String, Value> {
     map.iter()
@@ -281,11 +199,7 @@ fn matches_filter(value: Option<&Value>, op: &str, wanted: &str) -> bool {
     let text = match value {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Bool(b)) => {
-            let wanted_bool = !matches!(
-                wanted.to_ascii_lowercase().as_str(),
-                "0" | "false" | "no" | "off"
-            );
-            return op == "equals" && *b == wanted_bool;
+            return op == "equals" && *b == crate::validate::query_is_true(wanted);
         }
         Some(Value::Null) | None => return false,
         Some(other) => other.to_string(),

@@ -14,8 +14,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, PolicyAssociation, PolicyBlob, Region};
 use crate::store::{catalog, policies, Reader};
 
-use super::catalog_schema::{self as schema, lazy_validate, normalize_keys};
 use super::{filtered_list, list_response};
+use crate::validate::{normalize_keys, Schema};
 
 /// Target of the calls on one policy: its id (upstream loads nothing before enforcing).
 pub fn policy_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
@@ -46,10 +46,10 @@ fn render_policy(app: &App, p: &PolicyBlob, collection: &str) -> Value {
 }
 
 /// The body's `policy` object (upstream: `.get('policy', {})`), lazily validated.
-fn policy_input(req: &Request, policy_schema: &Value) -> Result<Map<String, Value>> {
+fn policy_input(req: &Request, policy_schema: &Schema) -> Result<Map<String, Value>> {
     let body = req.json()?;
     let input = body.get("policy").cloned().unwrap_or_else(|| json!({}));
-    lazy_validate(policy_schema, &input)?;
+    policy_schema.lazy_validate(&input)?;
     Ok(input.as_object().cloned().unwrap_or_default())
 }
 
@@ -82,7 +82,7 @@ pub fn get_policy(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Resp
 
 /// POST /v3/policies: any `id` in the body is replaced, as upstream.
 pub fn create_policy(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let input = normalize_keys(&policy_input(req, &schema::policy_create())?);
+    let input = normalize_keys(&policy_input(req, &app.schemas.policy_create)?);
     let text = |k: &str| {
         input
             .get(k)
@@ -109,7 +109,7 @@ pub fn create_policy(app: &App, req: &Request, _: &Params, _: Granted) -> Result
 /// PATCH /v3/policies/{policy_id}
 pub fn update_policy(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("policy_id");
-    let changes = policy_input(req, &schema::policy_update())?;
+    let changes = policy_input(req, &app.schemas.policy_update)?;
     if changes.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::validation("Cannot change policy ID"));
     }

@@ -33,8 +33,8 @@ fn check_query(req: &Request) -> Result<()> {
             .map(|(k, v)| {
                 format!(
                     "({}, {})",
-                    super::roles::py_repr(&json!(k)),
-                    super::roles::py_repr(&json!(v))
+                    crate::pyrepr::py_repr(&json!(k)),
+                    crate::pyrepr::py_repr(&json!(v))
                 )
             })
             .collect();

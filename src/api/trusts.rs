@@ -17,9 +17,10 @@ use crate::store::{assignment, identity, resource, revocation, trusts as store, 
 use crate::token::Scope;
 
 use super::application_credentials::{is_delegated_method, parse_expiration};
-use super::roles::{invalid, member, py_repr};
 use super::{list_response, render_role, self_link};
+use crate::pyrepr::py_repr;
 use crate::store::application_credentials::to_micros;
+use crate::validate::fields::{invalid, member};
 
 /// Upstream's `[trust] max_redelegation_count` default.
 const MAX_REDELEGATION_COUNT: i64 = 3;
@@ -290,7 +291,7 @@ fn validate_create(input: &Map<String, Value>) -> Result<()> {
             ));
         }
     }
-    super::roles::check_role_refs(input)?;
+    crate::validate::fields::check_role_refs(input)?;
     for field in ["trustor_user_id", "trustee_user_id", "impersonation"] {
         if !input.contains_key(field) {
             return Err(invalid(

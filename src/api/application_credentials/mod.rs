@@ -19,7 +19,8 @@ use crate::model::{new_id, AccessRule, ApplicationCredential, Role, Target, User
 use crate::store::application_credentials as store;
 use crate::store::{assignment, identity, resource, Reader};
 
-use super::roles::{invalid, member, py_repr};
+use crate::pyrepr::py_repr;
+use crate::validate::fields::{invalid, member};
 
 pub mod access_rules;
 use super::{filtered_list, self_link};
@@ -292,7 +293,7 @@ fn validate_create(input: &Map<String, Value>) -> Result<()> {
             ));
         }
     }
-    super::roles::check_role_refs(input)?;
+    crate::validate::fields::check_role_refs(input)?;
     if let Some(v) = input.get("access_rules") {
         let Some(items) = v.as_array() else {
             return Err(invalid(

@@ -10,11 +10,11 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
-use crate::policy::parse::py_repr;
+use crate::pyrepr::py_repr;
 use crate::store::oauth1::{self as store, Consumer};
 
-use super::catalog_schema::{lazy_validate, normalize_keys};
 use super::list_response;
+use crate::validate::normalize_keys;
 
 pub mod access_tokens;
 pub mod sig;
@@ -56,24 +56,10 @@ fn render(app: &App, c: &Consumer, with_secret: bool) -> Value {
     Value::Object(out)
 }
 
-fn consumer_properties() -> Value {
-    json!({"description": {"type": ["string", "null"]}})
-}
-
 /// `.get('consumer', {})` of a body parsed with force=True, silent=True.
 fn consumer_input(req: &Request) -> Value {
     let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     body.get("consumer").cloned().unwrap_or_else(|| json!({}))
-}
-
-/// jsonschema's message for the update schema's `not` and `minProperties` keywords.
-fn update_error(instance: &Value, first_line: &str, keyword: &str) -> Error {
-    Error::Validation(format!(
-        "{first_line}\n\nFailed validating '{keyword}' in schema:\n    {{'type': 'object',\n     \
-'properties': {{'description': {{'type': ['string', 'null']}}}},\n     'not': {{'required': \
-['secret']}},\n     'minProperties': 1,\n     'additionalProperties': True}}\n\nOn instance:\n    {}",
-        py_repr(instance)
-    ))
 }
 
 /// GET /v3/OS-OAUTH1/consumers
@@ -101,11 +87,7 @@ pub fn create_consumer(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
         Some(map) => Value::Object(normalize_keys(map)),
         None => input,
     };
-    lazy_validate(
-        &json!({"type": "object", "properties": consumer_properties(),
-                "additionalProperties": true}),
-        &input,
-    )?;
+    app.schemas.consumer_create.lazy_validate(&input)?;
     let map = input.as_object().cloned().unwrap_or_default();
     let consumer = Consumer {
         id: new_id(),
@@ -131,23 +113,8 @@ pub fn create_consumer(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
 pub fn update_consumer(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("consumer_id");
     let input = consumer_input(req);
-    // Keyword order of upstream's schema: type, properties, not, minProperties.
-    lazy_validate(
-        &json!({"type": "object", "properties": consumer_properties()}),
-        &input,
-    )?;
+    app.schemas.consumer_update.lazy_validate(&input)?;
     let map: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
-    if map.contains_key("secret") {
-        let line = format!(
-            "{} should not be valid under {{'required': ['secret']}}",
-            py_repr(&input)
-        );
-        return Err(update_error(&input, &line, "not"));
-    }
-    if map.is_empty() {
-        let line = format!("{} should be non-empty", py_repr(&input));
-        return Err(update_error(&input, &line, "minProperties"));
-    }
     let map = normalize_keys(&map);
     if map.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::validation("Cannot change ID"));

@@ -31,8 +31,8 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain, Project};
 use crate::store::{resource, Reader};
 
-use super::schema_lite::{self, nullable};
 use super::{extras, filtered_list, render_project, self_link};
+use crate::validate::parse_bool;
 
 pub(super) const KNOWN: &[&str] = &[
     "name",
@@ -44,82 +44,6 @@ pub(super) const KNOWN: &[&str] = &[
     "tags",
     "options",
 ];
-
-/// Upstream's `_name_properties`: projects and domains.
-pub fn name_schema() -> Value {
-    json!({"type": "string", "description": "The resource name.", "minLength": 1,
-           "maxLength": 64, "pattern": r"[\S]+"})
-}
-
-/// A single tag (`_project_tag_name_properties`).
-pub fn tag_schema() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]*$"})
-}
-
-/// A tag list (`_project_tags_list_properties`).
-pub fn tags_schema() -> Value {
-    json!({"type": "array", "items": tag_schema(), "required": [], "maxItems": 80,
-           "uniqueItems": true})
-}
-
-/// `parameter_types.boolean` (the new API validation): booleans and their string spellings.
-pub fn boolean_schema() -> Value {
-    json!({"type": ["boolean", "string", "null"],
-           "enum": [true, "True", "TRUE", "true", false, "False", "FALSE", "false", "", "1", "0",
-                    "y", "Y", "n", "N", "on", "ON", "off", "OFF", "yes", "no"]})
-}
-
-/// A validated `parameter_types.boolean` value as a bool.
-pub fn as_bool(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) => Some(matches!(
-            s.as_str(),
-            "True" | "TRUE" | "true" | "1" | "y" | "Y" | "on" | "ON" | "yes"
-        )),
-        _ => None,
-    }
-}
-
-/// `old_parameter_types.id_string`, nullable.
-fn nullable_id_schema() -> Value {
-    nullable(json!({"type": "string", "minLength": 1, "maxLength": 64,
-                    "pattern": "^[a-zA-Z0-9-]+$"}))
-}
-
-fn options_schema() -> Value {
-    json!({"type": "object", "additionalProperties": false, "properties": {
-        "immutable": nullable(json!({"type": "boolean"}))}})
-}
-
-fn project_properties() -> Value {
-    json!({
-        "description": nullable(json!({"type": "string"})),
-        "domain_id": nullable_id_schema(),
-        "enabled": boolean_schema(),
-        "is_domain": boolean_schema(),
-        "parent_id": nullable_id_schema(),
-        "name": name_schema(),
-        "tags": tags_schema(),
-        "options": options_schema(),
-    })
-}
-
-fn create_schema() -> Value {
-    json!({"type": "object", "properties": {"project": {
-        "type": "object", "properties": project_properties(), "required": ["name"]}},
-        "additionalProperties": false})
-}
-
-pub(super) fn update_schema() -> Value {
-    json!({"type": "object", "properties": {"project": {"type": "object", "properties": {
-        "description": nullable(json!({"type": "string"})),
-        "enabled": boolean_schema(),
-        "name": name_schema(),
-        "options": options_schema(),
-        "tags": tags_schema()}}},
-        "additionalProperties": false})
-}
 
 /// A domain as upstream shows its project-acting-as-domain.
 pub fn render_domain_as_project(app: &App, d: &Domain) -> Value {
@@ -188,14 +112,14 @@ pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> R
 }
 
 /// Target of create_project: the checked body's project.
-pub fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let input = schema_lite::validated_member(&create_schema(), &req.json()?, "project")?;
+pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
+    let input = app.schemas.project_create.member(&req.json()?, "project")?;
     Ok(json!({"target": {"project": input}}))
 }
 
 /// Target of update_project: the body is checked first, then the project or nothing.
 pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
-    schema_lite::validated_member(&update_schema(), &req.json()?, "project")?;
+    app.schemas.project_update.member(&req.json()?, "project")?;
     project_or_empty_target(app, req, p, ctx)
 }
 
@@ -310,7 +234,7 @@ const MAX_DEPTH: usize = 5 + 1;
 /// POST /v3/projects
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let body = req.json()?;
-    let input = schema_lite::validated_member(&create_schema(), &body, "project")?;
+    let input = app.schemas.project_create.member(&body, "project")?;
     let context = granted.context();
     let name = input
         .get("name")
@@ -323,8 +247,8 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let enabled = input.get("enabled").and_then(as_bool).unwrap_or(true);
-    let is_domain = input.get("is_domain").and_then(as_bool).unwrap_or(false);
+    let enabled = input.get("enabled").and_then(parse_bool).unwrap_or(true);
+    let is_domain = input.get("is_domain").and_then(parse_bool).unwrap_or(false);
     let tags: Vec<String> = input
         .get("tags")
         .and_then(Value::as_array)

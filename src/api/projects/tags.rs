@@ -11,8 +11,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::store::{resource, Writer};
 
-use super::super::schema_lite::{self, py_repr};
-use super::{get_node, sorted_tags, tag_schema, Node};
+use super::{get_node, sorted_tags, Node};
 
 fn tags_of(node: &Node) -> Vec<String> {
     match node {
@@ -50,53 +49,9 @@ fn tags_body(app: &App, tags: &[String]) -> Value {
     json!({"links": {"self": format!("{}/v3", app.public_url)}, "tags": tags})
 }
 
-/// Upstream's `lazy_validate` message for a tag or tag list that fails: jsonschema's full text.
-fn lazy_error(message: &str, validator: &str, schema_text: &str, instance: &Value) -> Error {
-    let repr = py_repr(instance);
-    let pretty = match instance {
-        Value::Array(items) if repr.len() > 72 => {
-            let parts: Vec<String> = items.iter().map(py_repr).collect();
-            format!("[{}]", parts.join(",\n     "))
-        }
-        _ => repr,
-    };
-    Error::Validation(format!(
-        "{message}\n\nFailed validating '{validator}' in schema:\n{schema_text}\n\nOn instance:\n    {pretty}"
-    ))
-}
-
-const TAG_SCHEMA_TEXT: &str = "    {'type': 'string',\n     'minLength': 1,\n     'maxLength': 255,\n     'pattern': '^[^,/]*$'}";
-const TAGS_SCHEMA_TEXT: &str = "    {'type': 'array',\n     'items': {'type': 'string',\n               'minLength': 1,\n               'maxLength': 255,\n               'pattern': '^[^,/]*$'},\n     'required': [],\n     'maxItems': 80,\n     'uniqueItems': True}";
-
 /// The list rules upstream re-checks with `lazy_validate` (size and uniqueness).
-fn check_tag_list(tags: &[String]) -> Result<()> {
-    let value = json!(tags);
-    if tags.len() > 80 {
-        return Err(lazy_error(
-            &format!("{} is too long", py_repr(&value)),
-            "maxItems",
-            TAGS_SCHEMA_TEXT,
-            &value,
-        ));
-    }
-    let dup = tags
-        .iter()
-        .enumerate()
-        .any(|(i, t)| tags[i + 1..].contains(t));
-    if dup {
-        return Err(lazy_error(
-            &format!("{} has non-unique elements", py_repr(&value)),
-            "uniqueItems",
-            TAGS_SCHEMA_TEXT,
-            &value,
-        ));
-    }
-    Ok(())
-}
-
-fn tags_put_schema() -> Value {
-    json!({"type": "object", "properties": {"tags": {"type": "array", "items": tag_schema()}},
-           "additionalProperties": false})
+fn check_tag_list(app: &App, tags: &[String]) -> Result<()> {
+    app.schemas.project_tags.lazy_validate(&json!(tags))
 }
 
 /// Target of update_project_tags: the body is checked first (400 before 403, as upstream's
@@ -107,7 +62,7 @@ pub fn update_tags_target(
     p: &Params,
     context: &crate::auth::AuthContext,
 ) -> Result<Value> {
-    schema_lite::validate(&tags_put_schema(), &req.json()?)?;
+    app.schemas.project_tags_put.validate(&req.json()?)?;
     super::project_or_empty_target(app, req, p, context)
 }
 
@@ -128,7 +83,7 @@ pub fn list_tags(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Respo
 pub fn update_tags(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("project_id");
     let body = req.json()?;
-    schema_lite::validate(&tags_put_schema(), &body)?;
+    app.schemas.project_tags_put.validate(&body)?;
     let tags: Vec<String> = body
         .get("tags")
         .and_then(Value::as_array)
@@ -142,7 +97,7 @@ pub fn update_tags(app: &App, req: &Request, p: &Params, _: Granted) -> Result<R
     app.store.write(|w| {
         // Upstream 404s a missing project before it re-checks the list.
         current_tags(w, id)?;
-        check_tag_list(&tags)?;
+        check_tag_list(app, &tags)?;
         set_tags(w, id, &tags)
     })?;
     Ok(Response::ok(&tags_body(app, &tags)))
@@ -173,22 +128,12 @@ pub fn check_tag(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Respo
 pub fn add_tag(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (id, tag) = (p.get("project_id"), p.get("value"));
     let value = json!(tag);
-    if let Err(e) = schema_lite::validate(&tag_schema(), &value) {
-        let message = e.message();
-        let validator = if tag.is_empty() {
-            "minLength"
-        } else if tag.chars().count() > 255 {
-            "maxLength"
-        } else {
-            "pattern"
-        };
-        return Err(lazy_error(&message, validator, TAG_SCHEMA_TEXT, &value));
-    }
+    app.schemas.project_tag.lazy_validate(&value)?;
     // Read, extend and write in one transaction: a concurrent tag write is not lost.
     app.store.write(|w| {
         let mut tags = current_tags(w, id)?;
         tags.push(tag.to_string());
-        check_tag_list(&tags)?;
+        check_tag_list(app, &tags)?;
         set_tags(w, id, &tags)
     })?;
     Ok(Response {

@@ -10,12 +10,11 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::store::resource;
 
-use super::super::schema_lite;
 use super::super::{extras, render_project};
 use super::{
-    as_bool, conflict_domain, conflict_project, get_node, render_domain_as_project, sorted_tags,
-    update_schema, Node, KNOWN,
+    conflict_domain, conflict_project, get_node, render_domain_as_project, sorted_tags, Node, KNOWN,
 };
+use crate::validate::parse_bool;
 
 /// An update answer: upstream's update also shows the stored `extra` after `tags`.
 fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
@@ -56,7 +55,7 @@ fn check_immutable(input: &Map<String, Value>, id: &str, node: &Node) -> Result<
         }
     }
     if let Some(v) = input.get("is_domain") {
-        if as_bool(v) != Some(old_is_domain) {
+        if parse_bool(v) != Some(old_is_domain) {
             return Err(Error::Validation(
                 "Update of `is_domain` is not allowed.".into(),
             ));
@@ -71,7 +70,7 @@ fn check_immutable(input: &Map<String, Value>, id: &str, node: &Node) -> Result<
 pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("project_id");
     let body = req.json()?;
-    let input = schema_lite::validated_member(&update_schema(), &body, "project")?;
+    let input = app.schemas.project_update.member(&body, "project")?;
     let name = input
         .get("name")
         .and_then(Value::as_str)
@@ -79,7 +78,7 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     let description = input
         .get("description")
         .map(|d| d.as_str().unwrap_or_default().to_string());
-    let enabled = input.get("enabled").and_then(as_bool);
+    let enabled = input.get("enabled").and_then(parse_bool);
     let tags: Option<Vec<String>> = input.get("tags").and_then(Value::as_array).map(|a| {
         a.iter()
             .filter_map(Value::as_str)

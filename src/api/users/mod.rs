@@ -16,11 +16,10 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, RevokeEvent, User};
 use crate::store::{identity, resource, revocation};
 
-use super::roles::{
-    check_id, check_name, check_nullable_string, check_options, invalid, member, merge_options,
-    non_empty, py_repr, require, require_matching_id,
-};
+use super::roles::{merge_options, require_matching_id};
 use super::{extras, render_user};
+use crate::pyrepr::py_repr;
+use crate::validate::fields::{invalid, member};
 
 const KNOWN: &[&str] = &[
     "name",
@@ -50,7 +49,7 @@ mod lists;
 pub(crate) use lists::user_list;
 pub use lists::{list, list_groups, list_projects, list_target};
 
-use body::{check_enabled, check_password, validate_user_body};
+use body::checked_body;
 
 /// Upstream's `User.enabled` setter, run on create and on every update of an enabled user:
 /// the failure count is cleared and, with inactivity tracking on, today counts as active.
@@ -130,17 +129,13 @@ pub(super) fn target_user<'g>(granted: &'g Granted, id: &str) -> Result<&'g Valu
 
 /// Target of create_user: the body, checked first.
 pub fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    let input = member(&req.json()?, "user")?;
-    require(&input, "user", "name")?;
-    validate_user_body(app, &input)?;
+    let (input, _) = checked_body(app, &app.schemas.user_create, &req.json()?)?;
     Ok(json!({"target": {"user": input}}))
 }
 
 /// Target of update_user: the body is checked first, then the user or nothing.
 pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
-    let input = member(&req.json()?, "user")?;
-    non_empty(&input, "user")?;
-    validate_user_body(app, &input)?;
+    checked_body(app, &app.schemas.user_update, &req.json()?)?;
     user_target(app, req, p, ctx)
 }
 
@@ -152,26 +147,20 @@ pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respons
 
 /// POST /v3/users
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let body = req.json()?;
-    let input = member(&body, "user")?;
-    require(&input, "user", "name")?;
-    validate_user_body(app, &input)?;
+    let (input, fields) = checked_body(app, &app.schemas.user_create, &req.json()?)?;
     let context = granted.context();
-    let name = check_name(&input, "name")?
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let enabled = check_enabled(&input)?.unwrap_or(true);
-    let domain_id = check_id(&input, "domain_id", false)?
-        .flatten()
+    let name = fields.name.clone().unwrap_or_default().trim().to_string();
+    let enabled = fields.enabled().unwrap_or(true);
+    let domain_id = fields
+        .domain_id
         .or_else(|| context.domain_id().map(str::to_string))
         .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
-    let default_project_id = check_nullable_string(&input, "default_project_id")?.flatten();
+    let default_project_id = fields.default_project_id.flatten();
     let mut options = Map::new();
-    if let Some(update) = check_options(&input, USER_OPTIONS)? {
+    if let Some(update) = fields.options {
         merge_options(&mut options, update);
     }
-    let password = check_password(app, &input)?.flatten();
+    let password = fields.password.flatten();
     if let Some(p) = &password {
         compliance::validate_password(&app.config.security, p)?;
     }
@@ -264,8 +253,7 @@ impl UserPatch {
 /// its tokens. Hashing a new password happens before it (hashing is slow by design).
 pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("user_id");
-    let body = req.json()?;
-    let input = member(&body, "user")?;
+    let (input, fields) = checked_body(app, &app.schemas.user_update, &req.json()?)?;
     let shown_before = target_user(&granted, id)?;
     require_matching_id(&input, id)?;
     // The domain never changes, so the record the target builder read answers this.
@@ -275,20 +263,20 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     {
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
-    let password = check_password(app, &input)?;
-    if let Some(Some(p)) = &password {
+    let password = &fields.password;
+    if let Some(Some(p)) = password {
         compliance::validate_password(&app.config.security, p)?;
     }
-    let password_hash = match &password {
+    let password_hash = match password {
         Some(Some(p)) => Some(Some(hash(app, p)?)),
         Some(None) => Some(None),
         None => None,
     };
     let patch = UserPatch {
-        name: check_name(&input, "name")?.map(|n| n.trim().to_string()),
-        enabled: check_enabled(&input)?,
-        default_project_id: check_nullable_string(&input, "default_project_id")?,
-        options: check_options(&input, USER_OPTIONS)?,
+        name: fields.name.as_ref().map(|n| n.trim().to_string()),
+        enabled: fields.enabled(),
+        default_project_id: fields.default_project_id.clone(),
+        options: fields.options.clone(),
         password_hash,
         extra: extras(&input, KNOWN),
     };

@@ -2,7 +2,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{opt_bool, opt_nullable_string, required_name};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
@@ -10,6 +9,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Endpoint, Region, Role, Service};
 use crate::store::{assignment, catalog};
+use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 
 use super::{global_role, member};
 use crate::api::v2::{body, format, page, render_role, respond};
@@ -112,7 +112,7 @@ pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
     let input = member(&doc, "OS-KSADM:service")?;
     let service_type = required_name(&input, "type")?;
     let enabled = opt_bool(&input, "enabled")?.unwrap_or(true);
-    crate::api::opt_string(&input, "name", 255)?;
+    crate::validate::fields::opt_string(&input, "name", 255)?;
     let service = Service {
         id: new_id(),
         service_type,
@@ -208,7 +208,7 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
     let doc = body(req)?;
     let input = member(&doc, "endpoint")?;
     let text = |k: &str| -> Result<Option<String>> {
-        Ok(crate::api::opt_string(&input, k, 2048)?.filter(|s| !s.is_empty()))
+        Ok(crate::validate::fields::opt_string(&input, k, 2048)?.filter(|s| !s.is_empty()))
     };
     let service_id = text("service_id")?;
     let region = text("region")?;

@@ -13,7 +13,7 @@ use super::DEFAULT_DOMAIN;
 
 /// The object under `key` in a request body (400 if missing or not an object).
 fn member(doc: &Value, key: &str) -> Result<Map<String, Value>> {
-    crate::api::body_object(doc, key)
+    crate::validate::fields::body_object(doc, key)
 }
 
 fn tenant_in_default(r: &impl Reader, id: &str) -> Result<Project> {

@@ -2,7 +2,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{opt_bool, opt_nullable_string, required_name};
 use crate::app::App;
 use crate::auth::AuthContext;
 use crate::error::{Error, Result};
@@ -12,6 +11,7 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, ActorKind, Project, Target};
 use crate::policy::Action;
 use crate::store::{assignment, identity, resource, Reader};
+use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 
 use super::{global_role, grant_of, member, tenant_in_default, user_in_default};
 use crate::api::v2::{

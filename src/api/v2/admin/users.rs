@@ -2,7 +2,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::{opt_bool, required_name};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::http::request::Request;
@@ -10,6 +9,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Role, Target, User};
 use crate::store::{assignment, identity, Reader};
+use crate::validate::fields::{opt_bool, required_name};
 
 use super::{grant_of, member, tenant_in_default, user_in_default};
 use crate::api::v2::{body, format, page, render_role, render_user, respond, DEFAULT_DOMAIN};

@@ -134,6 +134,7 @@ pub(crate) mod testing {
             validated: ValidatedTokens::new(100),
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
+            schemas: crate::validate::Schemas::load().unwrap(),
         };
         TestApp { app, dir }
     }

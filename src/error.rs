@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::store::error::{Clash, Constraint, Kind, Link, StoreError};
+
 #[derive(Debug)]
 pub enum Error {
     /// 400: schema or semantic validation failed; the message names the bad field.
@@ -186,5 +188,125 @@ impl From<crate::token::TokenError> for Error {
             }
             other => Error::Internal(format!("token: {other}")),
         }
+    }
+}
+
+/// Upstream's sentences for what the store reports. Every message here is byte-identical to
+/// what the store used to write itself; a future form (Huawei's `error_code`) maps the same
+/// facts from here, not from parsed text.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { kind, id } => not_found_of(kind, &id),
+            StoreError::NotLinked(link) => Error::NotFound(match link {
+                Link::EndpointInProject {
+                    endpoint_id,
+                    project_id,
+                } => format!("Endpoint {endpoint_id} not found in project {project_id}"),
+                Link::EndpointGroupInProject => {
+                    "Endpoint Group Project Association not found".to_string()
+                }
+                Link::PolicyAssociation => "Could not find policy association.".to_string(),
+            }),
+            StoreError::Duplicate { kind, clash } => {
+                Error::duplicate(conflict_name(kind), &clash_detail(kind, &clash))
+            }
+            StoreError::Constraint(c) => constraint_error(c),
+            StoreError::Io(detail) => Error::Internal(format!("store: {detail}")),
+            StoreError::Corrupt(detail) => Error::Internal(format!("json: {detail}")),
+            StoreError::Keys(detail) => Error::Internal(detail),
+        }
+    }
+}
+
+/// Upstream's 404 for a record: most kinds say "Could not find KIND: ID.", a few have their
+/// own sentence without the id.
+fn not_found_of(kind: Kind, id: &str) -> Error {
+    let name = match kind {
+        Kind::Consumer => return Error::NotFound("Consumer not found".to_string()),
+        Kind::RequestToken => return Error::NotFound("Request token not found".to_string()),
+        Kind::AccessToken => return Error::NotFound("Access token not found".to_string()),
+        Kind::User => "user",
+        Kind::Group => "group",
+        Kind::Role => "role",
+        Kind::Project => "project",
+        Kind::Domain => "domain",
+        Kind::Region => "region",
+        Kind::Service => "service",
+        Kind::Endpoint => "endpoint",
+        Kind::EndpointGroup => "Endpoint Group",
+        Kind::Credential => "credential",
+        Kind::Policy => "policy",
+        Kind::Trust => "trust",
+        Kind::ApplicationCredential => "Application Credential",
+        Kind::ProjectEndpoint => "project_endpoint",
+        Kind::ProjectEndpointGroup => "project_endpoint_group",
+    };
+    Error::not_found(name, id)
+}
+
+/// The name upstream's Conflict message gives a kind (its table or entity name).
+fn conflict_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Group => "group",
+        Kind::Role => "role",
+        Kind::Project => "project",
+        Kind::Domain => "domain",
+        Kind::Region => "region",
+        Kind::Service => "service",
+        Kind::Endpoint => "endpoint",
+        Kind::EndpointGroup => "endpoint_group",
+        Kind::Credential => "credential",
+        Kind::Policy => "policy",
+        Kind::Trust => "trust",
+        Kind::ApplicationCredential => "application_credential",
+        Kind::Consumer => "consumer",
+        Kind::RequestToken => "request_token",
+        Kind::AccessToken => "access_token",
+        Kind::ProjectEndpoint => "project_endpoint",
+        Kind::ProjectEndpointGroup => "project_endpoint_group",
+    }
+}
+
+/// The detail of upstream's Conflict message: its SQL backends word an id clash differently
+/// per entity, a name clash by whether names are unique per domain.
+fn clash_detail(kind: Kind, clash: &Clash) -> String {
+    match clash {
+        Clash::Name {
+            name,
+            domain_id: Some(domain_id),
+        } => format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
+        Clash::Name {
+            name,
+            domain_id: None,
+        } => format!("Duplicate entry found with name {name}"),
+        Clash::Id(id) => match kind {
+            Kind::Region => format!("Duplicate ID, {id}."),
+            Kind::Credential | Kind::Consumer => format!("Duplicate entry found with ID {id}"),
+            _ => "Duplicate ID".to_string(),
+        },
+        Clash::Association => "Duplicate entry".to_string(),
+    }
+}
+
+fn constraint_error(c: Constraint) -> Error {
+    match c {
+        Constraint::RegionHasEndpoints { region_id } => Error::Forbidden(format!(
+            "Unable to delete region {region_id} because it or its child regions have \
+             associated endpoints."
+        )),
+        Constraint::ProjectNotLeaf { project_id } => Error::Forbidden(format!(
+            "Cannot delete the project {project_id} since it is not a leaf in the hierarchy. \
+             Use the cascade option if you want to delete a whole subtree."
+        )),
+        Constraint::CircularRegion { parent_id } => Error::validation(format!(
+            "The specified parent region {parent_id} would create a circular region hierarchy."
+        )),
+        Constraint::EndpointRegionMissing => Error::expecting("endpoint region_id", "region table"),
+        Constraint::EndpointServiceMissing => {
+            Error::expecting("endpoint service_id", "service table")
+        }
+        Constraint::AccessTokenOfAnotherUser => Error::unauthenticated(),
     }
 }

@@ -248,7 +248,7 @@ pub fn refresh_public_url(store: &Store, public_url: &str) -> Result<(), String>
         .map_err(|e| e.to_string())?
         .unwrap_or_default();
     let stale = store
-        .read(|r| {
+        .read(|r| -> crate::error::Result<_> {
             let mut stale = Vec::new();
             for (id, template) in &templates {
                 if let Some(endpoint) = catalog::get_endpoint(r, id)? {
@@ -265,7 +265,7 @@ pub fn refresh_public_url(store: &Store, public_url: &str) -> Result<(), String>
         return Ok(());
     }
     store
-        .write(|w| {
+        .write(|w| -> crate::error::Result<_> {
             for endpoint in &stale {
                 catalog::put_endpoint(w, endpoint)?;
             }
@@ -348,7 +348,7 @@ pub fn apply(
     // Hash passwords before the write transaction: hashing is slow by design.
     let mut hashes: HashMap<usize, String> = HashMap::new();
     let existing_users: HashSet<usize> = store
-        .read(|r| {
+        .read(|r| -> crate::error::Result<_> {
             let mut out = HashSet::new();
             for (i, u) in seed.users.iter().enumerate() {
                 let domain_id = resolve_domain_id(r, seed, &u.domain)?;
@@ -483,7 +483,9 @@ fn apply_in(
     let seed = &file.seed;
     let store_err = |section: &str, i: usize| {
         let section = section.to_string();
-        move |e: crate::error::Error| file.error(&section, i, e.to_string())
+        move |e: crate::store::StoreError| {
+            file.error(&section, i, crate::error::Error::from(e).to_string())
+        }
     };
     // The default domain always exists, as upstream's db_sync makes it.
     if resource::get_domain(w, DEFAULT_DOMAIN_ID)
@@ -828,7 +830,9 @@ fn apply_in(
         catalog::put_endpoint(w, &endpoint).map_err(store_err("endpoints", i))?;
     }
     // Remember what was applied, so an unchanged seed is not parsed or applied again.
-    let record = |e: crate::error::Error| file.error("endpoints", 0, e.to_string());
+    let record = |e: crate::store::StoreError| {
+        file.error("endpoints", 0, crate::error::Error::from(e).to_string())
+    };
     w.put(
         crate::store::tables::META,
         META_SEED_URL_TEMPLATES,

@@ -386,7 +386,7 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
     let mut dict = normalize_keys(input);
     dict.shift_remove("links");
     dict.insert("id".into(), json!(new_id()));
-    let endpoint = app.store.write(|w| {
+    let endpoint = app.store.write(|w| -> Result<_> {
         catalog::resolve_legacy_region(w, &mut dict)?;
         let endpoint: Endpoint = catalog::endpoint_from_dict(&dict);
         catalog::check_endpoint_refs(w, endpoint.region_id.as_deref(), Some(&endpoint.service_id))?;

@@ -21,7 +21,7 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     for token in oauth1::list_access_tokens(w, &user.id)? {
         oauth1::delete_access_token(w, &user.id, &token.id)?;
     }
-    revocation::append(w, &[user_revocation(&user.id, now)])
+    Ok(revocation::append(w, &[user_revocation(&user.id, now)])?)
 }
 
 /// DELETE /v3/users/{user_id} and /v2.0/users/{user_id}: `find` reads the user inside the
@@ -40,10 +40,10 @@ pub fn delete_user(
 
 /// DELETE /v3/users/{user_id}/tokens: every token the user holds now stops validating.
 pub fn revoke_tokens_of_user(store: &Store, user_id: &str, now: i64) -> Result<()> {
-    store.write(|w| {
+    Ok(store.write(|w| {
         identity::require_user(w, user_id)?;
         revocation::append(w, &[user_revocation(user_id, now)])
-    })
+    })?)
 }
 
 /// The event that revokes every token of a user issued up to `now`.

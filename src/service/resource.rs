@@ -13,7 +13,7 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
     for user in identity::list_users(w)? {
         application_credentials::delete_for_user(w, &user.id, Some(&project.id))?;
     }
-    revocation::append(
+    Ok(revocation::append(
         w,
         &[RevokeEvent {
             project_id: Some(project.id.clone()),
@@ -21,7 +21,7 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
             revoked_at: now,
             ..Default::default()
         }],
-    )
+    )?)
 }
 
 /// Upstream's `delete_domain` (`_delete_domain_contents`): its projects leaves first, its
@@ -50,5 +50,5 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
     {
         identity::delete_group(w, &group)?;
     }
-    resource::delete_domain(w, domain)
+    Ok(resource::delete_domain(w, domain)?)
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use super::error::{Kind, StoreError, StoreResult};
 use crate::credential_keys::{self, hex};
-use crate::error::{Error, Result};
 
 use super::tables::CREDENTIALS;
 use super::{Reader, Writer};
@@ -57,16 +57,22 @@ pub fn hash_access_key(access: &str) -> String {
     hex(&Sha256::digest(access.as_bytes()))
 }
 
+/// The key module's failures are all internal ones (no key, a blob it cannot decrypt); the
+/// store keeps their detail for the log.
+fn keys_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Keys(e.to_string())
+}
+
 /// As upstream's `_encrypt_credential`: an ec2 blob (already JSON text) is JSON-encoded once
 /// more before encryption, every other type is encrypted as is.
-pub fn encrypt(c: &Credential) -> Result<StoredCredential> {
-    let keys = credential_keys::get()?;
+pub fn encrypt(c: &Credential) -> StoreResult<StoredCredential> {
+    let keys = credential_keys::get().map_err(keys_error)?;
     let plain = if c.cred_type == "ec2" {
         serde_json::to_string(&c.blob)?
     } else {
         c.blob.clone()
     };
-    let (encrypted_blob, key_hash) = keys.encrypt(&plain)?;
+    let (encrypted_blob, key_hash) = keys.encrypt(&plain).map_err(keys_error)?;
     Ok(StoredCredential {
         id: c.id.clone(),
         user_id: c.user_id.clone(),
@@ -79,9 +85,9 @@ pub fn encrypt(c: &Credential) -> Result<StoredCredential> {
 }
 
 /// As upstream's `_decrypt_credential`.
-pub fn decrypt(s: StoredCredential) -> Result<Credential> {
-    let keys = credential_keys::get()?;
-    let plain = keys.decrypt(&s.encrypted_blob)?;
+pub fn decrypt(s: StoredCredential) -> StoreResult<Credential> {
+    let keys = credential_keys::get().map_err(keys_error)?;
+    let plain = keys.decrypt(&s.encrypted_blob).map_err(keys_error)?;
     let blob = if s.cred_type == "ec2" {
         match serde_json::from_str::<Value>(&plain) {
             Ok(Value::String(text)) => text,
@@ -102,21 +108,21 @@ pub fn decrypt(s: StoredCredential) -> Result<Credential> {
     })
 }
 
-pub fn get_stored(r: &impl Reader, id: &str) -> Result<Option<StoredCredential>> {
+pub fn get_stored(r: &impl Reader, id: &str) -> StoreResult<Option<StoredCredential>> {
     r.get(CREDENTIALS, id)
 }
 
-pub fn get(r: &impl Reader, id: &str) -> Result<Option<Credential>> {
+pub fn get(r: &impl Reader, id: &str) -> StoreResult<Option<Credential>> {
     get_stored(r, id)?.map(decrypt).transpose()
 }
 
 /// 404 "Could not find credential: ID." as upstream's CredentialNotFound.
-pub fn require(r: &impl Reader, id: &str) -> Result<Credential> {
-    get(r, id)?.ok_or_else(|| Error::not_found("credential", id))
+pub fn require(r: &impl Reader, id: &str) -> StoreResult<Credential> {
+    get(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Credential, id))
 }
 
 /// Every credential, decrypted, in id order.
-pub fn list(r: &impl Reader) -> Result<Vec<Credential>> {
+pub fn list(r: &impl Reader) -> StoreResult<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .map(decrypt)
@@ -128,7 +134,7 @@ pub fn list_for_user(
     r: &impl Reader,
     user_id: &str,
     cred_type: Option<&str>,
-) -> Result<Vec<Credential>> {
+) -> StoreResult<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .filter(|c| c.user_id == user_id && cred_type.is_none_or(|t| c.cred_type == t))
@@ -137,33 +143,30 @@ pub fn list_for_user(
 }
 
 /// Creates; 409 for an id in use, with upstream's message.
-pub fn create(w: &impl Writer, c: &Credential) -> Result<()> {
+pub fn create(w: &impl Writer, c: &Credential) -> StoreResult<()> {
     if w.exists(CREDENTIALS, &c.id)? {
-        return Err(Error::duplicate(
-            "credential",
-            &format!("Duplicate entry found with ID {}", c.id),
-        ));
+        return Err(StoreError::duplicate_id(Kind::Credential, &c.id));
     }
     w.put(CREDENTIALS, &c.id, &encrypt(c)?)
 }
 
 /// Replaces the blob (the only thing upstream lets PATCH change).
-pub fn update_blob(w: &impl Writer, id: &str, blob: &str) -> Result<Credential> {
+pub fn update_blob(w: &impl Writer, id: &str, blob: &str) -> StoreResult<Credential> {
     let mut c = require(w, id)?;
     c.blob = blob.to_string();
     w.put(CREDENTIALS, id, &encrypt(&c)?)?;
     Ok(c)
 }
 
-pub fn delete(w: &impl Writer, id: &str) -> Result<()> {
+pub fn delete(w: &impl Writer, id: &str) -> StoreResult<()> {
     if !w.remove(CREDENTIALS, id)? {
-        return Err(Error::not_found("credential", id));
+        return Err(StoreError::not_found(Kind::Credential, id));
     }
     Ok(())
 }
 
 /// Upstream's delete_credentials_for_user (on user deletion).
-pub fn delete_for_user(w: &impl Writer, user_id: &str) -> Result<()> {
+pub fn delete_for_user(w: &impl Writer, user_id: &str) -> StoreResult<()> {
     for c in w.list::<StoredCredential>(CREDENTIALS)? {
         if c.user_id == user_id {
             w.remove(CREDENTIALS, &c.id)?;
@@ -173,7 +176,7 @@ pub fn delete_for_user(w: &impl Writer, user_id: &str) -> Result<()> {
 }
 
 /// Upstream's delete_credentials_for_project (on project deletion).
-pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
+pub fn delete_for_project(w: &impl Writer, project_id: &str) -> StoreResult<()> {
     for c in w.list::<StoredCredential>(CREDENTIALS)? {
         if c.project_id.as_deref() == Some(project_id) {
             w.remove(CREDENTIALS, &c.id)?;
@@ -251,7 +254,7 @@ mod tests {
         assert!(!format!("{ec2:?}").contains("TOPSECRET"));
         // Duplicate id: 409; filters by user and type.
         let err = store.write(|w| create(w, &ec2)).unwrap_err();
-        assert_eq!(err.code(), 409);
+        assert_eq!(crate::error::Error::from(err).code(), 409);
         assert_eq!(
             store
                 .read(|r| list_for_user(r, "u1", Some("ec2")))
@@ -272,7 +275,8 @@ mod tests {
         assert!(store.read(|r| get(r, &ec2.id)).unwrap().is_none());
         store.write(|w| delete_for_user(w, "u2")).unwrap();
         assert!(store.read(|r| list(r)).unwrap().is_empty());
-        assert_eq!(store.write(|w| delete(w, "c1")).unwrap_err().code(), 404);
+        let err = store.write(|w| delete(w, "c1")).unwrap_err();
+        assert_eq!(crate::error::Error::from(err).code(), 404);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -4,7 +4,7 @@
 
 use super::credentials;
 use super::Reader;
-use crate::error::Result;
+use super::StoreResult;
 
 /// A stored credential as the totp method needs it. `Debug` leaves the seed out.
 #[derive(Clone, PartialEq)]
@@ -21,7 +21,7 @@ impl std::fmt::Debug for TotpCredential {
 }
 
 /// The user's TOTP seeds.
-pub fn totp_credentials(r: &impl Reader, user_id: &str) -> Result<Vec<TotpCredential>> {
+pub fn totp_credentials(r: &impl Reader, user_id: &str) -> StoreResult<Vec<TotpCredential>> {
     Ok(credentials::list_for_user(r, user_id, Some("totp"))?
         .into_iter()
         .map(|c| TotpCredential {

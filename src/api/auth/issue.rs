@@ -312,7 +312,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>) -> Result<String>
 fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> Result<Response> {
     let keys_dir = app.config.data_dir.join("fernet-keys");
     let (receipt_id, receipt) = crate::receipt::issue(&keys_dir, user_id, methods, now)?;
-    let (user, domain) = app.store.read(|r| {
+    let (user, domain) = app.store.read(|r| -> Result<_> {
         let user = identity::require_user(r, user_id)?;
         let domain = resource::require_domain(r, &user.domain_id)?;
         Ok((user, domain))
@@ -362,9 +362,9 @@ fn find_auth_user(
 /// A domain given as {"id"} or {"name"}.
 fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Option<Domain>> {
     if let Some(id) = domain_obj.get("id").and_then(Value::as_str) {
-        resource::get_domain(r, id)
+        Ok(resource::get_domain(r, id)?)
     } else if let Some(name) = domain_obj.get("name").and_then(Value::as_str) {
-        resource::find_domain_by_name(r, name)
+        Ok(resource::find_domain_by_name(r, name)?)
     } else {
         Err(Error::expecting("id or name", "domain"))
     }

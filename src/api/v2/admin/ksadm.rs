@@ -62,9 +62,9 @@ pub fn create_role(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
 
 pub fn delete_role(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("role_id");
-    app.store.write(|w| {
+    app.store.write(|w| -> Result<_> {
         let role = global_role(w, id)?;
-        assignment::delete_role(w, &role)
+        Ok(assignment::delete_role(w, &role)?)
     })?;
     Ok(Response::no_content())
 }

@@ -204,7 +204,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
         let group = identity::require_group(w, id)?;
         let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
         let members = identity::user_ids_in_group(w, &group.id)?;
-        identity::delete_group(w, &group)?;
+        crate::service::identity::delete_group_in(w, &group)?;
         let revoked = had_grants && !members.is_empty();
         if revoked {
             revoke_user_tokens_in(w, &members)?;

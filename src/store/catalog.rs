@@ -1,12 +1,13 @@
 //! Regions, services and endpoints (upstream's catalog subsystem): the region tree's rules
 //! (a parent must exist, no cycles, a region with endpoints below it cannot go, deleting a
-//! region deletes its subtree) and the cascades a deleted service or endpoint carries.
+//! region deletes its subtree). What other subsystems hold for a deleted region, service or
+//! endpoint goes in `service::catalog`.
 
 use serde_json::{Map, Value};
 
 use super::error::{Constraint, Kind, StoreError, StoreResult};
 use super::tables::{ENDPOINTS, REGIONS, SERVICES};
-use super::{endpoint_filter, policies, Reader, Writer};
+use super::{Reader, Writer};
 use crate::model::{Endpoint, Extra, Region, Service};
 
 pub fn get_region(r: &impl Reader, id: &str) -> StoreResult<Option<Region>> {
@@ -126,8 +127,9 @@ fn descendants(regions: &[Region], id: &str) -> Vec<String> {
     out
 }
 
-/// Deletes a region and every region below it; 403 if any of them holds an endpoint.
-pub fn delete_region(w: &impl Writer, id: &str) -> StoreResult<()> {
+/// Deletes a region and every region below it, refused if any of them holds an endpoint.
+/// Returns the deleted regions' ids, the region first.
+pub fn delete_region(w: &impl Writer, id: &str) -> StoreResult<Vec<String>> {
     require_region(w, id)?;
     let mut doomed = descendants(&list_regions(w)?, id);
     doomed.insert(0, id.to_string());
@@ -142,9 +144,8 @@ pub fn delete_region(w: &impl Writer, id: &str) -> StoreResult<()> {
     }
     for region in &doomed {
         w.remove(REGIONS, region)?;
-        policies::delete_associations(w, |a| a.region_id.as_deref() == Some(region.as_str()))?;
     }
-    Ok(())
+    Ok(doomed)
 }
 
 pub fn get_service(r: &impl Reader, id: &str) -> StoreResult<Option<Service>> {
@@ -189,18 +190,12 @@ pub fn update_service(
     Ok(service)
 }
 
-/// Deletes a service and its endpoints (with their associations), as upstream cascades.
+pub fn service_exists(r: &impl Reader, id: &str) -> StoreResult<bool> {
+    r.exists(SERVICES, id)
+}
+
+/// Deletes the service record alone; whether it was there.
 pub fn delete_service(w: &impl Writer, id: &str) -> StoreResult<bool> {
-    if !w.exists(SERVICES, id)? {
-        return Ok(false);
-    }
-    for endpoint in list_endpoints(w)?
-        .into_iter()
-        .filter(|e| e.service_id == id)
-    {
-        delete_endpoint(w, &endpoint.id)?;
-    }
-    policies::delete_associations(w, |a| a.service_id.as_deref() == Some(id))?;
     w.remove(SERVICES, id)
 }
 
@@ -320,12 +315,7 @@ pub fn update_endpoint(
     Ok(endpoint)
 }
 
-/// Deletes an endpoint with its project and policy associations.
+/// Deletes the endpoint record alone; whether it was there.
 pub fn delete_endpoint(w: &impl Writer, id: &str) -> StoreResult<bool> {
-    if !w.remove(ENDPOINTS, id)? {
-        return Ok(false);
-    }
-    endpoint_filter::delete_for_endpoint(w, id)?;
-    policies::delete_associations(w, |a| a.endpoint_id.as_deref() == Some(id))?;
-    Ok(true)
+    w.remove(ENDPOINTS, id)
 }

@@ -320,9 +320,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(ids(&store), ["e1", "e2"]);
-        // Deleting an endpoint drops its project association in the same transaction.
+        // Deleting an endpoint drops its project association in the same transaction (the
+        // cascade is the service layer's: the catalog does not know this subsystem).
         store
-            .write(|w| catalog::delete_endpoint(w, "e1"))
+            .write(|w| crate::service::catalog::delete_endpoint(w, "e1"))
             .expect("delete");
         assert_eq!(ids(&store), ["e2"]);
         assert!(store
@@ -333,7 +334,7 @@ mod tests {
         store
             .write(|w| {
                 let project = resource::require_project(w, "p")?;
-                resource::delete_project(w, &project)
+                crate::service::resource::delete_project_in(w, &project, 0)
             })
             .expect("delete project");
         assert!(store

@@ -2,8 +2,8 @@
 
 use super::error::{Kind, StoreError, StoreResult};
 use super::tables::{key2, GROUPS, GROUP_NAMES, GROUP_USERS, USERS, USER_GROUPS, USER_NAMES};
-use super::{assignment, Reader, Writer};
-use crate::model::{ActorKind, Group, User};
+use super::{Reader, Writer};
+use crate::model::{Group, User};
 
 pub fn get_user(r: &impl Reader, id: &str) -> StoreResult<Option<User>> {
     r.get(USERS, id)
@@ -56,7 +56,8 @@ pub fn update_user(w: &impl Writer, old: &User, new: &User) -> StoreResult<()> {
     w.put(USERS, &new.id, new)
 }
 
-/// Deletes a user with its memberships and role assignments.
+/// Deletes a user's records and memberships; `service::identity::delete_user_in` deletes
+/// what other subsystems hold for it.
 pub fn delete_user(w: &impl Writer, user: &User) -> StoreResult<()> {
     w.remove(USERS, &user.id)?;
     w.remove(USER_NAMES, &key2(&user.domain_id, &user.name))?;
@@ -64,7 +65,12 @@ pub fn delete_user(w: &impl Writer, user: &User) -> StoreResult<()> {
         w.remove(GROUP_USERS, &key2(&group_id, &user.id))?;
     }
     w.remove_prefix(USER_GROUPS, &user.id)?;
-    assignment::delete_for_actor(w, ActorKind::User, &user.id)
+    Ok(())
+}
+
+/// Writes a changed user record whose name and domain stay the same.
+pub fn put_user(w: &impl Writer, user: &User) -> StoreResult<()> {
+    w.put(USERS, &user.id, user)
 }
 
 pub fn get_group(r: &impl Reader, id: &str) -> StoreResult<Option<Group>> {
@@ -110,7 +116,7 @@ pub fn delete_group(w: &impl Writer, group: &Group) -> StoreResult<()> {
         w.remove(USER_GROUPS, &key2(&user_id, &group.id))?;
     }
     w.remove_prefix(GROUP_USERS, &group.id)?;
-    assignment::delete_for_actor(w, ActorKind::Group, &group.id)
+    Ok(())
 }
 
 pub fn add_member(w: &impl Writer, group_id: &str, user_id: &str) -> StoreResult<()> {
@@ -149,81 +155,4 @@ pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> StoreResult<()
         w.put(GROUP_NAMES, &key, &new.id)?;
     }
     w.put(GROUPS, &new.id, new)
-}
-
-/// A failed password check (upstream's `_record_failed_auth`), on the stored record.
-pub fn record_failed_auth(w: &impl Writer, user_id: &str, now: f64) -> StoreResult<()> {
-    if let Some(mut user) = get_user(w, user_id)? {
-        crate::compliance::record_failure(&mut user, now);
-        w.put(USERS, &user.id, &user)?;
-    }
-    Ok(())
-}
-
-/// Clears the failure count (upstream's `_reset_failed_auth`) and, if given, records the day
-/// of a successful authentication (`set_last_active_at`). Writes only what changes.
-pub fn record_auth_success(
-    w: &impl Writer,
-    user_id: &str,
-    reset: bool,
-    today: Option<&str>,
-) -> StoreResult<()> {
-    let Some(mut user) = get_user(w, user_id)? else {
-        return Ok(());
-    };
-    let before = user.clone();
-    if reset {
-        crate::compliance::reset_failures(&mut user);
-    }
-    if let Some(day) = today {
-        user.last_active_at = Some(day.to_string());
-    }
-    if user != before {
-        w.put(USERS, &user.id, &user)?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod compliance_tests {
-    use super::*;
-    use crate::store::Store;
-
-    #[test]
-    fn failures_are_counted_and_reset_on_the_stored_user() {
-        let dir = std::env::temp_dir().join(format!(
-            "ksl-identity-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("t.redb")).unwrap();
-        let user = User {
-            id: "u1".into(),
-            name: "u".into(),
-            domain_id: "d".into(),
-            enabled: true,
-            ..Default::default()
-        };
-        store.write(|w| create_user(w, &user)).unwrap();
-        store.write(|w| record_failed_auth(w, "u1", 10.0)).unwrap();
-        store.write(|w| record_failed_auth(w, "u1", 11.0)).unwrap();
-        // An unknown user is not an error (it was deleted meanwhile).
-        store
-            .write(|w| record_failed_auth(w, "nobody", 11.0))
-            .unwrap();
-        let got = store.read(|r| require_user(r, "u1")).unwrap();
-        assert_eq!(got.failed_auth_count, 2);
-        assert_eq!(got.failed_auth_at, Some(11.0));
-        let generation = store.generation();
-        store
-            .write(|w| record_auth_success(w, "u1", true, Some("2024-01-02")))
-            .unwrap();
-        let got = store.read(|r| require_user(r, "u1")).unwrap();
-        assert_eq!(got.failed_auth_count, 0);
-        assert_eq!(got.failed_auth_at, None);
-        assert_eq!(got.last_active_at.as_deref(), Some("2024-01-02"));
-        assert!(store.generation() > generation);
-        std::fs::remove_dir_all(dir).ok();
-    }
 }

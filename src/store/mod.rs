@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod endpoint_filter;
 pub mod error;
 pub mod identity;
+#[cfg(test)]
+mod layers;
 pub mod policies;
 pub mod resource;
 pub mod revocation;

@@ -2,8 +2,8 @@
 
 use super::error::{Constraint, Kind, StoreError, StoreResult};
 use super::tables::{key2, DOMAINS, DOMAIN_NAMES, PROJECTS, PROJECT_CHILDREN, PROJECT_NAMES};
-use super::{assignment, Reader, Writer};
-use crate::model::{Domain, Project, Target};
+use super::{Reader, Writer};
+use crate::model::{Domain, Project};
 
 pub fn get_domain(r: &impl Reader, id: &str) -> StoreResult<Option<Domain>> {
     r.get(DOMAINS, id)
@@ -133,8 +133,9 @@ pub fn update_project(w: &impl Writer, old: &Project, new: &Project) -> StoreRes
     w.put(PROJECTS, &new.id, new)
 }
 
-/// Deletes a leaf project and its role assignments. Upstream refuses to delete a project
-/// with children (403) unless cascading; so do we.
+/// Deletes a leaf project's records. Upstream refuses to delete a project with children (403)
+/// unless cascading; so do we. `service::resource::delete_project_in` deletes what other
+/// subsystems hold for it.
 pub fn delete_project(w: &impl Writer, project: &Project) -> StoreResult<()> {
     if !children(w, &project.id)?.is_empty() {
         return Err(StoreError::Constraint(Constraint::ProjectNotLeaf {
@@ -145,19 +146,12 @@ pub fn delete_project(w: &impl Writer, project: &Project) -> StoreResult<()> {
     w.remove(PROJECT_NAMES, &key2(&project.domain_id, &project.name))?;
     let parent = project.parent_id.as_deref().unwrap_or(&project.domain_id);
     w.remove(PROJECT_CHILDREN, &key2(parent, &project.id))?;
-    super::endpoint_filter::delete_for_project(w, &project.id)?;
-    super::limits::delete_for_project(w, &project.id)?;
-    assignment::delete_for_target(w, &Target::Project(project.id.clone()))
+    Ok(())
 }
 
-/// Deletes a domain's own records: its roles, the assignments on it, its configuration and
-/// limits, and the domain. Its projects, users and groups go first, through
+/// Deletes a domain's own records. Everything in it and on it goes first, through
 /// `service::resource::delete_domain_in`.
 pub fn delete_domain(w: &impl Writer, domain: &Domain) -> StoreResult<()> {
-    assignment::delete_roles_of_domain(w, &domain.id)?;
-    assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
-    super::domain_config::delete(w, &domain.id)?;
-    super::limits::delete_for_domain(w, &domain.id)?;
     w.remove(DOMAINS, &domain.id)?;
     w.remove(DOMAIN_NAMES, &domain.name)?;
     Ok(())

@@ -267,9 +267,9 @@ pub(crate) fn verify_password(
     if !ok {
         app.store.write_bookkeeping(|w| {
             if lock == compliance::Lockout::Expired {
-                identity::record_auth_success(w, &user.id, true, None)?;
+                crate::service::identity::record_auth_success(w, &user.id, true, None)?;
             }
-            identity::record_failed_auth(w, &user.id, now)
+            crate::service::identity::record_failed_auth(w, &user.id, now)
         })?;
         return Err(Error::unauthenticated());
     }
@@ -283,7 +283,7 @@ pub(crate) fn verify_password(
     let reset = user.failed_auth_count > 0 || lock == compliance::Lockout::Expired;
     if reset || user.last_active_at != today {
         app.store.write_bookkeeping(|w| {
-            identity::record_auth_success(w, &user.id, reset, today.as_deref())
+            crate::service::identity::record_auth_success(w, &user.id, reset, today.as_deref())
         })?;
     }
     Ok(())

@@ -10,8 +10,73 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Project, Role, Target, User};
 use crate::service::delegation;
-use crate::store::{assignment, identity, resource, revocation, Reader};
+use crate::store::{assignment, identity, resource, revocation, Reader, StoreError};
 use crate::token::{Scope, TokenData};
+
+/// Why a token or a request's credentials were not accepted. Which status that is depends on
+/// whose token it was, so validation says what happened and the caller picks the answer
+/// (`caller`, `Error::from`, `v2_subject`); nobody rewrites a 404 into a 401.
+#[derive(Debug)]
+pub enum AuthError {
+    /// The token does not stand for anyone now: unknown, expired, revoked, or something it
+    /// needs is gone or disabled. `reason` is upstream's 404 sentence for a subject token.
+    InvalidToken { reason: String },
+    /// The request has no usable credentials: upstream's 401.
+    Unauthenticated,
+    /// Not about the token: the store failed.
+    Failed(Error),
+}
+
+impl AuthError {
+    /// Upstream does not say why a token failed: expired, revoked and unknown look alike.
+    pub fn invalid_token() -> AuthError {
+        AuthError::InvalidToken {
+            reason: "Failed to validate token".to_string(),
+        }
+    }
+
+    /// The failure when the token was the caller's own credential: upstream answers 401
+    /// whatever made the token invalid.
+    pub fn caller(self) -> AuthError {
+        match self {
+            AuthError::InvalidToken { .. } => AuthError::Unauthenticated,
+            other => other,
+        }
+    }
+
+    /// The failure when the token is the subject of GET /v2.0/tokens/{token_id}: 404 naming it.
+    pub fn v2_subject(self, token_id: &str) -> Error {
+        match self {
+            AuthError::InvalidToken { .. } => Error::token_not_found(token_id),
+            other => other.into(),
+        }
+    }
+}
+
+/// A subject token (v3 GET /v3/auth/tokens, the token auth method) that does not validate is
+/// upstream's 404 with its reason.
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidToken { reason } => Error::NotFound(reason),
+            AuthError::Unauthenticated => Error::unauthenticated(),
+            AuthError::Failed(e) => e,
+        }
+    }
+}
+
+/// A record a token needs that is not there makes the token invalid (with the store's 404
+/// sentence as the reason); any other store failure is not the token's.
+impl From<StoreError> for AuthError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } | StoreError::NotLinked(_) => AuthError::InvalidToken {
+                reason: Error::from(e).message(),
+            },
+            other => AuthError::Failed(other.into()),
+        }
+    }
+}
 
 /// What a token is scoped to, resolved to records.
 #[derive(Debug, Clone)]
@@ -134,8 +199,8 @@ pub fn target_of(scope: &ResolvedScope) -> Option<Target> {
 
 /// Resolves a token's user and scope against the store, checking that all are usable:
 /// user, its domain, the project, its domain enabled; a scoped token has at least one role.
-pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
+pub fn resolve(r: &impl Reader, token: TokenData) -> std::result::Result<AuthContext, AuthError> {
+    let invalid = AuthError::invalid_token;
     let user = identity::get_user(r, &token.user_id)?.ok_or_else(invalid)?;
     let user_domain = resource::get_domain(r, &user.domain_id)?.ok_or_else(invalid)?;
     if !user.enabled || !user_domain.enabled {
@@ -235,7 +300,12 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> Result<AuthContext> {
 /// Decodes and fully validates a token string. `allow_expired` accepts tokens expired less
 /// than `[token] allow_expired_window` ago, as upstream's `?allow_expired=1`; `now` is the
 /// request's time.
-pub fn validate(app: &App, token: &str, allow_expired: bool, now: f64) -> Result<Arc<AuthContext>> {
+pub fn validate(
+    app: &App,
+    token: &str,
+    allow_expired: bool,
+    now: f64,
+) -> std::result::Result<Arc<AuthContext>, AuthError> {
     let generation = app.store.generation();
     let context = match app.validated.get(token, generation) {
         Some(cached) => cached,
@@ -243,7 +313,9 @@ pub fn validate(app: &App, token: &str, allow_expired: bool, now: f64) -> Result
             let data = app
                 .tokens
                 .decode(token)
-                .map_err(|_| Error::NotFound("Could not recognize Fernet token".to_string()))?;
+                .map_err(|_| AuthError::InvalidToken {
+                    reason: "Could not recognize Fernet token".to_string(),
+                })?;
             let context = Arc::new(app.store.read(|r| resolve(r, data))?);
             app.validated.put(token, generation, context.clone());
             context
@@ -256,7 +328,8 @@ pub fn validate(app: &App, token: &str, allow_expired: bool, now: f64) -> Result
         data.expires_at
     };
     if now >= limit {
-        return Err(Error::NotFound("The token has expired.".to_string()).into_token_not_found());
+        // Upstream's reason would be "The token has expired."; it answers as for any token.
+        return Err(AuthError::invalid_token());
     }
     let revoked = revocation::is_revoked(
         &app.store.revocations(),
@@ -267,20 +340,10 @@ pub fn validate(app: &App, token: &str, allow_expired: bool, now: f64) -> Result
         data.issued_at,
     );
     if revoked || data.issued_at <= context.user.password_created_at {
-        return Err(Error::NotFound("Token has been revoked".to_string()).into_token_not_found());
+        // Likewise for "Token has been revoked".
+        return Err(AuthError::invalid_token());
     }
     Ok(context)
-}
-
-trait TokenNotFound {
-    fn into_token_not_found(self) -> Error;
-}
-
-impl TokenNotFound for Error {
-    /// Upstream does not say why a token failed: expired, revoked and unknown look alike.
-    fn into_token_not_found(self) -> Error {
-        Error::NotFound("Failed to validate token".to_string())
-    }
 }
 
 /// The token an `X-Auth-Token` header carries, validated; 401 if missing or bad.
@@ -288,10 +351,7 @@ pub fn authenticate_request(app: &App, header: Option<&str>, now: f64) -> Result
     let token = header
         .filter(|t| !t.is_empty())
         .ok_or_else(Error::unauthenticated)?;
-    let context = validate(app, token, false, now).map_err(|e| match e {
-        Error::NotFound(_) => Error::unauthenticated(),
-        other => other,
-    })?;
+    let context = validate(app, token, false, now).map_err(AuthError::caller)?;
     // Keystone itself does not enforce access rules, so it refuses such tokens (as upstream).
     if delegation::has_access_rules(&context) {
         return Err(Error::unauthenticated());

@@ -1,9 +1,14 @@
-//! The one error type every handler returns, rendered in one place as Keystone's
-//! `{"error": {"code", "title", "message"}}`. Variants follow upstream's exception classes.
+//! The one error type every handler returns, rendered as Keystone's v3
+//! `{"error": {"code", "title", "message"}}` (src/http/response.rs) or v2.0's faults
+//! (src/api/v2/mod.rs). Variants follow upstream's exception classes; a store failure keeps
+//! its fact (`Error::Store`), so a renderer that needs more than status and sentence (v2's
+//! `tenantConflict`, later Huawei's `error_code`) matches on what happened, not on text.
 
 use std::fmt;
 
-#[derive(Debug)]
+use crate::store::error::{Clash, Constraint, Kind, Link, StoreError};
+
+#[derive(Debug, Clone)]
 pub enum Error {
     /// 400: schema or semantic validation failed; the message names the bad field.
     Validation(String),
@@ -23,6 +28,8 @@ pub enum Error {
     UnsupportedMediaType(String),
     /// 500: a bug or an I/O failure; the detail is logged, never sent.
     Internal(String),
+    /// What the store reported; status and sentence are upstream's, from `store_error`.
+    Store(StoreError),
 }
 
 /// Upstream appends this to its ValidationError messages.
@@ -43,6 +50,7 @@ impl Error {
             Error::TooLarge => 413,
             Error::UnsupportedMediaType(_) => 415,
             Error::Internal(_) => 500,
+            Error::Store(e) => store_error(e).code(),
         }
     }
 
@@ -57,6 +65,7 @@ impl Error {
             Error::TooLarge => "Request Entity Too Large",
             Error::UnsupportedMediaType(_) => "Unsupported Media Type",
             Error::Internal(_) => "Internal Server Error",
+            Error::Store(e) => store_error(e).title(),
         }
     }
 
@@ -76,6 +85,7 @@ impl Error {
             Error::Internal(_) => "An unexpected error prevented the server from fulfilling \
                                    your request."
                 .to_string(),
+            Error::Store(e) => store_error(e).message(),
         }
     }
 
@@ -132,12 +142,22 @@ impl Error {
     pub fn internal(e: impl fmt::Display) -> Error {
         Error::Internal(e.to_string())
     }
+
+    /// The upstream exception this error is, for renderers that go by exception class: a
+    /// store fact becomes its status and sentence here.
+    pub fn upstream(&self) -> std::borrow::Cow<'_, Error> {
+        match self {
+            Error::Store(e) => std::borrow::Cow::Owned(store_error(e)),
+            other => std::borrow::Cow::Borrowed(other),
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Internal(detail) => write!(f, "500 internal: {detail}"),
+            Error::Store(e) => store_error(e).fmt(f),
             other => write!(f, "{} {}: {}", other.code(), other.title(), other.message()),
         }
     }
@@ -186,5 +206,182 @@ impl From<crate::token::TokenError> for Error {
             }
             other => Error::Internal(format!("token: {other}")),
         }
+    }
+}
+
+/// A failure of the database itself is an internal error like any other (logged where
+/// internal errors are); every other store fact is kept as it is.
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Io(_) | StoreError::Corrupt(_) | StoreError::Keys(_) => store_error(&e),
+            fact => Error::Store(fact),
+        }
+    }
+}
+
+/// Upstream's status and sentence for what the store reports. Every message here is
+/// byte-identical to what the store used to write itself.
+fn store_error(e: &StoreError) -> Error {
+    match e.clone() {
+        StoreError::NotFound { kind, id } => not_found_of(kind, &id),
+        StoreError::NotLinked(link) => Error::NotFound(match link {
+            Link::EndpointInProject {
+                endpoint_id,
+                project_id,
+            } => format!("Endpoint {endpoint_id} not found in project {project_id}"),
+            Link::EndpointGroupInProject => {
+                "Endpoint Group Project Association not found".to_string()
+            }
+            Link::PolicyAssociation => "Could not find policy association.".to_string(),
+        }),
+        StoreError::Duplicate { kind, clash } => {
+            Error::duplicate(conflict_name(kind), &clash_detail(kind, &clash))
+        }
+        StoreError::Constraint(c) => constraint_error(c),
+        StoreError::Io(detail) => Error::Internal(format!("store: {detail}")),
+        StoreError::Corrupt(detail) => Error::Internal(format!("json: {detail}")),
+        StoreError::Keys(detail) => Error::Internal(detail),
+    }
+}
+
+/// Upstream's 404 for a record: most kinds say "Could not find KIND: ID.", a few have their
+/// own sentence without the id.
+fn not_found_of(kind: Kind, id: &str) -> Error {
+    let name = match kind {
+        Kind::Consumer => return Error::NotFound("Consumer not found".to_string()),
+        Kind::RequestToken => return Error::NotFound("Request token not found".to_string()),
+        Kind::AccessToken => return Error::NotFound("Access token not found".to_string()),
+        Kind::User => "user",
+        Kind::Group => "group",
+        Kind::Role => "role",
+        Kind::Project => "project",
+        Kind::Domain => "domain",
+        Kind::Region => "region",
+        Kind::Service => "service",
+        Kind::Endpoint => "endpoint",
+        Kind::EndpointGroup => "Endpoint Group",
+        Kind::Credential => "credential",
+        Kind::Policy => "policy",
+        Kind::Trust => "trust",
+        Kind::ApplicationCredential => "Application Credential",
+        Kind::ProjectEndpoint => "project_endpoint",
+        Kind::ProjectEndpointGroup => "project_endpoint_group",
+    };
+    Error::not_found(name, id)
+}
+
+/// The name upstream's Conflict message gives a kind (its table or entity name).
+fn conflict_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "user",
+        Kind::Group => "group",
+        Kind::Role => "role",
+        Kind::Project => "project",
+        Kind::Domain => "domain",
+        Kind::Region => "region",
+        Kind::Service => "service",
+        Kind::Endpoint => "endpoint",
+        Kind::EndpointGroup => "endpoint_group",
+        Kind::Credential => "credential",
+        Kind::Policy => "policy",
+        Kind::Trust => "trust",
+        Kind::ApplicationCredential => "application_credential",
+        Kind::Consumer => "consumer",
+        Kind::RequestToken => "request_token",
+        Kind::AccessToken => "access_token",
+        Kind::ProjectEndpoint => "project_endpoint",
+        Kind::ProjectEndpointGroup => "project_endpoint_group",
+    }
+}
+
+/// The detail of upstream's Conflict message: its SQL backends word an id clash differently
+/// per entity, a name clash by whether names are unique per domain.
+fn clash_detail(kind: Kind, clash: &Clash) -> String {
+    match clash {
+        Clash::Name {
+            name,
+            domain_id: Some(domain_id),
+        } => format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
+        Clash::Name {
+            name,
+            domain_id: None,
+        } => format!("Duplicate entry found with name {name}"),
+        Clash::Id(id) => match kind {
+            Kind::Region => format!("Duplicate ID, {id}."),
+            Kind::Credential | Kind::Consumer => format!("Duplicate entry found with ID {id}"),
+            _ => "Duplicate ID".to_string(),
+        },
+        Clash::Association => "Duplicate entry".to_string(),
+    }
+}
+
+fn constraint_error(c: Constraint) -> Error {
+    match c {
+        Constraint::RegionHasEndpoints { region_id } => Error::Forbidden(format!(
+            "Unable to delete region {region_id} because it or its child regions have \
+             associated endpoints."
+        )),
+        Constraint::ProjectNotLeaf { project_id } => Error::Forbidden(format!(
+            "Cannot delete the project {project_id} since it is not a leaf in the hierarchy. \
+             Use the cascade option if you want to delete a whole subtree."
+        )),
+        Constraint::CircularRegion { parent_id } => Error::validation(format!(
+            "The specified parent region {parent_id} would create a circular region hierarchy."
+        )),
+        Constraint::EndpointRegionMissing => Error::expecting("endpoint region_id", "region table"),
+        Constraint::EndpointServiceMissing => {
+            Error::expecting("endpoint service_id", "service table")
+        }
+        Constraint::AccessTokenOfAnotherUser => Error::unauthenticated(),
+    }
+}
+
+#[cfg(test)]
+mod store_error_tests {
+    use super::*;
+
+    fn said(e: StoreError) -> (u16, String) {
+        let e = Error::from(e);
+        (e.code(), e.message())
+    }
+
+    #[test]
+    fn store_facts_read_as_upstreams_sentences() {
+        assert_eq!(
+            said(StoreError::not_found(Kind::ApplicationCredential, "x")),
+            (404, "Could not find Application Credential: x.".to_string())
+        );
+        assert_eq!(
+            said(StoreError::not_found(Kind::Consumer, "c")),
+            (404, "Consumer not found".to_string())
+        );
+        assert_eq!(
+            said(StoreError::duplicate_name(Kind::User, "u", Some("d"))),
+            (
+                409,
+                "Conflict occurred attempting to store user - Duplicate entry found with name u \
+                 at domain ID d."
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            said(StoreError::duplicate_id(Kind::Region, "r")).1,
+            "Conflict occurred attempting to store region - Duplicate ID, r.."
+        );
+        assert_eq!(
+            said(StoreError::duplicate_id(Kind::Credential, "c")).1,
+            "Conflict occurred attempting to store credential - Duplicate entry found with ID c."
+        );
+        assert_eq!(
+            said(StoreError::Constraint(Constraint::EndpointRegionMissing)),
+            (
+                400,
+                format!("Expecting to find endpoint region_id in region table.{CLIENT_ERROR_TAIL}")
+            )
+        );
+        // The database's own failures stay internal: logged, never sent.
+        let io = Error::from(StoreError::Io("disk".into()));
+        assert!(matches!(io, Error::Internal(ref d) if d == "store: disk"));
     }
 }

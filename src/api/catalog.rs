@@ -242,7 +242,8 @@ pub fn update_region(app: &App, req: &Request, p: &Params, _: Granted) -> Result
 /// DELETE /v3/regions/{region_id}: the whole subtree goes, unless an endpoint is in it.
 pub fn delete_region(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("region_id");
-    app.store.write(|w| catalog::delete_region(w, id))?;
+    app.store
+        .write(|w| crate::service::catalog::delete_region(w, id))?;
     Ok(Response::no_content())
 }
 
@@ -322,7 +323,10 @@ pub fn update_service(app: &App, req: &Request, p: &Params, _: Granted) -> Resul
 /// DELETE /v3/services/{service_id}: its endpoints go with it.
 pub fn delete_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("service_id");
-    if !app.store.write(|w| catalog::delete_service(w, id))? {
+    if !app
+        .store
+        .write(|w| crate::service::catalog::delete_service(w, id))?
+    {
         return Err(Error::not_found("service", id));
     }
     Ok(Response::no_content())
@@ -410,7 +414,7 @@ pub fn create_endpoint(app: &App, req: &Request, _: &Params, _: Granted) -> Resu
     let mut dict = normalize_keys(input);
     dict.shift_remove("links");
     dict.insert("id".into(), json!(new_id()));
-    let endpoint = app.store.write(|w| {
+    let endpoint = app.store.write(|w| -> Result<_> {
         catalog::resolve_legacy_region(w, &mut dict)?;
         let endpoint: Endpoint = catalog::endpoint_from_dict(&dict);
         catalog::check_endpoint_refs(w, endpoint.region_id.as_deref(), Some(&endpoint.service_id))?;
@@ -443,7 +447,10 @@ pub fn update_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Resu
 /// DELETE /v3/endpoints/{endpoint_id}: its project and policy associations go with it.
 pub fn delete_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_id");
-    if !app.store.write(|w| catalog::delete_endpoint(w, id))? {
+    if !app
+        .store
+        .write(|w| crate::service::catalog::delete_endpoint(w, id))?
+    {
         return Err(Error::not_found("endpoint", id));
     }
     Ok(Response::no_content())

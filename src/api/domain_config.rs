@@ -216,9 +216,10 @@ fn parts(p: &Params) -> (&str, Option<&str>, Option<&str>) {
 }
 
 fn require_domain(app: &App, id: &str) -> Result<()> {
-    app.store
+    Ok(app
+        .store
         .read(|r| resource::require_domain(r, id))
-        .map(|_| ())
+        .map(|_| ())?)
 }
 
 /// GET/HEAD /v3/domains/{domain_id}/config[/{group}[/{option}]]: policy, then the config
@@ -302,7 +303,7 @@ pub fn create(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     let config = body_config(req)?;
     require_domain(app, id)?;
     check_config(&config)?;
-    let (had, stored) = app.store.write(|w| {
+    let (had, stored) = app.store.write(|w| -> Result<_> {
         resource::require_domain(w, id)?;
         let had = !domain_config::get(w, id)?.is_empty();
         domain_config::put(w, id, &config)?;
@@ -430,7 +431,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
                 }
             }
         }
-        domain_config::put(w, id, &stored)
+        Ok(domain_config::put(w, id, &stored)?)
     })?;
     Ok(Response::no_content())
 }

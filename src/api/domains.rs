@@ -158,7 +158,7 @@ pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Respon
                 ),
             ));
         }
-        resource::create_domain(w, &domain)
+        Ok(resource::create_domain(w, &domain)?)
     })?;
     Ok(Response::created(
         &json!({"domain": render_domain(app, &domain)}),

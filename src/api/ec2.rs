@@ -130,8 +130,9 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 /// The credential named by its access key (the path's {credential_id}).
 fn by_access(app: &App, access: &str) -> Result<Credential> {
     let id = hash_access_key(access);
-    app.store
-        .read(|r| store::require(r, &app.credential_keys, &id))
+    Ok(app
+        .store
+        .read(|r| store::require(r, &app.credential_keys, &id))?)
 }
 
 /// Target of ec2_get/delete_credential: the credential, looked up (404) before any policy.

@@ -143,7 +143,7 @@ pub fn update_endpoint_group(app: &App, req: &Request, p: &Params, _: Granted) -
     let id = p.get("endpoint_group_id");
     let input = group_body(req, &app.schemas.endpoint_group_update)?;
     require_valid_filter(&input)?;
-    let group = app.store.write(|w| {
+    let group = app.store.write(|w| -> Result<_> {
         let mut group = filter::require_endpoint_group(w, id)?;
         if let Some(Value::String(name)) = input.get("name") {
             group.name = name.clone();
@@ -175,7 +175,7 @@ pub fn delete_endpoint_group(app: &App, _: &Request, p: &Params, _: Granted) -> 
 /// has no projects, as upstream answers).
 pub fn projects_for_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_group_id");
-    let projects = app.store.read(|r| {
+    let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for project_id in filter::projects_for_endpoint_group(r, id)? {
             out.push(resource::require_project(r, &project_id)?);
@@ -189,7 +189,7 @@ pub fn projects_for_group(app: &App, req: &Request, p: &Params, _: Granted) -> R
 /// GET/HEAD /v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/endpoints
 pub fn endpoints_for_group(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_group_id");
-    let endpoints = app.store.read(|r| {
+    let endpoints = app.store.read(|r| -> Result<_> {
         let group = filter::require_endpoint_group(r, id)?;
         Ok(filter::endpoints_in_group(
             &catalog::list_endpoints(r)?,
@@ -247,7 +247,7 @@ pub fn remove_group_from_project(
 /// GET/HEAD /v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects
 pub fn projects_for_endpoint(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("endpoint_id");
-    let projects = app.store.read(|r| {
+    let projects = app.store.read(|r| -> Result<_> {
         catalog::require_endpoint(r, id)?;
         let mut out = Vec::new();
         for project_id in filter::projects_for_endpoint(r, id)? {

@@ -175,7 +175,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     let name = fields.name.map(|n| n.trim().to_string());
     let description = fields.description;
     let extra = extras(&input, KNOWN);
-    let new = app.store.write(|w| {
+    let new = app.store.write(|w| -> Result<_> {
         let old = identity::require_group(w, id)?;
         let mut new = old.clone();
         if let Some(name) = &name {
@@ -197,11 +197,11 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 /// recorded in the same transaction as the delete.
 pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("group_id");
-    let revoked = app.store.write(|w| {
+    let revoked = app.store.write(|w| -> Result<_> {
         let group = identity::require_group(w, id)?;
         let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
         let members = identity::user_ids_in_group(w, &group.id)?;
-        identity::delete_group(w, &group)?;
+        crate::service::identity::delete_group_in(w, &group)?;
         let revoked = had_grants && !members.is_empty();
         if revoked {
             revoke_user_tokens_in(w, &members, req.now as i64)?;
@@ -221,7 +221,7 @@ pub fn list_users(app: &App, req: &Request, p: &Params, granted: Granted) -> Res
         return Err(Error::not_found("group", id));
     }
     let domain_scope = granted.context().domain_id().map(str::to_string);
-    let users = app.store.read(|r| {
+    let users = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for uid in identity::user_ids_in_group(r, id)? {
             if let Some(u) = identity::get_user(r, &uid)? {
@@ -240,7 +240,7 @@ pub fn list_users(app: &App, req: &Request, p: &Params, granted: Granted) -> Res
 /// Target of the membership calls: both sides, each if it exists, with the view args.
 pub fn membership_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
     let (group_id, user_id) = (p.get("group_id"), p.get("user_id"));
-    let (group, user) = app.store.read(|r| {
+    let (group, user) = app.store.read(|r| -> Result<_> {
         Ok((
             identity::get_group(r, group_id)?,
             identity::get_user(r, user_id)?,

@@ -301,7 +301,7 @@ pub fn list_limits(app: &App, req: &Request, _: &Params, granted: Granted) -> Re
     let superuser = context.is_system() || roles.iter().any(|r| r == "admin" || r == "service");
     let (all, projects) = app
         .store
-        .read(|r| Ok((limits::list_limits(r)?, resource::list_projects(r)?)))?;
+        .read(|r| Ok::<_, Error>((limits::list_limits(r)?, resource::list_projects(r)?)))?;
     let visible: Vec<&Limit> = if superuser {
         all.iter().collect()
     } else if let Some(domain_id) = context.domain_id() {
@@ -441,7 +441,7 @@ pub fn update_limit(app: &App, req: &Request, p: &Params, _: Granted) -> Result<
     let id = p.get("limit_id");
     let body = req.json()?;
     let input = body.get("limit").cloned().unwrap_or(json!({}));
-    let updated = app.store.write(|w| {
+    let updated = app.store.write(|w| -> Result<_> {
         let mut limit = limits::get_limit(w, id)?.ok_or_else(|| limit_not_found(id))?;
         if let Some(n) = input.get("resource_limit").and_then(Value::as_f64) {
             if n != 0.0 {

@@ -169,17 +169,17 @@ fn association(app: &App, p: &Params, method: Method) -> Result<Response> {
         Ok(())
     };
     match method {
-        Method::Get => app.store.read(|tx| {
+        Method::Get => app.store.read(|tx| -> Result<_> {
             check_refs(&|kind, id| require(tx, kind, id))?;
-            policies::check_association(tx, &association)
+            Ok(policies::check_association(tx, &association)?)
         })?,
-        Method::Put => app.store.write(|tx| {
+        Method::Put => app.store.write(|tx| -> Result<_> {
             check_refs(&|kind, id| require(tx, kind, id))?;
-            policies::create_association(tx, &association)
+            Ok(policies::create_association(tx, &association)?)
         })?,
-        _ => app.store.write(|tx| {
+        _ => app.store.write(|tx| -> Result<_> {
             check_refs(&|kind, id| require(tx, kind, id))?;
-            policies::delete_association(tx, &association)
+            Ok(policies::delete_association(tx, &association)?)
         })?,
     }
     Ok(Response::no_content())
@@ -256,7 +256,7 @@ pub fn list_endpoints_for_policy(
     _: Granted,
 ) -> Result<Response> {
     let id = p.get("policy_id");
-    let endpoints = app.store.read(|r| {
+    let endpoints = app.store.read(|r| -> Result<_> {
         policies::require_policy(r, id)?;
         let all = catalog::list_endpoints(r)?;
         let regions = catalog::list_regions(r)?;
@@ -303,7 +303,7 @@ pub fn policy_for_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Re
 /// The endpoint's own policy, else its service's in its region or the nearest parent region,
 /// else its service's.
 fn effective_policy(app: &App, endpoint_id: &str) -> Result<PolicyBlob> {
-    app.store.read(|r| {
+    app.store.read(|r| -> Result<_> {
         let endpoint = catalog::require_endpoint(r, endpoint_id)?;
         let mut found = policies::get_association(r, Some(endpoint_id), None, None)?;
         let mut region = endpoint.region_id.clone();
@@ -326,7 +326,7 @@ fn effective_policy(app: &App, endpoint_id: &str) -> Result<PolicyBlob> {
             found = policies::get_association(r, None, Some(&endpoint.service_id), None)?;
         }
         match found {
-            Some(a) => policies::require_policy(r, &a.policy_id),
+            Some(a) => Ok(policies::require_policy(r, &a.policy_id)?),
             None => Err(Error::NotFound(format!(
                 "No policy is associated with endpoint {endpoint_id}."
             ))),

@@ -150,7 +150,7 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
     } else {
         context.domain_id().map(str::to_string)
     };
-    let items = app.store.read(|r| {
+    let items = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for row in assignment::list_role_assignments(r, &query)? {
             if let Some(domain) = &domain_scope {

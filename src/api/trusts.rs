@@ -13,7 +13,9 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain, RevokeEvent, Role, Target, Trust};
 use crate::policy::Action;
-use crate::store::{assignment, identity, resource, revocation, trusts as store, Reader};
+use crate::store::{
+    assignment, identity, resource, revocation, trusts as store, Reader, StoreError,
+};
 use crate::token::Scope;
 
 use super::application_credentials::{is_delegated_method, parse_expiration};
@@ -364,7 +366,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let now = to_micros(req.now);
-    let mut trust = app.store.read(|r| {
+    let mut trust = app.store.read(|r| -> Result<_> {
         identity::get_user(r, &trustee_user_id)?
             .ok_or_else(|| Error::not_found("user", &trustee_user_id))?;
         let mut role_ids: Vec<String> = Vec::new();
@@ -547,8 +549,8 @@ pub fn consume_use(app: &App, trust_id: &str, now: f64) -> Result<()> {
     app.store
         .write_bookkeeping(|w| store::consume_use(w, trust_id, to_micros(now)))
         .map_err(|e| match e {
-            Error::NotFound(_) => Error::unauthenticated(),
-            other => other,
+            StoreError::NotFound { .. } => Error::unauthenticated(),
+            other => other.into(),
         })
 }
 

@@ -47,8 +47,13 @@ struct Applier<'a> {
 
 impl Applier<'_> {
     /// A store error, reported at the seed entry being applied.
-    fn store_err<'s>(&'s self, section: &'s str, i: usize) -> impl Fn(Error) -> SeedError + 's {
-        move |e: Error| self.file.error(section, i, e.to_string())
+    /// A store failure as a seed error naming the entry, worded as the API would word it.
+    fn store_err<'s>(
+        &'s self,
+        section: &'s str,
+        i: usize,
+    ) -> impl Fn(crate::store::StoreError) -> SeedError + 's {
+        move |e| self.file.error(section, i, Error::from(e).to_string())
     }
 
     /// The id of the domain named `name`, which must exist by now.
@@ -505,14 +510,14 @@ impl Applier<'_> {
 
     /// Remembers what was applied, so an unchanged seed is not parsed or applied again.
     fn record(&self, url_templates: &[(String, String)]) -> Result<(), SeedError> {
-        let record = |e: Error| self.file.error("endpoints", 0, e.to_string());
+        let record = self.store_err("endpoints", 0);
         self.w
             .put(
                 crate::store::tables::META,
                 META_SEED_URL_TEMPLATES,
                 &url_templates.to_vec(),
             )
-            .map_err(record)?;
+            .map_err(&record)?;
         self.w
             .put(
                 crate::store::tables::META,

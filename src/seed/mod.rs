@@ -250,7 +250,7 @@ pub fn refresh_public_url(store: &Store, public_url: &str) -> Result<(), String>
         .map_err(|e| e.to_string())?
         .unwrap_or_default();
     let stale = store
-        .read(|r| {
+        .read(|r| -> crate::error::Result<_> {
             let mut stale = Vec::new();
             for (id, template) in &templates {
                 if let Some(endpoint) = catalog::get_endpoint(r, id)? {
@@ -267,7 +267,7 @@ pub fn refresh_public_url(store: &Store, public_url: &str) -> Result<(), String>
         return Ok(());
     }
     store
-        .write(|w| {
+        .write(|w| -> crate::error::Result<_> {
             for endpoint in &stale {
                 catalog::put_endpoint(w, endpoint)?;
             }
@@ -350,7 +350,7 @@ pub fn apply(
     // Hash passwords before the write transaction: hashing is slow by design.
     let mut hashes: HashMap<usize, String> = HashMap::new();
     let existing_users: HashSet<usize> = store
-        .read(|r| {
+        .read(|r| -> crate::error::Result<_> {
             let mut out = HashSet::new();
             for (i, u) in seed.users.iter().enumerate() {
                 let domain_id = resolve_domain_id(r, seed, &u.domain)?;

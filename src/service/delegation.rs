@@ -2,17 +2,21 @@
 //! application credential lets a token stand for. `crate::auth::resolve` calls these; the
 //! HTTP handlers of each (src/api/trusts.rs, oauth1/, application_credentials/) manage them.
 
-use crate::auth::{AuthContext, ResolvedScope};
-use crate::error::{Error, Result};
+use crate::auth::{AuthContext, AuthError, ResolvedScope};
 use crate::model::{ApplicationCredential, Domain, Role, Target, Trust, User};
+use crate::store::error::Kind;
+use crate::store::StoreError;
 use crate::store::{application_credentials, assignment, identity, resource, trusts, Reader};
+
+/// A token's delegation checks fail as the token's own validation does.
+type Result<T> = std::result::Result<T, AuthError>;
 
 // --- OS-TRUST ---
 
 /// At validation: the trust of a trust-scoped token and the project it scopes to. A trust
 /// that has used up its uses still backs the tokens already issued from it.
 pub fn trust_scope(r: &impl Reader, user: &User, trust_id: &str) -> Result<(Trust, ResolvedScope)> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
+    let invalid = AuthError::invalid_token;
     let trust: Trust = r
         .get::<Trust>(crate::store::tables::TRUSTS, trust_id)?
         .filter(|t| {
@@ -20,7 +24,7 @@ pub fn trust_scope(r: &impl Reader, user: &User, trust_id: &str) -> Result<(Trus
                 crate::store::application_credentials::to_micros(crate::clock::now_f64()) <= e
             })
         })
-        .ok_or_else(|| Error::not_found("trust", trust_id))?;
+        .ok_or_else(|| StoreError::not_found(Kind::Trust, trust_id))?;
     if trust.trustee_user_id != user.id {
         return Err(invalid());
     }
@@ -41,7 +45,7 @@ pub fn trust_scope(r: &impl Reader, user: &User, trust_id: &str) -> Result<(Trus
 /// A trust token's roles: the delegated roles and what they imply, each still held by the
 /// original trustor on the project (global roles only). Any role lost voids the token.
 pub fn trust_token_roles(r: &impl Reader, trust: &Trust) -> Result<Vec<Role>> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
+    let invalid = AuthError::invalid_token;
     let original = trusts::pedigree(r, trust)?
         .pop()
         .unwrap_or_else(|| trust.clone());
@@ -72,7 +76,7 @@ pub fn trust_token_user(
     if !trust.impersonation {
         return Ok((trustee, trustee_domain));
     }
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
+    let invalid = AuthError::invalid_token;
     let trustor = identity::get_user(r, &trust.trustor_user_id)?.ok_or_else(invalid)?;
     let domain = resource::get_domain(r, &trustor.domain_id)?.ok_or_else(invalid)?;
     Ok((trustor, domain))
@@ -88,7 +92,7 @@ pub fn oauth1_token_roles(
     project_id: &str,
     access_token_id: &str,
 ) -> Result<Vec<Role>> {
-    let invalid = || Error::NotFound("Failed to validate token".to_string());
+    let invalid = AuthError::invalid_token;
     let at = crate::store::oauth1::find_access_token(r, access_token_id)?.ok_or_else(invalid)?;
     if at.authorizing_user_id != user_id || at.project_id != project_id {
         return Err(invalid());
@@ -116,7 +120,7 @@ pub fn app_cred(r: &impl Reader, id: &str, user: &User) -> Result<ApplicationCre
     let cred = application_credentials::require(r, id)?;
     let now_us = application_credentials::to_micros(crate::clock::now_f64());
     if cred.user_id != user.id || cred.expires_at.is_some_and(|e| now_us >= e) {
-        return Err(Error::NotFound("Failed to validate token".to_string()));
+        return Err(AuthError::invalid_token());
     }
     Ok(cred)
 }

@@ -1,9 +1,11 @@
-//! Users: deleting one with everything that depends on it, and revoking its tokens.
+//! Users and groups: deleting one with everything that depends on it, revoking a user's
+//! tokens, and the password-check bookkeeping on the stored user.
 
+use crate::compliance;
 use crate::error::Result;
-use crate::model::{RevokeEvent, User};
-use crate::store::{application_credentials, credentials, identity, oauth1, revocation, trusts};
-use crate::store::{Store, Writer};
+use crate::model::{ActorKind, Group, RevokeEvent, User};
+use crate::store::{application_credentials, assignment, credentials, identity, oauth1};
+use crate::store::{revocation, trusts, Store, Writer};
 
 /// Upstream's `delete_user` and the callbacks it notifies, inside the caller's transaction:
 /// memberships and assignments, credentials (EC2 and TOTP ones included), application
@@ -11,6 +13,7 @@ use crate::store::{Store, Writer};
 /// revocation event for every token it holds.
 pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     identity::delete_user(w, user)?;
+    assignment::delete_for_actor(w, ActorKind::User, &user.id)?;
     credentials::delete_for_user(w, &user.id)?;
     application_credentials::delete_for_user(w, &user.id, None)?;
     for trust in trusts::list(w)? {
@@ -21,7 +24,7 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     for token in oauth1::list_access_tokens(w, &user.id)? {
         oauth1::delete_access_token(w, &user.id, &token.id)?;
     }
-    revocation::append(w, &[user_revocation(&user.id, now)])
+    Ok(revocation::append(w, &[user_revocation(&user.id, now)])?)
 }
 
 /// DELETE /v3/users/{user_id} and /v2.0/users/{user_id}: `find` reads the user inside the
@@ -40,10 +43,10 @@ pub fn delete_user(
 
 /// DELETE /v3/users/{user_id}/tokens: every token the user holds now stops validating.
 pub fn revoke_tokens_of_user(store: &Store, user_id: &str, now: i64) -> Result<()> {
-    store.write(|w| {
+    Ok(store.write(|w| {
         identity::require_user(w, user_id)?;
         revocation::append(w, &[user_revocation(user_id, now)])
-    })
+    })?)
 }
 
 /// The event that revokes every token of a user issued up to `now`.
@@ -53,5 +56,89 @@ pub fn user_revocation(user_id: &str, now: i64) -> RevokeEvent {
         issued_before: now,
         revoked_at: now,
         ..Default::default()
+    }
+}
+
+/// A group with its memberships and the role assignments it holds.
+pub fn delete_group_in(w: &impl Writer, group: &Group) -> Result<()> {
+    identity::delete_group(w, group)?;
+    assignment::delete_for_actor(w, ActorKind::Group, &group.id)?;
+    Ok(())
+}
+
+/// A failed password check (upstream's `_record_failed_auth`), on the stored record.
+pub fn record_failed_auth(w: &impl Writer, user_id: &str, now: f64) -> Result<()> {
+    if let Some(mut user) = identity::get_user(w, user_id)? {
+        compliance::record_failure(&mut user, now);
+        identity::put_user(w, &user)?;
+    }
+    Ok(())
+}
+
+/// Clears the failure count (upstream's `_reset_failed_auth`) and, if given, records the day
+/// of a successful authentication (`set_last_active_at`). Writes only what changes.
+pub fn record_auth_success(
+    w: &impl Writer,
+    user_id: &str,
+    reset: bool,
+    today: Option<&str>,
+) -> Result<()> {
+    let Some(mut user) = identity::get_user(w, user_id)? else {
+        return Ok(());
+    };
+    let before = user.clone();
+    if reset {
+        compliance::reset_failures(&mut user);
+    }
+    if let Some(day) = today {
+        user.last_active_at = Some(day.to_string());
+    }
+    if user != before {
+        identity::put_user(w, &user)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod compliance_tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn failures_are_counted_and_reset_on_the_stored_user() {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-identity-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("t.redb")).unwrap();
+        let user = User {
+            id: "u1".into(),
+            name: "u".into(),
+            domain_id: "d".into(),
+            enabled: true,
+            ..Default::default()
+        };
+        store.write(|w| identity::create_user(w, &user)).unwrap();
+        store.write(|w| record_failed_auth(w, "u1", 10.0)).unwrap();
+        store.write(|w| record_failed_auth(w, "u1", 11.0)).unwrap();
+        // An unknown user is not an error (it was deleted meanwhile).
+        store
+            .write(|w| record_failed_auth(w, "nobody", 11.0))
+            .unwrap();
+        let got = store.read(|r| identity::require_user(r, "u1")).unwrap();
+        assert_eq!(got.failed_auth_count, 2);
+        assert_eq!(got.failed_auth_at, Some(11.0));
+        let generation = store.generation();
+        store
+            .write(|w| record_auth_success(w, "u1", true, Some("2024-01-02")))
+            .unwrap();
+        let got = store.read(|r| identity::require_user(r, "u1")).unwrap();
+        assert_eq!(got.failed_auth_count, 0);
+        assert_eq!(got.failed_auth_at, None);
+        assert_eq!(got.last_active_at.as_deref(), Some("2024-01-02"));
+        assert!(store.generation() > generation);
+        std::fs::remove_dir_all(dir).ok();
     }
 }

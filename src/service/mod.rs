@@ -3,6 +3,7 @@
 //! whole cascade and its revocation events, and the delegation rules token validation uses.
 //! No HTTP here: callers parse and render.
 
+pub mod catalog;
 pub mod delegation;
 pub mod identity;
 pub mod resource;

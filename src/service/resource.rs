@@ -1,19 +1,23 @@
-//! Projects and domains: deleting one with everything in it.
+//! Projects and domains: deleting one with everything in it and on it.
 
 use crate::error::Result;
-use crate::model::{Domain, Project, RevokeEvent};
-use crate::store::{application_credentials, credentials, identity, resource, revocation, Writer};
+use crate::model::{Domain, Project, RevokeEvent, Target};
+use crate::store::{application_credentials, assignment, credentials, domain_config};
+use crate::store::{endpoint_filter, identity, limits, resource, revocation, Writer};
 
 /// Upstream's `delete_project` and its callbacks, inside the caller's transaction: the
 /// project's assignments, endpoint associations, limits, credentials and the application
 /// credentials bound to it, and a revocation event for tokens scoped to it.
 pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result<()> {
     resource::delete_project(w, project)?;
+    endpoint_filter::delete_for_project(w, &project.id)?;
+    limits::delete_for_project(w, &project.id)?;
+    assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
     credentials::delete_for_project(w, &project.id)?;
     for user in identity::list_users(w)? {
         application_credentials::delete_for_user(w, &user.id, Some(&project.id))?;
     }
-    revocation::append(
+    Ok(revocation::append(
         w,
         &[RevokeEvent {
             project_id: Some(project.id.clone()),
@@ -21,7 +25,7 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
             revoked_at: now,
             ..Default::default()
         }],
-    )
+    )?)
 }
 
 /// Upstream's `delete_domain` (`_delete_domain_contents`): its projects leaves first, its
@@ -48,7 +52,12 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
         .into_iter()
         .filter(|g| g.domain_id == domain.id)
     {
-        identity::delete_group(w, &group)?;
+        super::identity::delete_group_in(w, &group)?;
     }
-    resource::delete_domain(w, domain)
+    // The domain's own roles, the assignments on it, its configuration and limits.
+    assignment::delete_roles_of_domain(w, &domain.id)?;
+    assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
+    domain_config::delete(w, &domain.id)?;
+    limits::delete_for_domain(w, &domain.id)?;
+    Ok(resource::delete_domain(w, domain)?)
 }

@@ -2,25 +2,25 @@
 //! subsystem). Names are unique per user; an access rule belongs to one user and may be shared
 //! by several of that user's credentials.
 
+use super::error::{Kind, StoreError, StoreResult};
 use super::tables::{key2, ACCESS_RULES, APP_CREDS, APP_CRED_NAMES};
 use super::{Reader, Writer};
-use crate::error::{Error, Result};
 use crate::model::{AccessRule, ApplicationCredential};
 
-pub fn get(r: &impl Reader, id: &str) -> Result<Option<ApplicationCredential>> {
+pub fn get(r: &impl Reader, id: &str) -> StoreResult<Option<ApplicationCredential>> {
     r.get(APP_CREDS, id)
 }
 
 /// The credential, or upstream's 404.
-pub fn require(r: &impl Reader, id: &str) -> Result<ApplicationCredential> {
-    get(r, id)?.ok_or_else(|| Error::not_found("Application Credential", id))
+pub fn require(r: &impl Reader, id: &str) -> StoreResult<ApplicationCredential> {
+    get(r, id)?.ok_or_else(|| StoreError::not_found(Kind::ApplicationCredential, id))
 }
 
 pub fn find_by_name(
     r: &impl Reader,
     user_id: &str,
     name: &str,
-) -> Result<Option<ApplicationCredential>> {
+) -> StoreResult<Option<ApplicationCredential>> {
     match r.get::<String>(APP_CRED_NAMES, &key2(user_id, name))? {
         Some(id) => get(r, &id),
         None => Ok(None),
@@ -28,7 +28,7 @@ pub fn find_by_name(
 }
 
 /// A user's credentials, by name.
-pub fn list_for_user(r: &impl Reader, user_id: &str) -> Result<Vec<ApplicationCredential>> {
+pub fn list_for_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<ApplicationCredential>> {
     let mut out = Vec::new();
     let (start, end) = super::tables::prefix_range(user_id);
     for (_, v) in r.scan(APP_CRED_NAMES, Some((&start, &end)))? {
@@ -41,19 +41,20 @@ pub fn list_for_user(r: &impl Reader, user_id: &str) -> Result<Vec<ApplicationCr
 }
 
 /// Stores a new credential; 409 if the user already has one by that name.
-pub fn create(w: &impl Writer, cred: &ApplicationCredential) -> Result<()> {
+pub fn create(w: &impl Writer, cred: &ApplicationCredential) -> StoreResult<()> {
     let name_key = key2(&cred.user_id, &cred.name);
     if w.exists(APP_CRED_NAMES, &name_key)? {
-        return Err(Error::duplicate(
-            "application_credential",
-            &format!("Duplicate entry found with name {}", cred.name),
+        return Err(StoreError::duplicate_name(
+            Kind::ApplicationCredential,
+            &cred.name,
+            None,
         ));
     }
     w.put(APP_CRED_NAMES, &name_key, &cred.id)?;
     w.put(APP_CREDS, &cred.id, cred)
 }
 
-pub fn delete(w: &impl Writer, cred: &ApplicationCredential) -> Result<()> {
+pub fn delete(w: &impl Writer, cred: &ApplicationCredential) -> StoreResult<()> {
     w.remove(APP_CRED_NAMES, &key2(&cred.user_id, &cred.name))?;
     w.remove(APP_CREDS, &cred.id)?;
     Ok(())
@@ -61,7 +62,11 @@ pub fn delete(w: &impl Writer, cred: &ApplicationCredential) -> Result<()> {
 
 /// Deletes a user's credentials on one project (the user lost their roles there), or all of
 /// them when `project_id` is None. Returns how many went.
-pub fn delete_for_user(w: &impl Writer, user_id: &str, project_id: Option<&str>) -> Result<usize> {
+pub fn delete_for_user(
+    w: &impl Writer,
+    user_id: &str,
+    project_id: Option<&str>,
+) -> StoreResult<usize> {
     let mut n = 0;
     for cred in list_for_user(w, user_id)? {
         if project_id.is_none_or(|p| cred.project_id.as_deref() == Some(p)) {
@@ -72,12 +77,12 @@ pub fn delete_for_user(w: &impl Writer, user_id: &str, project_id: Option<&str>)
     Ok(n)
 }
 
-pub fn get_rule(r: &impl Reader, id: &str) -> Result<Option<AccessRule>> {
+pub fn get_rule(r: &impl Reader, id: &str) -> StoreResult<Option<AccessRule>> {
     r.get(ACCESS_RULES, id)
 }
 
 /// A user's access rules, in id order.
-pub fn list_rules_for_user(r: &impl Reader, user_id: &str) -> Result<Vec<AccessRule>> {
+pub fn list_rules_for_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<AccessRule>> {
     Ok(r.list::<AccessRule>(ACCESS_RULES)?
         .into_iter()
         .filter(|a| a.user_id == user_id)
@@ -91,7 +96,7 @@ pub fn find_rule(
     service: Option<&str>,
     path: Option<&str>,
     method: Option<&str>,
-) -> Result<Option<AccessRule>> {
+) -> StoreResult<Option<AccessRule>> {
     Ok(list_rules_for_user(r, user_id)?.into_iter().find(|a| {
         a.service.as_deref() == service
             && a.path.as_deref() == path
@@ -99,18 +104,18 @@ pub fn find_rule(
     }))
 }
 
-pub fn put_rule(w: &impl Writer, rule: &AccessRule) -> Result<()> {
+pub fn put_rule(w: &impl Writer, rule: &AccessRule) -> StoreResult<()> {
     w.put(ACCESS_RULES, &rule.id, rule)
 }
 
 /// Whether any credential of the rule's user uses it.
-pub fn rule_in_use(r: &impl Reader, rule: &AccessRule) -> Result<bool> {
+pub fn rule_in_use(r: &impl Reader, rule: &AccessRule) -> StoreResult<bool> {
     Ok(list_for_user(r, &rule.user_id)?
         .iter()
         .any(|c| c.access_rule_ids.iter().flatten().any(|id| *id == rule.id)))
 }
 
-pub fn delete_rule(w: &impl Writer, id: &str) -> Result<bool> {
+pub fn delete_rule(w: &impl Writer, id: &str) -> StoreResult<bool> {
     w.remove(ACCESS_RULES, id)
 }
 

@@ -1,19 +1,19 @@
 //! Roles, implied roles and role assignments (upstream's assignment subsystem), and the one
 //! place that computes a user's effective roles on a scope.
 
+use super::error::{Kind, StoreError, StoreResult};
 use super::identity::{group_ids_of_user, user_ids_in_group};
 use super::resource::{ancestors, get_project};
 use super::tables::{key2, ASSIGNMENTS, IMPLIED_ROLES, ROLES, ROLE_NAMES};
 use super::{Reader, Writer};
-use crate::error::{Error, Result};
 use crate::model::{ActorKind, Assignment, Role, Target};
 
-pub fn get_role(r: &impl Reader, id: &str) -> Result<Option<Role>> {
+pub fn get_role(r: &impl Reader, id: &str) -> StoreResult<Option<Role>> {
     r.get(ROLES, id)
 }
 
-pub fn require_role(r: &impl Reader, id: &str) -> Result<Role> {
-    get_role(r, id)?.ok_or_else(|| Error::not_found("role", id))
+pub fn require_role(r: &impl Reader, id: &str) -> StoreResult<Role> {
+    get_role(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Role, id))
 }
 
 fn role_name_key(domain_id: Option<&str>, name: &str) -> String {
@@ -24,30 +24,23 @@ pub fn find_role_by_name(
     r: &impl Reader,
     domain_id: Option<&str>,
     name: &str,
-) -> Result<Option<Role>> {
+) -> StoreResult<Option<Role>> {
     match r.get::<String>(ROLE_NAMES, &role_name_key(domain_id, name))? {
         Some(id) => get_role(r, &id),
         None => Ok(None),
     }
 }
 
-pub fn list_roles(r: &impl Reader) -> Result<Vec<Role>> {
+pub fn list_roles(r: &impl Reader) -> StoreResult<Vec<Role>> {
     r.list(ROLES)
 }
 
-fn duplicate_role(role: &Role) -> Error {
+fn duplicate_role(role: &Role) -> StoreError {
     // Upstream names the domain only for a domain-specific role.
-    let detail = match &role.domain_id {
-        Some(d) => format!(
-            "Duplicate entry found with name {} at domain ID {d}",
-            role.name
-        ),
-        None => format!("Duplicate entry found with name {}", role.name),
-    };
-    Error::duplicate("role", &detail)
+    StoreError::duplicate_name(Kind::Role, &role.name, role.domain_id.as_deref())
 }
 
-pub fn create_role(w: &impl Writer, role: &Role) -> Result<()> {
+pub fn create_role(w: &impl Writer, role: &Role) -> StoreResult<()> {
     let key = role_name_key(role.domain_id.as_deref(), &role.name);
     if w.exists(ROLE_NAMES, &key)? {
         return Err(duplicate_role(role));
@@ -56,7 +49,7 @@ pub fn create_role(w: &impl Writer, role: &Role) -> Result<()> {
     w.put(ROLE_NAMES, &key, &role.id)
 }
 
-pub fn update_role(w: &impl Writer, old: &Role, new: &Role) -> Result<()> {
+pub fn update_role(w: &impl Writer, old: &Role, new: &Role) -> StoreResult<()> {
     if old.name != new.name {
         let key = role_name_key(new.domain_id.as_deref(), &new.name);
         if w.exists(ROLE_NAMES, &key)? {
@@ -72,7 +65,7 @@ pub fn update_role(w: &impl Writer, old: &Role, new: &Role) -> Result<()> {
 }
 
 /// Deletes a role with its assignments and implication rules.
-pub fn delete_role(w: &impl Writer, role: &Role) -> Result<()> {
+pub fn delete_role(w: &impl Writer, role: &Role) -> StoreResult<()> {
     w.remove(ROLES, &role.id)?;
     w.remove(
         ROLE_NAMES,
@@ -90,7 +83,7 @@ pub fn delete_role(w: &impl Writer, role: &Role) -> Result<()> {
     Ok(())
 }
 
-pub fn delete_roles_of_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
+pub fn delete_roles_of_domain(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
     for role in list_roles(w)? {
         if role.domain_id.as_deref() == Some(domain_id) {
             delete_role(w, &role)?;
@@ -99,20 +92,20 @@ pub fn delete_roles_of_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn add_implied(w: &impl Writer, prior: &str, implied: &str) -> Result<()> {
+pub fn add_implied(w: &impl Writer, prior: &str, implied: &str) -> StoreResult<()> {
     w.put_bytes(IMPLIED_ROLES, &key2(prior, implied), b"")
 }
 
-pub fn remove_implied(w: &impl Writer, prior: &str, implied: &str) -> Result<bool> {
+pub fn remove_implied(w: &impl Writer, prior: &str, implied: &str) -> StoreResult<bool> {
     w.remove(IMPLIED_ROLES, &key2(prior, implied))
 }
 
-pub fn implied_by(r: &impl Reader, prior: &str) -> Result<Vec<String>> {
+pub fn implied_by(r: &impl Reader, prior: &str) -> StoreResult<Vec<String>> {
     r.suffixes(IMPLIED_ROLES, prior)
 }
 
 /// Every (prior, implied) rule.
-pub fn list_implied(r: &impl Reader) -> Result<Vec<(String, String)>> {
+pub fn list_implied(r: &impl Reader) -> StoreResult<Vec<(String, String)>> {
     Ok(r.scan(IMPLIED_ROLES, None)?
         .into_iter()
         .filter_map(|(k, _)| {
@@ -146,33 +139,33 @@ fn assignment_key(a: &Assignment) -> String {
     key2(&key, if a.inherited { "1" } else { "0" })
 }
 
-pub fn grant(w: &impl Writer, a: &Assignment) -> Result<()> {
+pub fn grant(w: &impl Writer, a: &Assignment) -> StoreResult<()> {
     w.put(ASSIGNMENTS, &assignment_key(a), a)
 }
 
 /// Removes one assignment; false if there was none.
-pub fn revoke(w: &impl Writer, a: &Assignment) -> Result<bool> {
+pub fn revoke(w: &impl Writer, a: &Assignment) -> StoreResult<bool> {
     w.remove(ASSIGNMENTS, &assignment_key(a))
 }
 
-pub fn exists(r: &impl Reader, a: &Assignment) -> Result<bool> {
+pub fn exists(r: &impl Reader, a: &Assignment) -> StoreResult<bool> {
     r.exists(ASSIGNMENTS, &assignment_key(a))
 }
 
-pub fn list_for_actor(r: &impl Reader, kind: ActorKind, id: &str) -> Result<Vec<Assignment>> {
+pub fn list_for_actor(r: &impl Reader, kind: ActorKind, id: &str) -> StoreResult<Vec<Assignment>> {
     r.list_prefix(ASSIGNMENTS, &actor_key(kind, id))
 }
 
-pub fn list_all(r: &impl Reader) -> Result<Vec<Assignment>> {
+pub fn list_all(r: &impl Reader) -> StoreResult<Vec<Assignment>> {
     r.list(ASSIGNMENTS)
 }
 
-pub fn delete_for_actor(w: &impl Writer, kind: ActorKind, id: &str) -> Result<()> {
+pub fn delete_for_actor(w: &impl Writer, kind: ActorKind, id: &str) -> StoreResult<()> {
     w.remove_prefix(ASSIGNMENTS, &actor_key(kind, id))?;
     Ok(())
 }
 
-pub fn delete_for_target(w: &impl Writer, target: &Target) -> Result<()> {
+pub fn delete_for_target(w: &impl Writer, target: &Target) -> StoreResult<()> {
     for a in list_all(w)?.into_iter().filter(|a| &a.target == target) {
         w.remove(ASSIGNMENTS, &assignment_key(&a))?;
     }
@@ -181,7 +174,11 @@ pub fn delete_for_target(w: &impl Writer, target: &Target) -> Result<()> {
 
 /// The role ids a user holds on a target: direct, through groups, inherited from the domain
 /// or parent projects (OS-INHERIT), then every role those imply. Order: as found, no repeats.
-pub fn effective_role_ids(r: &impl Reader, user_id: &str, target: &Target) -> Result<Vec<String>> {
+pub fn effective_role_ids(
+    r: &impl Reader,
+    user_id: &str,
+    target: &Target,
+) -> StoreResult<Vec<String>> {
     let mut actors = vec![(ActorKind::User, user_id.to_string())];
     for group_id in group_ids_of_user(r, user_id)? {
         actors.push((ActorKind::Group, group_id));
@@ -213,7 +210,7 @@ pub fn effective_role_ids(r: &impl Reader, user_id: &str, target: &Target) -> Re
 }
 
 /// Adds every role implied (transitively) by the given ones.
-pub fn expand_implied(r: &impl Reader, mut roles: Vec<String>) -> Result<Vec<String>> {
+pub fn expand_implied(r: &impl Reader, mut roles: Vec<String>) -> StoreResult<Vec<String>> {
     let mut i = 0;
     while i < roles.len() {
         for implied in implied_by(r, &roles[i])? {
@@ -227,7 +224,7 @@ pub fn expand_implied(r: &impl Reader, mut roles: Vec<String>) -> Result<Vec<Str
 }
 
 /// The roles a token shows: effective roles less domain-specific ones, which only imply.
-pub fn token_roles(r: &impl Reader, user_id: &str, target: &Target) -> Result<Vec<Role>> {
+pub fn token_roles(r: &impl Reader, user_id: &str, target: &Target) -> StoreResult<Vec<Role>> {
     let mut out = Vec::new();
     for id in effective_role_ids(r, user_id, target)? {
         if let Some(role) = get_role(r, &id)? {
@@ -290,7 +287,7 @@ pub struct AssignmentQuery {
 }
 
 /// The projects below a project (not the project itself), breadth first.
-pub fn subtree_ids(r: &impl Reader, project_id: &str) -> Result<Vec<String>> {
+pub fn subtree_ids(r: &impl Reader, project_id: &str) -> StoreResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     let mut frontier = super::resource::children(r, project_id)?;
@@ -304,7 +301,7 @@ pub fn subtree_ids(r: &impl Reader, project_id: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn projects_in_domain(r: &impl Reader, domain_id: &str) -> Result<Vec<String>> {
+fn projects_in_domain(r: &impl Reader, domain_id: &str) -> StoreResult<Vec<String>> {
     Ok(super::resource::list_projects(r)?
         .into_iter()
         .filter(|p| p.domain_id == domain_id)
@@ -323,7 +320,7 @@ fn driver_list(
     domain_id: Option<&str>,
     project_ids: Option<&[String]>,
     inherited: Option<bool>,
-) -> Result<Vec<AssignmentRef>> {
+) -> StoreResult<Vec<AssignmentRef>> {
     let actor_kind = if group_ids.is_some_and(|g| !g.is_empty()) {
         Some(ActorKind::Group)
     } else if user_id.is_some() {
@@ -374,7 +371,10 @@ fn driver_list(
 /// Upstream's `list_role_assignments`: direct grants matching the filters, or with
 /// `effective` what they amount to per user (groups expanded to members, inherited grants
 /// onto the projects below, implied roles added, domain-specific roles stripped).
-pub fn list_role_assignments(r: &impl Reader, q: &AssignmentQuery) -> Result<Vec<AssignmentRef>> {
+pub fn list_role_assignments(
+    r: &impl Reader,
+    q: &AssignmentQuery,
+) -> StoreResult<Vec<AssignmentRef>> {
     let subtree = match (&q.project_id, q.include_subtree) {
         (Some(p), true) => Some(subtree_ids(r, p)?),
         _ => None,
@@ -390,7 +390,7 @@ fn list_direct(
     r: &impl Reader,
     q: &AssignmentQuery,
     subtree: Option<&[String]>,
-) -> Result<Vec<AssignmentRef>> {
+) -> StoreResult<Vec<AssignmentRef>> {
     let project_ids = q.project_id.as_ref().map(|p| {
         let mut ids: Vec<String> = subtree.map(<[String]>::to_vec).unwrap_or_default();
         ids.push(p.clone());
@@ -438,7 +438,7 @@ fn list_for_actor_on_target(
     project_id: Option<&str>,
     subtree: Option<&[String]>,
     domain_id: Option<&str>,
-) -> Result<Vec<AssignmentRef>> {
+) -> StoreResult<Vec<AssignmentRef>> {
     let project_ids = project_id.map(|p| {
         let mut ids: Vec<String> = subtree.map(<[String]>::to_vec).unwrap_or_default();
         ids.push(p.to_string());
@@ -459,7 +459,7 @@ fn list_for_actor_on_target(
     if inherited != Some(false) {
         if let Some(project_id) = project_id {
             let Some(project) = get_project(r, project_id)? else {
-                return Err(Error::not_found("project", project_id));
+                return Err(StoreError::not_found(Kind::Project, project_id));
             };
             out.extend(driver_list(
                 r,
@@ -504,7 +504,7 @@ fn list_effective(
     r: &impl Reader,
     q: &AssignmentQuery,
     subtree: Option<&[String]>,
-) -> Result<Vec<AssignmentRef>> {
+) -> StoreResult<Vec<AssignmentRef>> {
     // Effective rows are per user and never on a domain by inheritance.
     if q.group_id.is_some() || (q.domain_id.is_some() && q.inherited == Some(true)) {
         return Ok(Vec::new());
@@ -567,8 +567,8 @@ fn expand_indirect(
     user_id: Option<&str>,
     project_id: Option<&str>,
     subtree: Option<&[String]>,
-) -> Result<Vec<AssignmentRef>> {
-    let members = |a: &AssignmentRef| -> Result<Vec<AssignmentRef>> {
+) -> StoreResult<Vec<AssignmentRef>> {
+    let members = |a: &AssignmentRef| -> StoreResult<Vec<AssignmentRef>> {
         let users = match user_id {
             Some(u) => vec![u.to_string()],
             None => user_ids_in_group(r, &a.actor_id)?,
@@ -634,7 +634,7 @@ fn expand_indirect(
 
 /// Upstream's `add_implied_roles`: a copy of each row for every role its role implies
 /// (transitively), with the prior role in `indirect.role_id`.
-fn add_implied_refs(r: &impl Reader, refs: Vec<AssignmentRef>) -> Result<Vec<AssignmentRef>> {
+fn add_implied_refs(r: &impl Reader, refs: Vec<AssignmentRef>) -> StoreResult<Vec<AssignmentRef>> {
     let mut results = refs.clone();
     let mut to_check = refs;
     let mut checked: Vec<AssignmentRef> = Vec::new();
@@ -656,7 +656,7 @@ fn add_implied_refs(r: &impl Reader, refs: Vec<AssignmentRef>) -> Result<Vec<Ass
 
 /// Whether an actor holds any grant (upstream revokes a deleted group's members' tokens only
 /// if the group had some).
-pub fn actor_has_assignments(r: &impl Reader, kind: ActorKind, id: &str) -> Result<bool> {
+pub fn actor_has_assignments(r: &impl Reader, kind: ActorKind, id: &str) -> StoreResult<bool> {
     Ok(!list_for_actor(r, kind, id)?.is_empty())
 }
 

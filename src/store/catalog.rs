@@ -1,37 +1,35 @@
 //! Regions, services and endpoints (upstream's catalog subsystem): the region tree's rules
 //! (a parent must exist, no cycles, a region with endpoints below it cannot go, deleting a
-//! region deletes its subtree) and the cascades a deleted service or endpoint carries.
+//! region deletes its subtree). What other subsystems hold for a deleted region, service or
+//! endpoint goes in `service::catalog`.
 
 use serde_json::{Map, Value};
 
+use super::error::{Constraint, Kind, StoreError, StoreResult};
 use super::tables::{ENDPOINTS, REGIONS, SERVICES};
-use super::{endpoint_filter, policies, Reader, Writer};
-use crate::error::{Error, Result};
+use super::{Reader, Writer};
 use crate::model::{Endpoint, Extra, Region, Service};
 
-pub fn get_region(r: &impl Reader, id: &str) -> Result<Option<Region>> {
+pub fn get_region(r: &impl Reader, id: &str) -> StoreResult<Option<Region>> {
     r.get(REGIONS, id)
 }
 
-pub fn require_region(r: &impl Reader, id: &str) -> Result<Region> {
-    get_region(r, id)?.ok_or_else(|| Error::not_found("region", id))
+pub fn require_region(r: &impl Reader, id: &str) -> StoreResult<Region> {
+    get_region(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Region, id))
 }
 
-pub fn list_regions(r: &impl Reader) -> Result<Vec<Region>> {
+pub fn list_regions(r: &impl Reader) -> StoreResult<Vec<Region>> {
     r.list(REGIONS)
 }
 
 /// Creates a region: 409 for a taken id, 404 for a missing parent, as upstream's create_region.
-pub fn create_region(w: &impl Writer, region: &Region) -> Result<()> {
+pub fn create_region(w: &impl Writer, region: &Region) -> StoreResult<()> {
     if w.exists(REGIONS, &region.id)? {
-        return Err(Error::duplicate(
-            "region",
-            &format!("Duplicate ID, {}.", region.id),
-        ));
+        return Err(StoreError::duplicate_id(Kind::Region, &region.id));
     }
     if let Some(parent) = &region.parent_region_id {
         if !w.exists(REGIONS, parent)? {
-            return Err(Error::not_found("region", parent));
+            return Err(StoreError::not_found(Kind::Region, parent));
         }
     }
     w.put(REGIONS, &region.id, region)
@@ -67,7 +65,11 @@ fn opt_str(dict: &Map<String, Value>, key: &str) -> Option<String> {
 
 /// PATCH a region: the new parent must exist (404), then the region (404), and the new parent
 /// chain must not lead back to the region (400), in upstream's order.
-pub fn update_region(w: &impl Writer, id: &str, changes: &Map<String, Value>) -> Result<Region> {
+pub fn update_region(
+    w: &impl Writer,
+    id: &str,
+    changes: &Map<String, Value>,
+) -> StoreResult<Region> {
     if let Some(Value::String(parent)) = changes.get("parent_region_id") {
         require_region(w, parent)?;
     }
@@ -96,9 +98,9 @@ pub fn update_region(w: &impl Writer, id: &str, changes: &Map<String, Value>) ->
     let mut seen: Vec<String> = Vec::new();
     while let Some(parent) = next {
         if parent == region.id || seen.contains(&parent) {
-            return Err(Error::validation(format!(
-                "The specified parent region {parent} would create a circular region hierarchy."
-            )));
+            return Err(StoreError::Constraint(Constraint::CircularRegion {
+                parent_id: parent,
+            }));
         }
         next = require_region(w, &parent)?.parent_region_id;
         seen.push(parent);
@@ -125,8 +127,9 @@ fn descendants(regions: &[Region], id: &str) -> Vec<String> {
     out
 }
 
-/// Deletes a region and every region below it; 403 if any of them holds an endpoint.
-pub fn delete_region(w: &impl Writer, id: &str) -> Result<()> {
+/// Deletes a region and every region below it, refused if any of them holds an endpoint.
+/// Returns the deleted regions' ids, the region first.
+pub fn delete_region(w: &impl Writer, id: &str) -> StoreResult<Vec<String>> {
     require_region(w, id)?;
     let mut doomed = descendants(&list_regions(w)?, id);
     doomed.insert(0, id.to_string());
@@ -135,36 +138,38 @@ pub fn delete_region(w: &impl Writer, id: &str) -> Result<()> {
         .iter()
         .any(|e| e.region_id.as_ref().is_some_and(|r| doomed.contains(r)))
     {
-        return Err(Error::Forbidden(format!(
-            "Unable to delete region {id} because it or its child regions have associated \
-             endpoints."
-        )));
+        return Err(StoreError::Constraint(Constraint::RegionHasEndpoints {
+            region_id: id.to_string(),
+        }));
     }
     for region in &doomed {
         w.remove(REGIONS, region)?;
-        policies::delete_associations(w, |a| a.region_id.as_deref() == Some(region.as_str()))?;
     }
-    Ok(())
+    Ok(doomed)
 }
 
-pub fn get_service(r: &impl Reader, id: &str) -> Result<Option<Service>> {
+pub fn get_service(r: &impl Reader, id: &str) -> StoreResult<Option<Service>> {
     r.get(SERVICES, id)
 }
 
-pub fn require_service(r: &impl Reader, id: &str) -> Result<Service> {
-    get_service(r, id)?.ok_or_else(|| Error::not_found("service", id))
+pub fn require_service(r: &impl Reader, id: &str) -> StoreResult<Service> {
+    get_service(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Service, id))
 }
 
-pub fn list_services(r: &impl Reader) -> Result<Vec<Service>> {
+pub fn list_services(r: &impl Reader) -> StoreResult<Vec<Service>> {
     r.list(SERVICES)
 }
 
-pub fn put_service(w: &impl Writer, service: &Service) -> Result<()> {
+pub fn put_service(w: &impl Writer, service: &Service) -> StoreResult<()> {
     w.put(SERVICES, &service.id, service)
 }
 
 /// PATCH a service: upstream merges the changes into the stored dict (extras included).
-pub fn update_service(w: &impl Writer, id: &str, changes: &Map<String, Value>) -> Result<Service> {
+pub fn update_service(
+    w: &impl Writer,
+    id: &str,
+    changes: &Map<String, Value>,
+) -> StoreResult<Service> {
     let old = require_service(w, id)?;
     let dict = merged(
         &old.extra,
@@ -185,34 +190,28 @@ pub fn update_service(w: &impl Writer, id: &str, changes: &Map<String, Value>) -
     Ok(service)
 }
 
-/// Deletes a service and its endpoints (with their associations), as upstream cascades.
-pub fn delete_service(w: &impl Writer, id: &str) -> Result<bool> {
-    if !w.exists(SERVICES, id)? {
-        return Ok(false);
-    }
-    for endpoint in list_endpoints(w)?
-        .into_iter()
-        .filter(|e| e.service_id == id)
-    {
-        delete_endpoint(w, &endpoint.id)?;
-    }
-    policies::delete_associations(w, |a| a.service_id.as_deref() == Some(id))?;
+pub fn service_exists(r: &impl Reader, id: &str) -> StoreResult<bool> {
+    r.exists(SERVICES, id)
+}
+
+/// Deletes the service record alone; whether it was there.
+pub fn delete_service(w: &impl Writer, id: &str) -> StoreResult<bool> {
     w.remove(SERVICES, id)
 }
 
-pub fn get_endpoint(r: &impl Reader, id: &str) -> Result<Option<Endpoint>> {
+pub fn get_endpoint(r: &impl Reader, id: &str) -> StoreResult<Option<Endpoint>> {
     r.get(ENDPOINTS, id)
 }
 
-pub fn require_endpoint(r: &impl Reader, id: &str) -> Result<Endpoint> {
-    get_endpoint(r, id)?.ok_or_else(|| Error::not_found("endpoint", id))
+pub fn require_endpoint(r: &impl Reader, id: &str) -> StoreResult<Endpoint> {
+    get_endpoint(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Endpoint, id))
 }
 
-pub fn list_endpoints(r: &impl Reader) -> Result<Vec<Endpoint>> {
+pub fn list_endpoints(r: &impl Reader) -> StoreResult<Vec<Endpoint>> {
     r.list(ENDPOINTS)
 }
 
-pub fn put_endpoint(w: &impl Writer, endpoint: &Endpoint) -> Result<()> {
+pub fn put_endpoint(w: &impl Writer, endpoint: &Endpoint) -> StoreResult<()> {
     w.put(ENDPOINTS, &endpoint.id, endpoint)
 }
 
@@ -221,15 +220,15 @@ pub fn check_endpoint_refs(
     r: &impl Reader,
     region_id: Option<&str>,
     service_id: Option<&str>,
-) -> Result<()> {
+) -> StoreResult<()> {
     if let Some(region) = region_id {
         if get_region(r, region)?.is_none() {
-            return Err(Error::expecting("endpoint region_id", "region table"));
+            return Err(StoreError::Constraint(Constraint::EndpointRegionMissing));
         }
     }
     if let Some(service) = service_id {
         if get_service(r, service)?.is_none() {
-            return Err(Error::expecting("endpoint service_id", "service table"));
+            return Err(StoreError::Constraint(Constraint::EndpointServiceMissing));
         }
     }
     Ok(())
@@ -237,7 +236,7 @@ pub fn check_endpoint_refs(
 
 /// The legacy `region` field: a region named only by `region` is created if missing, as
 /// upstream's _validate_endpoint_region does. Returns the endpoint dict with `region_id` set.
-pub fn resolve_legacy_region(w: &impl Writer, dict: &mut Map<String, Value>) -> Result<()> {
+pub fn resolve_legacy_region(w: &impl Writer, dict: &mut Map<String, Value>) -> StoreResult<()> {
     let region_id_missing = matches!(dict.get("region_id"), None | Some(Value::Null));
     if region_id_missing {
         if let Some(Value::String(region)) = dict.get("region").cloned() {
@@ -288,7 +287,7 @@ pub fn update_endpoint(
     w: &impl Writer,
     id: &str,
     changes: &Map<String, Value>,
-) -> Result<Endpoint> {
+) -> StoreResult<Endpoint> {
     check_endpoint_refs(
         w,
         changes.get("region_id").and_then(Value::as_str),
@@ -316,12 +315,7 @@ pub fn update_endpoint(
     Ok(endpoint)
 }
 
-/// Deletes an endpoint with its project and policy associations.
-pub fn delete_endpoint(w: &impl Writer, id: &str) -> Result<bool> {
-    if !w.remove(ENDPOINTS, id)? {
-        return Ok(false);
-    }
-    endpoint_filter::delete_for_endpoint(w, id)?;
-    policies::delete_associations(w, |a| a.endpoint_id.as_deref() == Some(id))?;
-    Ok(true)
+/// Deletes the endpoint record alone; whether it was there.
+pub fn delete_endpoint(w: &impl Writer, id: &str) -> StoreResult<bool> {
+    w.remove(ENDPOINTS, id)
 }

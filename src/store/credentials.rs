@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use super::error::{Kind, StoreError, StoreResult};
 use crate::credential_keys::{hex, CredentialKeys};
-use crate::error::{Error, Result};
 
 use super::tables::CREDENTIALS;
 use super::{Reader, Writer};
@@ -57,15 +57,21 @@ pub fn hash_access_key(access: &str) -> String {
     hex(&Sha256::digest(access.as_bytes()))
 }
 
+/// The key module's failures are all internal ones (no key, a blob it cannot decrypt); the
+/// store keeps their detail for the log.
+fn keys_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Keys(e.to_string())
+}
+
 /// As upstream's `_encrypt_credential`: an ec2 blob (already JSON text) is JSON-encoded once
 /// more before encryption, every other type is encrypted as is.
-pub fn encrypt(keys: &CredentialKeys, c: &Credential) -> Result<StoredCredential> {
+pub fn encrypt(keys: &CredentialKeys, c: &Credential) -> StoreResult<StoredCredential> {
     let plain = if c.cred_type == "ec2" {
         serde_json::to_string(&c.blob)?
     } else {
         c.blob.clone()
     };
-    let (encrypted_blob, key_hash) = keys.encrypt(&plain)?;
+    let (encrypted_blob, key_hash) = keys.encrypt(&plain).map_err(keys_error)?;
     Ok(StoredCredential {
         id: c.id.clone(),
         user_id: c.user_id.clone(),
@@ -78,8 +84,8 @@ pub fn encrypt(keys: &CredentialKeys, c: &Credential) -> Result<StoredCredential
 }
 
 /// As upstream's `_decrypt_credential`.
-pub fn decrypt(keys: &CredentialKeys, s: StoredCredential) -> Result<Credential> {
-    let plain = keys.decrypt(&s.encrypted_blob)?;
+pub fn decrypt(keys: &CredentialKeys, s: StoredCredential) -> StoreResult<Credential> {
+    let plain = keys.decrypt(&s.encrypted_blob).map_err(keys_error)?;
     let blob = if s.cred_type == "ec2" {
         match serde_json::from_str::<Value>(&plain) {
             Ok(Value::String(text)) => text,
@@ -100,21 +106,21 @@ pub fn decrypt(keys: &CredentialKeys, s: StoredCredential) -> Result<Credential>
     })
 }
 
-pub fn get_stored(r: &impl Reader, id: &str) -> Result<Option<StoredCredential>> {
+pub fn get_stored(r: &impl Reader, id: &str) -> StoreResult<Option<StoredCredential>> {
     r.get(CREDENTIALS, id)
 }
 
-pub fn get(r: &impl Reader, keys: &CredentialKeys, id: &str) -> Result<Option<Credential>> {
+pub fn get(r: &impl Reader, keys: &CredentialKeys, id: &str) -> StoreResult<Option<Credential>> {
     get_stored(r, id)?.map(|s| decrypt(keys, s)).transpose()
 }
 
 /// 404 "Could not find credential: ID." as upstream's CredentialNotFound.
-pub fn require(r: &impl Reader, keys: &CredentialKeys, id: &str) -> Result<Credential> {
-    get(r, keys, id)?.ok_or_else(|| Error::not_found("credential", id))
+pub fn require(r: &impl Reader, keys: &CredentialKeys, id: &str) -> StoreResult<Credential> {
+    get(r, keys, id)?.ok_or_else(|| StoreError::not_found(Kind::Credential, id))
 }
 
 /// Every credential, decrypted, in id order.
-pub fn list(r: &impl Reader, keys: &CredentialKeys) -> Result<Vec<Credential>> {
+pub fn list(r: &impl Reader, keys: &CredentialKeys) -> StoreResult<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .map(|s| decrypt(keys, s))
@@ -127,7 +133,7 @@ pub fn list_for_user(
     keys: &CredentialKeys,
     user_id: &str,
     cred_type: Option<&str>,
-) -> Result<Vec<Credential>> {
+) -> StoreResult<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?
         .into_iter()
         .filter(|c| c.user_id == user_id && cred_type.is_none_or(|t| c.cred_type == t))
@@ -136,12 +142,9 @@ pub fn list_for_user(
 }
 
 /// Creates; 409 for an id in use, with upstream's message.
-pub fn create(w: &impl Writer, keys: &CredentialKeys, c: &Credential) -> Result<()> {
+pub fn create(w: &impl Writer, keys: &CredentialKeys, c: &Credential) -> StoreResult<()> {
     if w.exists(CREDENTIALS, &c.id)? {
-        return Err(Error::duplicate(
-            "credential",
-            &format!("Duplicate entry found with ID {}", c.id),
-        ));
+        return Err(StoreError::duplicate_id(Kind::Credential, &c.id));
     }
     w.put(CREDENTIALS, &c.id, &encrypt(keys, c)?)
 }
@@ -152,22 +155,22 @@ pub fn update_blob(
     keys: &CredentialKeys,
     id: &str,
     blob: &str,
-) -> Result<Credential> {
+) -> StoreResult<Credential> {
     let mut c = require(w, keys, id)?;
     c.blob = blob.to_string();
     w.put(CREDENTIALS, id, &encrypt(keys, &c)?)?;
     Ok(c)
 }
 
-pub fn delete(w: &impl Writer, id: &str) -> Result<()> {
+pub fn delete(w: &impl Writer, id: &str) -> StoreResult<()> {
     if !w.remove(CREDENTIALS, id)? {
-        return Err(Error::not_found("credential", id));
+        return Err(StoreError::not_found(Kind::Credential, id));
     }
     Ok(())
 }
 
 /// Upstream's delete_credentials_for_user (on user deletion).
-pub fn delete_for_user(w: &impl Writer, user_id: &str) -> Result<()> {
+pub fn delete_for_user(w: &impl Writer, user_id: &str) -> StoreResult<()> {
     for c in w.list::<StoredCredential>(CREDENTIALS)? {
         if c.user_id == user_id {
             w.remove(CREDENTIALS, &c.id)?;
@@ -177,7 +180,7 @@ pub fn delete_for_user(w: &impl Writer, user_id: &str) -> Result<()> {
 }
 
 /// Upstream's delete_credentials_for_project (on project deletion).
-pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
+pub fn delete_for_project(w: &impl Writer, project_id: &str) -> StoreResult<()> {
     for c in w.list::<StoredCredential>(CREDENTIALS)? {
         if c.project_id.as_deref() == Some(project_id) {
             w.remove(CREDENTIALS, &c.id)?;
@@ -253,7 +256,7 @@ mod tests {
         assert!(!format!("{ec2:?}").contains("TOPSECRET"));
         // Duplicate id: 409; filters by user and type.
         let err = store.write(|w| create(w, &keys, &ec2)).unwrap_err();
-        assert_eq!(err.code(), 409);
+        assert_eq!(crate::error::Error::from(err).code(), 409);
         assert_eq!(
             store
                 .read(|r| list_for_user(r, &keys, "u1", Some("ec2")))
@@ -277,7 +280,8 @@ mod tests {
         assert!(store.read(|r| get(r, &keys, &ec2.id)).unwrap().is_none());
         store.write(|w| delete_for_user(w, "u2")).unwrap();
         assert!(store.read(|r| list(r, &keys)).unwrap().is_empty());
-        assert_eq!(store.write(|w| delete(w, "c1")).unwrap_err().code(), 404);
+        let err = store.write(|w| delete(w, "c1")).unwrap_err();
+        assert_eq!(crate::error::Error::from(err).code(), 404);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

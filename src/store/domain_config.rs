@@ -5,19 +5,19 @@
 use serde_json::{Map, Value};
 
 use super::tables::DOMAIN_CONFIGS;
+use super::StoreResult;
 use super::{Reader, Writer};
-use crate::error::Result;
 
 pub type Config = Map<String, Value>;
 
 /// The stored config of a domain; empty if none.
-pub fn get(r: &impl Reader, domain_id: &str) -> Result<Config> {
+pub fn get(r: &impl Reader, domain_id: &str) -> StoreResult<Config> {
     Ok(r.get::<Config>(DOMAIN_CONFIGS, domain_id)?
         .unwrap_or_default())
 }
 
 /// Stores `config` (an empty one removes the record).
-pub fn put(w: &impl Writer, domain_id: &str, config: &Config) -> Result<()> {
+pub fn put(w: &impl Writer, domain_id: &str, config: &Config) -> StoreResult<()> {
     if config.is_empty() {
         w.remove(DOMAIN_CONFIGS, domain_id)?;
         Ok(())
@@ -26,7 +26,7 @@ pub fn put(w: &impl Writer, domain_id: &str, config: &Config) -> Result<()> {
     }
 }
 
-pub fn delete(w: &impl Writer, domain_id: &str) -> Result<()> {
+pub fn delete(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
     w.remove(DOMAIN_CONFIGS, domain_id)?;
     Ok(())
 }

@@ -2,29 +2,41 @@
 //! given to projects, and the endpoints a project's catalog is filtered to.
 
 use super::catalog::{get_endpoint, list_endpoints};
+use super::error::{Clash, Kind, Link, StoreError, StoreResult};
 use super::tables::{
     key2, ENDPOINT_GROUPS, ENDPOINT_GROUP_PROJECTS, ENDPOINT_PROJECTS, PROJECT_ENDPOINTS,
     PROJECT_ENDPOINT_GROUPS,
 };
 use super::{Reader, Writer};
-use crate::error::{Error, Result};
 use crate::model::{Endpoint, EndpointGroup};
 use serde_json::Value;
 
-fn project_endpoint_missing(endpoint_id: &str, project_id: &str) -> Error {
-    Error::NotFound(format!(
-        "Endpoint {endpoint_id} not found in project {project_id}"
-    ))
+fn project_endpoint_missing(endpoint_id: &str, project_id: &str) -> StoreError {
+    StoreError::NotLinked(Link::EndpointInProject {
+        endpoint_id: endpoint_id.to_string(),
+        project_id: project_id.to_string(),
+    })
 }
 
-fn group_project_missing() -> Error {
-    Error::NotFound("Endpoint Group Project Association not found".to_string())
+fn group_project_missing() -> StoreError {
+    StoreError::NotLinked(Link::EndpointGroupInProject)
 }
 
-pub fn add_endpoint_to_project(w: &impl Writer, endpoint_id: &str, project_id: &str) -> Result<()> {
+fn duplicate_association(kind: Kind) -> StoreError {
+    StoreError::Duplicate {
+        kind,
+        clash: Clash::Association,
+    }
+}
+
+pub fn add_endpoint_to_project(
+    w: &impl Writer,
+    endpoint_id: &str,
+    project_id: &str,
+) -> StoreResult<()> {
     let key = key2(project_id, endpoint_id);
     if w.exists(PROJECT_ENDPOINTS, &key)? {
-        return Err(Error::duplicate("project_endpoint", "Duplicate entry"));
+        return Err(duplicate_association(Kind::ProjectEndpoint));
     }
     w.put_bytes(PROJECT_ENDPOINTS, &key, b"")?;
     w.put_bytes(ENDPOINT_PROJECTS, &key2(endpoint_id, project_id), b"")
@@ -34,7 +46,7 @@ pub fn check_endpoint_in_project(
     r: &impl Reader,
     endpoint_id: &str,
     project_id: &str,
-) -> Result<()> {
+) -> StoreResult<()> {
     if r.exists(PROJECT_ENDPOINTS, &key2(project_id, endpoint_id))? {
         Ok(())
     } else {
@@ -46,7 +58,7 @@ pub fn remove_endpoint_from_project(
     w: &impl Writer,
     endpoint_id: &str,
     project_id: &str,
-) -> Result<()> {
+) -> StoreResult<()> {
     if !w.remove(PROJECT_ENDPOINTS, &key2(project_id, endpoint_id))? {
         return Err(project_endpoint_missing(endpoint_id, project_id));
     }
@@ -54,29 +66,28 @@ pub fn remove_endpoint_from_project(
     Ok(())
 }
 
-pub fn projects_for_endpoint(r: &impl Reader, endpoint_id: &str) -> Result<Vec<String>> {
+pub fn projects_for_endpoint(r: &impl Reader, endpoint_id: &str) -> StoreResult<Vec<String>> {
     r.suffixes(ENDPOINT_PROJECTS, endpoint_id)
 }
 
-pub fn get_endpoint_group(r: &impl Reader, id: &str) -> Result<Option<EndpointGroup>> {
+pub fn get_endpoint_group(r: &impl Reader, id: &str) -> StoreResult<Option<EndpointGroup>> {
     r.get(ENDPOINT_GROUPS, id)
 }
 
-pub fn require_endpoint_group(r: &impl Reader, id: &str) -> Result<EndpointGroup> {
-    get_endpoint_group(r, id)?
-        .ok_or_else(|| Error::NotFound(format!("Could not find Endpoint Group: {id}.")))
+pub fn require_endpoint_group(r: &impl Reader, id: &str) -> StoreResult<EndpointGroup> {
+    get_endpoint_group(r, id)?.ok_or_else(|| StoreError::not_found(Kind::EndpointGroup, id))
 }
 
-pub fn list_endpoint_groups(r: &impl Reader) -> Result<Vec<EndpointGroup>> {
+pub fn list_endpoint_groups(r: &impl Reader) -> StoreResult<Vec<EndpointGroup>> {
     r.list(ENDPOINT_GROUPS)
 }
 
-pub fn put_endpoint_group(w: &impl Writer, group: &EndpointGroup) -> Result<()> {
+pub fn put_endpoint_group(w: &impl Writer, group: &EndpointGroup) -> StoreResult<()> {
     w.put(ENDPOINT_GROUPS, &group.id, group)
 }
 
 /// Deletes an endpoint group and the projects' associations with it.
-pub fn delete_endpoint_group(w: &impl Writer, id: &str) -> Result<()> {
+pub fn delete_endpoint_group(w: &impl Writer, id: &str) -> StoreResult<()> {
     require_endpoint_group(w, id)?;
     for project_id in w.suffixes(ENDPOINT_GROUP_PROJECTS, id)? {
         w.remove(PROJECT_ENDPOINT_GROUPS, &key2(&project_id, id))?;
@@ -90,13 +101,10 @@ pub fn add_endpoint_group_to_project(
     w: &impl Writer,
     group_id: &str,
     project_id: &str,
-) -> Result<()> {
+) -> StoreResult<()> {
     let key = key2(group_id, project_id);
     if w.exists(ENDPOINT_GROUP_PROJECTS, &key)? {
-        return Err(Error::duplicate(
-            "project_endpoint_group",
-            "Duplicate entry",
-        ));
+        return Err(duplicate_association(Kind::ProjectEndpointGroup));
     }
     w.put_bytes(ENDPOINT_GROUP_PROJECTS, &key, b"")?;
     w.put_bytes(PROJECT_ENDPOINT_GROUPS, &key2(project_id, group_id), b"")
@@ -106,7 +114,7 @@ pub fn check_endpoint_group_in_project(
     r: &impl Reader,
     group_id: &str,
     project_id: &str,
-) -> Result<()> {
+) -> StoreResult<()> {
     if r.exists(ENDPOINT_GROUP_PROJECTS, &key2(group_id, project_id))? {
         Ok(())
     } else {
@@ -118,7 +126,7 @@ pub fn remove_endpoint_group_from_project(
     w: &impl Writer,
     group_id: &str,
     project_id: &str,
-) -> Result<()> {
+) -> StoreResult<()> {
     if !w.remove(ENDPOINT_GROUP_PROJECTS, &key2(group_id, project_id))? {
         return Err(group_project_missing());
     }
@@ -126,14 +134,14 @@ pub fn remove_endpoint_group_from_project(
     Ok(())
 }
 
-pub fn projects_for_endpoint_group(r: &impl Reader, group_id: &str) -> Result<Vec<String>> {
+pub fn projects_for_endpoint_group(r: &impl Reader, group_id: &str) -> StoreResult<Vec<String>> {
     r.suffixes(ENDPOINT_GROUP_PROJECTS, group_id)
 }
 
 pub fn endpoint_groups_for_project(
     r: &impl Reader,
     project_id: &str,
-) -> Result<Vec<EndpointGroup>> {
+) -> StoreResult<Vec<EndpointGroup>> {
     let mut out = Vec::new();
     for id in r.suffixes(PROJECT_ENDPOINT_GROUPS, project_id)? {
         if let Some(group) = get_endpoint_group(r, &id)? {
@@ -173,7 +181,7 @@ pub fn endpoints_in_group(endpoints: &[Endpoint], group: &EndpointGroup) -> Vec<
 
 /// The endpoints a project is given, directly and through endpoint groups, as upstream's
 /// list_endpoints_for_project (direct ones first, each endpoint once).
-pub fn endpoints_for_project(r: &impl Reader, project_id: &str) -> Result<Vec<Endpoint>> {
+pub fn endpoints_for_project(r: &impl Reader, project_id: &str) -> StoreResult<Vec<Endpoint>> {
     let mut out: Vec<Endpoint> = Vec::new();
     for endpoint_id in r.suffixes(PROJECT_ENDPOINTS, project_id)? {
         if let Some(endpoint) = get_endpoint(r, &endpoint_id)? {
@@ -195,7 +203,7 @@ pub fn endpoints_for_project(r: &impl Reader, project_id: &str) -> Result<Vec<En
 }
 
 /// A deleted endpoint leaves no project associations behind.
-pub fn delete_for_endpoint(w: &impl Writer, endpoint_id: &str) -> Result<()> {
+pub fn delete_for_endpoint(w: &impl Writer, endpoint_id: &str) -> StoreResult<()> {
     for project_id in w.suffixes(ENDPOINT_PROJECTS, endpoint_id)? {
         w.remove(PROJECT_ENDPOINTS, &key2(&project_id, endpoint_id))?;
     }
@@ -204,7 +212,7 @@ pub fn delete_for_endpoint(w: &impl Writer, endpoint_id: &str) -> Result<()> {
 }
 
 /// A deleted project leaves no endpoint or endpoint group associations behind.
-pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
+pub fn delete_for_project(w: &impl Writer, project_id: &str) -> StoreResult<()> {
     for endpoint_id in w.suffixes(PROJECT_ENDPOINTS, project_id)? {
         w.remove(ENDPOINT_PROJECTS, &key2(&endpoint_id, project_id))?;
     }
@@ -239,7 +247,7 @@ mod tests {
         }
     }
 
-    fn seed(w: &impl Writer) -> Result<()> {
+    fn seed(w: &impl Writer) -> StoreResult<()> {
         for (id, parent) in [("r1", None), ("r2", Some("r1")), ("r3", Some("r2"))] {
             catalog::create_region(
                 w,
@@ -287,7 +295,7 @@ mod tests {
                 add_endpoint_to_project(w, "e1", "p")?;
                 assert!(matches!(
                     add_endpoint_to_project(w, "e1", "p"),
-                    Err(Error::Conflict(_))
+                    Err(StoreError::Duplicate { .. })
                 ));
                 let mut filters = Extra::new();
                 filters.insert("interface".into(), Value::String("admin".into()));
@@ -312,9 +320,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(ids(&store), ["e1", "e2"]);
-        // Deleting an endpoint drops its project association in the same transaction.
+        // Deleting an endpoint drops its project association in the same transaction (the
+        // cascade is the service layer's: the catalog does not know this subsystem).
         store
-            .write(|w| catalog::delete_endpoint(w, "e1"))
+            .write(|w| crate::service::catalog::delete_endpoint(w, "e1"))
             .expect("delete");
         assert_eq!(ids(&store), ["e2"]);
         assert!(store
@@ -325,7 +334,7 @@ mod tests {
         store
             .write(|w| {
                 let project = resource::require_project(w, "p")?;
-                resource::delete_project(w, &project)
+                crate::service::resource::delete_project_in(w, &project, 0)
             })
             .expect("delete project");
         assert!(store
@@ -346,14 +355,15 @@ mod tests {
         let err = store
             .write(|w| catalog::update_region(w, "r1", &changes))
             .expect_err("cycle");
+        // The client's sentence is src/error.rs's; the store only says which rule broke.
         assert_eq!(
-            err.message(),
+            crate::error::Error::from(err).message(),
             "The specified parent region r1 would create a circular region hierarchy."
         );
         // An endpoint anywhere below forbids deleting the subtree.
         assert!(matches!(
             store.write(|w| catalog::delete_region(w, "r1")),
-            Err(Error::Forbidden(_))
+            Err(StoreError::Constraint(_))
         ));
         store
             .write(|w| catalog::delete_endpoint(w, "e1"))

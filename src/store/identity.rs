@@ -1,52 +1,50 @@
 //! Users, groups and group membership (upstream's identity subsystem).
 
+use super::error::{Kind, StoreError, StoreResult};
 use super::tables::{key2, GROUPS, GROUP_NAMES, GROUP_USERS, USERS, USER_GROUPS, USER_NAMES};
-use super::{assignment, Reader, Writer};
-use crate::error::{Error, Result};
-use crate::model::{ActorKind, Group, User};
+use super::{Reader, Writer};
+use crate::model::{Group, User};
 
-pub fn get_user(r: &impl Reader, id: &str) -> Result<Option<User>> {
+pub fn get_user(r: &impl Reader, id: &str) -> StoreResult<Option<User>> {
     r.get(USERS, id)
 }
 
-pub fn require_user(r: &impl Reader, id: &str) -> Result<User> {
-    get_user(r, id)?.ok_or_else(|| Error::not_found("user", id))
+pub fn require_user(r: &impl Reader, id: &str) -> StoreResult<User> {
+    get_user(r, id)?.ok_or_else(|| StoreError::not_found(Kind::User, id))
 }
 
-pub fn find_user_by_name(r: &impl Reader, domain_id: &str, name: &str) -> Result<Option<User>> {
+pub fn find_user_by_name(
+    r: &impl Reader,
+    domain_id: &str,
+    name: &str,
+) -> StoreResult<Option<User>> {
     match r.get::<String>(USER_NAMES, &key2(domain_id, name))? {
         Some(id) => get_user(r, &id),
         None => Ok(None),
     }
 }
 
-pub fn list_users(r: &impl Reader) -> Result<Vec<User>> {
+pub fn list_users(r: &impl Reader) -> StoreResult<Vec<User>> {
     r.list(USERS)
 }
 
-fn duplicate_user(user: &User) -> Error {
-    Error::duplicate(
-        "user",
-        &format!(
-            "Duplicate entry found with name {} at domain ID {}",
-            user.name, user.domain_id
-        ),
-    )
+fn duplicate_user(user: &User) -> StoreError {
+    StoreError::duplicate_name(Kind::User, &user.name, Some(&user.domain_id))
 }
 
-pub fn create_user(w: &impl Writer, user: &User) -> Result<()> {
+pub fn create_user(w: &impl Writer, user: &User) -> StoreResult<()> {
     let name_key = key2(&user.domain_id, &user.name);
     if w.exists(USER_NAMES, &name_key)? {
         return Err(duplicate_user(user));
     }
     if w.exists(USERS, &user.id)? {
-        return Err(Error::duplicate("user", "Duplicate ID"));
+        return Err(StoreError::duplicate_id(Kind::User, &user.id));
     }
     w.put(USERS, &user.id, user)?;
     w.put(USER_NAMES, &name_key, &user.id)
 }
 
-pub fn update_user(w: &impl Writer, old: &User, new: &User) -> Result<()> {
+pub fn update_user(w: &impl Writer, old: &User, new: &User) -> StoreResult<()> {
     if old.name != new.name || old.domain_id != new.domain_id {
         let key = key2(&new.domain_id, &new.name);
         if w.exists(USER_NAMES, &key)? {
@@ -58,174 +56,103 @@ pub fn update_user(w: &impl Writer, old: &User, new: &User) -> Result<()> {
     w.put(USERS, &new.id, new)
 }
 
-/// Deletes a user with its memberships and role assignments.
-pub fn delete_user(w: &impl Writer, user: &User) -> Result<()> {
+/// Deletes a user's records and memberships; `service::identity::delete_user_in` deletes
+/// what other subsystems hold for it.
+pub fn delete_user(w: &impl Writer, user: &User) -> StoreResult<()> {
     w.remove(USERS, &user.id)?;
     w.remove(USER_NAMES, &key2(&user.domain_id, &user.name))?;
     for group_id in w.suffixes(USER_GROUPS, &user.id)? {
         w.remove(GROUP_USERS, &key2(&group_id, &user.id))?;
     }
     w.remove_prefix(USER_GROUPS, &user.id)?;
-    assignment::delete_for_actor(w, ActorKind::User, &user.id)
+    Ok(())
 }
 
-pub fn get_group(r: &impl Reader, id: &str) -> Result<Option<Group>> {
+/// Writes a changed user record whose name and domain stay the same.
+pub fn put_user(w: &impl Writer, user: &User) -> StoreResult<()> {
+    w.put(USERS, &user.id, user)
+}
+
+pub fn get_group(r: &impl Reader, id: &str) -> StoreResult<Option<Group>> {
     r.get(GROUPS, id)
 }
 
-pub fn require_group(r: &impl Reader, id: &str) -> Result<Group> {
-    get_group(r, id)?.ok_or_else(|| Error::not_found("group", id))
+pub fn require_group(r: &impl Reader, id: &str) -> StoreResult<Group> {
+    get_group(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Group, id))
 }
 
-pub fn find_group_by_name(r: &impl Reader, domain_id: &str, name: &str) -> Result<Option<Group>> {
+pub fn find_group_by_name(
+    r: &impl Reader,
+    domain_id: &str,
+    name: &str,
+) -> StoreResult<Option<Group>> {
     match r.get::<String>(GROUP_NAMES, &key2(domain_id, name))? {
         Some(id) => get_group(r, &id),
         None => Ok(None),
     }
 }
 
-pub fn list_groups(r: &impl Reader) -> Result<Vec<Group>> {
+pub fn list_groups(r: &impl Reader) -> StoreResult<Vec<Group>> {
     r.list(GROUPS)
 }
 
-pub fn create_group(w: &impl Writer, group: &Group) -> Result<()> {
+pub fn create_group(w: &impl Writer, group: &Group) -> StoreResult<()> {
     let name_key = key2(&group.domain_id, &group.name);
     if w.exists(GROUP_NAMES, &name_key)? {
-        return Err(Error::duplicate(
-            "group",
-            &format!(
-                "Duplicate entry found with name {} at domain ID {}",
-                group.name, group.domain_id
-            ),
+        return Err(StoreError::duplicate_name(
+            Kind::Group,
+            &group.name,
+            Some(&group.domain_id),
         ));
     }
     w.put(GROUPS, &group.id, group)?;
     w.put(GROUP_NAMES, &name_key, &group.id)
 }
 
-pub fn delete_group(w: &impl Writer, group: &Group) -> Result<()> {
+pub fn delete_group(w: &impl Writer, group: &Group) -> StoreResult<()> {
     w.remove(GROUPS, &group.id)?;
     w.remove(GROUP_NAMES, &key2(&group.domain_id, &group.name))?;
     for user_id in w.suffixes(GROUP_USERS, &group.id)? {
         w.remove(USER_GROUPS, &key2(&user_id, &group.id))?;
     }
     w.remove_prefix(GROUP_USERS, &group.id)?;
-    assignment::delete_for_actor(w, ActorKind::Group, &group.id)
+    Ok(())
 }
 
-pub fn add_member(w: &impl Writer, group_id: &str, user_id: &str) -> Result<()> {
+pub fn add_member(w: &impl Writer, group_id: &str, user_id: &str) -> StoreResult<()> {
     w.put_bytes(USER_GROUPS, &key2(user_id, group_id), b"")?;
     w.put_bytes(GROUP_USERS, &key2(group_id, user_id), b"")
 }
 
-pub fn remove_member(w: &impl Writer, group_id: &str, user_id: &str) -> Result<bool> {
+pub fn remove_member(w: &impl Writer, group_id: &str, user_id: &str) -> StoreResult<bool> {
     w.remove(GROUP_USERS, &key2(group_id, user_id))?;
     w.remove(USER_GROUPS, &key2(user_id, group_id))
 }
 
-pub fn is_member(r: &impl Reader, group_id: &str, user_id: &str) -> Result<bool> {
+pub fn is_member(r: &impl Reader, group_id: &str, user_id: &str) -> StoreResult<bool> {
     r.exists(USER_GROUPS, &key2(user_id, group_id))
 }
 
-pub fn group_ids_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<String>> {
+pub fn group_ids_of_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<String>> {
     r.suffixes(USER_GROUPS, user_id)
 }
 
-pub fn user_ids_in_group(r: &impl Reader, group_id: &str) -> Result<Vec<String>> {
+pub fn user_ids_in_group(r: &impl Reader, group_id: &str) -> StoreResult<Vec<String>> {
     r.suffixes(GROUP_USERS, group_id)
 }
 
-pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> Result<()> {
+pub fn update_group(w: &impl Writer, old: &Group, new: &Group) -> StoreResult<()> {
     if old.name != new.name {
         let key = key2(&new.domain_id, &new.name);
         if w.exists(GROUP_NAMES, &key)? {
-            return Err(Error::duplicate(
-                "group",
-                &format!(
-                    "Duplicate entry found with name {} at domain ID {}",
-                    new.name, new.domain_id
-                ),
+            return Err(StoreError::duplicate_name(
+                Kind::Group,
+                &new.name,
+                Some(&new.domain_id),
             ));
         }
         w.remove(GROUP_NAMES, &key2(&old.domain_id, &old.name))?;
         w.put(GROUP_NAMES, &key, &new.id)?;
     }
     w.put(GROUPS, &new.id, new)
-}
-
-/// A failed password check (upstream's `_record_failed_auth`), on the stored record.
-pub fn record_failed_auth(w: &impl Writer, user_id: &str, now: f64) -> Result<()> {
-    if let Some(mut user) = get_user(w, user_id)? {
-        crate::compliance::record_failure(&mut user, now);
-        w.put(USERS, &user.id, &user)?;
-    }
-    Ok(())
-}
-
-/// Clears the failure count (upstream's `_reset_failed_auth`) and, if given, records the day
-/// of a successful authentication (`set_last_active_at`). Writes only what changes.
-pub fn record_auth_success(
-    w: &impl Writer,
-    user_id: &str,
-    reset: bool,
-    today: Option<&str>,
-) -> Result<()> {
-    let Some(mut user) = get_user(w, user_id)? else {
-        return Ok(());
-    };
-    let before = user.clone();
-    if reset {
-        crate::compliance::reset_failures(&mut user);
-    }
-    if let Some(day) = today {
-        user.last_active_at = Some(day.to_string());
-    }
-    if user != before {
-        w.put(USERS, &user.id, &user)?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod compliance_tests {
-    use super::*;
-    use crate::store::Store;
-
-    #[test]
-    fn failures_are_counted_and_reset_on_the_stored_user() {
-        let dir = std::env::temp_dir().join(format!(
-            "ksl-identity-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let store = Store::open(&dir.join("t.redb")).unwrap();
-        let user = User {
-            id: "u1".into(),
-            name: "u".into(),
-            domain_id: "d".into(),
-            enabled: true,
-            ..Default::default()
-        };
-        store.write(|w| create_user(w, &user)).unwrap();
-        store.write(|w| record_failed_auth(w, "u1", 10.0)).unwrap();
-        store.write(|w| record_failed_auth(w, "u1", 11.0)).unwrap();
-        // An unknown user is not an error (it was deleted meanwhile).
-        store
-            .write(|w| record_failed_auth(w, "nobody", 11.0))
-            .unwrap();
-        let got = store.read(|r| require_user(r, "u1")).unwrap();
-        assert_eq!(got.failed_auth_count, 2);
-        assert_eq!(got.failed_auth_at, Some(11.0));
-        let generation = store.generation();
-        store
-            .write(|w| record_auth_success(w, "u1", true, Some("2024-01-02")))
-            .unwrap();
-        let got = store.read(|r| require_user(r, "u1")).unwrap();
-        assert_eq!(got.failed_auth_count, 0);
-        assert_eq!(got.failed_auth_at, None);
-        assert_eq!(got.last_active_at.as_deref(), Some("2024-01-02"));
-        assert!(store.generation() > generation);
-        std::fs::remove_dir_all(dir).ok();
-    }
 }

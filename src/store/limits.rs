@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::tables::{LIMITS, REGISTERED_LIMITS};
+use super::StoreResult;
 use super::{Reader, Writer};
-use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RegisteredLimit {
@@ -36,31 +36,31 @@ pub struct Limit {
     pub seq: u64,
 }
 
-pub fn get_registered(r: &impl Reader, id: &str) -> Result<Option<RegisteredLimit>> {
+pub fn get_registered(r: &impl Reader, id: &str) -> StoreResult<Option<RegisteredLimit>> {
     r.get(REGISTERED_LIMITS, id)
 }
 
 /// In creation order.
-pub fn list_registered(r: &impl Reader) -> Result<Vec<RegisteredLimit>> {
+pub fn list_registered(r: &impl Reader) -> StoreResult<Vec<RegisteredLimit>> {
     let mut all: Vec<RegisteredLimit> = r.list(REGISTERED_LIMITS)?;
     all.sort_by_key(|l| l.seq);
     Ok(all)
 }
 
-pub fn put_registered(w: &impl Writer, limit: &RegisteredLimit) -> Result<()> {
+pub fn put_registered(w: &impl Writer, limit: &RegisteredLimit) -> StoreResult<()> {
     w.put(REGISTERED_LIMITS, &limit.id, limit)
 }
 
-pub fn delete_registered(w: &impl Writer, id: &str) -> Result<bool> {
+pub fn delete_registered(w: &impl Writer, id: &str) -> StoreResult<bool> {
     w.remove(REGISTERED_LIMITS, id)
 }
 
-pub fn get_limit(r: &impl Reader, id: &str) -> Result<Option<Limit>> {
+pub fn get_limit(r: &impl Reader, id: &str) -> StoreResult<Option<Limit>> {
     r.get(LIMITS, id)
 }
 
 /// In creation order.
-pub fn list_limits(r: &impl Reader) -> Result<Vec<Limit>> {
+pub fn list_limits(r: &impl Reader) -> StoreResult<Vec<Limit>> {
     let mut all: Vec<Limit> = r.list(LIMITS)?;
     all.sort_by_key(|l| l.seq);
     Ok(all)
@@ -75,16 +75,16 @@ pub fn next_seq(index: usize) -> u64 {
     nanos.saturating_add(index as u64)
 }
 
-pub fn put_limit(w: &impl Writer, limit: &Limit) -> Result<()> {
+pub fn put_limit(w: &impl Writer, limit: &Limit) -> StoreResult<()> {
     w.put(LIMITS, &limit.id, limit)
 }
 
-pub fn delete_limit(w: &impl Writer, id: &str) -> Result<bool> {
+pub fn delete_limit(w: &impl Writer, id: &str) -> StoreResult<bool> {
     w.remove(LIMITS, id)
 }
 
 /// Removes the limits of a project (when it is deleted), as upstream does.
-pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
+pub fn delete_for_project(w: &impl Writer, project_id: &str) -> StoreResult<()> {
     for l in list_limits(w)? {
         if l.project_id.as_deref() == Some(project_id) {
             w.remove(LIMITS, &l.id)?;
@@ -94,7 +94,7 @@ pub fn delete_for_project(w: &impl Writer, project_id: &str) -> Result<()> {
 }
 
 /// Removes the limits of a domain (when it is deleted).
-pub fn delete_for_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
+pub fn delete_for_domain(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
     for l in list_limits(w)? {
         if l.domain_id.as_deref() == Some(domain_id) {
             w.remove(LIMITS, &l.id)?;

@@ -5,7 +5,10 @@
 pub mod assignment;
 pub mod catalog;
 pub mod endpoint_filter;
+pub mod error;
 pub mod identity;
+#[cfg(test)]
+mod layers;
 pub mod policies;
 pub mod resource;
 pub mod revocation;
@@ -29,8 +32,8 @@ use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::model::RevokeEvent;
+pub use error::{StoreError, StoreResult};
 use tables::{prefix_range, Table};
 
 pub struct Store {
@@ -44,24 +47,28 @@ pub struct Store {
 
 /// Reads that work the same in a read or a write transaction.
 pub trait Reader {
-    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>>;
+    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Every (key, value) with `start <= key < end`, or the whole table.
-    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>>;
+    fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>>;
     /// The first `n` (key, value) pairs in key order.
-    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>>;
+    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>>;
 
-    fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>> {
+    fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> StoreResult<Option<T>> {
         match self.get_bytes(table, key)? {
             Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
             None => Ok(None),
         }
     }
 
-    fn exists(&self, table: Table, key: &str) -> Result<bool> {
+    fn exists(&self, table: Table, key: &str) -> StoreResult<bool> {
         Ok(self.get_bytes(table, key)?.is_some())
     }
 
-    fn list<T: DeserializeOwned>(&self, table: Table) -> Result<Vec<T>> {
+    fn list<T: DeserializeOwned>(&self, table: Table) -> StoreResult<Vec<T>> {
         self.scan(table, None)?
             .into_iter()
             .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
@@ -69,7 +76,7 @@ pub trait Reader {
     }
 
     /// The first `n` records in key order: a page without reading the whole table.
-    fn list_first<T: DeserializeOwned>(&self, table: Table, n: usize) -> Result<Vec<T>> {
+    fn list_first<T: DeserializeOwned>(&self, table: Table, n: usize) -> StoreResult<Vec<T>> {
         self.scan_first(table, n)?
             .into_iter()
             .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
@@ -77,7 +84,7 @@ pub trait Reader {
     }
 
     /// The records whose key starts with `prefix SEP`.
-    fn list_prefix<T: DeserializeOwned>(&self, table: Table, prefix: &str) -> Result<Vec<T>> {
+    fn list_prefix<T: DeserializeOwned>(&self, table: Table, prefix: &str) -> StoreResult<Vec<T>> {
         let (start, end) = prefix_range(prefix);
         self.scan(table, Some((&start, &end)))?
             .into_iter()
@@ -86,7 +93,7 @@ pub trait Reader {
     }
 
     /// The key parts after `prefix SEP`, for index tables whose value is empty.
-    fn suffixes(&self, table: Table, prefix: &str) -> Result<Vec<String>> {
+    fn suffixes(&self, table: Table, prefix: &str) -> StoreResult<Vec<String>> {
         let (start, end) = prefix_range(prefix);
         Ok(self
             .scan(table, Some((&start, &end)))?
@@ -99,7 +106,7 @@ pub trait Reader {
 fn scan_first_of<T: ReadableTable<&'static str, &'static [u8]>>(
     table: &T,
     n: usize,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> StoreResult<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::with_capacity(n.min(1024));
     for item in table.iter()?.take(n) {
         let (k, v) = item?;
@@ -111,7 +118,7 @@ fn scan_first_of<T: ReadableTable<&'static str, &'static [u8]>>(
 fn scan_table<T: ReadableTable<&'static str, &'static [u8]>>(
     table: &T,
     range: Option<(&str, &str)>,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> StoreResult<Vec<(String, Vec<u8>)>> {
     let mut out = Vec::new();
     let iter = match range {
         Some((start, end)) => table.range::<&str>(start..end)?,
@@ -125,44 +132,52 @@ fn scan_table<T: ReadableTable<&'static str, &'static [u8]>>(
 }
 
 impl Reader for ReadTransaction {
-    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
+    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let t = self.open_table(table)?;
         let value = t.get(key)?.map(|v| v.value().to_vec());
         Ok(value)
     }
-    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
+    fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
         scan_table(&self.open_table(table)?, range)
     }
-    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>> {
+    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
         scan_first_of(&self.open_table(table)?, n)
     }
 }
 
 impl Reader for WriteTransaction {
-    fn get_bytes(&self, table: Table, key: &str) -> Result<Option<Vec<u8>>> {
+    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let t = self.open_table(table)?;
         let value = t.get(key)?.map(|v| v.value().to_vec());
         Ok(value)
     }
-    fn scan(&self, table: Table, range: Option<(&str, &str)>) -> Result<Vec<(String, Vec<u8>)>> {
+    fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
         scan_table(&self.open_table(table)?, range)
     }
-    fn scan_first(&self, table: Table, n: usize) -> Result<Vec<(String, Vec<u8>)>> {
+    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
         scan_first_of(&self.open_table(table)?, n)
     }
 }
 
 /// Writes, only inside a write transaction.
 pub trait Writer: Reader {
-    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> Result<()>;
-    fn remove(&self, table: Table, key: &str) -> Result<bool>;
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()>;
+    fn remove(&self, table: Table, key: &str) -> StoreResult<bool>;
 
-    fn put<T: Serialize>(&self, table: Table, key: &str, value: &T) -> Result<()> {
+    fn put<T: Serialize>(&self, table: Table, key: &str, value: &T) -> StoreResult<()> {
         self.put_bytes(table, key, &serde_json::to_vec(value)?)
     }
 
     /// Removes every key starting with `prefix SEP`; returns the removed keys.
-    fn remove_prefix(&self, table: Table, prefix: &str) -> Result<Vec<String>> {
+    fn remove_prefix(&self, table: Table, prefix: &str) -> StoreResult<Vec<String>> {
         let (start, end) = prefix_range(prefix);
         let keys: Vec<String> = self
             .scan(table, Some((&start, &end)))?
@@ -177,12 +192,12 @@ pub trait Writer: Reader {
 }
 
 impl Writer for WriteTransaction {
-    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> Result<()> {
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
         let mut t = self.open_table(table)?;
         t.insert(key, value)?;
         Ok(())
     }
-    fn remove(&self, table: Table, key: &str) -> Result<bool> {
+    fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
         let mut t = self.open_table(table)?;
         let removed = t.remove(key)?.is_some();
         Ok(removed)
@@ -191,7 +206,7 @@ impl Writer for WriteTransaction {
 
 impl Store {
     /// Opens (or creates) the store file and every table, so reads never meet a missing table.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> StoreResult<Store> {
         let db = Database::create(path)?;
         let tx = db.begin_write()?;
         for table in tables::ALL {
@@ -207,19 +222,27 @@ impl Store {
         Ok(store)
     }
 
-    pub fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> Result<T>) -> Result<T> {
-        let tx = self.db.begin_read()?;
+    /// Runs `f` in one read transaction. `f` may fail with any error a store error converts
+    /// into (the API's error, for handlers), so callers never convert by hand.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_read().map_err(StoreError::from)?;
         f(&tx)
     }
 
     /// Runs `f` in one write transaction; commits only if it returns Ok. Revocation events
     /// `f` appended (a disabled user, a deleted project) are in memory before this returns.
-    pub fn write<T>(&self, f: impl FnOnce(&WriteTransaction) -> Result<T>) -> Result<T> {
-        let tx = self.db.begin_write()?;
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
         let events_before = revocation::count(&tx)?;
         let out = f(&tx)?;
         let revoked = revocation::count(&tx)? != events_before;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         self.generation.fetch_add(1, Ordering::Release);
         if revoked {
             self.reload_revocations()?;
@@ -231,13 +254,13 @@ impl Store {
     /// of last activity, a trust's remaining uses): committed like any other, but the
     /// validation cache survives it, so a burst of failed logins cannot keep every
     /// validation on the slow path.
-    pub fn write_bookkeeping<T>(
+    pub fn write_bookkeeping<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T>,
-    ) -> Result<T> {
-        let tx = self.db.begin_write()?;
+        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.db.begin_write().map_err(StoreError::from)?;
         let out = f(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 
@@ -253,7 +276,7 @@ impl Store {
     }
 
     /// Records revocation events in their own transaction (`write` refreshes the memory copy).
-    pub fn revoke(&self, events: Vec<RevokeEvent>) -> Result<()> {
+    pub fn revoke(&self, events: Vec<RevokeEvent>) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
         }
@@ -262,8 +285,8 @@ impl Store {
 
     /// Reads every event; installs them unless a newer list is already installed (two
     /// writers reloading at once must not leave the older list in place).
-    pub fn reload_revocations(&self) -> Result<()> {
-        let (count, events) = self.read(|r| {
+    pub fn reload_revocations(&self) -> StoreResult<()> {
+        let (count, events) = self.read(|r| -> StoreResult<_> {
             Ok((
                 revocation::count(r)?,
                 r.list::<RevokeEvent>(tables::REVOCATIONS)?,
@@ -272,7 +295,7 @@ impl Store {
         let mut guard = self
             .revocations
             .write()
-            .map_err(|_| Error::internal("poisoned"))?;
+            .map_err(|_| StoreError::Io("revocations lock poisoned".to_string()))?;
         if count >= guard.0 {
             *guard = (count, Arc::new(events));
         }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use super::error::{Constraint, Kind, StoreError, StoreResult};
 
 use super::tables::{OAUTH1_ACCESS_TOKENS, OAUTH1_CONSUMERS, OAUTH1_REQUEST_TOKENS};
 use super::{Reader, Writer};
@@ -31,24 +31,22 @@ impl std::fmt::Debug for Consumer {
 }
 
 /// Upstream's 404 for a consumer: "Consumer not found".
-fn consumer_not_found() -> Error {
-    Error::NotFound("Consumer not found".to_string())
+fn consumer_not_found(id: &str) -> StoreError {
+    StoreError::not_found(Kind::Consumer, id)
 }
 
-pub fn get_consumer(r: &impl Reader, id: &str) -> Result<Consumer> {
-    r.get(OAUTH1_CONSUMERS, id)?.ok_or_else(consumer_not_found)
+pub fn get_consumer(r: &impl Reader, id: &str) -> StoreResult<Consumer> {
+    r.get(OAUTH1_CONSUMERS, id)?
+        .ok_or_else(|| consumer_not_found(id))
 }
 
-pub fn list_consumers(r: &impl Reader) -> Result<Vec<Consumer>> {
+pub fn list_consumers(r: &impl Reader) -> StoreResult<Vec<Consumer>> {
     r.list(OAUTH1_CONSUMERS)
 }
 
-pub fn create_consumer(w: &impl Writer, c: &Consumer) -> Result<()> {
+pub fn create_consumer(w: &impl Writer, c: &Consumer) -> StoreResult<()> {
     if w.exists(OAUTH1_CONSUMERS, &c.id)? {
-        return Err(Error::duplicate(
-            "consumer",
-            &format!("Duplicate entry found with ID {}", c.id),
-        ));
+        return Err(StoreError::duplicate_id(Kind::Consumer, &c.id));
     }
     w.put(OAUTH1_CONSUMERS, &c.id, c)
 }
@@ -58,7 +56,7 @@ pub fn update_consumer(
     w: &impl Writer,
     id: &str,
     changes: &Map<String, Value>,
-) -> Result<Consumer> {
+) -> StoreResult<Consumer> {
     let mut c = get_consumer(w, id)?;
     for (k, v) in changes {
         match k.as_str() {
@@ -75,7 +73,7 @@ pub fn update_consumer(
 
 /// Deletes the consumer with its request and access tokens (upstream's cascade), so every
 /// token issued through them stops validating.
-pub fn delete_consumer(w: &impl Writer, id: &str) -> Result<()> {
+pub fn delete_consumer(w: &impl Writer, id: &str) -> StoreResult<()> {
     get_consumer(w, id)?;
     let requests: Vec<RequestToken> = w.list(OAUTH1_REQUEST_TOKENS)?;
     for t in requests.iter().filter(|t| t.consumer_id == id) {
@@ -136,33 +134,37 @@ impl std::fmt::Debug for AccessToken {
     }
 }
 
-pub fn put_request_token(w: &impl Writer, t: &RequestToken) -> Result<()> {
+pub fn put_request_token(w: &impl Writer, t: &RequestToken) -> StoreResult<()> {
     w.put(OAUTH1_REQUEST_TOKENS, &t.id, t)
 }
 
 /// Upstream's 404 "Request token not found".
-pub fn get_request_token(r: &impl Reader, id: &str) -> Result<RequestToken> {
+pub fn get_request_token(r: &impl Reader, id: &str) -> StoreResult<RequestToken> {
     r.get(OAUTH1_REQUEST_TOKENS, id)?
-        .ok_or_else(|| Error::NotFound("Request token not found".to_string()))
+        .ok_or_else(|| StoreError::not_found(Kind::RequestToken, id))
 }
 
 /// Upstream's 404 "Access token not found".
-pub fn get_access_token(r: &impl Reader, id: &str) -> Result<AccessToken> {
-    find_access_token(r, id)?.ok_or_else(|| Error::NotFound("Access token not found".to_string()))
+pub fn get_access_token(r: &impl Reader, id: &str) -> StoreResult<AccessToken> {
+    find_access_token(r, id)?.ok_or_else(|| StoreError::not_found(Kind::AccessToken, id))
 }
 
-pub fn find_access_token(r: &impl Reader, id: &str) -> Result<Option<AccessToken>> {
+pub fn find_access_token(r: &impl Reader, id: &str) -> StoreResult<Option<AccessToken>> {
     r.get(OAUTH1_ACCESS_TOKENS, id)
 }
 
 /// `create_access_token`: the request token is consumed (deleted) as the access token is made.
-pub fn exchange_request_token(w: &impl Writer, request_id: &str, at: &AccessToken) -> Result<()> {
+pub fn exchange_request_token(
+    w: &impl Writer,
+    request_id: &str,
+    at: &AccessToken,
+) -> StoreResult<()> {
     get_request_token(w, request_id)?;
     w.remove(OAUTH1_REQUEST_TOKENS, request_id)?;
     w.put(OAUTH1_ACCESS_TOKENS, &at.id, at)
 }
 
-pub fn list_access_tokens(r: &impl Reader, user_id: &str) -> Result<Vec<AccessToken>> {
+pub fn list_access_tokens(r: &impl Reader, user_id: &str) -> StoreResult<Vec<AccessToken>> {
     let all: Vec<AccessToken> = r.list(OAUTH1_ACCESS_TOKENS)?;
     Ok(all
         .into_iter()
@@ -171,11 +173,11 @@ pub fn list_access_tokens(r: &impl Reader, user_id: &str) -> Result<Vec<AccessTo
 }
 
 /// `delete_access_token`: 404 if missing, 401 "User IDs do not match" for another user's.
-pub fn delete_access_token(w: &impl Writer, user_id: &str, id: &str) -> Result<AccessToken> {
+pub fn delete_access_token(w: &impl Writer, user_id: &str, id: &str) -> StoreResult<AccessToken> {
     let t = get_access_token(w, id)?;
     if t.authorizing_user_id != user_id {
         log::warn!("Authorization failed. User IDs do not match");
-        return Err(Error::unauthenticated());
+        return Err(StoreError::Constraint(Constraint::AccessTokenOfAnotherUser));
     }
     w.remove(OAUTH1_ACCESS_TOKENS, id)?;
     Ok(t)
@@ -203,10 +205,8 @@ mod tests {
             extra: Map::new(),
         };
         store.write(|w| create_consumer(w, &c)).unwrap();
-        assert_eq!(
-            store.write(|w| create_consumer(w, &c)).unwrap_err().code(),
-            409
-        );
+        let err = store.write(|w| create_consumer(w, &c)).unwrap_err();
+        assert_eq!(crate::error::Error::from(err).code(), 409);
         assert!(!format!("{c:?}").contains("SECRET"));
         let changes = json!({"description": "d", "x": 1, "secret": "no"});
         let u = store
@@ -218,14 +218,12 @@ mod tests {
         assert_eq!(store.read(|r| list_consumers(r)).unwrap().len(), 1);
         store.write(|w| delete_consumer(w, "c1")).unwrap();
         let err = store.read(|r| get_consumer(r, "c1")).unwrap_err();
-        assert_eq!(err.message(), "Consumer not found");
         assert_eq!(
-            store
-                .write(|w| delete_consumer(w, "c1"))
-                .unwrap_err()
-                .code(),
-            404
+            crate::error::Error::from(err).message(),
+            "Consumer not found"
         );
+        let err = store.write(|w| delete_consumer(w, "c1")).unwrap_err();
+        assert_eq!(crate::error::Error::from(err).code(), 404);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

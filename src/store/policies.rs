@@ -3,26 +3,26 @@
 
 use serde_json::{Map, Value};
 
+use super::error::{Kind, Link, StoreError, StoreResult};
 use super::tables::{key2, POLICIES, POLICY_ASSOCIATIONS};
 use super::{Reader, Writer};
-use crate::error::{Error, Result};
 use crate::model::{PolicyAssociation, PolicyBlob};
 
-pub fn get_policy(r: &impl Reader, id: &str) -> Result<Option<PolicyBlob>> {
+pub fn get_policy(r: &impl Reader, id: &str) -> StoreResult<Option<PolicyBlob>> {
     r.get(POLICIES, id)
 }
 
-pub fn require_policy(r: &impl Reader, id: &str) -> Result<PolicyBlob> {
-    get_policy(r, id)?.ok_or_else(|| Error::not_found("policy", id))
+pub fn require_policy(r: &impl Reader, id: &str) -> StoreResult<PolicyBlob> {
+    get_policy(r, id)?.ok_or_else(|| StoreError::not_found(Kind::Policy, id))
 }
 
-pub fn list_policies(r: &impl Reader) -> Result<Vec<PolicyBlob>> {
+pub fn list_policies(r: &impl Reader) -> StoreResult<Vec<PolicyBlob>> {
     r.list(POLICIES)
 }
 
-pub fn create_policy(w: &impl Writer, policy: &PolicyBlob) -> Result<()> {
+pub fn create_policy(w: &impl Writer, policy: &PolicyBlob) -> StoreResult<()> {
     if w.exists(POLICIES, &policy.id)? {
-        return Err(Error::duplicate("policy", "Duplicate ID"));
+        return Err(StoreError::duplicate_id(Kind::Policy, &policy.id));
     }
     w.put(POLICIES, &policy.id, policy)
 }
@@ -32,7 +32,7 @@ pub fn update_policy(
     w: &impl Writer,
     id: &str,
     changes: &Map<String, Value>,
-) -> Result<PolicyBlob> {
+) -> StoreResult<PolicyBlob> {
     let old = require_policy(w, id)?;
     let mut dict = old.extra.clone();
     dict.insert("id".into(), Value::String(old.id.clone()));
@@ -62,7 +62,7 @@ pub fn update_policy(
 }
 
 /// Deletes a policy and the associations that name it.
-pub fn delete_policy(w: &impl Writer, id: &str) -> Result<()> {
+pub fn delete_policy(w: &impl Writer, id: &str) -> StoreResult<()> {
     require_policy(w, id)?;
     w.remove(POLICIES, id)?;
     delete_associations(w, |a| a.policy_id == id)
@@ -80,7 +80,7 @@ fn association_key(
 }
 
 /// Sets the policy for an endpoint, a service, or a service in a region (replacing any).
-pub fn create_association(w: &impl Writer, association: &PolicyAssociation) -> Result<()> {
+pub fn create_association(w: &impl Writer, association: &PolicyAssociation) -> StoreResult<()> {
     let key = association_key(
         association.endpoint_id.as_deref(),
         association.service_id.as_deref(),
@@ -95,7 +95,7 @@ pub fn get_association(
     endpoint_id: Option<&str>,
     service_id: Option<&str>,
     region_id: Option<&str>,
-) -> Result<Option<PolicyAssociation>> {
+) -> StoreResult<Option<PolicyAssociation>> {
     r.get(
         POLICY_ASSOCIATIONS,
         &association_key(endpoint_id, service_id, region_id),
@@ -103,7 +103,7 @@ pub fn get_association(
 }
 
 /// 404 "Could not find policy association." unless `policy_id` holds this association.
-pub fn check_association(r: &impl Reader, association: &PolicyAssociation) -> Result<()> {
+pub fn check_association(r: &impl Reader, association: &PolicyAssociation) -> StoreResult<()> {
     match get_association(
         r,
         association.endpoint_id.as_deref(),
@@ -111,14 +111,12 @@ pub fn check_association(r: &impl Reader, association: &PolicyAssociation) -> Re
         association.region_id.as_deref(),
     )? {
         Some(found) if found.policy_id == association.policy_id => Ok(()),
-        _ => Err(Error::NotFound(
-            "Could not find policy association.".to_string(),
-        )),
+        _ => Err(StoreError::NotLinked(Link::PolicyAssociation)),
     }
 }
 
 /// Removes the association if `policy_id` holds it; nothing to remove is no error (upstream).
-pub fn delete_association(w: &impl Writer, association: &PolicyAssociation) -> Result<()> {
+pub fn delete_association(w: &impl Writer, association: &PolicyAssociation) -> StoreResult<()> {
     let key = association_key(
         association.endpoint_id.as_deref(),
         association.service_id.as_deref(),
@@ -132,7 +130,7 @@ pub fn delete_association(w: &impl Writer, association: &PolicyAssociation) -> R
     Ok(())
 }
 
-pub fn list_associations(r: &impl Reader) -> Result<Vec<PolicyAssociation>> {
+pub fn list_associations(r: &impl Reader) -> StoreResult<Vec<PolicyAssociation>> {
     r.list(POLICY_ASSOCIATIONS)
 }
 
@@ -141,7 +139,7 @@ pub fn list_associations(r: &impl Reader) -> Result<Vec<PolicyAssociation>> {
 pub fn delete_associations(
     w: &impl Writer,
     doomed: impl Fn(&PolicyAssociation) -> bool,
-) -> Result<()> {
+) -> StoreResult<()> {
     for (key, bytes) in w.scan(POLICY_ASSOCIATIONS, None)? {
         let association: PolicyAssociation = serde_json::from_slice(&bytes)?;
         if doomed(&association) {

@@ -1,16 +1,16 @@
 //! Revocation events (OS-REVOKE), persisted so a revoked token stays revoked after a restart.
 
 use super::tables::{META, REVOCATIONS};
+use super::StoreResult;
 use super::{Reader, Writer};
-use crate::error::Result;
 use crate::model::RevokeEvent;
 
 /// How many events were ever appended (the next event's sequence number).
-pub fn count(r: &impl Reader) -> Result<u64> {
+pub fn count(r: &impl Reader) -> StoreResult<u64> {
     Ok(r.get(META, "revocation-next")?.unwrap_or(0))
 }
 
-pub fn append(w: &impl Writer, events: &[RevokeEvent]) -> Result<()> {
+pub fn append(w: &impl Writer, events: &[RevokeEvent]) -> StoreResult<()> {
     // Zero-padded keys sort in insertion order.
     let mut next: u64 = w.get(META, "revocation-next")?.unwrap_or(0);
     for event in events {

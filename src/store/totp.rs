@@ -4,8 +4,8 @@
 
 use super::credentials;
 use super::Reader;
+use super::StoreResult;
 use crate::credential_keys::CredentialKeys;
-use crate::error::Result;
 
 /// A stored credential as the totp method needs it. `Debug` leaves the seed out.
 #[derive(Clone, PartialEq)]
@@ -26,7 +26,7 @@ pub fn totp_credentials(
     r: &impl Reader,
     keys: &CredentialKeys,
     user_id: &str,
-) -> Result<Vec<TotpCredential>> {
+) -> StoreResult<Vec<TotpCredential>> {
     Ok(credentials::list_for_user(r, keys, user_id, Some("totp"))?
         .into_iter()
         .map(|c| TotpCredential {

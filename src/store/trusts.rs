@@ -1,19 +1,19 @@
 //! OS-TRUST trusts. A trust past its expiry or out of uses is gone for every reader, as in
 //! upstream's backend; deleting one deletes the trusts redelegated from it.
 
+use super::error::{Kind, StoreError, StoreResult};
 use super::tables::TRUSTS;
 use super::{Reader, Writer};
-use crate::error::{Error, Result};
 use crate::model::Trust;
 
 /// The trust if it exists and is usable at `now_us` (Unix microseconds).
-pub fn get_live(r: &impl Reader, id: &str, now_us: i64) -> Result<Option<Trust>> {
+pub fn get_live(r: &impl Reader, id: &str, now_us: i64) -> StoreResult<Option<Trust>> {
     Ok(r.get::<Trust>(TRUSTS, id)?.filter(|t| is_live(t, now_us)))
 }
 
 /// Upstream's `get_trust`: 404 "Could not find trust" for a missing, expired or used-up trust.
-pub fn require_live(r: &impl Reader, id: &str, now_us: i64) -> Result<Trust> {
-    get_live(r, id, now_us)?.ok_or_else(|| Error::not_found("trust", id))
+pub fn require_live(r: &impl Reader, id: &str, now_us: i64) -> StoreResult<Trust> {
+    get_live(r, id, now_us)?.ok_or_else(|| StoreError::not_found(Kind::Trust, id))
 }
 
 pub fn is_live(t: &Trust, now_us: i64) -> bool {
@@ -21,16 +21,16 @@ pub fn is_live(t: &Trust, now_us: i64) -> bool {
 }
 
 /// Every stored trust (expired ones included, as upstream lists them).
-pub fn list(r: &impl Reader) -> Result<Vec<Trust>> {
+pub fn list(r: &impl Reader) -> StoreResult<Vec<Trust>> {
     r.list(TRUSTS)
 }
 
-pub fn put(w: &impl Writer, trust: &Trust) -> Result<()> {
+pub fn put(w: &impl Writer, trust: &Trust) -> StoreResult<()> {
     w.put(TRUSTS, &trust.id, trust)
 }
 
 /// The chain from `trust` back to the original trust (`trust` first).
-pub fn pedigree(r: &impl Reader, trust: &Trust) -> Result<Vec<Trust>> {
+pub fn pedigree(r: &impl Reader, trust: &Trust) -> StoreResult<Vec<Trust>> {
     let mut chain = vec![trust.clone()];
     let mut next = trust.redelegated_trust_id.clone();
     while let Some(id) = next {
@@ -50,7 +50,7 @@ pub fn pedigree(r: &impl Reader, trust: &Trust) -> Result<Vec<Trust>> {
 }
 
 /// Deletes a trust and, recursively, the trusts redelegated from it; returns the deleted ids.
-pub fn delete(w: &impl Writer, id: &str) -> Result<Vec<String>> {
+pub fn delete(w: &impl Writer, id: &str) -> StoreResult<Vec<String>> {
     let mut deleted = Vec::new();
     let mut pending = vec![id.to_string()];
     while let Some(id) = pending.pop() {
@@ -67,7 +67,7 @@ pub fn delete(w: &impl Writer, id: &str) -> Result<Vec<String>> {
 }
 
 /// Takes one use of a limited trust; 404 as upstream when none is left.
-pub fn consume_use(w: &impl Writer, id: &str, now_us: i64) -> Result<()> {
+pub fn consume_use(w: &impl Writer, id: &str, now_us: i64) -> StoreResult<()> {
     let mut trust = require_live(w, id, now_us)?;
     if let Some(uses) = trust.remaining_uses {
         trust.remaining_uses = Some(uses - 1);

@@ -429,7 +429,7 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     let token_role_ids: Vec<String> = context.roles.iter().map(|r| r.id.clone()).collect();
     let role_ids: Vec<String> = match input.get("roles").and_then(Value::as_array) {
         Some(requested) if !requested.is_empty() => {
-            let ids = app.store.read(|r| {
+            let ids = app.store.read(|r| -> Result<_> {
                 let mut ids = Vec::new();
                 for item in requested {
                     let id = if let Some(id) = item.get("id").and_then(Value::as_str) {
@@ -444,7 +444,7 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
                         ids.push(id);
                     }
                 }
-                assignment::expand_implied(r, ids)
+                Ok(assignment::expand_implied(r, ids)?)
             })?;
             if ids.iter().any(|id| !token_role_ids.contains(id)) {
                 return Err(Error::bad_request(
@@ -584,7 +584,7 @@ pub fn authenticate(
     if !secret_ok || expired {
         return Err(Error::unauthenticated());
     }
-    let usable = app.store.read(|r| {
+    let usable = app.store.read(|r| -> Result<_> {
         let Some(user) = identity::get_user(r, &cred.user_id)? else {
             return Ok(false);
         };
@@ -600,7 +600,7 @@ pub fn authenticate(
 /// The credential an auth payload names: by id, or by name and its user.
 fn lookup(r: &impl Reader, payload: &Map<String, Value>) -> Result<ApplicationCredential> {
     if let Some(id) = payload.get("id").and_then(Value::as_str) {
-        return store::require(r, id);
+        return Ok(store::require(r, id)?);
     }
     let Some(name) = payload.get("name").and_then(Value::as_str) else {
         return Err(Error::expecting("name or ID", "application credential"));

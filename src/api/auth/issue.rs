@@ -342,9 +342,9 @@ pub(crate) fn verify_password(
     if !ok {
         app.store.write_bookkeeping(|w| {
             if lock == compliance::Lockout::Expired {
-                identity::record_auth_success(w, &user.id, true, None)?;
+                crate::service::identity::record_auth_success(w, &user.id, true, None)?;
             }
-            identity::record_failed_auth(w, &user.id, now)
+            crate::service::identity::record_failed_auth(w, &user.id, now)
         })?;
         return Err(Error::unauthenticated());
     }
@@ -358,7 +358,7 @@ pub(crate) fn verify_password(
     let reset = user.failed_auth_count > 0 || lock == compliance::Lockout::Expired;
     if reset || user.last_active_at != today {
         app.store.write_bookkeeping(|w| {
-            identity::record_auth_success(w, &user.id, reset, today.as_deref())
+            crate::service::identity::record_auth_success(w, &user.id, reset, today.as_deref())
         })?;
     }
     Ok(())
@@ -385,7 +385,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Resu
 /// what is still required (keystone/receipt/handlers.py `build_receipt`).
 fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> Result<Response> {
     let (receipt_id, receipt) = crate::receipt::issue(&app.receipt_keys, user_id, methods, now)?;
-    let (user, domain) = app.store.read(|r| {
+    let (user, domain) = app.store.read(|r| -> Result<_> {
         let user = identity::require_user(r, user_id)?;
         let domain = resource::require_domain(r, &user.domain_id)?;
         Ok((user, domain))
@@ -435,9 +435,9 @@ fn find_auth_user(
 /// A domain given as {"id"} or {"name"}.
 fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Option<Domain>> {
     if let Some(id) = domain_obj.get("id").and_then(Value::as_str) {
-        resource::get_domain(r, id)
+        Ok(resource::get_domain(r, id)?)
     } else if let Some(name) = domain_obj.get("name").and_then(Value::as_str) {
-        resource::find_domain_by_name(r, name)
+        Ok(resource::find_domain_by_name(r, name)?)
     } else {
         Err(Error::expecting("id or name", "domain"))
     }

@@ -294,7 +294,7 @@ fn scopes_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<Target>> {
 /// GET /v3/auth/projects
 pub fn list_projects(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let context = granted.context();
-    let projects = app.store.read(|r| {
+    let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for target in scopes_of_user(r, &context.user.id)? {
             if let Target::Project(id) = target {
@@ -323,7 +323,7 @@ pub fn list_projects(app: &App, req: &Request, _: &Params, granted: Granted) -> 
 /// GET /v3/auth/domains
 pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let context = granted.context();
-    let domains = app.store.read(|r| {
+    let domains = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for target in scopes_of_user(r, &context.user.id)? {
             if let Target::Domain(id) = &target {
@@ -344,9 +344,9 @@ pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> R
 /// GET /v3/auth/system
 pub fn get_system(app: &App, _: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let context = granted.context();
-    let has_system = app
-        .store
-        .read(|r| Ok(!assignment::token_roles(r, &context.user.id, &Target::System)?.is_empty()))?;
+    let has_system = app.store.read(|r| {
+        Ok::<_, Error>(!assignment::token_roles(r, &context.user.id, &Target::System)?.is_empty())
+    })?;
     let system: Vec<Value> = if has_system {
         vec![json!({"all": true})]
     } else {

@@ -89,7 +89,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Re
 /// GET /v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles
 pub fn list_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("access_token_id");
-    let (t, roles) = app.store.read(|r| {
+    let (t, roles) = app.store.read(|r| -> Result<_> {
         let t = store::get_access_token(r, id)?;
         let mut roles = Vec::new();
         for rid in &t.role_ids {

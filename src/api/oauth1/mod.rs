@@ -12,6 +12,7 @@ use crate::http::routes::{Granted, Params};
 use crate::model::new_id;
 use crate::pyrepr::py_repr;
 use crate::store::oauth1::{self as store, Consumer};
+use crate::store::StoreError;
 
 use super::list_response;
 use crate::validate::normalize_keys;
@@ -220,10 +221,10 @@ pub fn request_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
         .filter(|p| !p.is_empty())
         .ok_or_else(|| Error::expecting("Requested-Project-Id", "request"))?
         .to_string();
-    let consumer = app.store.read(|r| {
+    let consumer = app.store.read(|r| -> Result<_> {
         resource::get_project(r, &project_id)?
             .ok_or_else(|| Error::not_found("project", &project_id))?;
-        store::get_consumer(r, &consumer_id)
+        Ok(store::get_consumer(r, &consumer_id)?)
     })?;
     let now = req.now;
     let signed =
@@ -323,11 +324,11 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
     // NotImplementedError leads to these two checks.
     let consumer = match app.store.read(|r| store::get_consumer(r, &consumer_id)) {
         Ok(c) => c,
-        Err(Error::NotFound(_)) => {
+        Err(StoreError::NotFound { .. }) => {
             log::warn!("Provided consumer does not exist.");
             return Err(unauthorized("Provided consumer does not exist."));
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     if rt.consumer_id != consumer_id {
         log::warn!("Provided consumer key does not match stored consumer key.");
@@ -477,7 +478,7 @@ pub fn authorize_request_token(
         rt.authorizing_user_id = Some(user_id.clone());
         rt.verifier = Some(verifier.clone());
         rt.role_ids = Some(wanted);
-        store::put_request_token(w, &rt)
+        Ok(store::put_request_token(w, &rt)?)
     })?;
     Ok(Response::ok(
         &json!({"token": {"oauth_verifier": verifier}}),

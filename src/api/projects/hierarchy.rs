@@ -56,7 +56,7 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
         ));
     }
     let user_id = granted.context().user.id.clone();
-    app.store.read(|r| {
+    app.store.read(|r| -> Result<_> {
         let (parents, project_parent) = match &node {
             Node::Project(p) => {
                 let mut parents = Vec::new();

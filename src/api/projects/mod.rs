@@ -161,7 +161,7 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
         )));
     }
     let with_domains = req.query("is_domain").is_some();
-    let (projects, domains) = app.store.read(|r| {
+    let (projects, domains) = app.store.read(|r| -> Result<_> {
         let domains = if with_domains {
             resource::list_domains(r)?
         } else {
@@ -290,7 +290,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
             if resource::find_domain_by_name(w, &domain.name)?.is_some() {
                 return Err(conflict_domain(&domain.name));
             }
-            resource::create_domain(w, &domain)
+            Ok(resource::create_domain(w, &domain)?)
         })?;
         let mut shown = render_domain_as_project(app, &domain);
         shown["tags"] = json!(tags);

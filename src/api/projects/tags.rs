@@ -34,12 +34,12 @@ fn set_tags(w: &impl Writer, id: &str, tags: &[String]) -> Result<()> {
         Some(Node::Project(old)) => {
             let mut new = old.clone();
             new.tags = sorted_tags(tags);
-            resource::update_project(w, &old, &new)
+            Ok(resource::update_project(w, &old, &new)?)
         }
         Some(Node::Domain(old)) => {
             let mut new = old.clone();
             new.tags = sorted_tags(tags);
-            resource::update_domain(w, &old, &new)
+            Ok(resource::update_domain(w, &old, &new)?)
         }
     }
 }

@@ -163,11 +163,11 @@ fn assignment_not_found(p: &Params) -> Error {
 
 /// 404 unless the project or domain granted on exists (the system always does).
 fn require_scope(app: &App, target: &Target) -> Result<()> {
-    app.store.read(|r| match target {
+    Ok(app.store.read(|r| match target {
         Target::Project(id) => resource::require_project(r, id).map(|_| ()),
         Target::Domain(id) => resource::require_domain(r, id).map(|_| ()),
         Target::System => Ok(()),
-    })
+    })?)
 }
 
 /// The grant a single-grant path names; its role must exist (404).
@@ -195,7 +195,7 @@ fn list(app: &App, req: &Request, p: &Params, inherited: bool) -> Result<Respons
     let target = scope(p);
     require_scope(app, &target)?;
     let (kind, actor_id, _) = actor(p);
-    let roles = app.store.read(|r| {
+    let roles = app.store.read(|r| -> Result<_> {
         let mut ids: Vec<String> = assignment::list_for_actor(r, kind, actor_id)?
             .into_iter()
             .filter(|a| a.target == target && a.inherited == inherited)
@@ -284,7 +284,7 @@ fn create(app: &App, p: &Params, inherited: bool) -> Result<Response> {
             }
             Target::System => {}
         }
-        assignment::grant(w, &grant)
+        Ok(assignment::grant(w, &grant)?)
     })?;
     Ok(Response::no_content())
 }
@@ -321,7 +321,7 @@ fn revoke(app: &App, p: &Params, inherited: bool) -> Result<Response> {
         if !assignment::exists(w, &grant)? {
             return Err(assignment_not_found(p));
         }
-        assignment::revoke(w, &grant).map(|_| ())
+        Ok(assignment::revoke(w, &grant).map(|_| ())?)
     })?;
     Ok(Response::no_content())
 }

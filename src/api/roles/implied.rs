@@ -69,7 +69,7 @@ pub fn get_action(req: &Request) -> Action {
 /// GET/HEAD /v3/roles/{prior_role_id}/implies
 pub fn list_implied(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (prior, _, _) = load(app, p.get("prior_role_id"), None)?;
-    let implies = app.store.read(|r| {
+    let implies = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for id in assignment::implied_by(r, &prior.id)? {
             if let Some(role) = assignment::get_role(r, &id)? {
@@ -115,7 +115,7 @@ pub fn get_implied(app: &App, req: &Request, p: &Params, granted: Granted) -> Re
     let (prior, implied) = both(app, p)?;
     let exists = app
         .store
-        .read(|r| Ok(assignment::implied_by(r, &prior.id)?.contains(&implied.id)))?;
+        .read(|r| Ok::<_, Error>(assignment::implied_by(r, &prior.id)?.contains(&implied.id)))?;
     if !exists {
         return Err(not_implied(p));
     }
@@ -140,7 +140,7 @@ pub fn create_implied(app: &App, _: &Request, p: &Params, _: Granted) -> Result<
         if assignment::implied_by(w, &prior.id)?.contains(&implied.id) {
             return Err(Error::duplicate("implied_role", "Duplicate entry"));
         }
-        assignment::add_implied(w, &prior.id, &implied.id)
+        Ok(assignment::add_implied(w, &prior.id, &implied.id)?)
     })?;
     Ok(Response::created(&shown(app, &prior, &implied)))
 }
@@ -159,7 +159,7 @@ pub fn delete_implied(app: &App, _: &Request, p: &Params, _: Granted) -> Result<
 
 /// GET/HEAD /v3/role_inferences
 pub fn list_inferences(app: &App, _: &Request, _: &Params, _: Granted) -> Result<Response> {
-    let body = app.store.read(|r| {
+    let body = app.store.read(|r| -> Result<_> {
         let mut by_prior: Vec<(String, Vec<Value>)> = Vec::new();
         for (prior, implied) in assignment::list_implied(r)? {
             let Some(implied) = assignment::get_role(r, &implied)? else {

@@ -115,7 +115,7 @@ pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> R
 pub fn list_projects(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("user_id");
     target_user(&granted, id)?;
-    let projects = app.store.read(|r| {
+    let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for p in resource::list_projects(r)? {
             if !assignment::effective_role_ids(r, id, &Target::Project(p.id.clone()))?.is_empty() {
@@ -139,7 +139,7 @@ pub fn list_groups(app: &App, req: &Request, p: &Params, granted: Granted) -> Re
     let id = p.get("user_id");
     target_user(&granted, id)?;
     let domain_scope = granted.context().domain_id().map(str::to_string);
-    let groups = app.store.read(|r| {
+    let groups = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for gid in identity::group_ids_of_user(r, id)? {
             if let Some(g) = identity::get_group(r, &gid)? {

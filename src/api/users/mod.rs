@@ -105,7 +105,7 @@ pub(crate) fn revoke_user_tokens_in(
     user_ids: &[String],
     now: i64,
 ) -> Result<()> {
-    revocation::append(w, &user_revocations(user_ids, now))
+    Ok(revocation::append(w, &user_revocations(user_ids, now))?)
 }
 
 /// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args
@@ -194,10 +194,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
     mark_enabled(app, &mut user, now);
     // A new user has no tokens to revoke.
     user.password_created_at = 0;
-    app.store.write(|w| {
+    app.store.write(|w| -> Result<_> {
         resource::require_domain(w, &user.domain_id)?;
         assert_default_project_not_domain(w, user.default_project_id.as_deref())?;
-        identity::create_user(w, &user)
+        Ok(identity::create_user(w, &user)?)
     })?;
     Ok(Response::created(&json!({"user": render_user(app, &user)})))
 }
@@ -281,7 +281,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         extra: extras(&input, KNOWN),
     };
     let now = req.now;
-    let (new, revoked) = app.store.write(|w| {
+    let (new, revoked) = app.store.write(|w| -> Result<_> {
         let old = identity::require_user(w, id)?;
         let new = patch.apply(app, &old, now);
         assert_default_project_not_domain(w, new.default_project_id.as_deref())?;
@@ -313,7 +313,7 @@ pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     let id = p.get("user_id");
     // The cascade is the service layer's, shared with /v2.0/users and domain deletion.
     crate::service::identity::delete_user(&app.store, req.now as i64, |w| {
-        identity::require_user(w, id)
+        Ok(identity::require_user(w, id)?)
     })?;
     Ok(Response::no_content())
 }

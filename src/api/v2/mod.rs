@@ -24,6 +24,8 @@ use crate::http::request::Request;
 use crate::http::response::{to_python_json, Response};
 use crate::http::routes::{self, Matched, Params};
 use crate::model::{Project, Role, User};
+use crate::store::error::Kind;
+use crate::store::StoreError;
 
 pub const DEFAULT_DOMAIN: &str = crate::seed::DEFAULT_DOMAIN_ID;
 
@@ -175,16 +177,25 @@ pub fn respond(format: Format, status: u16, doc: &Value) -> Response {
 
 /// The documents' fault element for an error.
 fn fault_name(err: &Error) -> &'static str {
-    match err {
+    if let Error::Store(StoreError::Duplicate {
+        kind: Kind::Project,
+        ..
+    }) = err
+    {
+        return "tenantConflict";
+    }
+    match err.upstream().as_ref() {
         Error::Validation(_) | Error::UnsupportedMediaType(_) => "badRequest",
         Error::Unauthorized(_) => "unauthorized",
         Error::Forbidden(_) => "forbidden",
         Error::NotFound(_) => "itemNotFound",
         Error::MethodNotAllowed => "badMethod",
+        // Project conflicts the handlers word themselves (a name taken in a rename) are
+        // still recognized by their text.
         Error::Conflict(m) if m.contains("store project") => "tenantConflict",
         Error::Conflict(_) => "identityFault",
         Error::TooLarge => "overLimit",
-        Error::Internal(_) => "identityFault",
+        Error::Internal(_) | Error::Store(_) => "identityFault",
     }
 }
 

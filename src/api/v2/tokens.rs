@@ -236,10 +236,7 @@ fn by_token(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome> {
     if old.len() > MAX_TOKEN_SIZE {
         return Err(size_error("token", MAX_TOKEN_SIZE));
     }
-    let parent = core::validate(app, &old, false, now).map_err(|e| match e {
-        Error::NotFound(_) => Error::unauthenticated(),
-        other => other,
-    })?;
+    let parent = core::validate(app, &old, false, now).map_err(core::AuthError::caller)?;
     check_v2_visible(&parent)?;
     Ok(Outcome::Ok(Authenticated {
         user_id: parent.user.id.clone(),
@@ -380,10 +377,7 @@ fn v2_catalog(v3: &[Value]) -> Vec<Value> {
 
 /// The subject token of /v2.0/tokens/{id}: 404 if it does not validate at `now`.
 fn subject(app: &App, token_id: &str, now: f64) -> Result<std::sync::Arc<AuthContext>> {
-    core::validate(app, token_id, false, now).map_err(|e| match e {
-        Error::NotFound(_) => Error::token_not_found(token_id),
-        other => other,
-    })
+    core::validate(app, token_id, false, now).map_err(|e| e.v2_subject(token_id))
 }
 
 /// The target of validating /v2.0/tokens/{token_id}: the subject token's user (404 first if

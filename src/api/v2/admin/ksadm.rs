@@ -62,9 +62,9 @@ pub fn create_role(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
 
 pub fn delete_role(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("role_id");
-    app.store.write(|w| {
+    app.store.write(|w| -> Result<_> {
         let role = global_role(w, id)?;
-        assignment::delete_role(w, &role)
+        Ok(assignment::delete_role(w, &role)?)
     })?;
     Ok(Response::no_content())
 }
@@ -130,7 +130,7 @@ pub fn create_service(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 pub fn delete_service(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("service_id");
     app.store.write(|w| {
-        if !catalog::delete_service(w, id)? {
+        if !crate::service::catalog::delete_service(w, id)? {
             return Err(Error::not_found("service", id));
         }
         Ok(())
@@ -303,7 +303,7 @@ pub fn delete_endpoint(app: &App, _: &Request, p: &Params, _: Granted) -> Result
             return Err(Error::not_found("endpoint", id));
         }
         for e in doomed {
-            catalog::delete_endpoint(w, &e)?;
+            crate::service::catalog::delete_endpoint(w, &e)?;
         }
         Ok(())
     })?;

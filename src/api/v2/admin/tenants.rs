@@ -113,7 +113,7 @@ pub fn create_tenant(app: &App, req: &Request, _: &Params, _: Granted) -> Result
         if resource::get_domain(w, DEFAULT_DOMAIN)?.is_none() {
             return Err(Error::not_found("domain", DEFAULT_DOMAIN));
         }
-        resource::create_project(w, &project)
+        Ok(resource::create_project(w, &project)?)
     })?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
@@ -134,7 +134,7 @@ pub fn update_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::bad_request("Cannot change project ID"));
     }
-    let project = app.store.write(|w| {
+    let project = app.store.write(|w| -> Result<_> {
         let old = tenant_in_default(w, id)?;
         let mut new = old.clone();
         if let Some(n) = &name {
@@ -193,7 +193,7 @@ fn user_ids_on_project(r: &impl Reader, project_id: &str) -> Result<Vec<String>>
 pub fn tenant_users(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("tenant_id");
     let f = format(req);
-    let users = app.store.read(|r| {
+    let users = app.store.read(|r| -> Result<_> {
         tenant_in_default(r, id)?;
         let mut out = Vec::new();
         for uid in user_ids_on_project(r, id)? {
@@ -215,7 +215,7 @@ pub fn tenant_users(app: &App, req: &Request, p: &Params, _: Granted) -> Result<
 pub fn tenant_user_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (tenant_id, user_id) = (p.get("tenant_id"), p.get("user_id"));
     let f = format(req);
-    let roles = app.store.read(|r| {
+    let roles = app.store.read(|r| -> Result<_> {
         tenant_in_default(r, tenant_id)?;
         user_in_default(r, user_id)?;
         let target = Target::Project(tenant_id.to_string());

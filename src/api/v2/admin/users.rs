@@ -108,7 +108,7 @@ fn hash(app: &App, password: &str) -> Result<String> {
 
 /// The role a v2 user gets on its tenant (upstream's member role).
 fn member_role(r: &impl Reader) -> Result<Option<Role>> {
-    assignment::find_role_by_name(r, None, "member")
+    Ok(assignment::find_role_by_name(r, None, "member")?)
 }
 
 /// POST /v2.0/users {"user": {"name"|"username", "password", "tenantId", "email", "enabled"}}
@@ -148,7 +148,7 @@ pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
     }
     // A new user has no tokens to revoke.
     user.password_created_at = 0;
-    app.store.write(|w| {
+    app.store.write(|w| -> Result<_> {
         if let Some(t) = &tenant_id {
             tenant_in_default(w, t)?;
         }
@@ -215,7 +215,7 @@ fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Resul
         None => None,
     };
     let now = req.now;
-    let user = app.store.write(|w| {
+    let user = app.store.write(|w| -> Result<_> {
         let old = user_in_default(w, id)?;
         let mut new = old.clone();
         if let Some(n) = &name {
@@ -273,7 +273,7 @@ fn remove_user(app: &App, id: &str, now: i64) -> Result<()> {
 pub fn user_global_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("user_id");
     let f = format(req);
-    let roles = app.store.read(|r| {
+    let roles = app.store.read(|r| -> Result<_> {
         user_in_default(r, id)?;
         Ok(assignment::token_roles(r, id, &Target::System)?
             .iter()

@@ -199,7 +199,11 @@ pub fn target_of(scope: &ResolvedScope) -> Option<Target> {
 
 /// Resolves a token's user and scope against the store, checking that all are usable:
 /// user, its domain, the project, its domain enabled; a scoped token has at least one role.
-pub fn resolve(r: &impl Reader, token: TokenData) -> std::result::Result<AuthContext, AuthError> {
+pub fn resolve(
+    r: &impl Reader,
+    token: TokenData,
+    now: f64,
+) -> std::result::Result<AuthContext, AuthError> {
     let invalid = AuthError::invalid_token;
     let user = identity::get_user(r, &token.user_id)?.ok_or_else(invalid)?;
     let user_domain = resource::get_domain(r, &user.domain_id)?.ok_or_else(invalid)?;
@@ -227,7 +231,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> std::result::Result<AuthCon
         }
         Scope::System(_) => ResolvedScope::System,
         Scope::Trust { trust_id, .. } => {
-            let (t, scope) = delegation::trust_scope(r, &user, trust_id)?;
+            let (t, scope) = delegation::trust_scope(r, &user, trust_id, now)?;
             trust = Some(t);
             scope
         }
@@ -250,7 +254,7 @@ pub fn resolve(r: &impl Reader, token: TokenData) -> std::result::Result<AuthCon
         }
     };
     let app_cred = match &token.app_cred_id {
-        Some(id) => Some(delegation::app_cred(r, id, &user)?),
+        Some(id) => Some(delegation::app_cred(r, id, &user, now)?),
         None => None,
     };
     // An OAuth1 token carries the access token's roles the user still has, as upstream's
@@ -316,7 +320,7 @@ pub fn validate(
                 .map_err(|_| AuthError::InvalidToken {
                     reason: "Could not recognize Fernet token".to_string(),
                 })?;
-            let context = Arc::new(app.store.read(|r| resolve(r, data))?);
+            let context = Arc::new(app.store.read(|r| resolve(r, data, now))?);
             app.validated.put(token, generation, context.clone());
             context
         }

@@ -273,7 +273,7 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
     data.issued_at = token::fernet::creation_time(&token_id)?;
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone()))
+        .read(|r| core::resolve(r, data.clone(), now))
         .map_err(|_| Error::unauthenticated())?;
     let body = super::auth::render_token(app, &context, true)?;
     Ok((token_id, body))

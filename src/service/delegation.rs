@@ -15,14 +15,18 @@ type Result<T> = std::result::Result<T, AuthError>;
 
 /// At validation: the trust of a trust-scoped token and the project it scopes to. A trust
 /// that has used up its uses still backs the tokens already issued from it.
-pub fn trust_scope(r: &impl Reader, user: &User, trust_id: &str) -> Result<(Trust, ResolvedScope)> {
+pub fn trust_scope(
+    r: &impl Reader,
+    user: &User,
+    trust_id: &str,
+    now: f64,
+) -> Result<(Trust, ResolvedScope)> {
     let invalid = AuthError::invalid_token;
     let trust: Trust = r
         .get::<Trust>(crate::store::tables::TRUSTS, trust_id)?
         .filter(|t| {
-            t.expires_at.is_none_or(|e| {
-                crate::store::application_credentials::to_micros(crate::clock::now_f64()) <= e
-            })
+            t.expires_at
+                .is_none_or(|e| crate::store::application_credentials::to_micros(now) <= e)
         })
         .ok_or_else(|| StoreError::not_found(Kind::Trust, trust_id))?;
     if trust.trustee_user_id != user.id {
@@ -116,9 +120,9 @@ pub fn oauth1_token_roles(
 // --- application credentials ---
 
 /// At validation: the token's credential, still there, its user's and not expired.
-pub fn app_cred(r: &impl Reader, id: &str, user: &User) -> Result<ApplicationCredential> {
+pub fn app_cred(r: &impl Reader, id: &str, user: &User, now: f64) -> Result<ApplicationCredential> {
     let cred = application_credentials::require(r, id)?;
-    let now_us = application_credentials::to_micros(crate::clock::now_f64());
+    let now_us = application_credentials::to_micros(now);
     if cred.user_id != user.id || cred.expires_at.is_some_and(|e| now_us >= e) {
         return Err(AuthError::invalid_token());
     }

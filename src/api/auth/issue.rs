@@ -288,7 +288,7 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
     data.issued_at = token::fernet::creation_time(&token_id)?;
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone()))
+        .read(|r| core::resolve(r, data.clone(), now))
         .map_err(|_| Error::unauthenticated())?;
     Ok((token_id, context))
 }

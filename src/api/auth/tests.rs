@@ -103,7 +103,9 @@ fn a_token_expires_by_the_time_of_the_request_that_validates_it() {
         crate::token::format_time(T + ttl)
     );
     let validate = |allow_expired: bool, now: f64| {
-        crate::auth::validate(&app, token, allow_expired, now).map(|_| ())
+        crate::auth::validate(&app, token, allow_expired, now)
+            .map(|_| ())
+            .map_err(crate::error::Error::from)
     };
     assert!(validate(false, T + ttl - 1.0).is_ok());
     let expired = validate(false, T + ttl + 1.0).unwrap_err();

@@ -154,7 +154,7 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
     // Resolve exactly as validation will, so what we hand out validates.
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone()))
+        .read(|r| core::resolve(r, data.clone(), now))
         .map_err(|_| Error::unauthenticated())?;
     let access = render_access(app, &context, &token_id)?;
     Ok(respond(f, 200, &access))

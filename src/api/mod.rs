@@ -4,29 +4,9 @@
 //! of records (upstream's field order) and list envelopes; request bodies are checked by
 //! `crate::validate`.
 
-pub mod application_credentials;
-pub mod auth;
-pub mod catalog;
-pub mod credentials;
 pub mod discovery;
-pub mod domain_config;
-pub mod domains;
-pub mod ec2;
-pub mod endpoint_filter;
-pub mod groups;
-pub mod limits;
-pub mod oauth1;
-pub mod oauth2;
-pub mod policies;
-pub mod projects;
-pub mod revoke;
-pub mod role_assignments;
-pub mod roles;
-pub mod totp;
-pub mod trusts;
-pub mod user_tokens;
-pub mod users;
 pub mod v2;
+pub mod v3;
 
 use serde_json::{json, Map, Value};
 

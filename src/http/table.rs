@@ -3,13 +3,14 @@
 //! (src/http/routes.rs). Path parameters take upstream's api-ref names (`{project_id}`).
 //! One route a line, unformatted, so the table reads as a table.
 
-use crate::api::application_credentials::{self as app_creds, access_rules};
-use crate::api::oauth1::{self, access_tokens};
-use crate::api::roles::{grants, implied};
+use crate::api::discovery;
 use crate::api::v2::{self, admin as v2a};
-use crate::api::{
-    auth, discovery, domains, groups, limits, oauth2, policies, projects, role_assignments, roles,
-    trusts, user_tokens, users,
+use crate::api::v3::application_credentials::{self as app_creds, access_rules};
+use crate::api::v3::oauth1::{self, access_tokens};
+use crate::api::v3::roles::{grants, implied};
+use crate::api::v3::{
+    auth, domains, groups, limits, oauth2, policies, projects, role_assignments, roles, trusts,
+    user_tokens, users,
 };
 use crate::http::request::Method::{Delete, Get, Options, Other, Patch, Post, Put};
 use crate::http::routes::{no_target, policy, policy_by, policy_of, public, Route};
@@ -49,7 +50,7 @@ fn auth() -> Vec<Route> {
         policy(Get, "/v3/auth/projects", A::GetAuthProjects, no_target, auth::list_projects),
         policy(Get, "/v3/auth/domains", A::GetAuthDomains, no_target, auth::list_domains),
         policy(Get, "/v3/auth/system", A::GetAuthSystem, no_target, auth::get_system),
-        policy(Get, "/v3/OS-REVOKE/events", A::ListRevokeEvents, no_target, crate::api::revoke::list_events),
+        policy(Get, "/v3/OS-REVOKE/events", A::ListRevokeEvents, no_target, crate::api::v3::revoke::list_events),
     ]
 }
 
@@ -75,19 +76,19 @@ fn resource() -> Vec<Route> {
         policy(Delete, "/v3/projects/{project_id}/tags/{value}", A::DeleteProjectTag, projects::project_or_empty_target, projects::delete_tag),
         // Domain configuration (src/api/domain_config.rs); the defaults first, so that
         // /v3/domains/config/... is never read as a domain named "config".
-        policy(Get, "/v3/domains/config/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
-        policy(Get, "/v3/domains/config/{group}/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
-        policy(Get, "/v3/domains/config/{group}/{option}/default", A::GetDomainConfigDefault, no_target, crate::api::domain_config::get_default),
-        policy(crate::http::request::Method::Put, "/v3/domains/{domain_id}/config", A::CreateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::create),
-        policy(Get, "/v3/domains/{domain_id}/config", A::GetDomainConfig, no_target, crate::api::domain_config::get),
-        policy(Patch, "/v3/domains/{domain_id}/config", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
-        policy(Delete, "/v3/domains/{domain_id}/config", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
-        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}", crate::api::domain_config::get_action, no_target, crate::api::domain_config::get),
-        policy(Patch, "/v3/domains/{domain_id}/config/{group}", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
-        policy(Delete, "/v3/domains/{domain_id}/config/{group}", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
-        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}/{option}", crate::api::domain_config::get_action, no_target, crate::api::domain_config::get),
-        policy(Patch, "/v3/domains/{domain_id}/config/{group}/{option}", A::UpdateDomainConfig, crate::api::domain_config::body_target, crate::api::domain_config::update),
-        policy(Delete, "/v3/domains/{domain_id}/config/{group}/{option}", A::DeleteDomainConfig, no_target, crate::api::domain_config::delete),
+        policy(Get, "/v3/domains/config/default", A::GetDomainConfigDefault, no_target, crate::api::v3::domain_config::get_default),
+        policy(Get, "/v3/domains/config/{group}/default", A::GetDomainConfigDefault, no_target, crate::api::v3::domain_config::get_default),
+        policy(Get, "/v3/domains/config/{group}/{option}/default", A::GetDomainConfigDefault, no_target, crate::api::v3::domain_config::get_default),
+        policy(crate::http::request::Method::Put, "/v3/domains/{domain_id}/config", A::CreateDomainConfig, crate::api::v3::domain_config::body_target, crate::api::v3::domain_config::create),
+        policy(Get, "/v3/domains/{domain_id}/config", A::GetDomainConfig, no_target, crate::api::v3::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config", A::UpdateDomainConfig, crate::api::v3::domain_config::body_target, crate::api::v3::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config", A::DeleteDomainConfig, no_target, crate::api::v3::domain_config::delete),
+        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}", crate::api::v3::domain_config::get_action, no_target, crate::api::v3::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config/{group}", A::UpdateDomainConfig, crate::api::v3::domain_config::body_target, crate::api::v3::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config/{group}", A::DeleteDomainConfig, no_target, crate::api::v3::domain_config::delete),
+        crate::http::routes::policy_by(Get, "/v3/domains/{domain_id}/config/{group}/{option}", crate::api::v3::domain_config::get_action, no_target, crate::api::v3::domain_config::get),
+        policy(Patch, "/v3/domains/{domain_id}/config/{group}/{option}", A::UpdateDomainConfig, crate::api::v3::domain_config::body_target, crate::api::v3::domain_config::update),
+        policy(Delete, "/v3/domains/{domain_id}/config/{group}/{option}", A::DeleteDomainConfig, no_target, crate::api::v3::domain_config::delete),
     ]
 }
 
@@ -203,8 +204,8 @@ fn assignment() -> Vec<Route> {
 /// Regions, services, endpoints, OS-EP-FILTER.
 #[rustfmt::skip]
 fn catalog() -> Vec<Route> {
-    use crate::api::catalog as c;
-    use crate::api::endpoint_filter as f;
+    use crate::api::v3::catalog as c;
+    use crate::api::v3::endpoint_filter as f;
     use crate::http::request::Method::Put;
     vec![
         policy(Get, "/v3/regions", A::ListRegions, c::list_regions_target, c::list_regions),
@@ -245,8 +246,8 @@ fn catalog() -> Vec<Route> {
 /// Credentials, OS-EC2 credentials, ec2tokens/s3tokens.
 #[rustfmt::skip]
 fn credentials() -> Vec<Route> {
-    use crate::api::credentials as cr;
-    use crate::api::ec2;
+    use crate::api::v3::credentials as cr;
+    use crate::api::v3::ec2;
     vec![
         policy(Get, "/v3/credentials", A::ListCredentials, cr::list_target, cr::list),
         policy(Post, "/v3/credentials", A::CreateCredential, cr::create_target, cr::create),

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::auth::render_catalog;
+use crate::api::v3::auth::render_catalog;
 use crate::app::App;
 use crate::auth::{self as core, AuthContext, ResolvedScope};
 use crate::error::{Error, Result};
@@ -214,7 +214,7 @@ fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome
         };
     }
     // The same checks as v3's password method: lockout, failure counting, expiry.
-    match crate::api::auth::verify_password(app, &user, &password, now, false) {
+    match crate::api::v3::auth::verify_password(app, &user, &password, now, false) {
         Ok(()) => {}
         Err(Error::Unauthorized(_)) => return Err(invalid()),
         Err(other) => return Err(other),

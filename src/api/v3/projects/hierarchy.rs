@@ -30,7 +30,7 @@ fn limits_of(app: &App, r: &impl Reader, project_id: &str) -> Result<Value> {
         limits::list_limits(r)?
             .iter()
             .filter(|l| l.project_id.as_deref() == Some(project_id))
-            .map(|l| crate::api::limits::render_limit(app, l))
+            .map(|l| crate::api::v3::limits::render_limit(app, l))
             .collect(),
     ))
 }

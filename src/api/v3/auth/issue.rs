@@ -52,7 +52,7 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     }
     let (token_id, context) = mint(app, proof, scope, now)?;
     if let Some(t) = &trust {
-        crate::api::trusts::consume_use(app, &t.id, now)?;
+        crate::api::v3::trusts::consume_use(app, &t.id, now)?;
     }
     let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
     Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
@@ -100,7 +100,7 @@ struct Proof {
     expires_at: f64,
     parent_audit_id: Option<String>,
     app_cred: Option<crate::model::ApplicationCredential>,
-    oauth: Option<crate::api::oauth1::OAuthAuth>,
+    oauth: Option<crate::api::v3::oauth1::OAuthAuth>,
 }
 
 /// Runs every requested method; all must succeed and name the same user.
@@ -139,7 +139,7 @@ fn authenticate_methods(
                 (authenticate_totp(app, totp_obj, now)?, vec![])
             }
             "application_credential" => {
-                let (id, cred) = crate::api::application_credentials::authenticate(
+                let (id, cred) = crate::api::v3::application_credentials::authenticate(
                     app,
                     auth,
                     identity_obj,
@@ -149,7 +149,7 @@ fn authenticate_methods(
                 (id, vec![])
             }
             "oauth1" => {
-                let oauth = crate::api::oauth1::authenticate(app, req, now)?;
+                let oauth = crate::api::v3::oauth1::authenticate(app, req, now)?;
                 let id = oauth.user_id.clone();
                 proof.oauth = Some(oauth);
                 (id, vec![])
@@ -194,7 +194,7 @@ fn authenticate_token(
     // A revoked, expired or unreadable token is upstream's 404 (TokenNotFound
     // from validate_token is not turned into a 401 by the token method).
     let parent = core::validate(app, id, false, now)?;
-    crate::api::application_credentials::check_rescope(&parent)?;
+    crate::api::v3::application_credentials::check_rescope(&parent)?;
     if matches!(parent.token.scope, Scope::OAuth1 { .. }) {
         return Err(Error::forbidden_action(
             "Using OAuth-scoped token to create another token. Create a new OAuth-scoped token instead",
@@ -246,7 +246,7 @@ fn token_scope(
     if let Some(trust_obj) = trust_scope {
         let (scope, trust) = app
             .store
-            .read(|r| crate::api::trusts::token_scope(r, trust_obj, user_id, now))?;
+            .read(|r| crate::api::v3::trusts::token_scope(r, trust_obj, user_id, now))?;
         return Ok((scope, Some(trust)));
     }
     let scope = app
@@ -377,7 +377,7 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Resu
     if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
         return Err(Error::unauthenticated());
     }
-    crate::api::totp::check_passcode(app, &user, user_obj, now)?;
+    crate::api::v3::totp::check_passcode(app, &user, user_obj, now)?;
     Ok(user.id)
 }
 

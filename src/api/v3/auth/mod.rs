@@ -66,7 +66,7 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
     if let Some(cred) = &context.app_cred {
         let section = app
             .store
-            .read(|r| crate::api::application_credentials::token_section(r, cred))?;
+            .read(|r| crate::api::v3::application_credentials::token_section(r, cred))?;
         token.insert("application_credential".into(), section);
     }
     Ok(json!({"token": token}))
@@ -82,7 +82,7 @@ fn insert_scope(app: &App, token: &mut Map<String, Value>, context: &AuthContext
         .collect();
     match &context.scope {
         ResolvedScope::Project { project, domain } if context.trust.is_some() => {
-            crate::api::trusts::render_token_scope(token, context, project, domain);
+            crate::api::v3::trusts::render_token_scope(token, context, project, domain);
         }
         ResolvedScope::System => {
             token.insert("roles".into(), json!(roles));
@@ -191,7 +191,7 @@ fn subject(app: &App, req: &Request) -> Result<(std::sync::Arc<AuthContext>, Str
         .to_string();
     let allow_expired = req.method != Method::Delete && req.query_flag("allow_expired");
     let subject = core::validate(app, &subject_id, allow_expired, req.now)?;
-    crate::api::application_credentials::check_access_rules_support(
+    crate::api::v3::application_credentials::check_access_rules_support(
         &subject,
         req.header("openstack-identity-access-rules"),
     )?;

@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients bench bench-compare fmt lint clean
+.PHONY: run build release test test-rust test-clients bench bench-compare fuzz fmt lint clean
 
 build:
 	cargo build
@@ -32,6 +32,11 @@ bench:
 REV ?= HEAD~1
 bench-compare:
 	REV=$(REV) tests/bench/compare.sh
+
+# The in-process fuzzing properties (src/fuzz.rs) with many more cases than `make test` runs.
+FUZZ_CASES ?= 200000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --lib fuzz -- --nocapture
 
 fmt:
 	cargo fmt

@@ -11,6 +11,8 @@ pub mod compliance;
 pub mod config;
 pub mod credential_keys;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod http;
 pub mod model;
 pub mod password;

@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(status(b"GET / HTTP/2.0\r\n\r\n"), 505);
         assert_eq!(status(b"GET /\xff HTTP/1.1\r\n\r\n"), 400);
         let many: String = (0..150).map(|i| format!("h{i}: v\r\n")).collect();
-        assert_eq!(status(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()), 431);
+        assert_eq!(
+            status(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()),
+            431
+        );
     }
 
     #[test]

@@ -39,11 +39,9 @@ fn guarded_dispatch(app: &App, req: &Request) -> Response {
         Err(_) => Error::Internal("a request handler panicked (bug)".to_string()),
     };
     match &err {
-        Error::Internal(detail) => log::error!(
-            "{} {}: {detail}",
-            loggable_path(&req.path),
-            err.code()
-        ),
+        Error::Internal(detail) => {
+            log::error!("{} {}: {detail}", loggable_path(&req.path), err.code())
+        }
         other => log::debug!("{} {}", loggable_path(&req.path), other),
     }
     Response::error(&err, &app.identity_url())

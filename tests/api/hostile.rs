@@ -57,9 +57,14 @@ fn slowest_get(s: &TestServer) -> Duration {
 #[test]
 fn stuck_and_idle_connections_do_not_starve_a_normal_request() {
     let s = TestServer::start_demo();
-    let body_start = "POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    let body_start =
+        "POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
     let mut held = Vec::new();
-    held.extend(stuck(&s, 64, &format!("{body_start}Content-Length: 100\r\n\r\n{{\"auth\"")));
+    held.extend(stuck(
+        &s,
+        64,
+        &format!("{body_start}Content-Length: 100\r\n\r\n{{\"auth\""),
+    ));
     held.extend(stuck(
         &s,
         64,
@@ -104,7 +109,10 @@ fn oversized_heads_and_request_lines_are_refused() {
     let many: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
     let raw = format!("GET /v3 HTTP/1.1\r\nHost: x\r\n{many}\r\n");
     assert_eq!(status_of(&s, raw.as_bytes()), 431, "200 headers");
-    let raw = format!("GET /v3/{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(1 << 20));
+    let raw = format!(
+        "GET /v3/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(1 << 20)
+    );
     assert_eq!(status_of(&s, raw.as_bytes()), 414, "1 MB request line");
     s.get("/v3", None).expect(200);
 }
@@ -132,7 +140,11 @@ fn http2_request_lines_get_505_without_leaking_threads() {
 #[test]
 fn huge_content_lengths_are_413_without_a_body() {
     let s = TestServer::start_demo();
-    for length in ["1000000000000", "9223372036854775808", "99999999999999999999999"] {
+    for length in [
+        "1000000000000",
+        "9223372036854775808",
+        "99999999999999999999999",
+    ] {
         let raw = format!(
             "POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
         );
@@ -151,7 +163,11 @@ fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> (u16, Vec<u8>) {
             let status: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
             let length: usize = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
                 .map(|v| v.parse().unwrap())
                 .unwrap_or(0);
             while buf.len() < end + 4 + length {
@@ -199,7 +215,10 @@ fn pipelined_requests_are_answered_in_order() {
     assert_eq!(statuses, vec![200, 404, 405, 200, 300]);
     let mut rest = Vec::new();
     let _ = c.read_to_end(&mut rest);
-    assert!(buf.is_empty() && rest.is_empty(), "nothing after the last answer");
+    assert!(
+        buf.is_empty() && rest.is_empty(),
+        "nothing after the last answer"
+    );
 }
 
 #[test]
@@ -227,11 +246,19 @@ fn a_chunked_body_is_read() {
 
 #[test]
 fn long_urls_make_short_log_lines() {
-    let s = TestServer::start_full(DEMO_SEED, &[], Some(FAST_HASH_CONF), &[("RUST_LOG", "info")]);
+    let s = TestServer::start_full(
+        DEMO_SEED,
+        &[],
+        Some(FAST_HASH_CONF),
+        &[("RUST_LOG", "info")],
+    );
     let long = format!("/v3/{}?token=secret-query", "b".repeat(30 * 1024));
     let raw = format!("GET {long} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert_eq!(status_of(&s, raw.as_bytes()), 404);
-    let huge = format!("GET /v3/{} HTTP/1.1\r\nHost: x\r\n\r\n", "c".repeat(1 << 20));
+    let huge = format!(
+        "GET /v3/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "c".repeat(1 << 20)
+    );
     assert_eq!(status_of(&s, huge.as_bytes()), 414);
     s.get("/v3", None).expect(200);
     let mut log = s.stderr_text();

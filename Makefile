@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients bench bench-compare fuzz fmt lint clean
+.PHONY: run build release test test-rust test-clients soak bench bench-compare fuzz fmt lint clean
 
 build:
 	cargo build
@@ -24,6 +24,12 @@ test-rust:
 
 test-clients: build
 	tests/clients/run.sh
+
+# Hostile HTTP clients against a fresh server per scenario (idle and stuck connections,
+# oversized heads, HTTP/2.0 request lines, huge Content-Lengths, read timeouts): about a
+# minute and thousands of sockets, so not in `make test`.
+soak: build
+	python3 tests/soak/http_abuse_probe.py
 
 bench:
 	tests/bench/bench.sh

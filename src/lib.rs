@@ -69,7 +69,7 @@ fn start(
         }
         msg
     };
-    let (server, addr) = http::bind(&config.listen)
+    let (listener, addr) = http::bind(&config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let public_url = config
         .public_url
@@ -98,7 +98,7 @@ fn start(
         clock: clock::Clock::system(),
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
     });
-    serve_until_stopped(app, server, addr, workers, &data_dir)
+    serve_until_stopped(app, listener, addr, workers, &data_dir)
 }
 
 /// Applies the seed unless the store already holds this very text; without a seed, the
@@ -172,7 +172,7 @@ impl Keys {
 /// Serves until a stop signal, then finishes in-flight requests.
 fn serve_until_stopped(
     app: Arc<App>,
-    server: Arc<tiny_http::Server>,
+    listener: std::net::TcpListener,
     addr: std::net::SocketAddr,
     workers: usize,
     data_dir: &Path,
@@ -184,7 +184,7 @@ fn serve_until_stopped(
     })
     .map_err(|e| format!("cannot install signal handler: {e}"))?;
 
-    let running = http::Server::serve(app.clone(), server, addr, workers);
+    let running = http::Server::serve(app.clone(), listener, addr, workers);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");
     log::info!(

@@ -1,7 +1,5 @@
 //! Our view of an HTTP request: method, percent-decoded path segments, query pairs, headers and
-//! a body read under a size cap. Built once per request from tiny_http's raw request.
-
-use std::io::Read;
+//! a body read under a size cap. Built once per request by the connection loop (connection.rs).
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -21,6 +19,20 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method token of a request line; methods we do not route are `Other`.
+    pub fn parse(token: &str) -> Method {
+        match token {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -51,49 +63,6 @@ pub struct Request {
 }
 
 impl Request {
-    /// Reads the request, which arrived at `now`; a body over `max_body` bytes is an error (413).
-    pub fn from_tiny(req: &mut tiny_http::Request, max_body: usize, now: f64) -> Result<Request> {
-        let method = match req.method() {
-            tiny_http::Method::Get => Method::Get,
-            tiny_http::Method::Head => Method::Head,
-            tiny_http::Method::Post => Method::Post,
-            tiny_http::Method::Put => Method::Put,
-            tiny_http::Method::Patch => Method::Patch,
-            tiny_http::Method::Delete => Method::Delete,
-            tiny_http::Method::Options => Method::Options,
-            _ => Method::Other,
-        };
-        let url = req.url().to_string();
-        let (path, query_string) = match url.split_once('?') {
-            Some((p, q)) => (p.to_string(), q.to_string()),
-            None => (url.clone(), String::new()),
-        };
-        let headers: Vec<(String, String)> = req
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.field.as_str().as_str().to_ascii_lowercase(),
-                    h.value.as_str().to_string(),
-                )
-            })
-            .collect();
-        if let Some(len) = req.body_length() {
-            if len > max_body {
-                return Err(Error::TooLarge);
-            }
-        }
-        let mut body = Vec::new();
-        req.as_reader()
-            .take(max_body as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|_| Error::bad_request("Could not read the request body."))?;
-        if body.len() > max_body {
-            return Err(Error::TooLarge);
-        }
-        Ok(Request::new(method, path, query_string, headers, body, now))
-    }
-
     pub fn new(
         method: Method,
         path: String,

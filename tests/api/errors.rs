@@ -232,11 +232,9 @@ fn odd_header_values_never_500() {
     assert_still_serving(&s);
 }
 
-// Known gap: tiny_http drops a connection whose request head has non-UTF-8 or non-ASCII
-// bytes instead of answering 400/401 as upstream does. It never panics a worker and the
-// server keeps serving (odd_header_values_never_500 checks that); run with --ignored.
+// Header values with non-ASCII bytes reach the application; a request line with them is 400,
+// as upstream answers (the HTTP edge, src/http/connection.rs).
 #[test]
-#[ignore = "tiny_http closes the connection on non-ASCII header bytes (upstream answers 400/401)"]
 fn non_ascii_bytes_in_the_request_head_get_an_http_answer() {
     // Upstream (gunicorn, checked against Keystone 30) passes non-ASCII header values to the
     // application (a bad X-Auth-Token is 401, a bad X-Subject-Token 404) and answers 400 to a

@@ -10,6 +10,7 @@ mod concurrency;
 mod discovery;
 mod errors;
 mod filters;
+mod hostile;
 mod logs;
 mod lost_updates;
 mod negatives;

@@ -245,6 +245,11 @@ impl TestServer {
         self.spawn();
     }
 
+    /// The running server's process id (tests/api/hostile.rs reads its thread count).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Everything the server wrote to stderr, across restarts.
     pub fn stderr_text(&self) -> String {
         let mut out = String::new();

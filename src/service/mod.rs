@@ -5,5 +5,8 @@
 
 pub mod catalog;
 pub mod delegation;
+pub mod assignment;
 pub mod identity;
+pub mod password;
 pub mod resource;
+pub mod users;

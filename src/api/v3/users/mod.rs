@@ -15,7 +15,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::service::password::PasswordChange;
 use crate::service::users::{self, NewUser, UserPatch};
-use crate::store::{identity, revocation};
+use crate::store::identity;
 
 use super::roles::{merge_options, require_matching_id};
 use super::{extras, render_user};
@@ -51,21 +51,6 @@ pub(crate) use lists::user_list;
 pub use lists::{list, list_groups, list_projects, list_target};
 
 use body::checked_body;
-
-/// Records the revocation of these users' tokens inside the caller's write transaction, so
-/// the change that calls for it and the revocation commit together; the caller reloads the
-/// in-memory copy (`Store::reload_revocations`) after the commit. `now` is the request's.
-pub(crate) fn revoke_user_tokens_in(
-    w: &impl crate::store::Writer,
-    user_ids: &[String],
-    now: i64,
-) -> Result<()> {
-    let events: Vec<_> = user_ids
-        .iter()
-        .map(|u| crate::service::identity::user_revocation(u, now))
-        .collect();
-    Ok(revocation::append(w, &events)?)
-}
 
 /// Upstream's `_build_user_target_enforcement`: the user if it exists, with the view args
 /// (policy runs on nothing for a missing user, then the handler 404s).

@@ -19,5 +19,6 @@ mod reads;
 mod restart;
 mod route_table;
 mod seed;
+mod service_layer;
 mod tokens;
 mod writes;

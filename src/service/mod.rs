@@ -8,5 +8,6 @@ pub mod delegation;
 pub mod assignment;
 pub mod identity;
 pub mod password;
+pub mod projects;
 pub mod resource;
 pub mod users;

@@ -11,6 +11,7 @@ use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, ActorKind, Project, Target};
 use crate::policy::Action;
 use crate::service::assignment::{self as assignment_service, WhenGranted};
+use crate::service::projects::{self, ResourcePatch};
 use crate::store::{assignment, identity, resource, Reader};
 use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 
@@ -110,12 +111,9 @@ pub fn create_tenant(app: &App, req: &Request, _: &Params, _: Granted) -> Result
         options: Map::new(),
         extra: tenant_extras(&input),
     };
-    app.store.write(|w| {
-        if resource::get_domain(w, DEFAULT_DOMAIN)?.is_none() {
-            return Err(Error::not_found("domain", DEFAULT_DOMAIN));
-        }
-        Ok(resource::create_project(w, &project)?)
-    })?;
+    // Pike's `create_project` is the resource manager's, as /v3/projects': the same
+    // hierarchy rules (a disabled default domain refuses new tenants) and unique names.
+    let project = projects::create_project(&app.store, project)?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
 
@@ -135,23 +133,17 @@ pub fn update_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::bad_request("Cannot change project ID"));
     }
-    let project = app.store.write(|w| -> Result<_> {
-        let old = tenant_in_default(w, id)?;
-        let mut new = old.clone();
-        if let Some(n) = &name {
-            new.name = n.clone();
-        }
-        if let Some(d) = &description {
-            new.description = d.clone().unwrap_or_default();
-        }
-        if let Some(e) = enabled {
-            new.enabled = e;
-        }
-        for (k, v) in tenant_extras(&input) {
-            new.extra.insert(k, v);
-        }
-        resource::update_project(w, &old, &new)?;
-        Ok(new)
+    let patch = ResourcePatch {
+        name,
+        description: description.map(Option::unwrap_or_default),
+        enabled,
+        tags: None,
+        extra: tenant_extras(&input),
+    };
+    // Pike's `update_project` is the resource manager's, as PATCH /v3/projects': a tenant
+    // with enabled sub-projects cannot be disabled, and disabling revokes its tokens.
+    let project = projects::update_project(&app.store, &patch, req.now as i64, |w| {
+        tenant_in_default(w, id)
     })?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }

@@ -3,9 +3,9 @@
 //! whole cascade and its revocation events, and the delegation rules token validation uses.
 //! No HTTP here: callers parse and render.
 
+pub mod assignment;
 pub mod catalog;
 pub mod delegation;
-pub mod assignment;
 pub mod identity;
 pub mod password;
 pub mod projects;

@@ -64,7 +64,10 @@ pub fn create_project(store: &Store, project: Project) -> Result<Project> {
         let domain = resource::get_domain(w, &project.domain_id)?.ok_or_else(|| {
             Error::Validation(format!("Could not find domain: {}.", project.domain_id))
         })?;
-        let parent_id = project.parent_id.clone().unwrap_or_else(|| domain.id.clone());
+        let parent_id = project
+            .parent_id
+            .clone()
+            .unwrap_or_else(|| domain.id.clone());
         let chain = parent_chain(w, &domain, &parent_id)?;
         // Upstream walks the parent's parents (nearest first, the domain last), then the
         // parent: the first disabled one is named.

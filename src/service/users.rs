@@ -97,13 +97,15 @@ fn project_to_join(r: &impl Reader, user: &User, project_id: &str) -> Result<()>
 
 /// Upstream's `member_role_id`: the role `add_user_to_project` grants (when it exists).
 fn member_grant(r: &impl Reader, user_id: &str, project_id: &str) -> Result<Option<Assignment>> {
-    Ok(assignment::find_role_by_name(r, None, "member")?.map(|role| Assignment {
-        actor_kind: ActorKind::User,
-        actor_id: user_id.to_string(),
-        target: Target::Project(project_id.to_string()),
-        role_id: role.id,
-        inherited: false,
-    }))
+    Ok(
+        assignment::find_role_by_name(r, None, "member")?.map(|role| Assignment {
+            actor_kind: ActorKind::User,
+            actor_id: user_id.to_string(),
+            target: Target::Project(project_id.to_string()),
+            role_id: role.id,
+            inherited: false,
+        }),
+    )
 }
 
 /// Upstream's `create_user` (v3 and v2.0): the domain must exist, the default project must

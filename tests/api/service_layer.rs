@@ -131,9 +131,126 @@ fn self_service_password_change_races_admin_reset() {
         );
         login(&s, &id, &original).expect(401);
         let r = login(&s, &id, &mine);
-        assert_eq!(r.status, 401, "round {round}: the change outlived the reset");
+        assert_eq!(
+            r.status, 401,
+            "round {round}: the change outlived the reset"
+        );
         login(&s, &id, &reset).expect(201);
         let r = s.validate(&admin, &before, "");
         assert_eq!(r.status, 404, "round {round}: {}", r.text());
     }
+}
+
+/// A project in the default domain made through v3 (under `parent`, if given); its id.
+fn create_project(s: &TestServer, admin: &str, name: &str, parent: Option<&str>) -> String {
+    let mut body = json!({"name": name, "domain_id": "default"});
+    if let Some(p) = parent {
+        body["parent_id"] = json!(p);
+    }
+    let r = s.post("/v3/projects", Some(admin), &json!({ "project": body }));
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["project"]["id"].as_str().unwrap().to_string()
+}
+
+/// Upstream's `update_project` refuses to disable a project whose subtree holds an enabled
+/// project, whichever API asks (v2.0's tenant update used to disable it anyway).
+#[test]
+fn v2_tenant_with_enabled_children_cannot_be_disabled_as_in_v3() {
+    let s = TestServer::start_demo();
+    let admin = s.system_admin_token();
+    let v2_admin = s.admin_token();
+    let parent = create_project(&s, &admin, "svc-parent", None);
+    create_project(&s, &admin, "svc-child", Some(&parent));
+    let r = s.send_json(
+        "PUT",
+        &format!("/v2.0/tenants/{parent}"),
+        Some(&v2_admin),
+        &json!({"tenant": {"enabled": false}}),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = s.patch(
+        &format!("/v3/projects/{parent}"),
+        Some(&admin),
+        &json!({"project": {"enabled": false}}),
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = s.get(&format!("/v3/projects/{parent}"), Some(&admin));
+    assert_eq!(r.json()["project"]["enabled"], json!(true));
+}
+
+/// Upstream's revoke manager records an event for a disabled project (and domain): a token
+/// scoped to it issued before stays dead once it is enabled again, whichever API disabled
+/// it (both used to let the old token back in).
+#[test]
+fn disabling_a_project_or_domain_revokes_tokens_scoped_to_it() {
+    let s = TestServer::start_demo();
+    let admin = s.system_admin_token();
+    let v2_admin = s.admin_token();
+    let member = s.id_by_name(&admin, "roles", "member");
+    let user = create_user(&s, &admin, "svc-scoped", "pw-scoped");
+    let disable_v2 = |id: &str, enabled: bool| {
+        s.send_json(
+            "PUT",
+            &format!("/v2.0/tenants/{id}"),
+            Some(&v2_admin),
+            &json!({"tenant": {"enabled": enabled}}),
+        )
+    };
+    let disable_v3 = |id: &str, enabled: bool| {
+        s.patch(
+            &format!("/v3/projects/{id}"),
+            Some(&admin),
+            &json!({"project": {"enabled": enabled}}),
+        )
+    };
+    for (name, toggle) in [
+        ("svc-v2", &disable_v2 as &dyn Fn(&str, bool) -> Resp),
+        ("svc-v3", &disable_v3),
+    ] {
+        let project = create_project(&s, &admin, name, None);
+        s.put(
+            &format!("/v3/projects/{project}/users/{user}/roles/{member}"),
+            Some(&admin),
+        )
+        .expect(204);
+        let scoped = s.token(
+            user_by_id(&user),
+            "pw-scoped",
+            Some(project_scope_by_id(&project)),
+        );
+        s.validate(&admin, &scoped, "").expect(200);
+        toggle(&project, false).expect(200);
+        toggle(&project, true).expect(200);
+        let r = s.validate(&admin, &scoped, "");
+        assert_eq!(r.status, 404, "{name}: {}", r.text());
+    }
+    // A domain: a domain-scoped token dies with the domain's disabling.
+    let r = s.post(
+        "/v3/domains",
+        Some(&admin),
+        &json!({"domain": {"name": "svc-domain"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let domain = r.json()["domain"]["id"].as_str().unwrap().to_string();
+    s.put(
+        &format!("/v3/domains/{domain}/users/{user}/roles/{member}"),
+        Some(&admin),
+    )
+    .expect(204);
+    let scoped = s.token(
+        user_by_id(&user),
+        "pw-scoped",
+        Some(json!({"domain": {"id": domain}})),
+    );
+    s.validate(&admin, &scoped, "").expect(200);
+    for enabled in [false, true] {
+        s.patch(
+            &format!("/v3/domains/{domain}"),
+            Some(&admin),
+            &json!({"domain": {"enabled": enabled}}),
+        )
+        .expect(200);
+    }
+    let r = s.validate(&admin, &scoped, "");
+    assert_eq!(r.status, 404, "domain: {}", r.text());
 }

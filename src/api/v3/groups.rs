@@ -16,8 +16,8 @@ use crate::model::{new_id, Group};
 use crate::store::{identity, resource};
 
 use super::roles::require_matching_id;
-use crate::service::users;
 use super::{extras, filtered_list, render_group, render_user};
+use crate::service::users;
 use crate::validate::{nullable, typed, Nullable};
 
 const KNOWN: &[&str] = &["name", "domain_id", "description"];

@@ -66,6 +66,28 @@ pub fn delete_group_in(w: &impl Writer, group: &Group) -> Result<()> {
     Ok(())
 }
 
+/// DELETE /v3/groups/{group_id}: the members of a group that held grants lose their tokens
+/// (upstream's `delete_group` revokes them), recorded in the same transaction as the delete.
+pub fn delete_group(store: &Store, group_id: &str, now: i64) -> Result<()> {
+    let revoked = store.write(|w| -> Result<_> {
+        let group = identity::require_group(w, group_id)?;
+        let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
+        let members = identity::user_ids_in_group(w, &group.id)?;
+        delete_group_in(w, &group)?;
+        let revoked = had_grants && !members.is_empty();
+        if revoked {
+            let events: Vec<RevokeEvent> =
+                members.iter().map(|u| user_revocation(u, now)).collect();
+            revocation::append(w, &events)?;
+        }
+        Ok(revoked)
+    })?;
+    if revoked {
+        store.reload_revocations()?;
+    }
+    Ok(())
+}
+
 /// A failed password check (upstream's `_record_failed_auth`), on the stored record.
 pub fn record_failed_auth(w: &impl Writer, user_id: &str, now: f64) -> Result<()> {
     if let Some(mut user) = identity::get_user(w, user_id)? {

@@ -3,7 +3,11 @@
 //! whole cascade and its revocation events, and the delegation rules token validation uses.
 //! No HTTP here: callers parse and render.
 
+pub mod assignment;
 pub mod catalog;
 pub mod delegation;
 pub mod identity;
+pub mod password;
+pub mod projects;
 pub mod resource;
+pub mod users;

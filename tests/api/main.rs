@@ -20,5 +20,6 @@ mod reads;
 mod restart;
 mod route_table;
 mod seed;
+mod service_layer;
 mod tokens;
 mod writes;

@@ -11,6 +11,7 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Domain};
+use crate::service::projects::{self, conflict_domain, ResourcePatch};
 use crate::store::resource;
 
 use super::{extras, filtered_list, render_domain};
@@ -87,15 +88,6 @@ pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Respons
     }
 }
 
-fn conflict_domain(name: &str) -> Error {
-    Error::duplicate(
-        "project",
-        &format!(
-            "it is not permitted to have two projects acting as domains with the same name: {name}"
-        ),
-    )
-}
-
 /// POST /v3/domains
 pub fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let body = req.json()?;
@@ -170,34 +162,27 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     let id = p.get("domain_id");
     let body = req.json()?;
     let input = app.schemas.domain_update.member(&body, "domain")?;
-    let new = app.store.write(|w| {
-        let old = resource::require_domain(w, id)?;
-        let mut new = old.clone();
-        if let Some(n) = input.get("name").and_then(Value::as_str) {
-            let n = n.trim().to_string();
-            if n != old.name && resource::find_domain_by_name(w, &n)?.is_some() {
-                return Err(conflict_domain(&n));
-            }
-            new.name = n;
-        }
-        if let Some(d) = input.get("description") {
-            new.description = d.as_str().unwrap_or_default().to_string();
-        }
-        if let Some(e) = input.get("enabled").and_then(parse_bool) {
-            new.enabled = e;
-        }
-        if let Some(t) = input.get("tags").and_then(Value::as_array) {
-            new.tags = t
-                .iter()
+    let patch = ResourcePatch {
+        name: input
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|n| n.trim().to_string()),
+        description: input
+            .get("description")
+            .map(|d| d.as_str().unwrap_or_default().to_string()),
+        enabled: input.get("enabled").and_then(parse_bool),
+        tags: input.get("tags").and_then(Value::as_array).map(|t| {
+            t.iter()
                 .filter_map(Value::as_str)
                 .map(str::to_string)
-                .collect();
-        }
-        for (k, v) in extras(&input, KNOWN) {
-            new.extra.insert(k, v);
-        }
-        resource::update_domain(w, &old, &new)?;
-        Ok(new)
+                .collect()
+        }),
+        extra: extras(&input, KNOWN),
+    };
+    // The service re-reads the domain inside its write, applies the patch and, when it
+    // disables the domain, revokes the tokens scoped to it (as the project view does).
+    let new = projects::update_domain(&app.store, &patch, req.now as i64, |w| {
+        Ok(resource::require_domain(w, id)?)
     })?;
     Ok(Response::ok(&json!({"domain": render_domain(app, &new)})))
 }

@@ -12,12 +12,12 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::model::{new_id, ActorKind, Group};
-use crate::store::{assignment, identity, resource};
+use crate::model::{new_id, Group};
+use crate::store::{identity, resource};
 
 use super::roles::require_matching_id;
-use super::users::revoke_user_tokens_in;
 use super::{extras, filtered_list, render_group, render_user};
+use crate::service::users;
 use crate::validate::{nullable, typed, Nullable};
 
 const KNOWN: &[&str] = &["name", "domain_id", "description"];
@@ -197,20 +197,8 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
 /// recorded in the same transaction as the delete.
 pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("group_id");
-    let revoked = app.store.write(|w| -> Result<_> {
-        let group = identity::require_group(w, id)?;
-        let had_grants = assignment::actor_has_assignments(w, ActorKind::Group, &group.id)?;
-        let members = identity::user_ids_in_group(w, &group.id)?;
-        crate::service::identity::delete_group_in(w, &group)?;
-        let revoked = had_grants && !members.is_empty();
-        if revoked {
-            revoke_user_tokens_in(w, &members, req.now as i64)?;
-        }
-        Ok(revoked)
-    })?;
-    if revoked {
-        app.store.reload_revocations()?;
-    }
+    // The cascade and its revocations are the service layer's.
+    crate::service::identity::delete_group(&app.store, id, req.now as i64)?;
     Ok(Response::no_content())
 }
 
@@ -277,12 +265,8 @@ fn not_member(group_id: &str, user_id: &str) -> Error {
 /// PUT /v3/groups/{group_id}/users/{user_id}
 pub fn add_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let (group_id, user_id) = membership(p, &granted)?;
-    app.store.write(|w| {
-        // Either side may have gone since the target was read.
-        identity::require_group(w, group_id)?;
-        identity::require_user(w, user_id)?;
-        identity::add_member(w, group_id, user_id)
-    })?;
+    // Either side may have gone since the target was read: the service checks both again.
+    users::add_to_group(&app.store, group_id, user_id)?;
     Ok(Response::no_content())
 }
 
@@ -302,12 +286,8 @@ pub fn check_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Resul
 /// membership goes; the revocation commits with the removal.
 pub fn remove_user(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let (group_id, user_id) = membership(p, &granted)?;
-    app.store.write(|w| {
-        if !identity::remove_member(w, group_id, user_id)? {
-            return Err(not_member(group_id, user_id));
-        }
-        revoke_user_tokens_in(w, &[user_id.to_string()], req.now as i64)
-    })?;
-    app.store.reload_revocations()?;
+    if !users::remove_from_group(&app.store, group_id, user_id, req.now as i64)? {
+        return Err(not_member(group_id, user_id));
+    }
     Ok(Response::no_content())
 }

@@ -10,6 +10,8 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, ActorKind, Project, Target};
 use crate::policy::Action;
+use crate::service::assignment::{self as assignment_service, WhenGranted};
+use crate::service::projects::{self, ResourcePatch};
 use crate::store::{assignment, identity, resource, Reader};
 use crate::validate::fields::{opt_bool, opt_nullable_string, required_name};
 
@@ -109,12 +111,9 @@ pub fn create_tenant(app: &App, req: &Request, _: &Params, _: Granted) -> Result
         options: Map::new(),
         extra: tenant_extras(&input),
     };
-    app.store.write(|w| {
-        if resource::get_domain(w, DEFAULT_DOMAIN)?.is_none() {
-            return Err(Error::not_found("domain", DEFAULT_DOMAIN));
-        }
-        Ok(resource::create_project(w, &project)?)
-    })?;
+    // Pike's `create_project` is the resource manager's, as /v3/projects': the same
+    // hierarchy rules (a disabled default domain refuses new tenants) and unique names.
+    let project = projects::create_project(&app.store, project)?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
 
@@ -134,23 +133,17 @@ pub fn update_tenant(app: &App, req: &Request, p: &Params, _: Granted) -> Result
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::bad_request("Cannot change project ID"));
     }
-    let project = app.store.write(|w| -> Result<_> {
-        let old = tenant_in_default(w, id)?;
-        let mut new = old.clone();
-        if let Some(n) = &name {
-            new.name = n.clone();
-        }
-        if let Some(d) = &description {
-            new.description = d.clone().unwrap_or_default();
-        }
-        if let Some(e) = enabled {
-            new.enabled = e;
-        }
-        for (k, v) in tenant_extras(&input) {
-            new.extra.insert(k, v);
-        }
-        resource::update_project(w, &old, &new)?;
-        Ok(new)
+    let patch = ResourcePatch {
+        name,
+        description: description.map(Option::unwrap_or_default),
+        enabled,
+        tags: None,
+        extra: tenant_extras(&input),
+    };
+    // Pike's `update_project` is the resource manager's, as PATCH /v3/projects': a tenant
+    // with enabled sub-projects cannot be disabled, and disabling revokes its tokens.
+    let project = projects::update_project(&app.store, &patch, req.now as i64, |w| {
+        tenant_in_default(w, id)
     })?;
     Ok(respond(f, 200, &json!({"tenant": render_tenant(&project)})))
 }
@@ -231,37 +224,30 @@ pub fn tenant_user_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Re
 pub fn add_tenant_user_role(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
     let f = format(req);
-    let role = app.store.write(|w| {
-        tenant_in_default(w, tenant_id)?;
-        user_in_default(w, user_id)?;
-        let role = global_role(w, role_id)?;
-        let grant = grant_of(user_id, tenant_id, role_id);
-        if assignment::exists(w, &grant)? {
-            return Err(Error::duplicate(
-                "role grant",
-                &format!("User {user_id} already has role {role_id} in tenant {tenant_id}"),
-            ));
-        }
-        assignment::grant(w, &grant)?;
-        Ok(role)
+    // v2.0 sees only the default domain and global roles; the service does the rest.
+    app.store.read(|r| -> Result<_> {
+        tenant_in_default(r, tenant_id)?;
+        user_in_default(r, user_id)?;
+        global_role(r, role_id)
     })?;
+    let grant = grant_of(user_id, tenant_id, role_id);
+    let role = assignment_service::grant_role(&app.store, &grant, WhenGranted::Conflict)?;
     Ok(respond(f, 200, &json!({"role": render_role(&role)})))
 }
 
 /// DELETE /v2.0/tenants/{id}/users/{uid}/roles/OS-KSADM/{rid}
 pub fn remove_tenant_user_role(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let (tenant_id, user_id, role_id) = (p.get("tenant_id"), p.get("user_id"), p.get("role_id"));
-    app.store.write(|w| {
-        tenant_in_default(w, tenant_id)?;
-        user_in_default(w, user_id)?;
-        global_role(w, role_id)?;
-        if !assignment::revoke(w, &grant_of(user_id, tenant_id, role_id))? {
-            return Err(Error::NotFound(format!(
-                "Could not find role assignment with role: {role_id}, user or group: \
-                 {user_id}, project, domain, or system: {tenant_id}."
-            )));
-        }
-        Ok(())
+    app.store.read(|r| -> Result<_> {
+        tenant_in_default(r, tenant_id)?;
+        user_in_default(r, user_id)?;
+        global_role(r, role_id)
     })?;
+    if !assignment_service::revoke_role(&app.store, &grant_of(user_id, tenant_id, role_id))? {
+        return Err(Error::NotFound(format!(
+            "Could not find role assignment with role: {role_id}, user or group: \
+             {user_id}, project, domain, or system: {tenant_id}."
+        )));
+    }
     Ok(Response::no_content())
 }

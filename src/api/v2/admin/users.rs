@@ -7,11 +7,12 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::model::{new_id, Role, Target, User};
-use crate::store::{assignment, identity, Reader};
+use crate::model::Target;
+use crate::service::users::{self, NewUser, UserPatch};
+use crate::store::{assignment, identity};
 use crate::validate::fields::{opt_bool, required_name};
 
-use super::{grant_of, member, tenant_in_default, user_in_default};
+use super::{member, user_in_default};
 use crate::api::v2::{body, format, page, render_role, render_user, respond, DEFAULT_DOMAIN};
 
 /// GET /v2.0/users[?name=]
@@ -106,12 +107,8 @@ fn hash(app: &App, password: &str) -> Result<String> {
     app.hasher.hash(password).map_err(Error::internal)
 }
 
-/// The role a v2 user gets on its tenant (upstream's member role).
-fn member_role(r: &impl Reader) -> Result<Option<Role>> {
-    Ok(assignment::find_role_by_name(r, None, "member")?)
-}
-
-/// POST /v2.0/users {"user": {"name"|"username", "password", "tenantId", "email", "enabled"}}
+/// POST /v2.0/users {"user": {"name"|"username", "password", "tenantId", "email", "enabled"}}:
+/// the service's `create_user`, as /v3/users, joining the tenant as Pike does.
 pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let f = format(req);
     let doc = body(req)?;
@@ -124,40 +121,24 @@ pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
     if let Some(p) = &password {
         crate::compliance::validate_password(&app.config.security, p)?;
     }
+    // Hash before the write transaction: hashing is slow by design.
     let password_hash = match password {
         Some(p) => Some(hash(app, &p)?),
         None => None,
     };
     let mut extra = crate::api::extras(&input, USER_KNOWN);
     extra.remove("tenantId");
-    let now = req.now;
-    let mut user = User {
-        id: new_id(),
+    let new = NewUser {
         name,
         domain_id: DEFAULT_DOMAIN.to_string(),
         enabled,
-        default_project_id: tenant_id.clone(),
+        join_project: tenant_id.is_some(),
+        default_project_id: tenant_id,
         options: Map::new(),
+        password_hash,
         extra,
-        created_at: Some(now as i64),
-        ..Default::default()
     };
-    if password_hash.is_some() {
-        // The same password rules as v3 (history, expiry, change on first use).
-        crate::compliance::set_password(&app.config.security, &mut user, password_hash, now, false);
-    }
-    // A new user has no tokens to revoke.
-    user.password_created_at = 0;
-    app.store.write(|w| -> Result<_> {
-        if let Some(t) = &tenant_id {
-            tenant_in_default(w, t)?;
-        }
-        identity::create_user(w, &user)?;
-        if let (Some(t), Some(role)) = (&tenant_id, member_role(w)?) {
-            assignment::grant(w, &grant_of(&user.id, t, &role.id))?;
-        }
-        Ok(())
-    })?;
+    let user = users::create_user(&app.store, &app.config.security, new, req.now)?;
     Ok(respond(f, 200, &json!({"user": render_user(&user)})))
 }
 
@@ -184,6 +165,10 @@ pub fn update_user_password(app: &App, req: &Request, p: &Params, _: Granted) ->
     update_user_as(app, req, p.get("user_id"), UserUpdate::Password)
 }
 
+/// Pike's `update_user` (which `set_user_enabled` and `set_user_password` call): the
+/// service's `update_user`, as PATCH /v3/users/{user_id} (disabling revokes the user's
+/// tokens, a new password revokes those issued before it), moving the member role with the
+/// tenant.
 fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Result<Response> {
     let f = format(req);
     let doc = body(req)?;
@@ -209,53 +194,27 @@ fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Resul
     if let Some(Some(p)) = &password {
         crate::compliance::validate_password(&app.config.security, p)?;
     }
-    let new_hash = match &password {
+    let password_hash = match &password {
         Some(Some(p)) => Some(Some(hash(app, p)?)),
         Some(None) => Some(None),
         None => None,
     };
-    let now = req.now;
-    let user = app.store.write(|w| -> Result<_> {
-        let old = user_in_default(w, id)?;
-        let mut new = old.clone();
-        if let Some(n) = &name {
-            new.name = n.clone();
-        }
-        if let Some(e) = enabled {
-            new.enabled = e;
-        }
-        if let Some(h) = &new_hash {
-            // An admin reset, as v3's: history kept, expiry set, older tokens revoked.
-            crate::compliance::set_password(&app.config.security, &mut new, h.clone(), now, false);
-        }
-        if kind == UserUpdate::Any {
-            for (k, v) in crate::api::extras(&input, USER_KNOWN) {
-                new.extra.insert(k, v);
-            }
-        }
-        if let Some(t) = &tenant_id {
-            if let Some(t) = t {
-                if old.default_project_id.as_deref() != Some(t) {
-                    tenant_in_default(w, t)?;
-                }
-            }
-            new.default_project_id = t.clone();
-        }
-        identity::update_user(w, &old, &new)?;
-        // As upstream: moving a user's tenant moves its member role.
-        if new.default_project_id != old.default_project_id {
-            if let Some(role) = member_role(w)? {
-                if let Some(old_t) = &old.default_project_id {
-                    assignment::revoke(w, &grant_of(id, old_t, &role.id))?;
-                }
-                if let Some(new_t) = &new.default_project_id {
-                    assignment::grant(w, &grant_of(id, new_t, &role.id))?;
-                }
-            }
-        }
-        Ok(new)
+    let patch = UserPatch {
+        name,
+        enabled,
+        default_project_id: tenant_id,
+        options: None,
+        password_hash,
+        extra: match kind {
+            UserUpdate::Any => crate::api::extras(&input, USER_KNOWN),
+            _ => Map::new(),
+        },
+        move_member_role: true,
+    };
+    let updated = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
+        user_in_default(w, id)
     })?;
-    Ok(respond(f, 200, &json!({"user": render_user(&user)})))
+    Ok(respond(f, 200, &json!({"user": render_user(&updated.new)})))
 }
 
 pub fn delete_user(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {

@@ -209,27 +209,7 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
     )))
 }
 
-pub(super) fn conflict_project(name: &str, id: &str) -> Error {
-    Error::duplicate(
-        "project",
-        &format!(
-            "it is not permitted to have two projects with either the same name or same id \
-             in the same domain: name is {name}, project id {id}"
-        ),
-    )
-}
-
-pub(super) fn conflict_domain(name: &str) -> Error {
-    Error::duplicate(
-        "project",
-        &format!(
-            "it is not permitted to have two projects acting as domains with the same name: {name}"
-        ),
-    )
-}
-
-/// Upstream's `[DEFAULT] max_project_tree_depth` (5), plus one for the domain.
-const MAX_DEPTH: usize = 5 + 1;
+pub(super) use crate::service::projects::conflict_domain;
 
 /// POST /v3/projects
 pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
@@ -300,77 +280,21 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
     let domain_id = given_domain
         .or_else(|| context.domain_id().map(str::to_string))
         .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
-    let parent_id = given_parent.unwrap_or_else(|| domain_id.clone());
-    let project = app.store.write(|w| {
-        let domain = resource::get_domain(w, &domain_id)?
-            .ok_or_else(|| Error::Validation(format!("Could not find domain: {domain_id}.")))?;
-        // The parent is the domain itself or a project in it.
-        let mut chain: Vec<Project> = Vec::new();
-        if parent_id == domain.id {
-        } else if let Some(parent) = resource::get_project(w, &parent_id)? {
-            if parent.domain_id != domain.id {
-                return Err(Error::Validation(format!(
-                    "Cannot create project, since it specifies its domain_id {}, but specifies \
-                     a parent in a different domain ({}).",
-                    domain.id, parent.domain_id
-                )));
-            }
-            for pid in resource::ancestors(w, &parent)? {
-                if let Some(p) = resource::get_project(w, &pid)? {
-                    chain.push(p);
-                }
-            }
-            chain.push(parent);
-        } else if let Some(other) = resource::get_domain(w, &parent_id)? {
-            return Err(Error::Validation(format!(
-                "Cannot create project, the parent ({}) is acting as a domain, but this \
-                 project's domain id ({}) does not match the parent's id.",
-                other.id, domain.id
-            )));
-        } else {
-            return Err(Error::Validation(format!(
-                "Could not find project: {parent_id}."
-            )));
-        }
-        // Upstream walks the parent's parents (nearest first, the domain last), then the
-        // parent: the first disabled one is named.
-        let mut walk: Vec<(String, bool)> = chain
-            .iter()
-            .take(chain.len().saturating_sub(1))
-            .map(|p| (p.id.clone(), p.enabled))
-            .collect();
-        walk.push((domain.id.clone(), domain.enabled));
-        if let Some(parent) = chain.last() {
-            walk.push((parent.id.clone(), parent.enabled));
-        }
-        if let Some((disabled, _)) = walk.iter().find(|(_, enabled)| !enabled) {
-            return Err(Error::Validation(format!(
-                "cannot create a project in a branch containing a disabled project: {disabled}"
-            )));
-        }
-        // Upstream counts the parents, the domain and the new project.
-        if chain.len() + 2 > MAX_DEPTH {
-            return Err(Error::Forbidden(format!(
-                "Max hierarchy depth reached for {parent_id} branch."
-            )));
-        }
-        if resource::find_project_by_name(w, &domain.id, &name)?.is_some() {
-            return Err(conflict_project(&name, &id));
-        }
-        let project = Project {
-            id: id.clone(),
-            name: name.clone(),
-            domain_id: domain.id.clone(),
-            description: description.clone(),
+    // The hierarchy rules are the service layer's (shared with /v2.0/tenants).
+    let project = crate::service::projects::create_project(
+        &app.store,
+        Project {
+            id,
+            name,
+            domain_id,
+            description,
             enabled,
-            parent_id: Some(parent_id.clone()),
+            parent_id: given_parent,
             tags: sorted_tags(&tags),
             options: Default::default(),
             extra: extras(&input, KNOWN),
-        };
-        resource::create_project(w, &project)?;
-        Ok(project)
-    })?;
+        },
+    )?;
     let mut shown = render_project(app, &project);
     shown["tags"] = json!(tags);
     Ok(Response::created(&json!({"project": shown})))

@@ -8,12 +8,10 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
-use crate::store::resource;
+use crate::service::projects::{self, ResourcePatch};
 
 use super::super::{extras, render_project};
-use super::{
-    conflict_domain, conflict_project, get_node, render_domain_as_project, sorted_tags, Node, KNOWN,
-};
+use super::{get_node, render_domain_as_project, sorted_tags, Node, KNOWN};
 use crate::validate::parse_bool;
 
 /// An update answer: upstream's update also shows the stored `extra` after `tags`.
@@ -34,7 +32,10 @@ fn with_extra_field(mut rendered: Value, extra: &Map<String, Value>) -> Value {
 
 /// Upstream's rules on fields an update may not change, checked against the record the
 /// update's own transaction read.
-fn check_immutable(input: &Map<String, Value>, id: &str, node: &Node) -> Result<()> {
+fn check_immutable(input: &Map<String, Value>, id: &str, node: Option<&Node>) -> Result<()> {
+    let Some(node) = node else {
+        return Err(Error::not_found("project", id));
+    };
     if input.get("id").is_some_and(|v| v.as_str() != Some(id)) {
         return Err(Error::Validation("Cannot change ID".into()));
     }
@@ -85,114 +86,48 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
             .map(str::to_string)
             .collect()
     });
-    let patch = ProjectPatch {
+    let patch = ResourcePatch {
         name,
         description,
         enabled,
-        tags,
+        tags: tags.as_deref().map(sorted_tags),
         extra: extras(&input, &[KNOWN, &["id"]].concat()),
     };
-    let rendered = app.store.write(|w| {
-        let node = get_node(w, id)?.ok_or_else(|| Error::not_found("project", id))?;
-        check_immutable(&input, id, &node)?;
-        update_node(app, w, id, node, &patch)
-    })?;
-    Ok(Response::ok(&json!({"project": rendered})))
-}
-
-/// An update's fields, parsed once outside the write transaction.
-struct ProjectPatch {
-    name: Option<String>,
-    description: Option<String>,
-    enabled: Option<bool>,
-    tags: Option<Vec<String>>,
-    extra: Map<String, Value>,
-}
-
-/// Applies `patch` to `node`, the current record, inside the write `w`.
-fn update_node(
-    app: &App,
-    w: &impl crate::store::Writer,
-    id: &str,
-    node: Node,
-    patch: &ProjectPatch,
-) -> Result<Value> {
-    let (name, description, enabled, tags, new_extra) = (
-        &patch.name,
-        &patch.description,
-        patch.enabled,
-        &patch.tags,
-        &patch.extra,
-    );
-    match node {
-        Node::Domain(old) => {
-            let mut new = old.clone();
-            if let Some(n) = name {
-                if *n != old.name && resource::find_domain_by_name(w, n)?.is_some() {
-                    return Err(conflict_domain(n));
+    // A project never turns into a domain nor back, so which one the id names is read first;
+    // the service re-reads the record inside its write and the body is checked against that.
+    let node = app
+        .store
+        .read(|r| get_node(r, id))?
+        .ok_or_else(|| Error::not_found("project", id))?;
+    let now = req.now as i64;
+    let shown = match node {
+        Node::Domain(_) => {
+            let new = projects::update_domain(&app.store, &patch, now, |w| {
+                let node = get_node(w, id)?;
+                check_immutable(&input, id, node.as_ref())?;
+                match node {
+                    Some(Node::Domain(d)) => Ok(d),
+                    _ => Err(Error::not_found("project", id)),
                 }
-                new.name = n.clone();
-            }
-            if let Some(d) = description {
-                new.description = d.clone();
-            }
-            if let Some(e) = enabled {
-                new.enabled = e;
-            }
-            if let Some(t) = tags {
-                new.tags = sorted_tags(t);
-            }
-            for (k, v) in new_extra {
-                new.extra.insert(k.clone(), v.clone());
-            }
-            resource::update_domain(w, &old, &new)?;
-            let mut shown = render_domain_as_project(app, &new);
-            if let Some(t) = tags {
-                shown["tags"] = json!(t);
-            }
-            Ok(with_extra_field(shown, &new.extra))
+            })?;
+            with_extra_field(render_domain_as_project(app, &new), &new.extra)
         }
-        Node::Project(old) => {
-            let mut new = old.clone();
-            if let Some(n) = name {
-                if *n != old.name && resource::find_project_by_name(w, &old.domain_id, n)?.is_some()
-                {
-                    return Err(conflict_project(n, id));
+        Node::Project(_) => {
+            let new = projects::update_project(&app.store, &patch, now, |w| {
+                let node = get_node(w, id)?;
+                check_immutable(&input, id, node.as_ref())?;
+                match node {
+                    Some(Node::Project(p)) => Ok(p),
+                    _ => Err(Error::not_found("project", id)),
                 }
-                new.name = n.clone();
-            }
-            if let Some(d) = description {
-                new.description = d.clone();
-            }
-            if let Some(e) = enabled {
-                if e && !old.enabled {
-                    for pid in resource::ancestors(w, &old)? {
-                        if resource::get_project(w, &pid)?.is_some_and(|p| !p.enabled) {
-                            return Err(Error::Forbidden(format!(
-                                "Cannot enable project {id} since it has disabled parents"
-                            )));
-                        }
-                    }
-                }
-                if !e && old.enabled && resource::subtree(w, id)?.iter().any(|p| p.enabled) {
-                    return Err(Error::Forbidden(format!(
-                        "Cannot disable project {id} since its subtree contains enabled projects."
-                    )));
-                }
-                new.enabled = e;
-            }
-            if let Some(t) = tags {
-                new.tags = sorted_tags(t);
-            }
-            for (k, v) in new_extra {
-                new.extra.insert(k.clone(), v.clone());
-            }
-            resource::update_project(w, &old, &new)?;
-            let mut shown = render_project(app, &new);
-            if let Some(t) = tags {
-                shown["tags"] = json!(t);
-            }
-            Ok(with_extra_field(shown, &new.extra))
+            })?;
+            with_extra_field(render_project(app, &new), &new.extra)
         }
+    };
+    // The answer shows the tags in the order given.
+    let mut shown = shown;
+    if let Some(t) = tags {
+        shown["tags"] = json!(t);
     }
+    Ok(Response::ok(&json!({"project": shown})))
 }

@@ -14,6 +14,7 @@ use crate::http::request::{Method, Request};
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{ActorKind, Assignment, Role, Target};
+use crate::service::assignment::{self as assignment_service, WhenGranted};
 use crate::store::{assignment, identity, resource, Reader};
 
 use super::super::{
@@ -262,30 +263,9 @@ pub fn check_inherited_grant(app: &App, _: &Request, p: &Params, _: Granted) -> 
 // Create: PUT .../roles/{role_id}[/inherited_to_projects]
 
 fn create(app: &App, p: &Params, inherited: bool) -> Result<Response> {
-    let (role, grant) = grant_of(app, p, inherited)?;
-    let role_id = p.get("role_id");
-    app.store.write(|w| {
-        match &grant.target {
-            Target::Project(pid) => {
-                let project = resource::require_project(w, pid)?;
-                if role
-                    .domain_id
-                    .as_ref()
-                    .is_some_and(|d| d != &project.domain_id)
-                {
-                    return Err(Error::Forbidden(format!(
-                        "Project {pid} must be in the same domain as the role {role_id} \
-                         being assigned."
-                    )));
-                }
-            }
-            Target::Domain(did) => {
-                resource::require_domain(w, did)?;
-            }
-            Target::System => {}
-        }
-        Ok(assignment::grant(w, &grant)?)
-    })?;
+    let (_, grant) = grant_of(app, p, inherited)?;
+    // The service checks the role, the target and their domains inside its transaction.
+    assignment_service::grant_role(&app.store, &grant, WhenGranted::Succeed)?;
     Ok(Response::no_content())
 }
 
@@ -317,12 +297,9 @@ pub fn create_inherited_grant(app: &App, _: &Request, p: &Params, _: Granted) ->
 
 fn revoke(app: &App, p: &Params, inherited: bool) -> Result<Response> {
     let (_, grant) = grant_of(app, p, inherited)?;
-    app.store.write(|w| {
-        if !assignment::exists(w, &grant)? {
-            return Err(assignment_not_found(p));
-        }
-        Ok(assignment::revoke(w, &grant).map(|_| ())?)
-    })?;
+    if !assignment_service::revoke_role(&app.store, &grant)? {
+        return Err(assignment_not_found(p));
+    }
     Ok(Response::no_content())
 }
 

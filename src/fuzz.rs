@@ -340,10 +340,9 @@ fn no_request_panics_or_answers_5xx() {
     let total: u32 = seen.values().sum();
     let ok: u32 = seen.range(200..300).map(|(_, n)| n).sum();
     eprintln!("fuzz statuses: {seen:?}");
-    assert!(
-        ok * 10 >= total,
-        "under 10% of requests succeeded: {seen:?}"
-    );
+    // About 10% succeed (the rest are the errors hostile input earns): far fewer means the
+    // generator no longer reaches the handlers.
+    assert!(ok * 20 >= total, "under 5% of requests succeeded: {seen:?}");
 }
 
 #[test]

@@ -106,7 +106,9 @@ fn guarded_dispatch(app: &App, req: &Request) -> Response {
         Err(_) => Error::Internal("a request handler panicked (bug)".to_string()),
     };
     match &err {
-        Error::Internal(detail) => log::error!("{} {}: {detail}", req.path, err.code()),
+        Error::Internal(detail) | Error::Unavailable(detail) => {
+            log::error!("{} {}: {detail}", req.path, err.code())
+        }
         other => log::debug!("{} {}", req.path, other),
     }
     Response::error(&err, &app.identity_url())

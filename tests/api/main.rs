@@ -9,6 +9,7 @@ mod cascade;
 mod concurrency;
 mod discovery;
 mod errors;
+mod faults;
 mod filters;
 mod logs;
 mod lost_updates;

@@ -109,10 +109,10 @@ impl Error {
         Error::Unauthorized("The request you have made requires authentication.".to_string())
     }
 
-    /// Upstream's 404 for a bad subject token.
-    pub fn token_not_found(token: &str) -> Error {
-        // Upstream echoes the token id; we do too (it is the caller's own input).
-        Error::NotFound(format!("Could not find token: {token}."))
+    /// Upstream's 404 for a bad subject token. Upstream echoes the token id; here it is
+    /// masked as upstream masks passwords: a token never reaches a body or a log line.
+    pub fn token_not_found(_token: &str) -> Error {
+        Error::NotFound("Could not find token: ***.".to_string())
     }
 
     pub fn not_found(kind: &str, id: &str) -> Error {

@@ -107,15 +107,15 @@ fn guarded_dispatch(app: &App, req: &Request) -> Response {
     };
     match &err {
         Error::Internal(detail) | Error::Unavailable(detail) => {
-            log::error!("{} {}: {detail}", req.path, err.code())
+            log::error!("{} {}: {detail}", loggable_path(&req.path), err.code())
         }
-        other => log::debug!("{} {}", req.path, other),
+        other => log::debug!("{} {}", loggable_path(&req.path), other),
     }
     Response::error(&err, &app.identity_url())
 }
 
 /// The path without its query; token ids in v2.0 paths are not logged.
-fn loggable_path(url: &str) -> String {
+pub fn loggable_path(url: &str) -> String {
     let path = url.split('?').next().unwrap_or("");
     let mut parts: Vec<&str> = path.split('/').collect();
     for i in 1..parts.len() {

@@ -57,8 +57,12 @@ pub fn route(app: &App, req: &Request, segments: &[&str]) -> Response {
         Err(_) => Error::Internal("a v2.0 handler panicked (bug)".to_string()),
     };
     match &err {
-        Error::Internal(detail) => log::error!("{} 500: {detail}", req.path),
-        Error::Unavailable(detail) => log::error!("{} 503: {detail}", req.path),
+        Error::Internal(detail) => {
+            log::error!("{} 500: {detail}", crate::http::loggable_path(&req.path))
+        }
+        Error::Unavailable(detail) => {
+            log::error!("{} 503: {detail}", crate::http::loggable_path(&req.path))
+        }
         _ => {}
     }
     fault(app, &err, format)

@@ -16,6 +16,7 @@ pub mod model;
 pub mod password;
 pub mod policy;
 pub mod pyrepr;
+pub mod ratelimit;
 pub mod receipt;
 pub mod seed;
 pub mod service;
@@ -84,6 +85,7 @@ fn start(
     let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
     let keys = Keys::load(&config, &data_dir, &cleanup)?;
     let workers = config.workers;
+    let login_limiter = ratelimit::LoginLimiter::new(&config.rate_limit);
     let app = Arc::new(App {
         config,
         store,
@@ -94,6 +96,7 @@ fn start(
         hasher,
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(100_000),
+        login_limiter,
         routes: http::routes::Routes::new(http::table::table()),
         clock: clock::Clock::system(),
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,

@@ -48,6 +48,7 @@ pub struct Request {
     /// When the request arrived (Unix seconds), read once from `App.clock`: every expiry
     /// and timestamp of this request uses it.
     pub now: f64,
+    pub remote_addr: Option<std::net::IpAddr>,
 }
 
 impl Request {
@@ -91,7 +92,9 @@ impl Request {
         if body.len() > max_body {
             return Err(Error::TooLarge);
         }
-        Ok(Request::new(method, path, query_string, headers, body, now))
+        let mut built = Request::new(method, path, query_string, headers, body, now);
+        built.remote_addr = req.remote_addr().map(|a| a.ip());
+        Ok(built)
     }
 
     pub fn new(
@@ -124,6 +127,7 @@ impl Request {
             headers,
             body,
             now,
+            remote_addr: None,
         }
     }
 

@@ -5,6 +5,7 @@ mod common;
 
 mod admin_crud;
 mod auth;
+mod brute_force;
 mod cascade;
 mod concurrency;
 mod discovery;

@@ -130,7 +130,14 @@ impl Error {
     }
 
     /// Upstream's message for a request body that failed its JSON schema.
+    /// A password-like field's value is masked as '***', in the value and in the reason.
     pub fn schema(field: &str, value: &str, reason: &str) -> Error {
+        if crate::validate::message::is_secret(field) && !value.is_empty() && value != "***" {
+            let reason = reason.replace(value, "***");
+            return Error::Validation(format!(
+                "Invalid input for field/attribute {field}. Value: ***. {reason}"
+            ));
+        }
         Error::Validation(format!(
             "Invalid input for field/attribute {field}. Value: {value}. {reason}"
         ))

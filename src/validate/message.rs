@@ -26,7 +26,8 @@ const SECRET_FIELDS: &[&str] = &[
 /// (src/validate/tests.rs), and the value is the caller's rejected input, never stored.
 const NESTED_SECRET_FIELDS: &[&str] = &["password", "original_password"];
 
-fn is_secret(key: &str) -> bool {
+/// Whether a failing value of this field is masked in a message.
+pub fn is_secret(key: &str) -> bool {
     SECRET_FIELDS.contains(&key)
 }
 

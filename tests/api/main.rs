@@ -20,6 +20,7 @@ mod policy;
 mod reads;
 mod restart;
 mod route_table;
+mod secrets;
 mod seed;
 mod tokens;
 mod writes;

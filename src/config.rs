@@ -271,7 +271,8 @@ impl Config {
 
     /// `[rate_limit]`: `enabled` (the off switch), `failed_logins_per_user_burst`,
     /// `failed_logins_per_user_per_minute` (per source address and user),
-    /// `failed_logins_per_source_burst`, `failed_logins_per_source_per_minute`, `max_tracked`.
+    /// `failed_logins_per_source_burst`, `failed_logins_per_source_per_minute`, `max_tracked`,
+    /// `limit_loopback`.
     fn apply_rate_limit(&mut self, key: &str, value: &str) -> Result<bool, String> {
         let r = &mut self.rate_limit;
         match key {
@@ -281,6 +282,7 @@ impl Config {
             "failed_logins_per_source_burst" => r.per_source_burst = positive(value)?,
             "failed_logins_per_source_per_minute" => r.per_source_per_minute = rate(value)?,
             "max_tracked" => r.max_tracked = positive::<usize>(value)?,
+            "limit_loopback" => r.limit_loopback = boolean(value)?,
             _ => return Ok(false),
         }
         Ok(true)

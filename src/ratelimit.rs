@@ -23,6 +23,10 @@ pub struct RateLimitConfig {
     pub per_source_per_minute: f64,
     /// Buckets kept per kind; past it, buckets that have refilled are dropped first.
     pub max_tracked: usize,
+    /// Whether loopback peers are limited. Off by default: behind a reverse proxy on the same
+    /// host every client is the loopback address, and limiting it would let one attacker
+    /// throttle every user's logins through the proxy.
+    pub limit_loopback: bool,
 }
 
 impl Default for RateLimitConfig {
@@ -34,6 +38,7 @@ impl Default for RateLimitConfig {
             per_source_burst: 100,
             per_source_per_minute: 100.0,
             max_tracked: 100_000,
+            limit_loopback: false,
         }
     }
 }
@@ -113,6 +118,7 @@ struct State {
 
 pub struct LoginLimiter {
     enabled: bool,
+    limit_loopback: bool,
     state: Mutex<State>,
 }
 
@@ -120,6 +126,7 @@ impl LoginLimiter {
     pub fn new(cfg: &RateLimitConfig) -> LoginLimiter {
         LoginLimiter {
             enabled: cfg.enabled,
+            limit_loopback: cfg.limit_loopback,
             state: Mutex::new(State {
                 per_user: Buckets::new(
                     cfg.per_user_burst,
@@ -138,7 +145,7 @@ impl LoginLimiter {
     /// 429 when this source has failed too often, for this user or for all of them. A
     /// request without a known source is not limited (nothing to tell sources apart by).
     pub fn check(&self, source: Option<IpAddr>, user: &str, now: f64) -> Result<()> {
-        let Some(source) = source.filter(|_| self.enabled) else {
+        let Some(source) = self.limited_source(source) else {
             return Ok(());
         };
         let state = self.lock();
@@ -165,12 +172,19 @@ impl LoginLimiter {
 
     /// Counts one failed login of `user` from `source`.
     pub fn failed(&self, source: Option<IpAddr>, user: &str, now: f64) {
-        let Some(source) = source.filter(|_| self.enabled) else {
+        let Some(source) = self.limited_source(source) else {
             return;
         };
         let mut state = self.lock();
         state.per_user.drain(&(source, user.to_string()), now);
         state.per_source.drain(&source, now);
+    }
+
+    /// The source to count against, or None when this request is not limited.
+    fn limited_source(&self, source: Option<IpAddr>) -> Option<IpAddr> {
+        let source = source?.to_canonical();
+        let exempt = !self.enabled || (source.is_loopback() && !self.limit_loopback);
+        (!exempt).then_some(source)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -189,6 +203,7 @@ mod tests {
             per_user_per_minute: 6.0,
             per_source_burst: source,
             per_source_per_minute: 60.0,
+            limit_loopback: true,
             ..RateLimitConfig::default()
         })
     }

@@ -11,7 +11,8 @@ use socket2::{Domain, Socket, Type};
 
 use crate::common::*;
 
-const LIMITS: &str = "[rate_limit]\nfailed_logins_per_user_burst = 3\n\
+const LIMITS: &str = "[rate_limit]\nlimit_loopback = true\n\
+                      failed_logins_per_user_burst = 3\n\
                       failed_logins_per_user_per_minute = 1\n\
                       failed_logins_per_source_burst = 6\n\
                       failed_logins_per_source_per_minute = 1\n";
@@ -94,6 +95,15 @@ fn one_address_trying_many_users_is_refused() {
     }
     assert_429(&login_from(&s, "127.0.0.4", "admin", "adminpwd"));
     assert_eq!(login_from(&s, "127.0.0.5", "admin", "adminpwd").status, 201);
+}
+
+#[test]
+fn loopback_is_not_limited_by_default() {
+    let s = TestServer::start_with(DEMO_SEED, &[], None);
+    for _ in 0..12 {
+        assert_eq!(login_from(&s, "127.0.0.7", "demo", "wrong").status, 401);
+    }
+    assert_eq!(login_from(&s, "127.0.0.7", "demo", "demopwd").status, 201);
 }
 
 #[test]

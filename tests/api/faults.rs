@@ -186,3 +186,34 @@ fn a_full_disk_answers_503_for_writes_keeps_reads_and_recovers() {
     assert!(!names.iter().any(|n| n.starts_with("full")), "{names:?}");
     drop(s);
 }
+
+#[test]
+fn a_record_that_does_not_decode_is_a_logged_500_and_the_server_goes_on() {
+    use keystone_lite::store::{tables, Store, Writer};
+    let mut s = TestServer::start_demo();
+    let admin = s.admin_token();
+    let demo_id = s.id_by_name(&admin, "users", "demo");
+    s.stop();
+    {
+        let store = Store::open(&keystone_lite::store_path(&s.data_dir)).expect("open store");
+        store
+            .write(|w| w.put_bytes(tables::USERS, &demo_id, b"{\"id\": 1, not json"))
+            .expect("damage one record");
+    }
+    s.restart();
+    let admin = s.admin_token();
+    let resp = s.get(&format!("/v3/users/{demo_id}"), Some(&admin));
+    assert_error(&resp, 500);
+    assert!(!resp.text().contains("not json"), "{}", resp.text());
+    // Everything else still answers.
+    s.get("/v3/projects", Some(&admin)).expect(200);
+    s.validate(&admin, &admin, "").expect(200);
+    s.stop();
+    let log = s.stderr_text();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("ERROR") && l.contains(&format!("/v3/users/{demo_id} 500"))),
+        "{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+}

@@ -170,6 +170,23 @@ impl LoginLimiter {
         }
     }
 
+    /// Runs a login attempt under the limits: refused with 429 while over them, and a 401
+    /// counts against them.
+    pub fn guard<T>(
+        &self,
+        source: Option<IpAddr>,
+        user: &str,
+        now: f64,
+        attempt: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        self.check(source, user, now)?;
+        let outcome = attempt();
+        if matches!(outcome, Err(Error::Unauthorized(_))) {
+            self.failed(source, user, now);
+        }
+        outcome
+    }
+
     /// Counts one failed login of `user` from `source`.
     pub fn failed(&self, source: Option<IpAddr>, user: &str, now: f64) {
         let Some(source) = self.limited_source(source) else {

@@ -26,6 +26,16 @@ struct Answer {
 /// POST /v3/auth/tokens from the loopback address `source` (127.0.0.x: every one of them is
 /// the loopback device on Linux, so the server sees a distinct peer).
 fn login_from(s: &TestServer, source: &str, user: &str, password: &str) -> Answer {
+    let body = password_auth(user_by_name(user, "default"), password, None);
+    post_from(s, source, "/v3/auth/tokens", &body)
+}
+
+fn v2_login_from(s: &TestServer, source: &str, user: &str, password: &str) -> Answer {
+    let body = json!({"auth": {"passwordCredentials": {"username": user, "password": password}}});
+    post_from(s, source, "/v2.0/tokens", &body)
+}
+
+fn post_from(s: &TestServer, source: &str, path: &str, body: &Value) -> Answer {
     let server: SocketAddr = s.addr.parse().expect("server addr");
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
     let local: SocketAddr = format!("{source}:0").parse().expect("source");
@@ -33,9 +43,9 @@ fn login_from(s: &TestServer, source: &str, user: &str, password: &str) -> Answe
     socket.connect(&server.into()).expect("connect");
     let mut stream: TcpStream = socket.into();
     stream.set_read_timeout(Some(IO_TIMEOUT)).expect("timeout");
-    let body = password_auth(user_by_name(user, "default"), password, None).to_string();
+    let body = body.to_string();
     let head = format!(
-        "POST /v3/auth/tokens HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         s.addr,
         body.len()
@@ -84,6 +94,21 @@ fn one_address_failing_for_a_user_is_refused_while_another_address_logs_in() {
     assert_eq!(login_from(&s, "127.0.0.3", "demo", "demopwd").status, 201);
     // Another user from the limited address is still judged on the password.
     assert_eq!(login_from(&s, "127.0.0.2", "admin", "adminpwd").status, 201);
+}
+
+#[test]
+fn v2_logins_are_limited_too() {
+    let s = TestServer::start_with(DEMO_SEED, &[], Some(LIMITS));
+    for _ in 0..3 {
+        assert_eq!(v2_login_from(&s, "127.0.0.8", "demo", "wrong").status, 401);
+    }
+    let refused = v2_login_from(&s, "127.0.0.8", "demo", "demopwd");
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.retry_after.is_some(), "Retry-After missing");
+    assert_eq!(
+        v2_login_from(&s, "127.0.0.9", "demo", "demopwd").status,
+        200
+    );
 }
 
 #[test]

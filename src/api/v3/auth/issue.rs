@@ -315,12 +315,9 @@ fn limited(
     authenticate: fn(&App, &Map<String, Value>, f64) -> Result<String>,
 ) -> Result<String> {
     let user = limit_key(method_obj);
-    app.login_limiter.check(req.remote_addr, &user, now)?;
-    let outcome = authenticate(app, method_obj, now);
-    if matches!(outcome, Err(Error::Unauthorized(_))) {
-        app.login_limiter.failed(req.remote_addr, &user, now);
-    }
-    outcome
+    app.login_limiter.guard(req.remote_addr, &user, now, || {
+        authenticate(app, method_obj, now)
+    })
 }
 
 /// The user a method names, as the client named it (an id, or a name in a domain): unknown

@@ -29,6 +29,8 @@ pub struct App {
     /// Base URL clients reach us at, without a trailing slash (no /v3).
     pub public_url: String,
     pub validated: ValidatedTokens,
+    /// Failed-login limits per source address (src/ratelimit.rs).
+    pub login_limiter: crate::ratelimit::LoginLimiter,
     /// The route table, compiled once.
     pub routes: Routes,
     /// Read once per request (`Request::now`); nothing below a handler reads a clock.
@@ -132,6 +134,7 @@ pub(crate) mod testing {
             hasher,
             public_url: "http://localhost".into(),
             validated: ValidatedTokens::new(100),
+            login_limiter: crate::ratelimit::LoginLimiter::new(&Default::default()),
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),

@@ -21,6 +21,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub resource: ResourceConfig,
     pub security: SecurityComplianceConfig,
+    /// `[rate_limit]`: failed-login limits per source address (src/ratelimit.rs).
+    pub rate_limit: crate::ratelimit::RateLimitConfig,
     pub policy_file: Option<PathBuf>,
     pub max_active_keys: usize,
     /// `[DEFAULT] list_limit` and the per-section ones that override it: (section, limit).
@@ -88,6 +90,7 @@ impl Default for Config {
                 lockout_duration: 1800,
                 ..Default::default()
             },
+            rate_limit: crate::ratelimit::RateLimitConfig::default(),
             policy_file: None,
             max_active_keys: 3,
             list_limits: Vec::new(),
@@ -260,6 +263,26 @@ impl Config {
             ("security_compliance", "disable_user_account_days_inactive") => {
                 s.disable_user_account_days_inactive = Some(num(value)?)
             }
+            ("rate_limit", _) => return self.apply_rate_limit(key, value),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `[rate_limit]`: `enabled` (the off switch), `failed_logins_per_user_burst`,
+    /// `failed_logins_per_user_per_minute` (per source address and user),
+    /// `failed_logins_per_source_burst`, `failed_logins_per_source_per_minute`, `max_tracked`,
+    /// `limit_loopback`.
+    fn apply_rate_limit(&mut self, key: &str, value: &str) -> Result<bool, String> {
+        let r = &mut self.rate_limit;
+        match key {
+            "enabled" => r.enabled = boolean(value)?,
+            "failed_logins_per_user_burst" => r.per_user_burst = positive(value)?,
+            "failed_logins_per_user_per_minute" => r.per_user_per_minute = rate(value)?,
+            "failed_logins_per_source_burst" => r.per_source_burst = positive(value)?,
+            "failed_logins_per_source_per_minute" => r.per_source_per_minute = rate(value)?,
+            "max_tracked" => r.max_tracked = positive::<usize>(value)?,
+            "limit_loopback" => r.limit_loopback = boolean(value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -293,6 +316,22 @@ fn num<T: std::str::FromStr>(value: &str) -> Result<T, String> {
         .trim()
         .parse()
         .map_err(|_| format!("'{value}' is not a valid number"))
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(value: &str) -> Result<T, String> {
+    let n: T = num(value)?;
+    if n <= T::default() {
+        return Err(format!("'{value}' must be at least 1"));
+    }
+    Ok(n)
+}
+
+fn rate(value: &str) -> Result<f64, String> {
+    let n: f64 = num(value)?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("'{value}' must be a positive number"));
+    }
+    Ok(n)
 }
 
 fn boolean(value: &str) -> Result<bool, String> {

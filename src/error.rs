@@ -28,6 +28,11 @@ pub enum Error {
     UnsupportedMediaType(String),
     /// 500: a bug or an I/O failure; the detail is logged, never sent.
     Internal(String),
+    /// 429: too many failed attempts; the client may retry after this many seconds.
+    TooManyRequests { retry_after: u64 },
+    /// 503: the service cannot do this now (the store's disk is full); the detail is logged,
+    /// never sent.
+    Unavailable(String),
     /// What the store reported; status and sentence are upstream's, from `store_error`.
     Store(StoreError),
 }
@@ -49,7 +54,9 @@ impl Error {
             Error::Conflict(_) => 409,
             Error::TooLarge => 413,
             Error::UnsupportedMediaType(_) => 415,
+            Error::TooManyRequests { .. } => 429,
             Error::Internal(_) => 500,
+            Error::Unavailable(_) => 503,
             Error::Store(e) => store_error(e).code(),
         }
     }
@@ -64,7 +71,9 @@ impl Error {
             Error::Conflict(_) => "Conflict",
             Error::TooLarge => "Request Entity Too Large",
             Error::UnsupportedMediaType(_) => "Unsupported Media Type",
+            Error::TooManyRequests { .. } => "Too Many Requests",
             Error::Internal(_) => "Internal Server Error",
+            Error::Unavailable(_) => "Service Unavailable",
             Error::Store(e) => store_error(e).title(),
         }
     }
@@ -82,6 +91,12 @@ impl Error {
                 "The method is not allowed for the requested URL.".to_string()
             }
             Error::TooLarge => "Request is too large.".to_string(),
+            Error::TooManyRequests { retry_after } => format!(
+                "Too many failed authentication attempts. Try again in {retry_after} seconds."
+            ),
+            Error::Unavailable(_) => "The service is temporarily unable to store data. Please \
+                                      try again later."
+                .to_string(),
             Error::Internal(_) => "An unexpected error prevented the server from fulfilling \
                                    your request."
                 .to_string(),
@@ -94,10 +109,10 @@ impl Error {
         Error::Unauthorized("The request you have made requires authentication.".to_string())
     }
 
-    /// Upstream's 404 for a bad subject token.
-    pub fn token_not_found(token: &str) -> Error {
-        // Upstream echoes the token id; we do too (it is the caller's own input).
-        Error::NotFound(format!("Could not find token: {token}."))
+    /// Upstream's 404 for a bad subject token. Upstream echoes the token id; here it is
+    /// masked as upstream masks passwords: a token never reaches a body or a log line.
+    pub fn token_not_found(_token: &str) -> Error {
+        Error::NotFound("Could not find token: ***.".to_string())
     }
 
     pub fn not_found(kind: &str, id: &str) -> Error {
@@ -115,7 +130,14 @@ impl Error {
     }
 
     /// Upstream's message for a request body that failed its JSON schema.
+    /// A password-like field's value is masked as '***', in the value and in the reason.
     pub fn schema(field: &str, value: &str, reason: &str) -> Error {
+        if crate::validate::message::is_secret(field) && !value.is_empty() && value != "***" {
+            let reason = reason.replace(value, "***");
+            return Error::Validation(format!(
+                "Invalid input for field/attribute {field}. Value: ***. {reason}"
+            ));
+        }
         Error::Validation(format!(
             "Invalid input for field/attribute {field}. Value: {value}. {reason}"
         ))
@@ -157,6 +179,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Internal(detail) => write!(f, "500 internal: {detail}"),
+            Error::Unavailable(detail) => write!(f, "503 unavailable: {detail}"),
             Error::Store(e) => store_error(e).fmt(f),
             other => write!(f, "{} {}: {}", other.code(), other.title(), other.message()),
         }
@@ -214,7 +237,10 @@ impl From<crate::token::TokenError> for Error {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Io(_) | StoreError::Corrupt(_) | StoreError::Keys(_) => store_error(&e),
+            StoreError::Io(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Keys(_) => store_error(&e),
             fact => Error::Store(fact),
         }
     }
@@ -240,6 +266,7 @@ fn store_error(e: &StoreError) -> Error {
         }
         StoreError::Constraint(c) => constraint_error(c),
         StoreError::Io(detail) => Error::Internal(format!("store: {detail}")),
+        StoreError::Unavailable(detail) => Error::Unavailable(format!("store: {detail}")),
         StoreError::Corrupt(detail) => Error::Internal(format!("json: {detail}")),
         StoreError::Keys(detail) => Error::Internal(detail),
     }

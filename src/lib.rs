@@ -18,6 +18,7 @@ pub mod model;
 pub mod password;
 pub mod policy;
 pub mod pyrepr;
+pub mod ratelimit;
 pub mod receipt;
 pub mod seed;
 pub mod service;
@@ -61,11 +62,13 @@ fn start(
     let data_dir = config.data_dir.clone();
     let store_path = data_dir.join("keystone.redb");
     let keys_path = data_dir.join("fernet-keys");
-    let fresh = !store_path.exists();
+    let credential_keys_path = data_dir.join("credential-keys");
+    let fresh = check_data_dir(&store_path, &keys_path, &credential_keys_path)?;
     let cleanup = |msg: String| -> String {
         if fresh {
             let _ = std::fs::remove_file(&store_path);
             let _ = std::fs::remove_dir_all(&keys_path);
+            let _ = std::fs::remove_dir_all(&credential_keys_path);
         }
         msg
     };
@@ -84,6 +87,7 @@ fn start(
     let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
     let keys = Keys::load(&config, &data_dir, &cleanup)?;
     let workers = config.workers;
+    let login_limiter = ratelimit::LoginLimiter::new(&config.rate_limit);
     let app = Arc::new(App {
         config,
         store,
@@ -94,11 +98,47 @@ fn start(
         hasher,
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(100_000),
+        login_limiter,
         routes: http::routes::Routes::new(http::table::table()),
         clock: clock::Clock::system(),
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
     });
     serve_until_stopped(app, listener, addr, workers, &data_dir)
+}
+
+/// Whether the data dir is fresh (nothing of a store yet: it is created). A store without its
+/// key repositories, or key repositories without their store, is refused: creating the
+/// missing part would silently kill every issued token, or every stored credential.
+fn check_data_dir(store: &Path, fernet: &Path, credential: &Path) -> Result<bool, String> {
+    let store_len = std::fs::metadata(store).map(|m| m.len()).ok();
+    let has_store = store_len.is_some_and(|len| len > 0);
+    let (has_fernet, has_credential) = (fernet.exists(), credential.exists());
+    if !has_store && !has_fernet && !has_credential {
+        return Ok(true);
+    }
+    if !has_store {
+        let what = if store_len.is_some() {
+            "is empty"
+        } else {
+            "is missing"
+        };
+        return Err(format!(
+            "{}: the store {what} but the data dir holds key repositories; refusing to start \
+             with a new empty store (restore the store from a backup, or remove the data dir \
+             to start afresh)",
+            store.display()
+        ));
+    }
+    for (dir, has) in [(fernet, has_fernet), (credential, has_credential)] {
+        if !has {
+            return Err(format!(
+                "{}: the key repository is missing beside an existing store; refusing to \
+                 create new keys (restore it from a backup)",
+                dir.display()
+            ));
+        }
+    }
+    Ok(false)
 }
 
 /// Applies the seed unless the store already holds this very text; without a seed, the

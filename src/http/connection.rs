@@ -21,6 +21,8 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serves requests on `sock` until it closes. `busy` is false while waiting for a request:
 /// shutdown closes those connections at once and lets busy ones finish their request.
 pub fn serve(mut sock: Socket, shared: &Shared, busy: &AtomicBool) {
+    // The client's address, for the per-source login limits (read once per connection).
+    let peer = sock.stream.peer_addr().ok().map(|a| a.ip());
     loop {
         busy.store(false, Ordering::SeqCst);
         if shared.stopping.load(Ordering::SeqCst) && sock.available().is_empty() {
@@ -31,14 +33,19 @@ pub fn serve(mut sock: Socket, shared: &Shared, busy: &AtomicBool) {
             Ok(None) | Err(Fail::Close) => return,
             Err(fail) => return answer_failure(&mut sock, shared, None, fail, Instant::now()),
         };
-        if !serve_one(&mut sock, shared, head) {
+        if !serve_one(&mut sock, shared, head, peer) {
             return;
         }
     }
 }
 
 /// One request whose head is read; false when the connection is to close.
-fn serve_one(sock: &mut Socket, shared: &Shared, head: Head) -> bool {
+fn serve_one(
+    sock: &mut Socket,
+    shared: &Shared,
+    head: Head,
+    peer: Option<std::net::IpAddr>,
+) -> bool {
     let started = Instant::now();
     let app = &shared.app;
     // The one clock read of this request; everything below takes it from `req.now`.
@@ -61,7 +68,8 @@ fn serve_one(sock: &mut Socket, shared: &Shared, head: Head) -> bool {
         None => (head.target.clone(), String::new()),
     };
     let method = Method::parse(&head.method);
-    let req = Request::new(method, path, query, head.headers.clone(), body, now);
+    let mut req = Request::new(method, path, query, head.headers.clone(), body, now);
+    req.remote_addr = peer;
     let response = {
         let _permit = shared.permits.acquire();
         super::guarded_dispatch(app, &req)

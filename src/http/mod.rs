@@ -39,7 +39,7 @@ fn guarded_dispatch(app: &App, req: &Request) -> Response {
         Err(_) => Error::Internal("a request handler panicked (bug)".to_string()),
     };
     match &err {
-        Error::Internal(detail) => {
+        Error::Internal(detail) | Error::Unavailable(detail) => {
             log::error!("{} {}: {detail}", loggable_path(&req.path), err.code())
         }
         other => log::debug!("{} {}", loggable_path(&req.path), other),
@@ -85,7 +85,7 @@ fn log_request(method: &str, target: &str, status: u16, started: Instant) {
 
 /// The path without its query, cut to `MAX_LOGGED_PATH` bytes; token ids in v2.0 paths are
 /// not logged.
-fn loggable_path(url: &str) -> String {
+pub fn loggable_path(url: &str) -> String {
     let path = url.split('?').next().unwrap_or("");
     let path = truncated(path, MAX_LOGGED_PATH);
     let mut parts: Vec<&str> = path.split('/').collect();

@@ -60,6 +60,7 @@ pub struct Request {
     /// When the request arrived (Unix seconds), read once from `App.clock`: every expiry
     /// and timestamp of this request uses it.
     pub now: f64,
+    pub remote_addr: Option<std::net::IpAddr>,
 }
 
 impl Request {
@@ -93,6 +94,7 @@ impl Request {
             headers,
             body,
             now,
+            remote_addr: None,
         }
     }
 

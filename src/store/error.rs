@@ -85,6 +85,8 @@ pub enum StoreError {
     Constraint(Constraint),
     /// The database failed (I/O, transaction, lock).
     Io(String),
+    /// The database cannot take writes for now (a full disk); the client may retry later.
+    Unavailable(String),
     /// A stored record does not decode, or a value does not encode.
     Corrupt(String),
     /// The credential keys are missing or do not decrypt a stored blob.
@@ -128,6 +130,7 @@ impl fmt::Display for StoreError {
             StoreError::Duplicate { kind, clash } => write!(f, "{kind:?} clashes: {clash:?}"),
             StoreError::Constraint(c) => write!(f, "constraint: {c:?}"),
             StoreError::Io(e) => write!(f, "store: {e}"),
+            StoreError::Unavailable(e) => write!(f, "store unavailable: {e}"),
             StoreError::Corrupt(e) => write!(f, "json: {e}"),
             StoreError::Keys(e) => write!(f, "{e}"),
         }

@@ -24,8 +24,10 @@ pub mod oauth1;
 pub mod application_credentials;
 pub mod trusts;
 
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod open;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
@@ -37,7 +39,13 @@ pub use error::{StoreError, StoreResult};
 use tables::{prefix_range, Table};
 
 pub struct Store {
-    db: Database,
+    path: PathBuf,
+    /// The open database. Swapped for a freshly opened one after an I/O failure: redb refuses
+    /// every later operation on a handle whose write failed (`PreviousIo`), so without the
+    /// swap a full disk would keep every write failing after space returns.
+    db: RwLock<Option<Arc<Database>>>,
+    /// Set when an operation failed with an I/O error; the next operation reopens first.
+    io_failed: AtomicBool,
     /// Bumped after every committed write: caches built from an older generation are stale.
     generation: AtomicU64,
     /// Every revocation event, kept in memory so validation never scans a table, with the
@@ -206,15 +214,13 @@ impl Writer for WriteTransaction {
 
 impl Store {
     /// Opens (or creates) the store file and every table, so reads never meet a missing table.
+    /// A damaged file is an error naming it, never a panic (src/store/open.rs).
     pub fn open(path: &Path) -> StoreResult<Store> {
-        let db = Database::create(path)?;
-        let tx = db.begin_write()?;
-        for table in tables::ALL {
-            tx.open_table(*table)?;
-        }
-        tx.commit()?;
+        let db = open::open_checked(path)?;
         let store = Store {
-            db,
+            path: path.to_path_buf(),
+            db: RwLock::new(Some(Arc::new(db))),
+            io_failed: AtomicBool::new(false),
             generation: AtomicU64::new(1),
             revocations: RwLock::new((0, Arc::new(Vec::new()))),
         };
@@ -228,7 +234,8 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_read().map_err(StoreError::from)?;
+        let db = self.database()?;
+        let tx = db.begin_read().map_err(|e| self.failed(e))?;
         f(&tx)
     }
 
@@ -238,11 +245,12 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let db = self.database()?;
+        let tx = db.begin_write().map_err(|e| self.failed(e))?;
         let events_before = revocation::count(&tx)?;
         let out = f(&tx)?;
         let revoked = revocation::count(&tx)? != events_before;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit().map_err(|e| self.failed(e))?;
         self.generation.fetch_add(1, Ordering::Release);
         if revoked {
             self.reload_revocations()?;
@@ -258,9 +266,10 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
+        let db = self.database()?;
+        let tx = db.begin_write().map_err(|e| self.failed(e))?;
         let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit().map_err(|e| self.failed(e))?;
         Ok(out)
     }
 

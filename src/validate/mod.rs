@@ -8,7 +8,7 @@ mod boolean;
 pub mod fields;
 mod input;
 mod keywords;
-mod message;
+pub mod message;
 #[cfg(test)]
 mod tests;
 

@@ -56,8 +56,14 @@ pub fn route(app: &App, req: &Request, segments: &[&str]) -> Response {
         Ok(Err(err)) => err,
         Err(_) => Error::Internal("a v2.0 handler panicked (bug)".to_string()),
     };
-    if let Error::Internal(detail) = &err {
-        log::error!("{} 500: {detail}", req.path);
+    match &err {
+        Error::Internal(detail) => {
+            log::error!("{} 500: {detail}", crate::http::loggable_path(&req.path))
+        }
+        Error::Unavailable(detail) => {
+            log::error!("{} 503: {detail}", crate::http::loggable_path(&req.path))
+        }
+        _ => {}
     }
     fault(app, &err, format)
 }
@@ -194,7 +200,8 @@ fn fault_name(err: &Error) -> &'static str {
         // still recognized by their text.
         Error::Conflict(m) if m.contains("store project") => "tenantConflict",
         Error::Conflict(_) => "identityFault",
-        Error::TooLarge => "overLimit",
+        Error::TooLarge | Error::TooManyRequests { .. } => "overLimit",
+        Error::Unavailable(_) => "serviceUnavailable",
         Error::Internal(_) | Error::Store(_) => "identityFault",
     }
 }

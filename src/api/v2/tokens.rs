@@ -95,7 +95,18 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
     let outcome = if auth.contains_key("token") {
         by_token(app, auth, now)?
     } else if auth.contains_key("passwordCredentials") {
-        by_password(app, auth, now)?
+        // Failed-login limits per source address, as v3's password method (src/ratelimit.rs).
+        match app
+            .login_limiter
+            .guard(req.remote_addr, &v2_limit_key(auth), now, || {
+                by_password(app, auth, now)
+            }) {
+            Err(e @ Error::TooManyRequests { retry_after }) => {
+                return Ok(crate::api::v2::fault(app, &e, f)
+                    .with_header("Retry-After", retry_after.to_string()))
+            }
+            other => other?,
+        }
     } else {
         return Err(Error::expecting("auth", "request body"));
     };
@@ -158,6 +169,19 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
         .map_err(|_| Error::unauthenticated())?;
     let access = render_access(app, &context, &token_id)?;
     Ok(respond(f, 200, &access))
+}
+
+/// The user a v2.0 login names, as the client named it.
+fn v2_limit_key(auth: &Map<String, Value>) -> String {
+    let creds = auth.get("passwordCredentials");
+    let field = |k: &str| {
+        creds
+            .and_then(|c| c.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    format!("v2\u{1f}{}\u{1f}{}", field("userId"), field("username"))
 }
 
 fn by_password(app: &App, auth: &Map<String, Value>, now: f64) -> Result<Outcome> {

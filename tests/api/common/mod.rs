@@ -578,7 +578,9 @@ pub fn title_of(status: u16) -> &'static str {
         404 => "Not Found",
         409 => "Conflict",
         413 => "Request Entity Too Large",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => panic!("no title known for {status}"),
     }
 }

@@ -25,6 +25,17 @@ pub fn issue(app: &App, req: &Request, _: &Params) -> Result<Response> {
 /// POST /v3/auth/tokens: who (every method), what (the scope), multi-factor, then the token.
 /// The request's time (`req.now`) is the `now` of every step.
 pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
+    match issue_checked(app, req) {
+        // Said in Keystone's error body, with when to come back.
+        Err(e @ Error::TooManyRequests { retry_after }) => {
+            Ok(Response::error(&e, &app.identity_url())
+                .with_header("Retry-After", retry_after.to_string()))
+        }
+        other => other,
+    }
+}
+
+fn issue_checked(app: &App, req: &Request) -> Result<Response> {
     let body = req.json()?;
     let (auth, identity_obj, methods) = requested_methods(&body)?;
     let now = req.now;
@@ -128,7 +139,8 @@ fn authenticate_methods(
                     .get("password")
                     .and_then(Value::as_object)
                     .ok_or_else(|| Error::expecting("password", "identity"))?;
-                (authenticate_password(app, password_obj, now)?, vec![])
+                let outcome = limited(app, req, password_obj, now, authenticate_password)?;
+                (outcome, vec![])
             }
             "token" => authenticate_token(app, auth, identity_obj, &mut proof, now)?,
             "totp" => {
@@ -136,7 +148,7 @@ fn authenticate_methods(
                     .get("totp")
                     .and_then(Value::as_object)
                     .ok_or_else(|| Error::expecting("totp", "identity"))?;
-                (authenticate_totp(app, totp_obj, now)?, vec![])
+                (limited(app, req, totp_obj, now, authenticate_totp)?, vec![])
             }
             "application_credential" => {
                 let (id, cred) = crate::api::v3::application_credentials::authenticate(
@@ -291,6 +303,41 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
         .read(|r| core::resolve(r, data.clone(), now))
         .map_err(|_| Error::unauthenticated())?;
     Ok((token_id, context))
+}
+
+/// Runs a guessable method (password, TOTP) under the failed-login limits of its source
+/// address: refused with 429 while over them, and a 401 counts against them.
+fn limited(
+    app: &App,
+    req: &Request,
+    method_obj: &Map<String, Value>,
+    now: f64,
+    authenticate: fn(&App, &Map<String, Value>, f64) -> Result<String>,
+) -> Result<String> {
+    let user = limit_key(method_obj);
+    app.login_limiter.guard(req.remote_addr, &user, now, || {
+        authenticate(app, method_obj, now)
+    })
+}
+
+/// The user a method names, as the client named it (an id, or a name in a domain): unknown
+/// users are limited like known ones.
+fn limit_key(method_obj: &Map<String, Value>) -> String {
+    let user = method_obj.get("user");
+    let field = |v: Option<&Value>, k: &str| {
+        v.and_then(|v| v.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let domain = user.and_then(|u| u.get("domain"));
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        field(user, "id"),
+        field(user, "name"),
+        field(domain, "id"),
+        field(domain, "name")
+    )
 }
 
 /// Checks a password method's user and password; the user id on success.

@@ -78,11 +78,7 @@ pub fn delete(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Re
     let t = app
         .store
         .write(|w| store::delete_access_token(w, p.get("user_id"), p.get("access_token_id")))?;
-    log::info!(
-        "OAuth1 access token {} of consumer {} deleted",
-        t.id,
-        t.consumer_id
-    );
+    log::info!("OAuth1 access token of consumer {} deleted", t.consumer_id);
     Ok(Response::no_content())
 }
 

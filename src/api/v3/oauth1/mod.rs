@@ -258,8 +258,7 @@ pub fn request_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
     };
     app.store.write(|w| store::put_request_token(w, &token))?;
     log::info!(
-        "OAuth1 request token {} created for consumer {}",
-        token.id,
+        "OAuth1 request token created for consumer {}",
         token.consumer_id
     );
     let mut body = format!(
@@ -373,8 +372,7 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
     app.store
         .write(|w| store::exchange_request_token(w, &rt.id, &at))?;
     log::info!(
-        "OAuth1 access token {} created for consumer {}",
-        at.id,
+        "OAuth1 access token created for consumer {}",
         at.consumer_id
     );
     let mut body = format!(

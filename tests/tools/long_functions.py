@@ -7,6 +7,8 @@ brace inside a string or comment does not end a function early. Good enough for
 a layout check; not a Rust parser.
 
 usage: tests/tools/long_functions.py [--max-fn 80] [--max-file 600] [paths...]
+       tests/tools/long_functions.py --self-test
+Exit status 1 when anything is over a limit, so it can gate a set of paths.
 """
 import argparse
 import os
@@ -112,7 +114,41 @@ def rust_files(paths):
                     yield os.path.join(root, f)
 
 
+SELF_TEST = r'''
+fn short() {
+    let s = "}}}";
+    let r = r#"{ "x": "}" }"#;
+    let c = '}';
+    // }
+    /* } /* nested } */ } */
+    let l: &'static str = "a";
+}
+
+fn declared_only(x: u32) -> u32;
+
+fn long<T: Fn() -> u32>(f: T) -> Result<Vec<u32>, ()> {
+    let v = vec![f()];
+    {
+        let inner = || { 1 };
+    }
+    Ok(v)
+}
+'''
+
+
+def self_test():
+    """The brace matcher against the cases that fool a naive one."""
+    got = {name: (start, count) for name, start, count in functions(SELF_TEST)}
+    want = {"short": (2, 8), "long": (13, 7)}
+    # `inner` is a closure, not a fn; `declared_only` has no body.
+    assert got == want, f"{got} != {want}"
+    print("self-test ok")
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        return self_test()
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-fn", type=int, default=80)
     ap.add_argument("--max-file", type=int, default=600)

@@ -10,7 +10,19 @@ const FILES: &[(&str, &str)] = &[
         "application_credentials",
         include_str!("application_credentials.rs"),
     ),
-    ("assignment", include_str!("assignment.rs")),
+    // A folder module: its files in one, mod.rs last because `code_of` stops at the first
+    // `#[cfg(test)]` (mod.rs declares its tests module at its end).
+    (
+        "assignment",
+        concat!(
+            include_str!("assignment/roles.rs"),
+            include_str!("assignment/implied.rs"),
+            include_str!("assignment/grants.rs"),
+            include_str!("assignment/effective.rs"),
+            include_str!("assignment/query.rs"),
+            include_str!("assignment/mod.rs"),
+        ),
+    ),
     ("catalog", include_str!("catalog.rs")),
     ("credentials", include_str!("credentials.rs")),
     ("domain_config", include_str!("domain_config.rs")),

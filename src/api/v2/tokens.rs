@@ -67,6 +67,12 @@ enum Outcome {
     UserDisabled(String),
 }
 
+/// The tenant a request asks to be scoped to, by id or by name (at most one).
+struct RequestedTenant {
+    id: Option<String>,
+    name: Option<String>,
+}
+
 /// POST /v2.0/tokens
 pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
     let f = format(req);
@@ -75,6 +81,32 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
         Some(Value::Object(a)) => a,
         _ => return Err(Error::expecting("auth", "request body")),
     };
+    let tenant = requested_tenant(auth)?;
+    let now = req.now;
+    let outcome = match run_method(app, req, auth)? {
+        Ok(outcome) => outcome,
+        Err(early) => return Ok(early),
+    };
+    let who = match outcome {
+        Outcome::Ok(who) => who,
+        Outcome::UserDisabled(user_id) => {
+            return Ok(named_fault(
+                app,
+                "userDisabled",
+                403,
+                &format!("User is disabled: {user_id}"),
+                "Forbidden",
+                f,
+            ))
+        }
+    };
+    let scope = app.store.read(|r| tenant_scope(r, &tenant, &who.user_id))?;
+    let access = issue(app, who, scope, now)?;
+    Ok(respond(f, 200, &access))
+}
+
+/// `tenantId` / `tenantName`, checked for exclusivity and size before any credential is.
+fn requested_tenant(auth: &Map<String, Value>) -> Result<RequestedTenant> {
     let tenant_id = string_field(auth, "tenantId")?.filter(|s| !s.is_empty());
     let tenant_name = string_field(auth, "tenantName")?.filter(|s| !s.is_empty());
     if tenant_id.is_some() && tenant_name.is_some() {
@@ -91,64 +123,70 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
     {
         return Err(size_error("tenantName", MAX_PARAM_SIZE));
     }
+    Ok(RequestedTenant {
+        id: tenant_id,
+        name: tenant_name,
+    })
+}
+
+/// Runs the token or password method. The inner `Err` is a finished response (the
+/// rate limiter's 429 carries a Retry-After header, which an `Error` cannot).
+fn run_method(
+    app: &App,
+    req: &Request,
+    auth: &Map<String, Value>,
+) -> Result<std::result::Result<Outcome, Response>> {
     let now = req.now;
-    let outcome = if auth.contains_key("token") {
-        by_token(app, auth, now)?
-    } else if auth.contains_key("passwordCredentials") {
-        // Failed-login limits per source address, as v3's password method (src/ratelimit.rs).
-        match app
-            .login_limiter
-            .guard(req.remote_addr, &v2_limit_key(auth), now, || {
-                by_password(app, auth, now)
-            }) {
-            Err(e @ Error::TooManyRequests { retry_after }) => {
-                return Ok(crate::api::v2::fault(app, &e, f)
-                    .with_header("Retry-After", retry_after.to_string()))
-            }
-            other => other?,
-        }
-    } else {
+    if auth.contains_key("token") {
+        return by_token(app, auth, now).map(Ok);
+    }
+    if !auth.contains_key("passwordCredentials") {
         return Err(Error::expecting("auth", "request body"));
+    }
+    // Failed-login limits per source address, as v3's password method (src/ratelimit.rs).
+    match app
+        .login_limiter
+        .guard(req.remote_addr, &v2_limit_key(auth), now, || {
+            by_password(app, auth, now)
+        }) {
+        Err(e @ Error::TooManyRequests { retry_after }) => {
+            Ok(Err(crate::api::v2::fault(app, &e, format(req))
+                .with_header("Retry-After", retry_after.to_string())))
+        }
+        other => other.map(Ok),
+    }
+}
+
+/// The scope the requested tenant gives `user_id`: unscoped when none was named; 401
+/// when the tenant is unknown, outside the default domain, disabled, or not assigned.
+fn tenant_scope(r: &impl Reader, tenant: &RequestedTenant, user_id: &str) -> Result<Scope> {
+    let project = match (&tenant.id, &tenant.name) {
+        (Some(id), _) => resource::get_project(r, id)?
+            .filter(|p| p.domain_id == DEFAULT_DOMAIN)
+            .ok_or_else(|| Error::Unauthorized(format!("Project ID not found: {id}")))?,
+        (None, Some(name)) => resource::find_project_by_name(r, DEFAULT_DOMAIN, name)?
+            .ok_or_else(|| Error::Unauthorized(format!("Could not find project: {name}.")))?,
+        (None, None) => return Ok(Scope::Unscoped),
     };
-    let who = match outcome {
-        Outcome::Ok(who) => who,
-        Outcome::UserDisabled(user_id) => {
-            return Ok(named_fault(
-                app,
-                "userDisabled",
-                403,
-                &format!("User is disabled: {user_id}"),
-                "Forbidden",
-                f,
-            ))
-        }
-    };
-    let scope = app.store.read(|r| {
-        let project = match (&tenant_id, &tenant_name) {
-            (Some(id), _) => resource::get_project(r, id)?
-                .filter(|p| p.domain_id == DEFAULT_DOMAIN)
-                .ok_or_else(|| Error::Unauthorized(format!("Project ID not found: {id}")))?,
-            (None, Some(name)) => resource::find_project_by_name(r, DEFAULT_DOMAIN, name)?
-                .ok_or_else(|| Error::Unauthorized(format!("Could not find project: {name}.")))?,
-            (None, None) => return Ok(Scope::Unscoped),
-        };
-        let domain_enabled =
-            resource::get_domain(r, &project.domain_id)?.is_some_and(|d| d.enabled);
-        if !project.enabled || !domain_enabled {
-            return Err(Error::Unauthorized(format!(
-                "Project is disabled: {}",
-                project.id
-            )));
-        }
-        let target = Target::Project(project.id.clone());
-        if assignment::token_roles(r, &who.user_id, &target)?.is_empty() {
-            return Err(Error::Unauthorized(format!(
-                "User {} has no access to project {}",
-                who.user_id, project.id
-            )));
-        }
-        Ok(Scope::Project(project.id))
-    })?;
+    let domain_enabled = resource::get_domain(r, &project.domain_id)?.is_some_and(|d| d.enabled);
+    if !project.enabled || !domain_enabled {
+        return Err(Error::Unauthorized(format!(
+            "Project is disabled: {}",
+            project.id
+        )));
+    }
+    let target = Target::Project(project.id.clone());
+    if assignment::token_roles(r, user_id, &target)?.is_empty() {
+        return Err(Error::Unauthorized(format!(
+            "User {} has no access to project {}",
+            user_id, project.id
+        )));
+    }
+    Ok(Scope::Project(project.id))
+}
+
+/// Mints the token and renders the `access` document for it.
+fn issue(app: &App, who: Authenticated, scope: Scope, now: f64) -> Result<Value> {
     let mut audit_ids = vec![token::new_audit_id()];
     audit_ids.extend(who.parent_audit_id);
     let mut data = TokenData {
@@ -167,8 +205,7 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
         .store
         .read(|r| core::resolve(r, data.clone(), now))
         .map_err(|_| Error::unauthenticated())?;
-    let access = render_access(app, &context, &token_id)?;
-    Ok(respond(f, 200, &access))
+    render_access(app, &context, &token_id)
 }
 
 /// The user a v2.0 login names, as the client named it.

@@ -87,13 +87,65 @@ pub fn list_target(app: &App, req: &Request, _: &Params, context: &AuthContext) 
 /// GET/HEAD /v3/role_assignments
 pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let context = granted.context();
+    let query = parse_query(req)?;
+    let include_names = req.query_flag("include_names");
+    let domain_scope = if query.include_subtree {
+        None
+    } else {
+        context.domain_id().map(str::to_string)
+    };
+    let items = app.store.read(|r| -> Result<_> {
+        let mut out = Vec::new();
+        for row in assignment::list_role_assignments(r, &query)? {
+            if let Some(domain) = &domain_scope {
+                if !in_domain(r, &row.target, domain)? {
+                    continue;
+                }
+            }
+            out.push(format_row(app, r, &row, include_names)?);
+        }
+        Ok(out)
+    })?;
+    Ok(Response::ok(&list_response(
+        app,
+        req,
+        "role_assignments",
+        items,
+    )))
+}
+
+/// The filters of a list request, refused (in upstream's order) when they contradict
+/// each other or could only ever match nothing.
+fn parse_query(req: &Request) -> Result<AssignmentQuery> {
     let include_subtree = req.query_flag("include_subtree");
     if include_subtree && arg(req, "scope.project.id").is_none() {
         return Err(Error::Validation(
             "scope.project.id must be specified if include_subtree is also specified".to_string(),
         ));
     }
+    check_exclusive_filters(req)?;
+    let effective = req.query_flag("effective");
+    let inherited = req
+        .query("scope.OS-INHERIT:inherited_to")
+        .map(|v| v == "projects");
+    if effective {
+        check_effective_filters(req, inherited)?;
+    }
+    Ok(AssignmentQuery {
+        role_id: arg(req, "role.id").map(str::to_string),
+        user_id: arg(req, "user.id").map(str::to_string),
+        group_id: arg(req, "group.id").map(str::to_string),
+        system: req.query("scope.system") == Some("all"),
+        domain_id: arg(req, "scope.domain.id").map(str::to_string),
+        project_id: arg(req, "scope.project.id").map(str::to_string),
+        include_subtree,
+        inherited,
+        effective,
+    })
+}
 
+/// At most one scope (system, domain, project) and at most one actor (user, group).
+fn check_exclusive_filters(req: &Request) -> Result<()> {
     if arg(req, "scope.domain.id").is_some() && arg(req, "scope.project.id").is_some() {
         return Err(Error::Validation(
             "Specify a domain or project, not both".to_string(),
@@ -114,67 +166,33 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
             "Specify a user or group, not both".to_string(),
         ));
     }
-    let effective = req.query_flag("effective");
-    let inherited = req
-        .query("scope.OS-INHERIT:inherited_to")
-        .map(|v| v == "projects");
-    if effective {
-        if arg(req, "group.id").is_some() {
-            return Err(Error::Validation(
-                "Combining effective and group filter will always result in an empty list."
-                    .to_string(),
-            ));
-        }
-        if inherited == Some(true) && arg(req, "scope.domain.id").is_some() {
-            return Err(Error::Validation(
-                "Combining effective, domain and inherited filters will always result in an \
-                 empty list."
-                    .to_string(),
-            ));
-        }
+    Ok(())
+}
+
+/// `effective` expands groups and inheritance, so these filters can match nothing.
+fn check_effective_filters(req: &Request, inherited: Option<bool>) -> Result<()> {
+    if arg(req, "group.id").is_some() {
+        return Err(Error::Validation(
+            "Combining effective and group filter will always result in an empty list.".to_string(),
+        ));
     }
-    let query = AssignmentQuery {
-        role_id: arg(req, "role.id").map(str::to_string),
-        user_id: arg(req, "user.id").map(str::to_string),
-        group_id: arg(req, "group.id").map(str::to_string),
-        system: req.query("scope.system") == Some("all"),
-        domain_id: arg(req, "scope.domain.id").map(str::to_string),
-        project_id: arg(req, "scope.project.id").map(str::to_string),
-        include_subtree,
-        inherited,
-        effective,
-    };
-    let include_names = req.query_flag("include_names");
-    let domain_scope = if include_subtree {
-        None
-    } else {
-        context.domain_id().map(str::to_string)
-    };
-    let items = app.store.read(|r| -> Result<_> {
-        let mut out = Vec::new();
-        for row in assignment::list_role_assignments(r, &query)? {
-            if let Some(domain) = &domain_scope {
-                let keep = match &row.target {
-                    Target::Domain(d) => d == domain,
-                    Target::Project(p) => {
-                        resource::get_project(r, p)?.is_some_and(|p| &p.domain_id == domain)
-                    }
-                    Target::System => false,
-                };
-                if !keep {
-                    continue;
-                }
-            }
-            out.push(format_row(app, r, &row, include_names)?);
-        }
-        Ok(out)
-    })?;
-    Ok(Response::ok(&list_response(
-        app,
-        req,
-        "role_assignments",
-        items,
-    )))
+    if inherited == Some(true) && arg(req, "scope.domain.id").is_some() {
+        return Err(Error::Validation(
+            "Combining effective, domain and inherited filters will always result in an \
+             empty list."
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a row's target lies in `domain` (a domain-scoped caller sees only those).
+fn in_domain(r: &impl Reader, target: &Target, domain: &str) -> Result<bool> {
+    Ok(match target {
+        Target::Domain(d) => d == domain,
+        Target::Project(p) => resource::get_project(r, p)?.is_some_and(|p| p.domain_id == domain),
+        Target::System => false,
+    })
 }
 
 fn domain_name(r: &impl Reader, id: &str) -> Result<String> {
@@ -188,8 +206,59 @@ fn domain_name(r: &impl Reader, id: &str) -> Result<String> {
 fn format_row(app: &App, r: &impl Reader, a: &AssignmentRef, names: bool) -> Result<Value> {
     let base = format!("{}/v3", app.public_url);
     let mut links = Map::new();
+    let (mut scope, mut link, inherited) = scope_and_link(r, a, names)?;
+    let actor_key = match a.actor_kind {
+        ActorKind::User => "user",
+        ActorKind::Group => "group",
+    };
+    let actor = render_actor(r, a, names)?;
+    match (a.actor_kind, &a.indirect.group_id) {
+        (ActorKind::User, Some(group)) => {
+            links.insert(
+                "membership".into(),
+                json!(format!("{base}/groups/{group}/users/{}", a.actor_id)),
+            );
+            link.push_str(&format!("/groups/{group}"));
+        }
+        (ActorKind::User, None) => link.push_str(&format!("/users/{}", a.actor_id)),
+        (ActorKind::Group, _) => link.push_str(&format!("/groups/{}", a.actor_id)),
+    }
+    let role = render_role(r, a, names)?;
+    let mut prior_link = None;
+    match &a.indirect.role_id {
+        Some(prior) => {
+            link.push_str(&format!("/roles/{prior}"));
+            // Upstream names the implied role first here; we keep its link as it is.
+            prior_link = Some(format!("{base}/prior_role/{}/implies/{prior}", a.role_id));
+        }
+        None => link.push_str(&format!("/roles/{}", a.role_id)),
+    }
+    if inherited {
+        scope["OS-INHERIT:inherited_to"] = json!("projects");
+        link = format!("/OS-INHERIT{link}/inherited_to_projects");
+    }
+    links.insert("assignment".into(), json!(format!("{base}{link}")));
+    if let Some(p) = prior_link {
+        links.insert("prior_role".into(), json!(p));
+    }
+    let mut out = Map::new();
+    out.insert("links".into(), Value::Object(links));
+    out.insert("scope".into(), scope);
+    out.insert(actor_key.into(), actor);
+    out.insert("role".into(), role);
+    Ok(Value::Object(out))
+}
+
+/// The row's `scope`, the start of its assignment link (the grant's target, which for a
+/// row inherited from a domain or parent project is that domain or project), and whether
+/// the row is inherited.
+fn scope_and_link(
+    r: &impl Reader,
+    a: &AssignmentRef,
+    names: bool,
+) -> Result<(Value, String, bool)> {
     let mut inherited = a.inherited;
-    let (scope, mut link) = match &a.target {
+    let (scope, link) = match &a.target {
         Target::Project(id) => {
             let mut p = json!({"id": id});
             if names {
@@ -219,35 +288,29 @@ fn format_row(app: &App, r: &impl Reader, a: &AssignmentRef, names: bool) -> Res
         }
         Target::System => (json!({"system": {"all": true}}), "/system".to_string()),
     };
-    let actor_key = match a.actor_kind {
-        ActorKind::User => "user",
-        ActorKind::Group => "group",
+    Ok((scope, link, inherited))
+}
+
+/// The user or group, with its name and domain on request (empty when it is gone).
+fn render_actor(r: &impl Reader, a: &AssignmentRef, names: bool) -> Result<Value> {
+    if !names {
+        return Ok(json!({"id": a.actor_id}));
+    }
+    let found = match a.actor_kind {
+        ActorKind::User => identity::get_user(r, &a.actor_id)?.map(|u| (u.name, u.domain_id)),
+        ActorKind::Group => identity::get_group(r, &a.actor_id)?.map(|g| (g.name, g.domain_id)),
     };
-    let mut actor = json!({"id": a.actor_id});
-    if names {
-        let found = match a.actor_kind {
-            ActorKind::User => identity::get_user(r, &a.actor_id)?.map(|u| (u.name, u.domain_id)),
-            ActorKind::Group => identity::get_group(r, &a.actor_id)?.map(|g| (g.name, g.domain_id)),
-        };
-        actor = match found {
-            Some((name, domain_id)) => {
-                let dn = domain_name(r, &domain_id)?;
-                json!({"id": a.actor_id, "name": name, "domain": {"id": domain_id, "name": dn}})
-            }
-            None => json!({"id": a.actor_id, "name": "", "domain": {"id": "", "name": ""}}),
-        };
-    }
-    match (a.actor_kind, &a.indirect.group_id) {
-        (ActorKind::User, Some(group)) => {
-            links.insert(
-                "membership".into(),
-                json!(format!("{base}/groups/{group}/users/{}", a.actor_id)),
-            );
-            link.push_str(&format!("/groups/{group}"));
+    Ok(match found {
+        Some((name, domain_id)) => {
+            let dn = domain_name(r, &domain_id)?;
+            json!({"id": a.actor_id, "name": name, "domain": {"id": domain_id, "name": dn}})
         }
-        (ActorKind::User, None) => link.push_str(&format!("/users/{}", a.actor_id)),
-        (ActorKind::Group, _) => link.push_str(&format!("/groups/{}", a.actor_id)),
-    }
+        None => json!({"id": a.actor_id, "name": "", "domain": {"id": "", "name": ""}}),
+    })
+}
+
+/// The role, with its name (and a domain-specific role's domain) on request.
+fn render_role(r: &impl Reader, a: &AssignmentRef, names: bool) -> Result<Value> {
     let mut role = json!({"id": a.role_id});
     if names {
         if let Some(ro) = assignment::get_role(r, &a.role_id)? {
@@ -257,28 +320,5 @@ fn format_row(app: &App, r: &impl Reader, a: &AssignmentRef, names: bool) -> Res
             }
         }
     }
-    let mut prior_link = None;
-    match &a.indirect.role_id {
-        Some(prior) => {
-            link.push_str(&format!("/roles/{prior}"));
-            // Upstream names the implied role first here; we keep its link as it is.
-            prior_link = Some(format!("{base}/prior_role/{}/implies/{prior}", a.role_id));
-        }
-        None => link.push_str(&format!("/roles/{}", a.role_id)),
-    }
-    let mut scope = scope;
-    if inherited {
-        scope["OS-INHERIT:inherited_to"] = json!("projects");
-        link = format!("/OS-INHERIT{link}/inherited_to_projects");
-    }
-    links.insert("assignment".into(), json!(format!("{base}{link}")));
-    if let Some(p) = prior_link {
-        links.insert("prior_role".into(), json!(p));
-    }
-    let mut out = Map::new();
-    out.insert("links".into(), Value::Object(links));
-    out.insert("scope".into(), scope);
-    out.insert(actor_key.into(), actor);
-    out.insert("role".into(), role);
-    Ok(Value::Object(out))
+    Ok(role)
 }

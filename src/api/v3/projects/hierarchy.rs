@@ -57,44 +57,11 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
     }
     let user_id = granted.context().user.id.clone();
     app.store.read(|r| -> Result<_> {
-        let (parents, project_parent) = match &node {
-            Node::Project(p) => {
-                let mut parents = Vec::new();
-                for pid in resource::ancestors(r, p)? {
-                    if let Some(pp) = resource::get_project(r, &pid)? {
-                        parents.push(pp);
-                    }
-                }
-                (parents, p.parent_id.clone())
-            }
-            Node::Domain(_) => (vec![], None),
-        };
+        let (parents, project_parent) = parents_of(r, &node)?;
         if parents_as_list {
-            let mine = user_project_ids(r, &user_id, &parents)?;
-            let mut out = Vec::new();
-            for p in parents.iter().filter(|p| mine.contains(&p.id)) {
-                let mut v = render_project(app, p);
-                if include_limits {
-                    v["limits"] = limits_of(app, r, &p.id)?;
-                }
-                out.push(json!({"project": v}));
-            }
-            body["parents"] = Value::Array(out);
+            body["parents"] = visible_list(app, r, &user_id, &parents, include_limits)?;
         } else if parents_as_ids {
-            // Nearest first; the chain ends with the domain, as upstream's parents include it.
-            let mut chain: Vec<String> = parents.iter().map(|p| p.id.clone()).collect();
-            if let Node::Project(p) = &node {
-                if project_parent.is_some() {
-                    chain.push(p.domain_id.clone());
-                }
-            }
-            let mut nested = Value::Null;
-            for pid in chain.iter().rev() {
-                let mut m = Map::new();
-                m.insert(pid.clone(), nested);
-                nested = Value::Object(m);
-            }
-            body["parents"] = nested;
+            body["parents"] = parent_ids(&node, &parents, project_parent.is_some());
         }
         if subtree_as_list || subtree_as_ids {
             let subtree = match &node {
@@ -102,16 +69,7 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
                 Node::Domain(d) => resource::subtree(r, &d.id)?,
             };
             if subtree_as_list {
-                let mine = user_project_ids(r, &user_id, &subtree)?;
-                let mut out = Vec::new();
-                for p in subtree.iter().filter(|p| mine.contains(&p.id)) {
-                    let mut v = render_project(app, p);
-                    if include_limits {
-                        v["limits"] = limits_of(app, r, &p.id)?;
-                    }
-                    out.push(json!({"project": v}));
-                }
-                body["subtree"] = Value::Array(out);
+                body["subtree"] = visible_list(app, r, &user_id, &subtree, include_limits)?;
             } else {
                 body["subtree"] = subtree_ids(id, &subtree);
             }
@@ -119,6 +77,61 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
         Ok(())
     })?;
     Ok(Response::ok(&json!({"project": body})))
+}
+
+/// A project's ancestors (nearest first) and its own parent id; a domain has neither.
+fn parents_of(r: &impl Reader, node: &Node) -> Result<(Vec<Project>, Option<String>)> {
+    Ok(match node {
+        Node::Project(p) => {
+            let mut parents = Vec::new();
+            for pid in resource::ancestors(r, p)? {
+                if let Some(pp) = resource::get_project(r, &pid)? {
+                    parents.push(pp);
+                }
+            }
+            (parents, p.parent_id.clone())
+        }
+        Node::Domain(_) => (vec![], None),
+    })
+}
+
+/// `parents_as_list` / `subtree_as_list`: the projects the user has a role on, rendered
+/// (with their limits on request).
+fn visible_list(
+    app: &App,
+    r: &impl Reader,
+    user_id: &str,
+    projects: &[Project],
+    include_limits: bool,
+) -> Result<Value> {
+    let mine = user_project_ids(r, user_id, projects)?;
+    let mut out = Vec::new();
+    for p in projects.iter().filter(|p| mine.contains(&p.id)) {
+        let mut v = render_project(app, p);
+        if include_limits {
+            v["limits"] = limits_of(app, r, &p.id)?;
+        }
+        out.push(json!({"project": v}));
+    }
+    Ok(Value::Array(out))
+}
+
+/// `parents_as_ids`: the chain as nested objects, outermost first.
+fn parent_ids(node: &Node, parents: &[Project], has_parent: bool) -> Value {
+    // Nearest first; the chain ends with the domain, as upstream's parents include it.
+    let mut chain: Vec<String> = parents.iter().map(|p| p.id.clone()).collect();
+    if let Node::Project(p) = node {
+        if has_parent {
+            chain.push(p.domain_id.clone());
+        }
+    }
+    let mut nested = Value::Null;
+    for pid in chain.iter().rev() {
+        let mut m = Map::new();
+        m.insert(pid.clone(), nested);
+        nested = Value::Object(m);
+    }
+    nested
 }
 
 fn subtree_ids(id: &str, subtree: &[Project]) -> Value {

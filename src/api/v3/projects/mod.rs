@@ -20,7 +20,7 @@ pub use tags::{
     add_tag, check_tag, delete_tag, delete_tags, list_tags, update_tags, update_tags_target,
 };
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::auth::AuthContext;
@@ -211,11 +211,27 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
 
 pub(super) use crate::service::projects::conflict_domain;
 
-/// POST /v3/projects
-pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let body = req.json()?;
-    let input = app.schemas.project_create.member(&body, "project")?;
-    let context = granted.context();
+/// The members of a validated project-create body, defaulted as upstream does.
+struct CreateFields {
+    name: String,
+    description: String,
+    enabled: bool,
+    is_domain: bool,
+    tags: Vec<String>,
+    given_domain: Option<String>,
+    given_parent: Option<String>,
+}
+
+/// A non-empty string member, else None.
+fn non_empty(input: &Map<String, Value>, field: &str) -> Option<String> {
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn create_fields(input: &Map<String, Value>) -> CreateFields {
     let name = input
         .get("name")
         .and_then(Value::as_str)
@@ -227,8 +243,6 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let enabled = input.get("enabled").and_then(parse_bool).unwrap_or(true);
-    let is_domain = input.get("is_domain").and_then(parse_bool).unwrap_or(false);
     let tags: Vec<String> = input
         .get("tags")
         .and_then(Value::as_array)
@@ -239,45 +253,30 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
                 .collect()
         })
         .unwrap_or_default();
-    let given_domain = input
-        .get("domain_id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    let given_parent = input
-        .get("parent_id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    CreateFields {
+        name,
+        description,
+        enabled: input.get("enabled").and_then(parse_bool).unwrap_or(true),
+        is_domain: input.get("is_domain").and_then(parse_bool).unwrap_or(false),
+        tags,
+        given_domain: non_empty(input, "domain_id"),
+        given_parent: non_empty(input, "parent_id"),
+    }
+}
+
+/// POST /v3/projects
+pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    let body = req.json()?;
+    let input = app.schemas.project_create.member(&body, "project")?;
+    let context = granted.context();
+    let fields = create_fields(&input);
     let id = new_id();
-    if is_domain {
-        // A project acting as a domain: a root, so no parent (a domain_id counts as one).
-        if given_parent.is_some() || given_domain.is_some() {
-            return Err(Error::Validation(
-                "only root projects are allowed to act as domains.".into(),
-            ));
-        }
-        let domain = Domain {
-            id: id.clone(),
-            name: name.clone(),
-            description,
-            enabled,
-            tags: sorted_tags(&tags),
-            options: Default::default(),
-            extra: extras(&input, KNOWN),
-        };
-        app.store.write(|w| {
-            if resource::find_domain_by_name(w, &domain.name)?.is_some() {
-                return Err(conflict_domain(&domain.name));
-            }
-            Ok(resource::create_domain(w, &domain)?)
-        })?;
-        let mut shown = render_domain_as_project(app, &domain);
-        shown["tags"] = json!(tags);
-        return Ok(Response::created(&json!({"project": shown})));
+    if fields.is_domain {
+        return create_as_domain(app, &input, id, fields);
     }
     // Upstream's _normalize_domain_id: the body's, else the token's domain, else the default.
-    let domain_id = given_domain
+    let domain_id = fields
+        .given_domain
         .or_else(|| context.domain_id().map(str::to_string))
         .unwrap_or_else(|| crate::seed::DEFAULT_DOMAIN_ID.to_string());
     // The hierarchy rules are the service layer's (shared with /v2.0/tenants).
@@ -285,18 +284,51 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         &app.store,
         Project {
             id,
-            name,
+            name: fields.name,
             domain_id,
-            description,
-            enabled,
-            parent_id: given_parent,
-            tags: sorted_tags(&tags),
+            description: fields.description,
+            enabled: fields.enabled,
+            parent_id: fields.given_parent,
+            tags: sorted_tags(&fields.tags),
             options: Default::default(),
             extra: extras(&input, KNOWN),
         },
     )?;
     let mut shown = render_project(app, &project);
-    shown["tags"] = json!(tags);
+    shown["tags"] = json!(fields.tags);
+    Ok(Response::created(&json!({"project": shown})))
+}
+
+/// POST /v3/projects with `is_domain: true`: a new domain, shown as a project.
+fn create_as_domain(
+    app: &App,
+    input: &Map<String, Value>,
+    id: String,
+    fields: CreateFields,
+) -> Result<Response> {
+    // A project acting as a domain: a root, so no parent (a domain_id counts as one).
+    if fields.given_parent.is_some() || fields.given_domain.is_some() {
+        return Err(Error::Validation(
+            "only root projects are allowed to act as domains.".into(),
+        ));
+    }
+    let domain = Domain {
+        id,
+        name: fields.name,
+        description: fields.description,
+        enabled: fields.enabled,
+        tags: sorted_tags(&fields.tags),
+        options: Default::default(),
+        extra: extras(input, KNOWN),
+    };
+    app.store.write(|w| {
+        if resource::find_domain_by_name(w, &domain.name)?.is_some() {
+            return Err(conflict_domain(&domain.name));
+        }
+        Ok(resource::create_domain(w, &domain)?)
+    })?;
+    let mut shown = render_domain_as_project(app, &domain);
+    shown["tags"] = json!(fields.tags);
     Ok(Response::created(&json!({"project": shown})))
 }
 

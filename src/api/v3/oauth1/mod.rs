@@ -293,35 +293,50 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
     let signed =
         sig::create_request(req.header("authorization"), &req.query).map_err(oauth_error)?;
     sig::check_mandatory(&signed, now).map_err(oauth_error)?;
+    check_owner_and_verifier_format(&signed).map_err(oauth_error)?;
+    let consumer = stored_consumer(app, &consumer_id, &rt)?;
+    verify_access_request(app, req, &signed, &consumer, &rt, &verifier)?;
+    let Some(user_id) = rt.authorizing_user_id.clone() else {
+        log::warn!("Request Token does not have an authorizing user id.");
+        return Err(unauthorized(
+            "Request Token does not have an authorizing user id.",
+        ));
+    };
+    exchange_for_access_token(app, &rt, user_id, now)
+}
+
+/// oauthlib's format checks of the signed request's resource owner key and verifier.
+fn check_owner_and_verifier_format(
+    signed: &sig::SignedRequest,
+) -> std::result::Result<(), sig::OAuthError> {
+    let invalid = |description: &str| {
+        Err(sig::OAuthError {
+            error: "invalid_request",
+            description: description.into(),
+        })
+    };
     let owner = signed.get("oauth_token").unwrap_or_default();
     if owner.is_empty() {
-        return Err(oauth_error(sig::OAuthError {
-            error: "invalid_request",
-            description: "Missing resource owner.".into(),
-        }));
+        return invalid("Missing resource owner.");
     }
     if !sig::check_token_format(owner) {
-        return Err(oauth_error(sig::OAuthError {
-            error: "invalid_request",
-            description: "Invalid resource owner key format.".into(),
-        }));
+        return invalid("Invalid resource owner key format.");
     }
     let v = signed.get("oauth_verifier").unwrap_or_default();
     if v.is_empty() {
-        return Err(oauth_error(sig::OAuthError {
-            error: "invalid_request",
-            description: "Missing verifier.".into(),
-        }));
+        return invalid("Missing verifier.");
     }
     if v.chars().count() != 8 || !v.chars().all(|c| VERIFIER_CHARS.contains(c)) {
-        return Err(oauth_error(sig::OAuthError {
-            error: "invalid_request",
-            description: "Invalid verifier format.".into(),
-        }));
+        return invalid("Invalid verifier format.");
     }
+    Ok(())
+}
+
+/// The consumer the request names, which must be the one the request token was made for.
+fn stored_consumer(app: &App, consumer_id: &str, rt: &RequestToken) -> Result<Consumer> {
     // oauthlib's dummy client / request token are not implemented upstream: its
     // NotImplementedError leads to these two checks.
-    let consumer = match app.store.read(|r| store::get_consumer(r, &consumer_id)) {
+    let consumer = match app.store.read(|r| store::get_consumer(r, consumer_id)) {
         Ok(c) => c,
         Err(StoreError::NotFound { .. }) => {
             log::warn!("Provided consumer does not exist.");
@@ -335,10 +350,23 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
             "Provided consumer key does not match stored consumer key.",
         ));
     }
+    Ok(consumer)
+}
+
+/// The stored verifier and the signature (consumer secret + request token secret) must
+/// both match; the verifier's mismatch is the one reported when both fail.
+fn verify_access_request(
+    app: &App,
+    req: &Request,
+    signed: &sig::SignedRequest,
+    consumer: &Consumer,
+    rt: &RequestToken,
+    verifier: &str,
+) -> Result<()> {
     let uri = request_uri(app, req);
-    let verifier_ok = rt.verifier.as_deref() == Some(verifier.as_str());
+    let verifier_ok = rt.verifier.as_deref() == Some(verifier);
     let sig_ok = sig::verify(
-        &signed,
+        signed,
         "POST",
         &uri,
         &consumer.secret,
@@ -353,12 +381,16 @@ pub fn access_token(app: &App, req: &Request, _: &Params) -> Result<Response> {
         log::warn!("{msg}");
         return Err(unauthorized(msg));
     }
-    let Some(user_id) = rt.authorizing_user_id.clone() else {
-        log::warn!("Request Token does not have an authorizing user id.");
-        return Err(unauthorized(
-            "Request Token does not have an authorizing user id.",
-        ));
-    };
+    Ok(())
+}
+
+/// Replaces the request token with a new access token and answers with its key and secret.
+fn exchange_for_access_token(
+    app: &App,
+    rt: &RequestToken,
+    user_id: String,
+    now: f64,
+) -> Result<Response> {
     let at = AccessToken {
         id: new_id(),
         access_secret: new_id(),

@@ -253,8 +253,22 @@ fn param() -> impl Strategy<Value = Result<usize, String>> {
     ]
 }
 
-#[test]
-fn no_request_panics_or_answers_5xx() {
+/// One generated request, before the fixture's ids and tokens are filled in.
+#[derive(Debug, Clone)]
+struct Case {
+    /// None: the route's own method.
+    other_method: Option<Method>,
+    route: (Method, &'static str),
+    params: Vec<Result<usize, String>>,
+    query: String,
+    auth: Option<Token>,
+    subject: Option<Token>,
+    body: Vec<u8>,
+}
+
+/// Requests for every route of the table: its method (sometimes another), ids, a query,
+/// tokens and a body.
+fn case() -> impl Strategy<Value = Case> {
     let routes: Vec<(Method, &'static str)> = crate::http::table::table()
         .iter()
         .map(|r| (r.method, r.pattern))
@@ -270,7 +284,7 @@ fn no_request_panics_or_answers_5xx() {
     ];
     // Mostly the route's own method; sometimes any other.
     let method = prop_oneof![4 => Just(None), 1 => method().prop_map(Some)];
-    let strategy = (
+    (
         method,
         prop::sample::select(routes),
         prop::collection::vec(param(), 6),
@@ -278,61 +292,80 @@ fn no_request_panics_or_answers_5xx() {
         token(),
         token(),
         body,
-    );
+    )
+        .prop_map(
+            |(other_method, route, params, query, auth, subject, body)| Case {
+                other_method,
+                route,
+                params,
+                query,
+                auth,
+                subject,
+                body,
+            },
+        )
+}
+
+/// The case's request against `fx`, and its path with the query (for failure messages).
+fn build_request(fx: &Fixture, case: Case) -> (Request, String) {
+    let (route_method, pattern) = case.route;
+    let method = case.other_method.unwrap_or(route_method);
+    let mut values = case.params.iter();
+    let mut path = String::new();
+    for seg in pattern.split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        if seg.starts_with('{') {
+            match values.next() {
+                Some(Ok(i)) => path.push_str(&fx.ids[i % fx.ids.len()]),
+                Some(Err(raw)) => path.push_str(raw),
+                None => path.push('x'),
+            }
+        } else {
+            path.push_str(seg);
+        }
+    }
+    path.push_str(&case.query);
+    let value = |t: Token| match t {
+        Token::System => fx.system.clone(),
+        Token::Project => fx.project.clone(),
+        Token::Garbage(g) => g,
+    };
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    if let Some(t) = case.auth {
+        headers.push(("x-auth-token".into(), value(t)));
+    }
+    if let Some(t) = case.subject {
+        headers.push(("x-subject-token".into(), value(t)));
+    }
+    (request(method, &path, headers, case.body), path)
+}
+
+#[test]
+fn no_request_panics_or_answers_5xx() {
+    let strategy = case();
     let mut runner = TestRunner::new(RunnerConfig::with_cases(cases()));
     // Statuses seen, so the test also fails if the generated requests stop reaching handlers.
     let seen = std::cell::RefCell::new(std::collections::BTreeMap::<u16, u32>::new());
     let current = std::cell::RefCell::new((0u32, fixture()));
-    let outcome = runner.run(
-        &strategy,
-        |(other_method, (route_method, pattern), params, query, auth, subject, body)| {
-            let mut slot = current.borrow_mut();
-            slot.0 += 1;
-            if slot.0 % CASES_PER_FIXTURE == 0 {
-                slot.1 = fixture();
-            }
-            let fx = &slot.1;
-            let method = other_method.unwrap_or(route_method);
-            let mut values = params.iter();
-            let mut path = String::new();
-            for seg in pattern.split('/').filter(|s| !s.is_empty()) {
-                path.push('/');
-                if seg.starts_with('{') {
-                    match values.next() {
-                        Some(Ok(i)) => path.push_str(&fx.ids[i % fx.ids.len()]),
-                        Some(Err(raw)) => path.push_str(raw),
-                        None => path.push('x'),
-                    }
-                } else {
-                    path.push_str(seg);
-                }
-            }
-            path.push_str(&query);
-            let value = |t: Token| match t {
-                Token::System => fx.system.clone(),
-                Token::Project => fx.project.clone(),
-                Token::Garbage(g) => g,
-            };
-            let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
-            if let Some(t) = auth {
-                headers.push(("x-auth-token".into(), value(t)));
-            }
-            if let Some(t) = subject {
-                headers.push(("x-subject-token".into(), value(t)));
-            }
-            let req = request(method, &path, headers, body);
-            let status = dispatch(&fx.app, &req).map_err(TestCaseError::fail)?;
-            *seen.borrow_mut().entry(status).or_default() += 1;
-            prop_assert!(
-                status < 500,
-                "{:?} {} answered {}",
-                req.method,
-                path,
-                status
-            );
-            Ok(())
-        },
-    );
+    let outcome = runner.run(&strategy, |case| {
+        let mut slot = current.borrow_mut();
+        slot.0 += 1;
+        if slot.0 % CASES_PER_FIXTURE == 0 {
+            slot.1 = fixture();
+        }
+        let fx = &slot.1;
+        let (req, path) = build_request(fx, case);
+        let status = dispatch(&fx.app, &req).map_err(TestCaseError::fail)?;
+        *seen.borrow_mut().entry(status).or_default() += 1;
+        prop_assert!(
+            status < 500,
+            "{:?} {} answered {}",
+            req.method,
+            path,
+            status
+        );
+        Ok(())
+    });
     if let Err(e) = outcome {
         panic!("{e}");
     }

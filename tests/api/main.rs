@@ -12,6 +12,7 @@ mod discovery;
 mod errors;
 mod faults;
 mod filters;
+mod hierarchy;
 mod hostile;
 mod logs;
 mod lost_updates;

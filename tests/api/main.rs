@@ -26,4 +26,5 @@ mod secrets;
 mod seed;
 mod service_layer;
 mod tokens;
+mod v2_tenant;
 mod writes;

@@ -350,7 +350,7 @@ fn no_request_panics_or_answers_5xx() {
     let outcome = runner.run(&strategy, |case| {
         let mut slot = current.borrow_mut();
         slot.0 += 1;
-        if slot.0 % CASES_PER_FIXTURE == 0 {
+        if slot.0.is_multiple_of(CASES_PER_FIXTURE) {
             slot.1 = fixture();
         }
         let fx = &slot.1;

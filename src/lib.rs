@@ -82,6 +82,14 @@ fn start(
     let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
     let keys = Keys::load(&config, &data_dir, &cleanup)?;
     let workers = config.workers;
+    let clock = clock::Clock::system();
+    // Revocation events older than any token that could still validate are dropped (upstream
+    // prunes them too); later revoking writes keep pruning a few each.
+    let lifetime = config.token.expiration + config.token.allow_expired_window;
+    store
+        .keep_revocations_for(lifetime, clock.now_secs())
+        .map_err(|e| format!("pruning revocation events: {e}"))?;
+    let cache_bytes = config.token.cache_bytes;
     let app = Arc::new(App {
         config,
         store,
@@ -91,9 +99,9 @@ fn start(
         policy,
         hasher,
         public_url: public_url.clone(),
-        validated: ValidatedTokens::new(100_000),
+        validated: ValidatedTokens::new(cache_bytes),
         routes: http::routes::Routes::new(http::table::table()),
-        clock: clock::Clock::system(),
+        clock,
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
     });
     serve_until_stopped(app, server, addr, workers, &data_dir)

@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod catalog;
+pub mod changes;
 pub mod endpoint_filter;
 pub mod error;
 pub mod identity;
@@ -25,25 +26,34 @@ pub mod application_credentials;
 pub mod trusts;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::RwLock;
 
 use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::RevokeEvent;
+pub use changes::{Dep, Stamp, Tx, Versions};
 pub use error::{StoreError, StoreResult};
+use revocation::RevocationIndex;
 use tables::{prefix_range, Table};
 
 pub struct Store {
     db: Database,
-    /// Bumped after every committed write: caches built from an older generation are stale.
+    /// Bumped after every committed write (kept for callers that only ask "did anything change").
     generation: AtomicU64,
-    /// Every revocation event, kept in memory so validation never scans a table, with the
-    /// event count it was read at: a slower reload never replaces a newer list.
-    revocations: RwLock<(u64, Arc<Vec<RevokeEvent>>)>,
+    /// Per-record versions the validation cache checks (see `changes`).
+    versions: Versions,
+    /// The revocation events, indexed (see `revocation::RevocationIndex`).
+    revocations: RwLock<RevocationIndex>,
+    /// Seconds after which an event can match no token that still validates: the longest
+    /// token lifetime plus the allow-expired window. None (until `keep_revocations_for`): never.
+    revocation_lifetime: AtomicI64,
 }
+
+/// Old events removed per revoking write: bounded work, yet faster than events arrive.
+const PRUNE_PER_WRITE: usize = 64;
 
 /// Reads that work the same in a read or a write transaction.
 pub trait Reader {
@@ -204,6 +214,33 @@ impl Writer for WriteTransaction {
     }
 }
 
+impl Reader for Tx<'_> {
+    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.tx.get_bytes(table, key)
+    }
+    fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        self.tx.scan(table, range)
+    }
+    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        self.tx.scan_first(table, n)
+    }
+}
+
+impl Writer for Tx<'_> {
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.note(table, key, Some(value));
+        self.tx.put_bytes(table, key, value)
+    }
+    fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
+        self.note(table, key, None);
+        self.tx.remove(table, key)
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store file and every table, so reads never meet a missing table.
     pub fn open(path: &Path) -> StoreResult<Store> {
@@ -216,7 +253,9 @@ impl Store {
         let store = Store {
             db,
             generation: AtomicU64::new(1),
-            revocations: RwLock::new((0, Arc::new(Vec::new()))),
+            versions: Versions::default(),
+            revocations: RwLock::new(RevocationIndex::default()),
+            revocation_lifetime: AtomicI64::new(i64::MAX),
         };
         store.reload_revocations()?;
         Ok(store)
@@ -232,22 +271,59 @@ impl Store {
         f(&tx)
     }
 
-    /// Runs `f` in one write transaction; commits only if it returns Ok. Revocation events
-    /// `f` appended (a disabled user, a deleted project) are in memory before this returns.
+    /// Runs `f` in one write transaction; commits only if it returns Ok. Before this returns,
+    /// the versions of what `f` changed are bumped (cached validations built from them are
+    /// stale) and the revocation events it appended are in the in-memory index.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+        f: impl FnOnce(&Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.db.begin_write().map_err(StoreError::from)?;
-        let events_before = revocation::count(&tx)?;
+        let raw = self.db.begin_write().map_err(StoreError::from)?;
+        let tx = Tx {
+            tx: &raw,
+            touched: Default::default(),
+        };
         let out = f(&tx)?;
-        let revoked = revocation::count(&tx)? != events_before;
-        tx.commit().map_err(StoreError::from)?;
-        self.generation.fetch_add(1, Ordering::Release);
-        if revoked {
-            self.reload_revocations()?;
+        let touched = tx.touched.into_inner();
+        let pruned = self.prune_with(&raw, &touched)?;
+        raw.commit().map_err(StoreError::from)?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for (table, key) in &touched.keys {
+            self.versions.bump_for(table, key);
+        }
+        if !touched.revocations.is_empty() || !pruned.is_empty() {
+            let mut index = self.index_mut()?;
+            for (key, bytes) in &touched.revocations {
+                let event: RevokeEvent = serde_json::from_slice(bytes).map_err(StoreError::from)?;
+                index.insert(key.parse().unwrap_or(0), event);
+            }
+            for (seq, _) in &pruned {
+                index.remove(*seq);
+            }
         }
         Ok(out)
+    }
+
+    /// A write that appended events also removes a bounded number of events too old to
+    /// match any token, judged by the time of the newest event (the request's `now`).
+    fn prune_with(
+        &self,
+        tx: &redb::WriteTransaction,
+        touched: &changes::Touched,
+    ) -> StoreResult<Vec<(u64, RevokeEvent)>> {
+        let lifetime = self.revocation_lifetime.load(Ordering::Relaxed);
+        let newest = touched
+            .revocations
+            .iter()
+            .filter_map(|(_, b)| serde_json::from_slice::<RevokeEvent>(b).ok())
+            .map(|e| e.revoked_at)
+            .max();
+        match newest {
+            Some(now) if lifetime != i64::MAX => {
+                revocation::prune(tx, now.saturating_sub(lifetime), PRUNE_PER_WRITE)
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// A write that cannot change what any token validates to (a failed-login count, the day
@@ -268,14 +344,31 @@ impl Store {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub fn revocations(&self) -> Arc<Vec<RevokeEvent>> {
+    /// The per-record versions a cached validation is stamped with.
+    pub fn versions(&self) -> &Versions {
+        &self.versions
+    }
+
+    /// Runs `f` over the revocation index (a read lock; validations share it).
+    pub fn with_revocations<T>(&self, f: impl FnOnce(&RevocationIndex) -> T) -> T {
         match self.revocations.read() {
-            Ok(guard) => guard.1.clone(),
-            Err(poisoned) => poisoned.into_inner().1.clone(),
+            Ok(guard) => f(&guard),
+            Err(poisoned) => f(&poisoned.into_inner()),
         }
     }
 
-    /// Records revocation events in their own transaction (`write` refreshes the memory copy).
+    /// Every event in memory, oldest first.
+    pub fn revocations(&self) -> Vec<RevokeEvent> {
+        self.with_revocations(RevocationIndex::all)
+    }
+
+    fn index_mut(&self) -> StoreResult<std::sync::RwLockWriteGuard<'_, RevocationIndex>> {
+        self.revocations
+            .write()
+            .map_err(|_| StoreError::Io("revocations lock poisoned".to_string()))
+    }
+
+    /// Records revocation events in their own transaction (`write` indexes them).
     pub fn revoke(&self, events: Vec<RevokeEvent>) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -283,22 +376,42 @@ impl Store {
         self.write(|w| revocation::append(w, &events))
     }
 
-    /// Reads every event; installs them unless a newer list is already installed (two
-    /// writers reloading at once must not leave the older list in place).
+    /// Reads the events stored after the newest one in memory and indexes them. `write`
+    /// already indexes what it appends, so this only catches up; inserting is idempotent, so
+    /// it can never put back an older state.
     pub fn reload_revocations(&self) -> StoreResult<()> {
-        let (count, events) = self.read(|r| -> StoreResult<_> {
-            Ok((
-                revocation::count(r)?,
-                r.list::<RevokeEvent>(tables::REVOCATIONS)?,
-            ))
-        })?;
-        let mut guard = self
-            .revocations
-            .write()
-            .map_err(|_| StoreError::Io("revocations lock poisoned".to_string()))?;
-        if count >= guard.0 {
-            *guard = (count, Arc::new(events));
+        let first = self.with_revocations(|index| index.next);
+        let events = self.read(|r| revocation::load_from(r, first))?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut index = self.index_mut()?;
+        for (seq, event) in events {
+            index.insert(seq, event);
         }
         Ok(())
+    }
+
+    /// From now on, keeps events only `lifetime` seconds (the longest token lifetime plus the
+    /// allow-expired window), and removes every older one now (at start, `now` the clock's).
+    pub fn keep_revocations_for(&self, lifetime: i64, now: i64) -> StoreResult<usize> {
+        self.revocation_lifetime.store(lifetime, Ordering::Relaxed);
+        let cutoff = now.saturating_sub(lifetime);
+        let old = self.with_revocations(|index| index.issued_before(cutoff));
+        if old.is_empty() {
+            return Ok(0);
+        }
+        self.write(|w| -> StoreResult<()> {
+            for seq in &old {
+                w.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
+            }
+            Ok(())
+        })?;
+        let mut index = self.index_mut()?;
+        for seq in &old {
+            index.remove(*seq);
+        }
+        let pruned = old;
+        Ok(pruned.len())
     }
 }

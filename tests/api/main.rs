@@ -17,6 +17,7 @@ mod personas;
 mod policy;
 mod reads;
 mod restart;
+mod revocation_cache;
 mod route_table;
 mod seed;
 mod tokens;

@@ -84,11 +84,9 @@ fn start(
     let workers = config.workers;
     let clock = clock::Clock::system();
     // Revocation events older than any token that could still validate are dropped (upstream
-    // prunes them too); later revoking writes keep pruning a few each.
+    // prunes them too), in the background; later revoking writes keep pruning a few each.
     let lifetime = config.token.expiration + config.token.allow_expired_window;
-    store
-        .keep_revocations_for(lifetime, clock.now_secs())
-        .map_err(|e| format!("pruning revocation events: {e}"))?;
+    drop(store.keep_revocations_for(lifetime, clock.now_secs()));
     let cache_bytes = config.token.cache_bytes;
     let app = Arc::new(App {
         config,

@@ -224,6 +224,9 @@ mod tests {
         v.bump_for(tables::ASSIGNMENTS.name(), "x");
         assert!(v.is_current(&bob));
         v.bump_for("some-new-table-1", "x");
-        assert!(!v.is_current(&bob), "an unclassified write is a global bump");
+        assert!(
+            !v.is_current(&bob),
+            "an unclassified write is a global bump"
+        );
     }
 }

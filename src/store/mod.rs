@@ -27,7 +27,7 @@ pub mod trusts;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
 use serde::de::DeserializeOwned;
@@ -36,17 +36,18 @@ use serde::Serialize;
 use crate::model::RevokeEvent;
 pub use changes::{Dep, Stamp, Tx, Versions};
 pub use error::{StoreError, StoreResult};
-use revocation::RevocationIndex;
+use revocation::{RevocationIndex, Revocations};
 use tables::{prefix_range, Table};
 
 pub struct Store {
-    db: Database,
+    /// Shared with the start-up threads that index and prune revocation events.
+    db: Arc<Database>,
     /// Bumped after every committed write (kept for callers that only ask "did anything change").
     generation: AtomicU64,
     /// Per-record versions the validation cache checks (see `changes`).
     versions: Versions,
     /// The revocation events, indexed (see `revocation::RevocationIndex`).
-    revocations: RwLock<RevocationIndex>,
+    revocations: Arc<Revocations>,
     /// Seconds after which an event can match no token that still validates: the longest
     /// token lifetime plus the allow-expired window. None (until `keep_revocations_for`): never.
     revocation_lifetime: AtomicI64,
@@ -251,13 +252,27 @@ impl Store {
         }
         tx.commit()?;
         let store = Store {
-            db,
+            db: Arc::new(db),
             generation: AtomicU64::new(1),
             versions: Versions::default(),
-            revocations: RwLock::new(RevocationIndex::default()),
+            revocations: Arc::new(Revocations::default()),
             revocation_lifetime: AtomicI64::new(i64::MAX),
         };
-        store.reload_revocations()?;
+        // Reading, parsing and indexing 100,000 events takes a while, so it runs beside the
+        // rest of start-up; validations wait for it.
+        let (db, revocations) = (store.db.clone(), store.revocations.clone());
+        std::thread::Builder::new()
+            .name("revocation-index".to_string())
+            .spawn(move || {
+                let rows = db
+                    .begin_read()
+                    .map_err(StoreError::from)
+                    .and_then(|tx| tx.scan(tables::REVOCATIONS, None));
+                // Released before the index is marked loaded: a dropped Store closes the file.
+                drop(db);
+                revocations.install(rows.and_then(RevocationIndex::from_rows));
+            })
+            .map_err(|e| StoreError::Io(e.to_string()))?;
         Ok(store)
     }
 
@@ -292,13 +307,13 @@ impl Store {
             self.versions.bump_for(table, key);
         }
         if !touched.revocations.is_empty() || !pruned.is_empty() {
-            let mut index = self.index_mut()?;
+            let mut index = self.revocations.write();
             for (key, bytes) in &touched.revocations {
                 let event: RevokeEvent = serde_json::from_slice(bytes).map_err(StoreError::from)?;
                 index.insert(key.parse().unwrap_or(0), event);
             }
-            for (seq, _) in &pruned {
-                index.remove(*seq);
+            for (seq, event) in &pruned {
+                index.remove(*seq, event);
             }
         }
         Ok(out)
@@ -351,21 +366,12 @@ impl Store {
 
     /// Runs `f` over the revocation index (a read lock; validations share it).
     pub fn with_revocations<T>(&self, f: impl FnOnce(&RevocationIndex) -> T) -> T {
-        match self.revocations.read() {
-            Ok(guard) => f(&guard),
-            Err(poisoned) => f(&poisoned.into_inner()),
-        }
+        self.revocations.read(f)
     }
 
     /// Every event in memory, oldest first.
     pub fn revocations(&self) -> Vec<RevokeEvent> {
         self.with_revocations(RevocationIndex::all)
-    }
-
-    fn index_mut(&self) -> StoreResult<std::sync::RwLockWriteGuard<'_, RevocationIndex>> {
-        self.revocations
-            .write()
-            .map_err(|_| StoreError::Io("revocations lock poisoned".to_string()))
     }
 
     /// Records revocation events in their own transaction (`write` indexes them).
@@ -385,7 +391,7 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        let mut index = self.index_mut()?;
+        let mut index = self.revocations.write_loaded();
         for (seq, event) in events {
             index.insert(seq, event);
         }
@@ -393,25 +399,50 @@ impl Store {
     }
 
     /// From now on, keeps events only `lifetime` seconds (the longest token lifetime plus the
-    /// allow-expired window), and removes every older one now (at start, `now` the clock's).
-    pub fn keep_revocations_for(&self, lifetime: i64, now: i64) -> StoreResult<usize> {
+    /// allow-expired window); removes every older one (at start, `now` the clock's) on
+    /// another thread once the index is loaded, so start-up does not wait for it.
+    pub fn keep_revocations_for(
+        &self,
+        lifetime: i64,
+        now: i64,
+    ) -> std::thread::JoinHandle<StoreResult<usize>> {
         self.revocation_lifetime.store(lifetime, Ordering::Relaxed);
         let cutoff = now.saturating_sub(lifetime);
-        let old = self.with_revocations(|index| index.issued_before(cutoff));
-        if old.is_empty() {
-            return Ok(0);
-        }
-        self.write(|w| -> StoreResult<()> {
-            for seq in &old {
-                w.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
+        let (db, revocations) = (self.db.clone(), self.revocations.clone());
+        std::thread::spawn(move || {
+            let pruned = prune_old(&db, &revocations, cutoff);
+            match &pruned {
+                Ok(0) => {}
+                Ok(n) => log::info!("pruned {n} expired revocation events"),
+                Err(e) => log::error!("pruning revocation events: {e}"),
             }
-            Ok(())
-        })?;
-        let mut index = self.index_mut()?;
-        for seq in &old {
-            index.remove(*seq);
-        }
-        let pruned = old;
-        Ok(pruned.len())
+            pruned
+        })
     }
+}
+
+impl Drop for Store {
+    /// The indexing thread holds the database until the index is loaded; waiting for it
+    /// means the file is closed when the Store is gone (a test may open it again at once).
+    fn drop(&mut self) {
+        self.revocations.wait_loaded();
+    }
+}
+
+/// Removes the events issued before `cutoff` from the store, then from the index.
+fn prune_old(db: &Database, revocations: &Revocations, cutoff: i64) -> StoreResult<usize> {
+    let old = revocations.read(|index| index.issued_before(cutoff));
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let tx = db.begin_write()?;
+    for (seq, _) in &old {
+        tx.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
+    }
+    tx.commit()?;
+    let mut index = revocations.write();
+    for (seq, event) in &old {
+        index.remove(*seq, event);
+    }
+    Ok(old.len())
 }

@@ -4,6 +4,7 @@
 //! pruned, as upstream's revoke driver prunes expired events.
 
 use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, RwLock, RwLockWriteGuard};
 
 use super::tables::{META, REVOCATIONS};
 use super::StoreResult;
@@ -32,11 +33,7 @@ pub fn seq_key(seq: u64) -> String {
 /// Removes up to `limit` of the oldest-recorded events that no token can match any more
 /// (issued before `cutoff`); returns them with their sequence numbers. Events are appended in
 /// time order, so the old ones sit at the start of the table.
-pub fn prune(
-    w: &impl Writer,
-    cutoff: i64,
-    limit: usize,
-) -> StoreResult<Vec<(u64, RevokeEvent)>> {
+pub fn prune(w: &impl Writer, cutoff: i64, limit: usize) -> StoreResult<Vec<(u64, RevokeEvent)>> {
     let mut removed = Vec::new();
     for (key, value) in w.scan_first(REVOCATIONS, limit)? {
         let event: RevokeEvent = serde_json::from_slice(&value)?;
@@ -87,54 +84,75 @@ fn key_of(e: &RevokeEvent) -> Key {
     }
 }
 
-/// The events in memory, by sequence number and by key. Inserting an event twice or in any
-/// order gives the same index, so concurrent writers applying their own events after their
-/// commits can never leave an older state in place.
+/// The events in memory, by key. Inserting an event twice or in any order gives the same
+/// index, so concurrent writers applying their own events after their commits can never
+/// leave an older state in place.
 #[derive(Default)]
 pub struct RevocationIndex {
     by_key: HashMap<Key, Vec<(u64, RevokeEvent)>>,
-    seqs: HashMap<u64, Key>,
+    len: usize,
+    /// The stored events could not be read: every token counts as revoked (fail closed).
+    unreadable: bool,
     /// One past the highest sequence number seen.
     pub next: u64,
 }
 
 impl RevocationIndex {
-    pub fn insert(&mut self, seq: u64, event: RevokeEvent) {
-        self.next = self.next.max(seq + 1);
-        if self.seqs.contains_key(&seq) {
-            return;
+    /// An index of stored rows (sequence key, JSON event).
+    pub fn from_rows(rows: Vec<(String, Vec<u8>)>) -> StoreResult<RevocationIndex> {
+        let mut index = RevocationIndex {
+            by_key: HashMap::with_capacity(rows.len()),
+            ..Default::default()
+        };
+        for (key, value) in rows {
+            index.insert(key.parse().unwrap_or(0), serde_json::from_slice(&value)?);
         }
-        let key = key_of(&event);
-        self.seqs.insert(seq, key.clone());
-        self.by_key.entry(key).or_default().push((seq, event));
+        Ok(index)
     }
 
-    pub fn remove(&mut self, seq: u64) {
-        let Some(key) = self.seqs.remove(&seq) else {
+    /// Every (sequence number, event), in no order.
+    fn entries(&self) -> impl Iterator<Item = &(u64, RevokeEvent)> {
+        self.by_key.values().flatten()
+    }
+
+    pub fn insert(&mut self, seq: u64, event: RevokeEvent) {
+        self.next = self.next.max(seq + 1);
+        let bucket = self.by_key.entry(key_of(&event)).or_default();
+        if bucket.iter().any(|(s, _)| *s == seq) {
+            return;
+        }
+        bucket.push((seq, event));
+        self.len += 1;
+    }
+
+    /// Removes event number `seq` (`event` says which bucket it is in).
+    pub fn remove(&mut self, seq: u64, event: &RevokeEvent) {
+        let key = key_of(event);
+        let Some(bucket) = self.by_key.get_mut(&key) else {
             return;
         };
-        if let Some(bucket) = self.by_key.get_mut(&key) {
-            bucket.retain(|(s, _)| *s != seq);
-            if bucket.is_empty() {
-                self.by_key.remove(&key);
-            }
+        let before = bucket.len();
+        bucket.retain(|(s, _)| *s != seq);
+        self.len -= before - bucket.len();
+        if bucket.is_empty() {
+            self.by_key.remove(&key);
         }
     }
 
     pub fn len(&self) -> usize {
-        self.seqs.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.seqs.is_empty()
+        self.len == 0
     }
 
-    /// The sequence numbers of the events issued before `cutoff`.
-    pub fn issued_before(&self, cutoff: i64) -> Vec<u64> {
+    /// The events issued before `cutoff`, with their sequence numbers.
+    pub fn issued_before(&self, cutoff: i64) -> Vec<(u64, RevokeEvent)> {
         let events = self.by_key.values().flatten();
         events
             .filter(|(_, e)| e.issued_before < cutoff)
-            .map(|(s, _)| *s)
+            .cloned()
             .collect()
     }
 
@@ -147,6 +165,9 @@ impl RevocationIndex {
 
     /// Whether a token with these values matches an event (upstream's revoke_model.matches).
     pub fn is_revoked(&self, token: &TokenFacts) -> bool {
+        if self.unreadable {
+            return true;
+        }
         let bucket = |k: Key| self.by_key.get(&k).into_iter().flatten();
         let user = bucket(Key::User(token.user_id.to_string()));
         let project = token
@@ -169,6 +190,64 @@ impl RevocationIndex {
             .chain(audits)
             .chain(bucket(Key::Any));
         candidates.any(|(_, e)| matches(e, token))
+    }
+}
+
+/// The index, and whether it has been read from the store yet. Start-up reads the rows, then
+/// parses and indexes them on another thread while the server starts; anything that looks at
+/// the index waits for that, so no token validates against a partial index.
+#[derive(Default)]
+pub struct Revocations {
+    index: RwLock<RevocationIndex>,
+    loaded: Mutex<bool>,
+    loaded_signal: Condvar,
+}
+
+impl Revocations {
+    pub fn wait_loaded(&self) {
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        while !*loaded {
+            loaded = self
+                .loaded_signal
+                .wait(loaded)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Installs the index read at start; events writes indexed meanwhile are kept.
+    pub fn install(&self, loaded: StoreResult<RevocationIndex>) {
+        let mut fresh = loaded.unwrap_or_else(|e| {
+            log::error!("revocation events unreadable, every token counts as revoked: {e}");
+            RevocationIndex {
+                unreadable: true,
+                ..Default::default()
+            }
+        });
+        {
+            let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+            for (seq, event) in index.entries() {
+                fresh.insert(*seq, event.clone());
+            }
+            *index = fresh;
+        }
+        *self.loaded.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.loaded_signal.notify_all();
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&RevocationIndex) -> T) -> T {
+        self.wait_loaded();
+        f(&self.index.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// For writes indexing their own events: no need to wait for the load (`install` keeps
+    /// them).
+    pub fn write(&self) -> RwLockWriteGuard<'_, RevocationIndex> {
+        self.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn write_loaded(&self) -> RwLockWriteGuard<'_, RevocationIndex> {
+        self.wait_loaded();
+        self.write()
     }
 }
 
@@ -233,14 +312,50 @@ mod tests {
         token.issued_at = 101;
         assert!(!index.is_revoked(&token), "issued after the event");
         token.issued_at = 50;
-        index.remove(1);
+        index.remove(1, &event(Some("u1"), None, 100));
         assert!(!index.is_revoked(&token));
         let audit = ["a1".to_string()];
         token.audit_ids = &audit;
         assert!(index.is_revoked(&token));
         index.insert(2, event(None, None, 100));
         token.audit_ids = &[];
-        assert!(index.is_revoked(&token), "an event naming nothing matches all");
+        assert!(
+            index.is_revoked(&token),
+            "an event naming nothing matches all"
+        );
         assert_eq!(index.all().len(), 2);
+    }
+
+    #[test]
+    fn old_events_are_pruned_at_start_and_by_later_revoking_writes() {
+        let dir = std::env::temp_dir().join(format!("ksl-prune-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.redb");
+        let store = crate::store::Store::open(&path).unwrap();
+        let at = |user: &str, t: i64| event(Some(user), None, t);
+        store
+            .revoke(vec![at("old", 100), at("young", 1000)])
+            .unwrap();
+        drop(store);
+        let store = crate::store::Store::open(&path).unwrap();
+        assert_eq!(store.with_revocations(RevocationIndex::len), 2);
+        // At start, `now` 1500 and a lifetime of 600: the event of 100 can match nothing.
+        let pruning = store.keep_revocations_for(600, 1500);
+        assert_eq!(pruning.join().unwrap().unwrap(), 1);
+        assert_eq!(store.with_revocations(RevocationIndex::len), 1);
+        // A later revoking write at 2000 prunes the event of 1000 too.
+        store.revoke(vec![at("new", 2000)]).unwrap();
+        let left = store.revocations();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].user_id.as_deref(), Some("new"));
+        drop(store);
+        let store = crate::store::Store::open(&path).unwrap();
+        assert_eq!(
+            store.revocations().len(),
+            1,
+            "pruned in the store, not only in memory"
+        );
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

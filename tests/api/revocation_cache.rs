@@ -19,11 +19,22 @@ fn cached(s: &TestServer, caller: &str, subject: &str) {
 
 fn dead(s: &TestServer, caller: &str, subject: &str, after: &str) {
     let r = s.validate(caller, subject, "");
-    assert_eq!(r.status, 404, "token still validates after {after}: {}", r.text());
+    assert_eq!(
+        r.status,
+        404,
+        "token still validates after {after}: {}",
+        r.text()
+    );
 }
 
 /// A user `name` (password "pwd") in `domain_id` with `member` on `project_id`.
-fn member_user(s: &TestServer, admin: &str, name: &str, domain_id: &str, project_id: &str) -> String {
+fn member_user(
+    s: &TestServer,
+    admin: &str,
+    name: &str,
+    domain_id: &str,
+    project_id: &str,
+) -> String {
     let user_id = created_id(
         &s.post(
             "/v3/users",
@@ -57,7 +68,11 @@ fn a_cached_token_dies_with_its_user_project_or_domain() {
     let s = TestServer::start_demo();
     let sys = s.system_admin_token();
     let domain_id = created_id(
-        &s.post("/v3/domains", Some(&sys), &json!({"domain": {"name": "d2"}})),
+        &s.post(
+            "/v3/domains",
+            Some(&sys),
+            &json!({"domain": {"name": "d2"}}),
+        ),
         "domain",
     );
     let p1 = project(&s, &sys, "p1", &domain_id);
@@ -79,16 +94,24 @@ fn a_cached_token_dies_with_its_user_project_or_domain() {
     }
     // The project's domain.
     let off = |what: &str| json!({ what: {"enabled": false} });
-    s.patch(&format!("/v3/domains/{domain_id}"), Some(&sys), &off("domain"))
-        .expect(200);
+    s.patch(
+        &format!("/v3/domains/{domain_id}"),
+        Some(&sys),
+        &off("domain"),
+    )
+    .expect(200);
     dead(&s, &sys, &t1, "disabling the project's domain");
     s.validate(&sys, &t2, "").expect(200);
     // The project.
     s.patch(&format!("/v3/projects/{p2}"), Some(&sys), &off("project"))
         .expect(200);
     dead(&s, &sys, &t2, "disabling the project");
-    s.patch(&format!("/v3/projects/{p2}"), Some(&sys), &json!({"project": {"enabled": true}}))
-        .expect(200);
+    s.patch(
+        &format!("/v3/projects/{p2}"),
+        Some(&sys),
+        &json!({"project": {"enabled": true}}),
+    )
+    .expect(200);
     let t3 = s.token(user_by_id(&u3), "pwd", Some(project_scope_by_id(&p2)));
     cached(&s, &sys, &t3);
     // The user.

@@ -1,7 +1,7 @@
 //! The application: configuration, store, keys, policy, clock and caches, shared by every
 //! worker as `Arc<App>`. Nothing is global: whatever a request needs is reached from here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
 use crate::auth::AuthContext;
@@ -60,12 +60,31 @@ struct Segments {
     young: HashMap<String, Entry>,
     old: HashMap<String, Entry>,
     young_bytes: usize,
+    /// The last tokens put: their bodies are rendered into the memo after the put, so they
+    /// are measured again at the next puts (`remeasure`).
+    recent: VecDeque<String>,
 }
+
+/// How many recent puts are measured again.
+const RECENT: usize = 8;
 
 struct Entry {
     stamp: Stamp,
     context: Arc<AuthContext>,
+    /// Charged against the budget, `memo` included.
     bytes: usize,
+    /// The rendered bodies charged so far.
+    memo: usize,
+}
+
+impl Entry {
+    /// Charges the bodies rendered into the memo since the last measure; the growth.
+    fn remeasure(&mut self) -> usize {
+        let grown = memo_bytes(&self.context).saturating_sub(self.memo);
+        self.memo += grown;
+        self.bytes += grown;
+        grown
+    }
 }
 
 impl ValidatedTokens {
@@ -88,21 +107,29 @@ impl ValidatedTokens {
             }
         }
         let mut segments = self.segments.write().ok()?;
-        let entry = segments.old.remove(token)?;
+        let mut entry = segments.old.remove(token)?;
+        entry.remeasure();
         let context = entry.context.clone();
         segments.insert(token, entry, self.budget);
         Some(context)
     }
 
     pub fn put(&self, token: &str, stamp: Stamp, context: Arc<AuthContext>) {
-        let bytes = entry_bytes(token, &stamp, &context);
+        let memo = memo_bytes(&context);
+        let bytes = entry_bytes(token, &stamp, &context) + memo;
         if let Ok(mut segments) = self.segments.write() {
+            segments.remeasure();
             let entry = Entry {
                 stamp,
                 context,
                 bytes,
+                memo,
             };
             segments.insert(token, entry, self.budget);
+            segments.recent.push_back(token.to_string());
+            if segments.recent.len() > RECENT {
+                segments.recent.pop_front();
+            }
         }
     }
 }
@@ -118,16 +145,36 @@ impl Segments {
             self.young_bytes = 0;
         }
     }
+
+    /// Charges the recent entries for the bodies rendered into their memo since their put.
+    fn remeasure(&mut self) {
+        for token in &self.recent {
+            if let Some(e) = self.young.get_mut(token) {
+                self.young_bytes += e.remeasure();
+            }
+        }
+    }
 }
 
-/// Roughly what an entry costs: the token twice (key and payload), the records as JSON, the
-/// map's own overhead, and as much again for the bodies rendered later into its memo.
+/// The rendered bodies a context's memo holds now.
+fn memo_bytes(c: &AuthContext) -> usize {
+    c.memo
+        .bodies
+        .iter()
+        .filter_map(|b| b.get())
+        .map(Vec::len)
+        .sum()
+}
+
+/// Roughly what an entry costs: the token twice (key and payload), the records in memory
+/// (about three times their JSON), the policy credentials and target values the memo will
+/// hold, and the map's own overhead. Rendered bodies are charged when measured (`remeasure`).
 fn entry_bytes(token: &str, stamp: &Stamp, c: &AuthContext) -> usize {
     let records = json_len(&c.user)
         + json_len(&c.user_domain)
-        + c.roles.iter().map(|r| json_len(r)).sum::<usize>()
-        + c.trust.as_ref().map_or(0, |t| json_len(t))
-        + c.app_cred.as_ref().map_or(0, |a| json_len(a))
+        + c.roles.iter().map(json_len).sum::<usize>()
+        + c.trust.as_ref().map_or(0, json_len)
+        + c.app_cred.as_ref().map_or(0, json_len)
         + match &c.scope {
             crate::auth::ResolvedScope::Project { project, domain } => {
                 json_len(project) + json_len(domain)
@@ -135,8 +182,9 @@ fn entry_bytes(token: &str, stamp: &Stamp, c: &AuthContext) -> usize {
             crate::auth::ResolvedScope::Domain(d) => json_len(d),
             _ => 0,
         };
+    const MEMO_VALUES: usize = 3072;
     const OVERHEAD: usize = 256;
-    2 * token.len() + stamp.byte_size() + 2 * records + OVERHEAD
+    2 * token.len() + stamp.byte_size() + 3 * records + MEMO_VALUES + OVERHEAD
 }
 
 /// The length of a record serialized as JSON.

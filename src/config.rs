@@ -76,7 +76,7 @@ impl Default for Config {
             token: TokenConfig {
                 expiration: 3600,
                 allow_expired_window: 172_800,
-                cache_bytes: 24 << 20,
+                cache_bytes: 16 << 20,
             },
             identity: IdentityConfig {
                 password_hash_algorithm: "pbkdf2_sha512".to_string(),

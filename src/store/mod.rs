@@ -29,7 +29,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{Database, ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -49,7 +49,8 @@ pub struct Store {
     /// The revocation events, indexed (see `revocation::RevocationIndex`).
     revocations: Arc<Revocations>,
     /// Seconds after which an event can match no token that still validates: the longest
-    /// token lifetime plus the allow-expired window. None (until `keep_revocations_for`): never.
+    /// token lifetime plus the allow-expired window; i64::MAX (never) until
+    /// `keep_revocations_for`.
     revocation_lifetime: AtomicI64,
 }
 
@@ -264,13 +265,10 @@ impl Store {
         std::thread::Builder::new()
             .name("revocation-index".to_string())
             .spawn(move || {
-                let rows = db
-                    .begin_read()
-                    .map_err(StoreError::from)
-                    .and_then(|tx| tx.scan(tables::REVOCATIONS, None));
+                let loaded = load_revocations(&db);
                 // Released before the index is marked loaded: a dropped Store closes the file.
                 drop(db);
-                revocations.install(rows.and_then(RevocationIndex::from_rows));
+                revocations.install(loaded);
             })
             .map_err(|e| StoreError::Io(e.to_string()))?;
         Ok(store)
@@ -427,6 +425,19 @@ impl Drop for Store {
     fn drop(&mut self) {
         self.revocations.wait_loaded();
     }
+}
+
+/// Every stored event, parsed straight from the table (no copy of 100,000 rows first).
+fn load_revocations(db: &Database) -> StoreResult<RevocationIndex> {
+    let tx = db.begin_read()?;
+    let table = tx.open_table(tables::REVOCATIONS)?;
+    let mut index = RevocationIndex::with_capacity(table.len()? as usize);
+    for item in table.iter()? {
+        let (key, value) = item?;
+        let event: RevokeEvent = serde_json::from_slice(value.value())?;
+        index.insert(key.value().parse().unwrap_or(0), event);
+    }
+    Ok(index)
 }
 
 /// Removes the events issued before `cutoff` from the store, then from the index.

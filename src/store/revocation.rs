@@ -98,16 +98,11 @@ pub struct RevocationIndex {
 }
 
 impl RevocationIndex {
-    /// An index of stored rows (sequence key, JSON event).
-    pub fn from_rows(rows: Vec<(String, Vec<u8>)>) -> StoreResult<RevocationIndex> {
-        let mut index = RevocationIndex {
-            by_key: HashMap::with_capacity(rows.len()),
+    pub fn with_capacity(events: usize) -> RevocationIndex {
+        RevocationIndex {
+            by_key: HashMap::with_capacity(events),
             ..Default::default()
-        };
-        for (key, value) in rows {
-            index.insert(key.parse().unwrap_or(0), serde_json::from_slice(&value)?);
         }
-        Ok(index)
     }
 
     /// Every (sequence number, event), in no order.

@@ -1,7 +1,7 @@
 //! The application: configuration, store, keys, policy, clock and caches, shared by every
 //! worker as `Arc<App>`. Nothing is global: whatever a request needs is reached from here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
 use crate::auth::AuthContext;
@@ -12,7 +12,7 @@ use crate::http::routes::Routes;
 use crate::password::Hasher;
 use crate::policy::Enforcer;
 use crate::receipt::ReceiptKeys;
-use crate::store::Store;
+use crate::store::{Stamp, Store, Versions};
 use crate::token::TokenCodec;
 
 pub struct App {
@@ -46,38 +46,152 @@ impl App {
     }
 }
 
-/// Validated tokens by token string, tagged with the store generation they were built from:
-/// any committed write makes every entry stale, so a change shows in the next validation.
-/// Bounded: cleared when full (tokens are cheap to re-validate).
+/// Validated tokens by token string, each stamped with the versions of the records it was
+/// built from (`store::Versions`): a write to its user, project, their domains, role
+/// assignments, a delegation it uses or the catalog makes it stale; other writes do not.
+/// Bounded by bytes (approximate sizes): entries go into a young segment; when it holds half
+/// the budget, the old segment is dropped and the young one becomes old. A hit in the old
+/// segment moves the entry back to the young one, so tokens in use survive (segmented LRU).
 pub struct ValidatedTokens {
-    entries: RwLock<HashMap<String, (u64, Arc<AuthContext>)>>,
-    capacity: usize,
+    segments: RwLock<Segments>,
+    budget: usize,
+}
+
+#[derive(Default)]
+struct Segments {
+    young: HashMap<String, Entry>,
+    old: HashMap<String, Entry>,
+    young_bytes: usize,
+    /// The last tokens put: their bodies are rendered into the memo after the put, so they
+    /// are measured again at the next puts (`remeasure`).
+    recent: VecDeque<String>,
+}
+
+/// How many recent puts are measured again.
+const RECENT: usize = 8;
+
+struct Entry {
+    stamp: Stamp,
+    context: Arc<AuthContext>,
+    /// Charged against the budget, `memo` included.
+    bytes: usize,
+    /// The rendered bodies charged so far.
+    memo: usize,
+}
+
+impl Entry {
+    /// Charges the bodies rendered into the memo since the last measure; the growth.
+    fn remeasure(&mut self) -> usize {
+        let grown = memo_bytes(&self.context).saturating_sub(self.memo);
+        self.memo += grown;
+        self.bytes += grown;
+        grown
+    }
 }
 
 impl ValidatedTokens {
-    pub fn new(capacity: usize) -> ValidatedTokens {
+    pub fn new(budget: usize) -> ValidatedTokens {
         ValidatedTokens {
-            entries: RwLock::new(HashMap::new()),
-            capacity,
+            segments: RwLock::new(Segments::default()),
+            budget,
         }
     }
 
-    pub fn get(&self, token: &str, generation: u64) -> Option<Arc<AuthContext>> {
-        let entries = self.entries.read().ok()?;
-        match entries.get(token) {
-            Some((g, context)) if *g == generation => Some(context.clone()),
-            _ => None,
-        }
-    }
-
-    pub fn put(&self, token: &str, generation: u64, context: Arc<AuthContext>) {
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= self.capacity {
-                entries.clear();
+    pub fn get(&self, token: &str, versions: &Versions) -> Option<Arc<AuthContext>> {
+        {
+            let segments = self.segments.read().ok()?;
+            if let Some(e) = segments.young.get(token) {
+                return versions.is_current(&e.stamp).then(|| e.context.clone());
             }
-            entries.insert(token.to_string(), (generation, context));
+            let e = segments.old.get(token)?;
+            if !versions.is_current(&e.stamp) {
+                return None;
+            }
+        }
+        let mut segments = self.segments.write().ok()?;
+        let mut entry = segments.old.remove(token)?;
+        entry.remeasure();
+        let context = entry.context.clone();
+        segments.insert(token, entry, self.budget);
+        Some(context)
+    }
+
+    pub fn put(&self, token: &str, stamp: Stamp, context: Arc<AuthContext>) {
+        let memo = memo_bytes(&context);
+        let bytes = entry_bytes(token, &stamp, &context) + memo;
+        if let Ok(mut segments) = self.segments.write() {
+            segments.remeasure();
+            let entry = Entry {
+                stamp,
+                context,
+                bytes,
+                memo,
+            };
+            segments.insert(token, entry, self.budget);
+            segments.recent.push_back(token.to_string());
+            if segments.recent.len() > RECENT {
+                segments.recent.pop_front();
+            }
         }
     }
+}
+
+impl Segments {
+    fn insert(&mut self, token: &str, entry: Entry, budget: usize) {
+        self.young_bytes += entry.bytes;
+        if let Some(replaced) = self.young.insert(token.to_string(), entry) {
+            self.young_bytes -= replaced.bytes;
+        }
+        if self.young_bytes > budget / 2 {
+            self.old = std::mem::take(&mut self.young);
+            self.young_bytes = 0;
+        }
+    }
+
+    /// Charges the recent entries for the bodies rendered into their memo since their put.
+    fn remeasure(&mut self) {
+        for token in &self.recent {
+            if let Some(e) = self.young.get_mut(token) {
+                self.young_bytes += e.remeasure();
+            }
+        }
+    }
+}
+
+/// The rendered bodies a context's memo holds now.
+fn memo_bytes(c: &AuthContext) -> usize {
+    c.memo
+        .bodies
+        .iter()
+        .filter_map(|b| b.get())
+        .map(Vec::len)
+        .sum()
+}
+
+/// Roughly what an entry costs: the token twice (key and payload), the records in memory
+/// (about three times their JSON), the policy credentials and target values the memo will
+/// hold, and the map's own overhead. Rendered bodies are charged when measured (`remeasure`).
+fn entry_bytes(token: &str, stamp: &Stamp, c: &AuthContext) -> usize {
+    let records = json_len(&c.user)
+        + json_len(&c.user_domain)
+        + c.roles.iter().map(json_len).sum::<usize>()
+        + c.trust.as_ref().map_or(0, json_len)
+        + c.app_cred.as_ref().map_or(0, json_len)
+        + match &c.scope {
+            crate::auth::ResolvedScope::Project { project, domain } => {
+                json_len(project) + json_len(domain)
+            }
+            crate::auth::ResolvedScope::Domain(d) => json_len(d),
+            _ => 0,
+        };
+    const MEMO_VALUES: usize = 3072;
+    const OVERHEAD: usize = 256;
+    2 * token.len() + stamp.byte_size() + 3 * records + MEMO_VALUES + OVERHEAD
+}
+
+/// The length of a record serialized as JSON.
+fn json_len<T: serde::Serialize>(v: &T) -> usize {
+    serde_json::to_vec(v).map_or(0, |v| v.len())
 }
 
 /// An `App` over a fresh data dir for unit tests: seeded, keys set up, its clock fixed, so
@@ -133,7 +247,7 @@ pub(crate) mod testing {
             policy: Enforcer::load(None).unwrap(),
             hasher,
             public_url: "http://localhost".into(),
-            validated: ValidatedTokens::new(100),
+            validated: ValidatedTokens::new(1 << 20),
             login_limiter: crate::ratelimit::LoginLimiter::new(&Default::default()),
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),

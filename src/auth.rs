@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Project, Role, Target, User};
 use crate::service::delegation;
-use crate::store::{assignment, identity, resource, revocation, Reader, StoreError};
+use crate::store::{assignment, identity, resource, revocation, Dep, Reader, StoreError};
 use crate::token::{Scope, TokenData};
 
 /// Why a token or a request's credentials were not accepted. Which status that is depends on
@@ -96,7 +96,8 @@ pub struct AuthContext {
     pub scope: ResolvedScope,
     /// Effective roles on the scope (implied roles included; none when unscoped).
     pub roles: Vec<Role>,
-    /// Computed once per validated token (the cache entry dies with any store write).
+    /// Computed once per validated token (the cache entry dies with a write to what it
+    /// was built from).
     pub memo: Memo,
     /// OS-TRUST: the trust of a trust-scoped token (`user` is then the trustor when the trust
     /// impersonates, else the trustee).
@@ -128,6 +129,38 @@ impl AuthContext {
             ResolvedScope::Domain(d) => Some(&d.id),
             _ => None,
         }
+    }
+
+    /// The records this validation was built from (for the cache's versions).
+    fn dependencies(&self) -> Vec<Dep<'_>> {
+        let mut deps = vec![
+            Dep::User(&self.token.user_id),
+            Dep::User(&self.user.id),
+            Dep::Domain(&self.user.domain_id),
+            Dep::Domain(&self.user_domain.id),
+            // A rendered body memoized with the catalog.
+            Dep::Catalog,
+        ];
+        match &self.scope {
+            ResolvedScope::Project { project, domain } => {
+                deps.extend([Dep::Project(&project.id), Dep::Domain(&domain.id)]);
+            }
+            ResolvedScope::Domain(d) => deps.push(Dep::Domain(&d.id)),
+            ResolvedScope::System | ResolvedScope::Unscoped => {}
+        }
+        if !matches!(self.scope, ResolvedScope::Unscoped) {
+            deps.push(Dep::Assignments);
+        }
+        let delegated = self.trust.is_some()
+            || self.app_cred.is_some()
+            || matches!(self.token.scope, Scope::OAuth1 { .. });
+        if delegated {
+            deps.push(Dep::Delegation);
+        }
+        if let Some(t) = &self.trust {
+            deps.extend([Dep::User(&t.trustor_user_id), Dep::User(&t.trustee_user_id)]);
+        }
+        deps
     }
 
     pub fn is_system(&self) -> bool {
@@ -310,20 +343,9 @@ pub fn validate(
     allow_expired: bool,
     now: f64,
 ) -> std::result::Result<Arc<AuthContext>, AuthError> {
-    let generation = app.store.generation();
-    let context = match app.validated.get(token, generation) {
+    let context = match app.validated.get(token, app.store.versions()) {
         Some(cached) => cached,
-        None => {
-            let data = app
-                .tokens
-                .decode(token)
-                .map_err(|_| AuthError::InvalidToken {
-                    reason: "Could not recognize Fernet token".to_string(),
-                })?;
-            let context = Arc::new(app.store.read(|r| resolve(r, data, now))?);
-            app.validated.put(token, generation, context.clone());
-            context
-        }
+        None => resolve_and_cache(app, token, now)?,
     };
     let data = &context.token;
     let limit = if allow_expired {
@@ -335,17 +357,47 @@ pub fn validate(
         // Upstream's reason would be "The token has expired."; it answers as for any token.
         return Err(AuthError::invalid_token());
     }
-    let revoked = revocation::is_revoked(
-        &app.store.revocations(),
-        &data.user_id,
-        context.project_id(),
-        context.domain_id(),
-        &data.audit_ids,
-        data.issued_at,
-    );
+    let facts = revocation::TokenFacts {
+        user_id: &data.user_id,
+        project_id: context.project_id(),
+        domain_id: context.domain_id(),
+        audit_ids: &data.audit_ids,
+        issued_at: data.issued_at,
+    };
+    let revoked = app.store.with_revocations(|index| index.is_revoked(&facts));
     if revoked || data.issued_at <= context.user.password_created_at {
         // Likewise for "Token has been revoked".
         return Err(AuthError::invalid_token());
+    }
+    Ok(context)
+}
+
+/// Decodes and resolves a token, caching the result stamped with the versions of what it
+/// was built from. If any write committed while it was being built, it is not cached: the
+/// write's version bumps may already be in the stamp while the records read predate it.
+fn resolve_and_cache(
+    app: &App,
+    token: &str,
+    now: f64,
+) -> std::result::Result<Arc<AuthContext>, AuthError> {
+    let data = app
+        .tokens
+        .decode(token)
+        .map_err(|_| AuthError::InvalidToken {
+            reason: "Could not recognize Fernet token".to_string(),
+        })?;
+    let generation = app.store.generation();
+    let mut context = app.store.read(|r| resolve(r, data, now))?;
+    // Nothing secret is kept in memory longer than the request that read it.
+    context.user.password_hash = None;
+    context.user.password_history = Vec::new();
+    if let Some(cred) = &mut context.app_cred {
+        cred.secret_hash = String::new();
+    }
+    let context = Arc::new(context);
+    let stamp = app.store.versions().stamp(&context.dependencies());
+    if app.store.generation() == generation {
+        app.validated.put(token, stamp, context.clone());
     }
     Ok(context)
 }

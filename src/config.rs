@@ -35,6 +35,8 @@ pub struct TokenConfig {
     pub expiration: i64,
     /// Seconds past expiry that `?allow_expired=1` still accepts (`[token] allow_expired_window`).
     pub allow_expired_window: i64,
+    /// Bytes the validated-token cache may hold (`[token] cache_bytes`, approximate).
+    pub cache_bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +78,7 @@ impl Default for Config {
             token: TokenConfig {
                 expiration: 3600,
                 allow_expired_window: 172_800,
+                cache_bytes: 16 << 20,
             },
             identity: IdentityConfig {
                 password_hash_algorithm: "pbkdf2_sha512".to_string(),
@@ -198,6 +201,7 @@ impl Config {
             ("DEFAULT", "debug" | "log_file" | "use_stderr" | "verbose") => {}
             ("token", "expiration") => self.token.expiration = num(value)?,
             ("token", "allow_expired_window") => self.token.allow_expired_window = num(value)?,
+            ("token", "cache_bytes") => self.token.cache_bytes = num(value)?,
             ("token", "provider") => {
                 if value != "fernet" {
                     return Err(format!("'{value}': only the fernet provider is supported"));

@@ -90,6 +90,12 @@ fn start(
     let keys = Keys::load(&config, &data_dir, &cleanup)?;
     let workers = config.workers;
     let login_limiter = ratelimit::LoginLimiter::new(&config.rate_limit);
+    let clock = clock::Clock::system();
+    // Revocation events older than any token that could still validate are dropped (upstream
+    // prunes them too), in the background; later revoking writes keep pruning a few each.
+    let lifetime = config.token.expiration + config.token.allow_expired_window;
+    drop(store.keep_revocations_for(lifetime, clock.now_secs()));
+    let cache_bytes = config.token.cache_bytes;
     let app = Arc::new(App {
         config,
         store,
@@ -99,10 +105,10 @@ fn start(
         policy,
         hasher,
         public_url: public_url.clone(),
-        validated: ValidatedTokens::new(100_000),
+        validated: ValidatedTokens::new(cache_bytes),
         login_limiter,
         routes: http::routes::Routes::new(http::table::table()),
-        clock: clock::Clock::system(),
+        clock,
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
     });
     serve_until_stopped(app, listener, addr, workers, &data_dir)

@@ -16,7 +16,7 @@ use super::{
 /// Ensures everything the seed lists exists; `hashes` are the new users' password hashes by
 /// seed index.
 pub(super) fn apply_in(
-    w: &redb::WriteTransaction,
+    w: &crate::store::Tx,
     file: &SeedFile,
     hashes: &HashMap<usize, String>,
     public_url: &str,
@@ -41,7 +41,7 @@ pub(super) fn apply_in(
 
 /// The transaction and the seed it applies; errors name the seed entry they come from.
 struct Applier<'a> {
-    w: &'a redb::WriteTransaction,
+    w: &'a crate::store::Tx<'a>,
     file: &'a SeedFile,
 }
 

@@ -146,7 +146,7 @@ pub fn update_project(
     store: &Store,
     patch: &ResourcePatch,
     now: i64,
-    find: impl Fn(&redb::WriteTransaction) -> Result<Project>,
+    find: impl Fn(&crate::store::Tx) -> Result<Project>,
 ) -> Result<Project> {
     let (old, new) = store.write(|w| -> Result<_> {
         let old = find(w)?;
@@ -202,7 +202,7 @@ pub fn update_domain(
     store: &Store,
     patch: &ResourcePatch,
     now: i64,
-    find: impl Fn(&redb::WriteTransaction) -> Result<Domain>,
+    find: impl Fn(&crate::store::Tx) -> Result<Domain>,
 ) -> Result<Domain> {
     let (old, new) = store.write(|w| -> Result<_> {
         let old = find(w)?;

@@ -196,7 +196,7 @@ pub fn update_user(
     cfg: &SecurityComplianceConfig,
     patch: &UserPatch,
     now: f64,
-    find: impl Fn(&redb::WriteTransaction) -> Result<User>,
+    find: impl Fn(&crate::store::Tx) -> Result<User>,
 ) -> Result<Updated> {
     let updated = store.write(|w| -> Result<_> {
         let old = find(w)?;

@@ -24,6 +24,7 @@ const FILES: &[(&str, &str)] = &[
         ),
     ),
     ("catalog", include_str!("catalog.rs")),
+    ("changes", include_str!("changes.rs")),
     ("credentials", include_str!("credentials.rs")),
     ("domain_config", include_str!("domain_config.rs")),
     ("endpoint_filter", include_str!("endpoint_filter.rs")),

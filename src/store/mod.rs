@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod catalog;
+pub mod changes;
 pub mod endpoint_filter;
 pub mod error;
 pub mod identity;
@@ -27,31 +28,42 @@ pub mod trusts;
 mod open;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use redb::{Database, ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{Database, ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::RevokeEvent;
+pub use changes::{Dep, Stamp, Tx, Versions};
 pub use error::{StoreError, StoreResult};
+use revocation::{RevocationIndex, Revocations};
 use tables::{prefix_range, Table};
 
 pub struct Store {
     path: PathBuf,
-    /// The open database. Swapped for a freshly opened one after an I/O failure: redb refuses
-    /// every later operation on a handle whose write failed (`PreviousIo`), so without the
-    /// swap a full disk would keep every write failing after space returns.
+    /// The open database, shared with the start-up threads that index and prune revocation
+    /// events. Swapped for a freshly opened one after an I/O failure: redb refuses every
+    /// later operation on a handle whose write failed (`PreviousIo`), so without the swap a
+    /// full disk would keep every write failing after space returns.
     db: RwLock<Option<Arc<Database>>>,
     /// Set when an operation failed with an I/O error; the next operation reopens first.
     io_failed: AtomicBool,
-    /// Bumped after every committed write: caches built from an older generation are stale.
+    /// Bumped after every committed write (kept for callers that only ask "did anything change").
     generation: AtomicU64,
-    /// Every revocation event, kept in memory so validation never scans a table, with the
-    /// event count it was read at: a slower reload never replaces a newer list.
-    revocations: RwLock<(u64, Arc<Vec<RevokeEvent>>)>,
+    /// Per-record versions the validation cache checks (see `changes`).
+    versions: Versions,
+    /// The revocation events, indexed (see `revocation::RevocationIndex`).
+    revocations: Arc<Revocations>,
+    /// Seconds after which an event can match no token that still validates: the longest
+    /// token lifetime plus the allow-expired window; i64::MAX (never) until
+    /// `keep_revocations_for`.
+    revocation_lifetime: AtomicI64,
 }
+
+/// Old events removed per revoking write: bounded work, yet faster than events arrive.
+const PRUNE_PER_WRITE: usize = 64;
 
 /// Reads that work the same in a read or a write transaction.
 pub trait Reader {
@@ -212,6 +224,33 @@ impl Writer for WriteTransaction {
     }
 }
 
+impl Reader for Tx<'_> {
+    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.tx.get_bytes(table, key)
+    }
+    fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        self.tx.scan(table, range)
+    }
+    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        self.tx.scan_first(table, n)
+    }
+}
+
+impl Writer for Tx<'_> {
+    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
+        self.note(table, key, Some(value));
+        self.tx.put_bytes(table, key, value)
+    }
+    fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
+        self.note(table, key, None);
+        self.tx.remove(table, key)
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store file and every table, so reads never meet a missing table.
     /// A damaged file is an error naming it, never a panic (src/store/open.rs).
@@ -222,9 +261,22 @@ impl Store {
             db: RwLock::new(Some(Arc::new(db))),
             io_failed: AtomicBool::new(false),
             generation: AtomicU64::new(1),
-            revocations: RwLock::new((0, Arc::new(Vec::new()))),
+            versions: Versions::default(),
+            revocations: Arc::new(Revocations::default()),
+            revocation_lifetime: AtomicI64::new(i64::MAX),
         };
-        store.reload_revocations()?;
+        // Reading, parsing and indexing 100,000 events takes a while, so it runs beside the
+        // rest of start-up; validations wait for it.
+        let (db, revocations) = (store.database()?, store.revocations.clone());
+        std::thread::Builder::new()
+            .name("revocation-index".to_string())
+            .spawn(move || {
+                let loaded = load_revocations(&db);
+                // Released before the index is marked loaded: a dropped Store closes the file.
+                drop(db);
+                revocations.install(loaded);
+            })
+            .map_err(|e| StoreError::Io(e.to_string()))?;
         Ok(store)
     }
 
@@ -239,23 +291,60 @@ impl Store {
         f(&tx)
     }
 
-    /// Runs `f` in one write transaction; commits only if it returns Ok. Revocation events
-    /// `f` appended (a disabled user, a deleted project) are in memory before this returns.
+    /// Runs `f` in one write transaction; commits only if it returns Ok. Before this returns,
+    /// the versions of what `f` changed are bumped (cached validations built from them are
+    /// stale) and the revocation events it appended are in the in-memory index.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+        f: impl FnOnce(&Tx) -> Result<T, E>,
     ) -> Result<T, E> {
         let db = self.database()?;
-        let tx = db.begin_write().map_err(|e| self.failed(e))?;
-        let events_before = revocation::count(&tx)?;
+        let raw = db.begin_write().map_err(|e| self.failed(e))?;
+        let tx = Tx {
+            tx: &raw,
+            touched: Default::default(),
+        };
         let out = f(&tx)?;
-        let revoked = revocation::count(&tx)? != events_before;
-        tx.commit().map_err(|e| self.failed(e))?;
-        self.generation.fetch_add(1, Ordering::Release);
-        if revoked {
-            self.reload_revocations()?;
+        let touched = tx.touched.into_inner();
+        let pruned = self.prune_with(&raw, &touched)?;
+        raw.commit().map_err(|e| self.failed(e))?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for (table, key) in &touched.keys {
+            self.versions.bump_for(table, key);
+        }
+        if !touched.revocations.is_empty() || !pruned.is_empty() {
+            let mut index = self.revocations.write();
+            for (key, bytes) in &touched.revocations {
+                let event: RevokeEvent = serde_json::from_slice(bytes).map_err(StoreError::from)?;
+                index.insert(key.parse().unwrap_or(0), event);
+            }
+            for (seq, event) in &pruned {
+                index.remove(*seq, event);
+            }
         }
         Ok(out)
+    }
+
+    /// A write that appended events also removes a bounded number of events too old to
+    /// match any token, judged by the time of the newest event (the request's `now`).
+    fn prune_with(
+        &self,
+        tx: &redb::WriteTransaction,
+        touched: &changes::Touched,
+    ) -> StoreResult<Vec<(u64, RevokeEvent)>> {
+        let lifetime = self.revocation_lifetime.load(Ordering::Relaxed);
+        let newest = touched
+            .revocations
+            .iter()
+            .filter_map(|(_, b)| serde_json::from_slice::<RevokeEvent>(b).ok())
+            .map(|e| e.revoked_at)
+            .max();
+        match newest {
+            Some(now) if lifetime != i64::MAX => {
+                revocation::prune(tx, now.saturating_sub(lifetime), PRUNE_PER_WRITE)
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// A write that cannot change what any token validates to (a failed-login count, the day
@@ -277,14 +366,22 @@ impl Store {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub fn revocations(&self) -> Arc<Vec<RevokeEvent>> {
-        match self.revocations.read() {
-            Ok(guard) => guard.1.clone(),
-            Err(poisoned) => poisoned.into_inner().1.clone(),
-        }
+    /// The per-record versions a cached validation is stamped with.
+    pub fn versions(&self) -> &Versions {
+        &self.versions
     }
 
-    /// Records revocation events in their own transaction (`write` refreshes the memory copy).
+    /// Runs `f` over the revocation index (a read lock; validations share it).
+    pub fn with_revocations<T>(&self, f: impl FnOnce(&RevocationIndex) -> T) -> T {
+        self.revocations.read(f)
+    }
+
+    /// Every event in memory, oldest first.
+    pub fn revocations(&self) -> Vec<RevokeEvent> {
+        self.with_revocations(RevocationIndex::all)
+    }
+
+    /// Records revocation events in their own transaction (`write` indexes them).
     pub fn revoke(&self, events: Vec<RevokeEvent>) -> StoreResult<()> {
         if events.is_empty() {
             return Ok(());
@@ -292,22 +389,80 @@ impl Store {
         self.write(|w| revocation::append(w, &events))
     }
 
-    /// Reads every event; installs them unless a newer list is already installed (two
-    /// writers reloading at once must not leave the older list in place).
+    /// Reads the events stored after the newest one in memory and indexes them. `write`
+    /// already indexes what it appends, so this only catches up; inserting is idempotent, so
+    /// it can never put back an older state.
     pub fn reload_revocations(&self) -> StoreResult<()> {
-        let (count, events) = self.read(|r| -> StoreResult<_> {
-            Ok((
-                revocation::count(r)?,
-                r.list::<RevokeEvent>(tables::REVOCATIONS)?,
-            ))
-        })?;
-        let mut guard = self
-            .revocations
-            .write()
-            .map_err(|_| StoreError::Io("revocations lock poisoned".to_string()))?;
-        if count >= guard.0 {
-            *guard = (count, Arc::new(events));
+        let first = self.with_revocations(|index| index.next);
+        let events = self.read(|r| revocation::load_from(r, first))?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut index = self.revocations.write_loaded();
+        for (seq, event) in events {
+            index.insert(seq, event);
         }
         Ok(())
     }
+
+    /// From now on, keeps events only `lifetime` seconds (the longest token lifetime plus the
+    /// allow-expired window); removes every older one (at start, `now` the clock's) on
+    /// another thread once the index is loaded, so start-up does not wait for it.
+    pub fn keep_revocations_for(
+        &self,
+        lifetime: i64,
+        now: i64,
+    ) -> std::thread::JoinHandle<StoreResult<usize>> {
+        self.revocation_lifetime.store(lifetime, Ordering::Relaxed);
+        let cutoff = now.saturating_sub(lifetime);
+        let (db, revocations) = (self.database(), self.revocations.clone());
+        std::thread::spawn(move || {
+            let pruned = db.and_then(|db| prune_old(&db, &revocations, cutoff));
+            match &pruned {
+                Ok(0) => {}
+                Ok(n) => log::info!("pruned {n} expired revocation events"),
+                Err(e) => log::error!("pruning revocation events: {e}"),
+            }
+            pruned
+        })
+    }
+}
+
+impl Drop for Store {
+    /// The indexing thread holds the database until the index is loaded; waiting for it
+    /// means the file is closed when the Store is gone (a test may open it again at once).
+    fn drop(&mut self) {
+        self.revocations.wait_loaded();
+    }
+}
+
+/// Every stored event, parsed straight from the table (no copy of 100,000 rows first).
+fn load_revocations(db: &Database) -> StoreResult<RevocationIndex> {
+    let tx = db.begin_read()?;
+    let table = tx.open_table(tables::REVOCATIONS)?;
+    let mut index = RevocationIndex::with_capacity(table.len()? as usize);
+    for item in table.iter()? {
+        let (key, value) = item?;
+        let event: RevokeEvent = serde_json::from_slice(value.value())?;
+        index.insert(key.value().parse().unwrap_or(0), event);
+    }
+    Ok(index)
+}
+
+/// Removes the events issued before `cutoff` from the store, then from the index.
+fn prune_old(db: &Database, revocations: &Revocations, cutoff: i64) -> StoreResult<usize> {
+    let old = revocations.read(|index| index.issued_before(cutoff));
+    if old.is_empty() {
+        return Ok(0);
+    }
+    let tx = db.begin_write()?;
+    for (seq, _) in &old {
+        tx.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
+    }
+    tx.commit()?;
+    let mut index = revocations.write();
+    for (seq, event) in &old {
+        index.remove(*seq, event);
+    }
+    Ok(old.len())
 }

@@ -21,6 +21,7 @@ mod personas;
 mod policy;
 mod reads;
 mod restart;
+mod revocation_cache;
 mod route_table;
 mod secrets;
 mod seed;

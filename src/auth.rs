@@ -78,8 +78,10 @@ impl From<StoreError> for AuthError {
     }
 }
 
-/// What a token is scoped to, resolved to records.
+/// What a token is scoped to, resolved to records. Built once per validation and cached,
+/// so the project variant's size costs nothing a Box would save.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum ResolvedScope {
     Unscoped,
     Project { project: Project, domain: Domain },
@@ -243,82 +245,14 @@ pub fn resolve(
     if !user.enabled || !user_domain.enabled {
         return Err(invalid());
     }
-    let mut trust = None;
-    let mut oauth_roles = None;
-    let scope = match &token.scope {
-        Scope::Unscoped => ResolvedScope::Unscoped,
-        Scope::Project(id) => {
-            let project = resource::get_project(r, id)?.ok_or_else(invalid)?;
-            let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
-            if !project.enabled || !domain.enabled {
-                return Err(invalid());
-            }
-            ResolvedScope::Project { project, domain }
-        }
-        Scope::Domain(id) => {
-            let domain = resource::get_domain(r, id)?.ok_or_else(invalid)?;
-            if !domain.enabled {
-                return Err(invalid());
-            }
-            ResolvedScope::Domain(domain)
-        }
-        Scope::System(_) => ResolvedScope::System,
-        Scope::Trust { trust_id, .. } => {
-            let (t, scope) = delegation::trust_scope(r, &user, trust_id, now)?;
-            trust = Some(t);
-            scope
-        }
-        Scope::OAuth1 {
-            project_id,
-            access_token_id,
-        } => {
-            let project = resource::get_project(r, project_id)?.ok_or_else(invalid)?;
-            let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
-            if !project.enabled || !domain.enabled {
-                return Err(invalid());
-            }
-            oauth_roles = Some(delegation::oauth1_token_roles(
-                r,
-                &user.id,
-                project_id,
-                access_token_id,
-            )?);
-            ResolvedScope::Project { project, domain }
-        }
-    };
+    let scoped = resolve_scope(r, &token.scope, &user, now)?;
     let app_cred = match &token.app_cred_id {
         Some(id) => Some(delegation::app_cred(r, id, &user, now)?),
         None => None,
     };
-    // An OAuth1 token carries the access token's roles the user still has, as upstream's
-    // `_get_oauth_roles`; a trust's or application credential's token, theirs.
-    let delegated_roles = match (&trust, &app_cred, target_of(&scope)) {
-        _ if oauth_roles.is_some() => oauth_roles,
-        (Some(t), _, _) => Some(delegation::trust_token_roles(r, t)?),
-        (None, Some(ac), Some(target)) => {
-            Some(delegation::app_cred_token_roles(r, ac, &user.id, &target)?)
-        }
-        _ => None,
-    };
-    let roles = match target_of(&scope) {
-        Some(_) if delegated_roles.is_some() => {
-            let roles = delegated_roles.unwrap_or_default();
-            if roles.is_empty() {
-                return Err(invalid());
-            }
-            roles
-        }
-        Some(target) => {
-            let roles = assignment::token_roles(r, &user.id, &target)?;
-            if roles.is_empty() {
-                return Err(invalid());
-            }
-            roles
-        }
-        None => Vec::new(),
-    };
+    let roles = token_roles(r, &scoped, app_cred.as_ref(), &user.id)?;
     // An impersonating trust's token stands for the trustor.
-    let (user, user_domain) = match &trust {
+    let (user, user_domain) = match &scoped.trust {
         Some(t) => delegation::trust_token_user(r, t, user, user_domain)?,
         None => (user, user_domain),
     };
@@ -326,12 +260,101 @@ pub fn resolve(
         token,
         user,
         user_domain,
-        scope,
+        scope: scoped.scope,
         roles,
         memo: Memo::default(),
-        trust,
+        trust: scoped.trust,
         app_cred,
     })
+}
+
+/// A token's scope as records, with what delegated it.
+struct Scoped {
+    scope: ResolvedScope,
+    trust: Option<crate::model::Trust>,
+    /// An OAuth1 token's roles: the access token's roles the user still has.
+    oauth_roles: Option<Vec<Role>>,
+}
+
+fn resolve_scope(
+    r: &impl Reader,
+    scope: &Scope,
+    user: &User,
+    now: f64,
+) -> std::result::Result<Scoped, AuthError> {
+    let plain = |scope| Scoped {
+        scope,
+        trust: None,
+        oauth_roles: None,
+    };
+    Ok(match scope {
+        Scope::Unscoped => plain(ResolvedScope::Unscoped),
+        Scope::Project(id) => plain(enabled_project(r, id)?),
+        Scope::Domain(id) => {
+            let domain = resource::get_domain(r, id)?.ok_or_else(AuthError::invalid_token)?;
+            if !domain.enabled {
+                return Err(AuthError::invalid_token());
+            }
+            plain(ResolvedScope::Domain(domain))
+        }
+        Scope::System(_) => plain(ResolvedScope::System),
+        Scope::Trust { trust_id, .. } => {
+            let (trust, scope) = delegation::trust_scope(r, user, trust_id, now)?;
+            Scoped {
+                scope,
+                trust: Some(trust),
+                oauth_roles: None,
+            }
+        }
+        Scope::OAuth1 {
+            project_id,
+            access_token_id,
+        } => Scoped {
+            scope: enabled_project(r, project_id)?,
+            trust: None,
+            oauth_roles: Some(delegation::oauth1_token_roles(
+                r,
+                &user.id,
+                project_id,
+                access_token_id,
+            )?),
+        },
+    })
+}
+
+/// A project scope whose project and domain both exist and are enabled.
+fn enabled_project(r: &impl Reader, id: &str) -> std::result::Result<ResolvedScope, AuthError> {
+    let invalid = AuthError::invalid_token;
+    let project = resource::get_project(r, id)?.ok_or_else(invalid)?;
+    let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
+    if !project.enabled || !domain.enabled {
+        return Err(invalid());
+    }
+    Ok(ResolvedScope::Project { project, domain })
+}
+
+/// The token's effective roles on its scope: an OAuth1 token carries the access token's
+/// roles the user still has (upstream's `_get_oauth_roles`), a trust's or application
+/// credential's token theirs, any other the user's; a scoped token without one is invalid.
+fn token_roles(
+    r: &impl Reader,
+    scoped: &Scoped,
+    app_cred: Option<&crate::model::ApplicationCredential>,
+    user_id: &str,
+) -> std::result::Result<Vec<Role>, AuthError> {
+    let Some(target) = target_of(&scoped.scope) else {
+        return Ok(Vec::new());
+    };
+    let roles = match (&scoped.oauth_roles, &scoped.trust, app_cred) {
+        (Some(roles), _, _) => roles.clone(),
+        (None, Some(t), _) => delegation::trust_token_roles(r, t)?,
+        (None, None, Some(ac)) => delegation::app_cred_token_roles(r, ac, user_id, &target)?,
+        (None, None, None) => assignment::token_roles(r, user_id, &target)?,
+    };
+    if roles.is_empty() {
+        return Err(AuthError::invalid_token());
+    }
+    Ok(roles)
 }
 
 /// Decodes and fully validates a token string. `allow_expired` accepts tokens expired less

@@ -178,14 +178,12 @@ impl Config {
                 entry.section,
                 entry.key
             );
-            if self
+            let known = self
                 .apply_option(&entry.section, &entry.key, &entry.value)
-                .map_err(|msg| format!("{here}: {msg}"))?
-            {
-                ()
-            } else {
-                log::warn!("{here}: unknown option, ignored")
-            };
+                .map_err(|msg| format!("{here}: {msg}"))?;
+            if !known {
+                log::warn!("{here}: unknown option, ignored");
+            }
         }
         Ok(())
     }

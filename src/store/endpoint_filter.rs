@@ -371,10 +371,7 @@ mod tests {
         store
             .write(|w| catalog::delete_region(w, "r1"))
             .expect("delete tree");
-        assert!(store
-            .read(|r| catalog::list_regions(r))
-            .expect("list")
-            .is_empty());
+        assert!(store.read(catalog::list_regions).expect("list").is_empty());
         drop(store);
         let _ = std::fs::remove_file(path);
     }

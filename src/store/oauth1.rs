@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(u.description.as_deref(), Some("d"));
         assert_eq!(u.secret, "SECRET");
         assert_eq!(u.extra.get("x"), Some(&json!(1)));
-        assert_eq!(store.read(|r| list_consumers(r)).unwrap().len(), 1);
+        assert_eq!(store.read(list_consumers).unwrap().len(), 1);
         store.write(|w| delete_consumer(w, "c1")).unwrap();
         let err = store.read(|r| get_consumer(r, "c1")).unwrap_err();
         assert_eq!(

@@ -27,6 +27,8 @@ const REOPEN_WAIT: Duration = Duration::from_secs(1);
 
 /// Opens (creating if absent) the store, checks its integrity, and opens every table.
 pub(super) fn open_checked(path: &Path) -> StoreResult<Database> {
+    // redb's error is large, but this runs once at start.
+    #[allow(clippy::result_large_err)]
     let opened = without_panic_output(|| -> Result<Database, redb::Error> {
         let mut db = Database::create(path)?;
         if !db.check_integrity()? {

@@ -190,7 +190,6 @@ impl Config {
 
     /// Sets one option; Ok(false) means the option is not one we know.
     fn apply_option(&mut self, section: &str, key: &str, value: &str) -> Result<bool, String> {
-        let s = &mut self.security;
         match (section, key) {
             ("DEFAULT", "public_endpoint") => {
                 self.public_url = Some(value.trim_end_matches('/').to_string())
@@ -244,28 +243,28 @@ impl Config {
                     return Err("keystone-lite always enforces scope and new defaults, as upstream 2024+ does".to_string());
                 }
             }
-            ("security_compliance", "lockout_failure_attempts") => {
-                s.lockout_failure_attempts = Some(num(value)?)
-            }
-            ("security_compliance", "lockout_duration") => s.lockout_duration = num(value)?,
-            ("security_compliance", "unique_last_password_count") => {
-                s.unique_last_password_count = num(value)?
-            }
-            ("security_compliance", "minimum_password_age") => s.minimum_password_age = num(value)?,
-            ("security_compliance", "password_expires_days") => {
-                s.password_expires_days = Some(num(value)?)
-            }
-            ("security_compliance", "password_regex") => s.password_regex = Some(value.to_string()),
-            ("security_compliance", "password_regex_description") => {
-                s.password_regex_description = Some(value.to_string())
-            }
-            ("security_compliance", "change_password_upon_first_use") => {
-                s.change_password_upon_first_use = boolean(value)?
-            }
-            ("security_compliance", "disable_user_account_days_inactive") => {
+            ("security_compliance", _) => return self.apply_security_compliance(key, value),
+            ("rate_limit", _) => return self.apply_rate_limit(key, value),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `[security_compliance]`: upstream's account and password rules.
+    fn apply_security_compliance(&mut self, key: &str, value: &str) -> Result<bool, String> {
+        let s = &mut self.security;
+        match key {
+            "lockout_failure_attempts" => s.lockout_failure_attempts = Some(num(value)?),
+            "lockout_duration" => s.lockout_duration = num(value)?,
+            "unique_last_password_count" => s.unique_last_password_count = num(value)?,
+            "minimum_password_age" => s.minimum_password_age = num(value)?,
+            "password_expires_days" => s.password_expires_days = Some(num(value)?),
+            "password_regex" => s.password_regex = Some(value.to_string()),
+            "password_regex_description" => s.password_regex_description = Some(value.to_string()),
+            "change_password_upon_first_use" => s.change_password_upon_first_use = boolean(value)?,
+            "disable_user_account_days_inactive" => {
                 s.disable_user_account_days_inactive = Some(num(value)?)
             }
-            ("rate_limit", _) => return self.apply_rate_limit(key, value),
             _ => return Ok(false),
         }
         Ok(true)

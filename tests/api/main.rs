@@ -8,6 +8,7 @@ mod auth;
 mod brute_force;
 mod cascade;
 mod concurrency;
+mod crash;
 mod discovery;
 mod errors;
 mod faults;

@@ -245,6 +245,16 @@ impl TestServer {
         self.spawn();
     }
 
+    /// Kills the server with SIGKILL (no shutdown at all), reaps it, and starts it again on the
+    /// same data dir, as after a power cut.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.spawn();
+    }
+
     /// The running server's process id (tests/api/hostile.rs reads its thread count).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

@@ -15,6 +15,8 @@ pub mod credential_keys;
 pub mod error;
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod fuzz_wire;
 pub mod http;
 pub mod model;
 pub mod password;

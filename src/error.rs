@@ -364,6 +364,12 @@ fn constraint_error(c: Constraint) -> Error {
     }
 }
 
+impl From<crate::validate::ValidationError> for Error {
+    fn from(e: crate::validate::ValidationError) -> Error {
+        Error::Validation(e.message)
+    }
+}
+
 #[cfg(test)]
 mod store_error_tests {
     use super::*;

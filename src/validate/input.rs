@@ -4,7 +4,7 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use super::ValidationError;
 
 /// A field that may be absent (None), null (Some(None)) or set (Some(Some(v))).
 pub type Nullable<T> = Option<Option<T>>;
@@ -21,7 +21,7 @@ where
 
 /// A validated member as `T`. The schema has already fixed every field's type, so this only
 /// fails if a struct and its schema disagree; that is answered as a 400 naming the field.
-pub fn typed<T: DeserializeOwned>(member: &Map<String, Value>) -> Result<T> {
+pub fn typed<T: DeserializeOwned>(member: &Map<String, Value>) -> Result<T, ValidationError> {
     T::deserialize(Value::Object(member.clone()))
-        .map_err(|e| Error::Validation(format!("Invalid input: {e}")))
+        .map_err(|e| ValidationError::new(format!("Invalid input: {e}")))
 }

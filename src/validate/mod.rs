@@ -5,6 +5,7 @@
 //! for the older `validation.lazy_validate` calls.
 
 mod boolean;
+mod error;
 pub mod fields;
 mod input;
 mod keywords;
@@ -17,7 +18,10 @@ use std::collections::HashMap;
 use fancy_regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+pub use error::ValidationError;
+
+/// What the validator's checks return.
+type Result<T> = std::result::Result<T, ValidationError>;
 
 pub use boolean::{parse_bool, query_is_true};
 pub use input::{nullable, typed, Nullable};
@@ -51,7 +55,7 @@ impl Schema {
     pub fn validate(&self, instance: &Value) -> Result<()> {
         match self.first_error(instance) {
             None => Ok(()),
-            Some(f) => Err(Error::Validation(api_wording(&f))),
+            Some(f) => Err(ValidationError::new(api_wording(&f))),
         }
     }
 
@@ -59,7 +63,7 @@ impl Schema {
     pub fn lazy_validate(&self, instance: &Value) -> Result<()> {
         match self.first_error(instance) {
             None => Ok(()),
-            Some(f) => Err(Error::Validation(lazy_wording(&f))),
+            Some(f) => Err(ValidationError::new(lazy_wording(&f))),
         }
     }
 
@@ -80,7 +84,9 @@ impl Schema {
         self.validate(body)?;
         match body.get(key) {
             Some(Value::Object(map)) => Ok(map.clone()),
-            _ => Err(Error::Validation(format!("'{key}' is a required property"))),
+            _ => Err(ValidationError::new(format!(
+                "'{key}' is a required property"
+            ))),
         }
     }
 }

@@ -15,14 +15,14 @@ fn schema(v: Value) -> Schema {
 /// The api wording's message, or "" when the instance passes.
 fn api(s: &Schema, instance: Value) -> String {
     match s.validate(&instance) {
-        Err(e) => e.message(),
+        Err(e) => e.message,
         Ok(()) => String::new(),
     }
 }
 
 fn lazy(s: &Schema, instance: Value) -> String {
     match s.lazy_validate(&instance) {
-        Err(e) => e.message(),
+        Err(e) => e.message,
         Ok(()) => String::new(),
     }
 }
@@ -327,7 +327,7 @@ fn members_of_bodies() {
         s.role_create
             .required_member(&json!([]), "role")
             .err()
-            .map(|e| e.message()),
+            .map(|e| e.message),
         Some("'role' is a required property".to_string())
     );
     assert_eq!(

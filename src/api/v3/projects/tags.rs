@@ -51,7 +51,7 @@ fn tags_body(app: &App, tags: &[String]) -> Value {
 
 /// The list rules upstream re-checks with `lazy_validate` (size and uniqueness).
 fn check_tag_list(app: &App, tags: &[String]) -> Result<()> {
-    app.schemas.project_tags.lazy_validate(&json!(tags))
+    Ok(app.schemas.project_tags.lazy_validate(&json!(tags))?)
 }
 
 /// Target of update_project_tags: the body is checked first (400 before 403, as upstream's

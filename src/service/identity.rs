@@ -121,6 +121,18 @@ pub fn record_auth_success(
     Ok(())
 }
 
+/// DELETE /v3/auth/tokens and DELETE /v2.0/tokens/{id}: the event that revokes one token (and
+/// the tokens rescoped from it) by its first audit id.
+pub fn revoke_token(store: &Store, audit_ids: &[String], now: i64) -> crate::error::Result<()> {
+    let event = RevokeEvent {
+        audit_id: audit_ids.first().cloned(),
+        issued_before: now,
+        revoked_at: now,
+        ..Default::default()
+    };
+    Ok(store.revoke(vec![event])?)
+}
+
 #[cfg(test)]
 mod compliance_tests {
     use super::*;

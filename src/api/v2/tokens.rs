@@ -466,14 +466,7 @@ pub fn validate(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Resp
 /// DELETE /v2.0/tokens/{token_id}: admin_required; revokes by the token's audit id.
 pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let subject = subject(app, p.get("token_id"), req.now)?;
-    let now = req.now as i64;
-    let event = crate::model::RevokeEvent {
-        audit_id: subject.token.audit_ids.first().cloned(),
-        issued_before: now,
-        revoked_at: now,
-        ..Default::default()
-    };
-    app.store.revoke(vec![event])?;
+    crate::service::identity::revoke_token(&app.store, &subject.token.audit_ids, req.now as i64)?;
     Ok(Response::no_content())
 }
 

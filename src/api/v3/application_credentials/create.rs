@@ -111,20 +111,7 @@ fn requested_role_ids(
         _ => return Ok(token_role_ids),
     };
     let ids = app.store.read(|r| -> Result<_> {
-        let mut ids = Vec::new();
-        for item in requested {
-            let id = if let Some(id) = item.get("id").and_then(Value::as_str) {
-                id.to_string()
-            } else {
-                let name = item.get("name").and_then(Value::as_str).unwrap_or("");
-                assignment::find_role_by_name(r, None, name)?
-                    .ok_or_else(|| Error::NotFound(format!("Role {name} is not defined")))?
-                    .id
-            };
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
+        let ids = crate::api::v3::roles::role_ids_by_ref(r, requested)?;
         Ok(assignment::expand_implied(r, ids)?)
     })?;
     if ids.iter().any(|id| !token_role_ids.contains(id)) {

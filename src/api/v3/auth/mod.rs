@@ -232,14 +232,7 @@ pub fn validate_token(app: &App, req: &Request, _: &Params, _: Granted) -> Resul
 /// DELETE /v3/auth/tokens: revokes the subject token by its audit id.
 pub fn revoke_token(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     let (subject, _) = subject(app, req)?;
-    let now = req.now as i64;
-    let event = crate::model::RevokeEvent {
-        audit_id: subject.token.audit_ids.first().cloned(),
-        issued_before: now,
-        revoked_at: now,
-        ..Default::default()
-    };
-    app.store.revoke(vec![event])?;
+    crate::service::identity::revoke_token(&app.store, &subject.token.audit_ids, req.now as i64)?;
     Ok(Response::no_content())
 }
 

@@ -17,7 +17,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{new_id, Role};
 use crate::policy::Action;
-use crate::store::assignment;
+use crate::store::{assignment, Reader};
 use crate::validate::{nullable, typed, Nullable};
 
 use super::{filtered_list, render_role};
@@ -262,3 +262,24 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
 }
 
 pub(crate) const PROHIBITED_IMPLIED_ROLES: &[&str] = &["admin"];
+
+/// The ids of a body's role references (`{"id": ...}` or `{"name": ...}`, global roles), each
+/// once, in order; an unknown name is upstream's 404 "Role NAME is not defined" (trusts and
+/// application credentials both take such lists).
+pub(crate) fn role_ids_by_ref(r: &impl Reader, refs: &[Value]) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    for item in refs {
+        let id = if let Some(id) = item.get("id").and_then(Value::as_str) {
+            id.to_string()
+        } else {
+            let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+            assignment::find_role_by_name(r, None, name)?
+                .ok_or_else(|| Error::NotFound(format!("Role {name} is not defined")))?
+                .id
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}

@@ -186,20 +186,7 @@ fn new_trust(
     let trustee_user_id = str_field("trustee_user_id").unwrap_or_default();
     identity::get_user(r, &trustee_user_id)?
         .ok_or_else(|| Error::not_found("user", &trustee_user_id))?;
-    let mut role_ids: Vec<String> = Vec::new();
-    for item in requested_roles {
-        let id = if let Some(id) = item.get("id").and_then(Value::as_str) {
-            id.to_string()
-        } else {
-            let name = item.get("name").and_then(Value::as_str).unwrap_or("");
-            assignment::find_role_by_name(r, None, name)?
-                .ok_or_else(|| Error::NotFound(format!("Role {name} is not defined")))?
-                .id
-        };
-        if !role_ids.contains(&id) {
-            role_ids.push(id);
-        }
-    }
+    let role_ids = crate::api::v3::roles::role_ids_by_ref(r, requested_roles)?;
     Ok(Trust {
         id: str_field("id").unwrap_or_else(new_id),
         trustor_user_id: str_field("trustor_user_id").unwrap_or_default(),

@@ -23,6 +23,8 @@ pub struct Config {
     pub security: SecurityComplianceConfig,
     /// `[rate_limit]`: failed-login limits per source address (src/ratelimit.rs).
     pub rate_limit: crate::ratelimit::RateLimitConfig,
+    /// `[federation]`, `[openid]`/`[mapped]`/`[saml2]` and our `[oidc]`.
+    pub federation: crate::federation::config::FederationConfig,
     pub policy_file: Option<PathBuf>,
     pub max_active_keys: usize,
     /// `[DEFAULT] list_limit` and the per-section ones that override it: (section, limit).
@@ -94,6 +96,7 @@ impl Default for Config {
                 ..Default::default()
             },
             rate_limit: crate::ratelimit::RateLimitConfig::default(),
+            federation: Default::default(),
             policy_file: None,
             max_active_keys: 3,
             list_limits: Vec::new(),
@@ -245,6 +248,9 @@ impl Config {
             }
             ("security_compliance", _) => return self.apply_security_compliance(key, value),
             ("rate_limit", _) => return self.apply_rate_limit(key, value),
+            ("federation" | "openid" | "mapped" | "saml2" | "oidc", _) => {
+                return self.federation.apply(section, key, value)
+            }
             _ => return Ok(false),
         }
         Ok(true)

@@ -13,6 +13,7 @@ pub mod compliance;
 pub mod config;
 pub mod credential_keys;
 pub mod error;
+pub mod federation;
 #[cfg(test)]
 mod fuzz;
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! Upstream's mapping engine (keystone/federation/utils.py RuleProcessor) and mapping validation.

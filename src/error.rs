@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::store::error::{Clash, Constraint, Kind, Link, StoreError};
+use crate::store::tables::SEP;
 
 #[derive(Debug, Clone)]
 pub enum Error {
@@ -279,6 +280,15 @@ fn not_found_of(kind: Kind, id: &str) -> Error {
         Kind::Consumer => return Error::NotFound("Consumer not found".to_string()),
         Kind::RequestToken => return Error::NotFound("Request token not found".to_string()),
         Kind::AccessToken => return Error::NotFound("Access token not found".to_string()),
+        Kind::FederationProtocol => {
+            let (idp_id, protocol_id) = id.split_once(SEP).unwrap_or(("", id));
+            return Error::NotFound(format!(
+                "Could not find federated protocol {protocol_id} for Identity Provider: {idp_id}."
+            ));
+        }
+        Kind::IdentityProvider => "Identity Provider",
+        Kind::Mapping => "mapping",
+        Kind::ServiceProvider => "Service Provider",
         Kind::User => "user",
         Kind::Group => "group",
         Kind::Role => "role",
@@ -319,6 +329,10 @@ fn conflict_name(kind: Kind) -> &'static str {
         Kind::AccessToken => "access_token",
         Kind::ProjectEndpoint => "project_endpoint",
         Kind::ProjectEndpointGroup => "project_endpoint_group",
+        Kind::IdentityProvider => "identity_provider",
+        Kind::FederationProtocol => "federation_protocol",
+        Kind::Mapping => "mapping",
+        Kind::ServiceProvider => "service_provider",
     }
 }
 

@@ -268,3 +268,69 @@ pub struct Trust {
     #[serde(default)]
     pub extra: Extra,
 }
+
+/// OS-FEDERATION: an identity provider. Its `remote_ids` are unique across providers
+/// (indexed in `IDP_REMOTE_IDS`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IdentityProvider {
+    pub id: String,
+    pub enabled: bool,
+    pub description: Option<String>,
+    /// The domain its shadow users and auto-provisioned projects live in.
+    pub domain_id: String,
+    /// Minutes a mapped group membership lasts (3.14); none: `[federation]
+    /// default_authorization_ttl`.
+    pub authorization_ttl: Option<i64>,
+    pub remote_ids: Vec<String>,
+}
+
+/// OS-FEDERATION: how an identity provider's assertions are mapped for one protocol.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FederationProtocol {
+    /// The protocol id (`openid`, `saml2`, `mapped`, or any name the admin chose).
+    pub id: String,
+    pub idp_id: String,
+    pub mapping_id: String,
+    pub remote_id_attribute: Option<String>,
+}
+
+/// OS-FEDERATION: a mapping, its rules kept as the client sent them (already validated).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Mapping {
+    pub id: String,
+    /// The `rules` list.
+    pub rules: Value,
+    pub schema_version: String,
+}
+
+/// OS-FEDERATION (K2K): a service provider this cloud's users may be sent to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceProvider {
+    pub id: String,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub auth_url: String,
+    pub sp_url: String,
+    pub relay_state_prefix: String,
+}
+
+/// A shadow user's federated identity: upstream's `federated_user` row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FederatedIdentity {
+    pub user_id: String,
+    pub idp_id: String,
+    pub protocol_id: String,
+    pub unique_id: String,
+    pub display_name: Option<String>,
+}
+
+/// A group membership granted by a mapping, which lapses `authorization_ttl` minutes after
+/// `last_verified` (upstream's `expiring_user_group_membership`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExpiringMembership {
+    pub user_id: String,
+    pub group_id: String,
+    pub idp_id: String,
+    /// Unix seconds of the login that (re)granted it.
+    pub last_verified: i64,
+}

@@ -27,6 +27,11 @@ pub enum Kind {
     ProjectEndpoint,
     /// An endpoint group given to a project (OS-EP-FILTER).
     ProjectEndpointGroup,
+    IdentityProvider,
+    /// Its id is `key2(idp_id, protocol_id)`: upstream's message names both.
+    FederationProtocol,
+    Mapping,
+    ServiceProvider,
 }
 
 /// What a new record collides with.

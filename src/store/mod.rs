@@ -7,12 +7,14 @@ pub mod catalog;
 pub mod changes;
 pub mod endpoint_filter;
 pub mod error;
+pub mod federation;
 pub mod identity;
 #[cfg(test)]
 mod layers;
 pub mod policies;
 pub mod resource;
 pub mod revocation;
+pub mod shadow;
 pub mod tables;
 
 pub mod domain_config;

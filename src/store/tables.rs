@@ -89,6 +89,15 @@ pub const ALL: &[Table] = &[
     APP_CRED_NAMES,
     ACCESS_RULES,
     TRUSTS,
+    IDENTITY_PROVIDERS,
+    IDP_REMOTE_IDS,
+    FEDERATION_PROTOCOLS,
+    MAPPINGS,
+    SERVICE_PROVIDERS,
+    FEDERATED_IDENTITIES,
+    USER_FEDERATED_IDENTITIES,
+    EXPIRING_MEMBERSHIPS,
+    GROUP_EXPIRING_MEMBERS,
 ];
 
 /// `a SEP b`
@@ -146,3 +155,21 @@ pub const APP_CRED_NAMES: Table = TableDefinition::new("app-cred-names-1");
 pub const ACCESS_RULES: Table = TableDefinition::new("access-rules-1");
 /// id -> Trust
 pub const TRUSTS: Table = TableDefinition::new("trusts-1");
+/// id -> IdentityProvider (OS-FEDERATION)
+pub const IDENTITY_PROVIDERS: Table = TableDefinition::new("identity-providers-1");
+/// remote_id -> identity provider id (remote ids are unique across providers)
+pub const IDP_REMOTE_IDS: Table = TableDefinition::new("idp-remote-ids-1");
+/// idp_id SEP protocol_id -> FederationProtocol
+pub const FEDERATION_PROTOCOLS: Table = TableDefinition::new("federation-protocols-1");
+/// id -> Mapping
+pub const MAPPINGS: Table = TableDefinition::new("mappings-1");
+/// id -> ServiceProvider
+pub const SERVICE_PROVIDERS: Table = TableDefinition::new("service-providers-1");
+/// idp_id SEP protocol_id SEP unique_id -> FederatedIdentity (a shadow user's login)
+pub const FEDERATED_IDENTITIES: Table = TableDefinition::new("federated-identities-1");
+/// user_id SEP idp_id SEP protocol_id -> unique_id (the reverse of FEDERATED_IDENTITIES)
+pub const USER_FEDERATED_IDENTITIES: Table = TableDefinition::new("user-federated-identities-1");
+/// user_id SEP group_id -> ExpiringMembership (group memberships granted by a mapping)
+pub const EXPIRING_MEMBERSHIPS: Table = TableDefinition::new("expiring-memberships-1");
+/// group_id SEP user_id -> "" (the reverse of EXPIRING_MEMBERSHIPS)
+pub const GROUP_EXPIRING_MEMBERS: Table = TableDefinition::new("group-expiring-members-1");

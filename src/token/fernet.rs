@@ -114,6 +114,7 @@ mod tests {
             expires_at: (now() + 3600) as f64,
             issued_at: 0,
             app_cred_id: app_cred_id.map(Into::into),
+            federated: None,
         }
     }
 

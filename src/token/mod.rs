@@ -76,6 +76,17 @@ pub struct TokenData {
     /// Unix seconds from the Fernet timestamp; ignored by `encode`.
     pub issued_at: i64,
     pub app_cred_id: Option<String>,
+    /// Set for a federated token (payload versions 4, 5 and 6).
+    pub federated: Option<FederatedToken>,
+}
+
+/// Where a federated token's user came from, and the groups its mapping gave it (upstream
+/// keeps these groups in the token, not in the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FederatedToken {
+    pub idp_id: String,
+    pub protocol_id: String,
+    pub group_ids: Vec<String>,
 }
 
 /// A new audit id as upstream's `random_urlsafe_str()`: the 16 bytes of a

@@ -352,6 +352,7 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         expires_at,
         issued_at: 0,
         app_cred_id,
+        federated: None,
     })
 }
 
@@ -371,6 +372,7 @@ mod tests {
             expires_at: 1795467641.0,
             issued_at: 0,
             app_cred_id: app_cred_id.map(Into::into),
+            federated: None,
         }
     }
 

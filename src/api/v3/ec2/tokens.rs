@@ -140,6 +140,7 @@ fn issue_token(app: &App, user_id: &str, project_id: &str, now: f64) -> Result<(
         expires_at: (now + app.config.token.expiration as f64).floor(),
         issued_at: now as i64,
         app_cred_id: None,
+        federated: None,
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     data.issued_at = token::fernet::creation_time(&token_id)?;

@@ -1,0 +1,67 @@
+//! Shadow users' federated identities and the group memberships a mapping grants (which
+//! lapse after the identity provider's `authorization_ttl`).
+
+use super::tables::{key2, prefix_range, FEDERATED_IDENTITIES, SEP, USER_FEDERATED_IDENTITIES};
+use super::{Reader, StoreResult, Writer};
+use crate::model::FederatedIdentity;
+
+fn identity_key(idp_id: &str, protocol_id: &str, unique_id: &str) -> String {
+    key2(&key2(idp_id, protocol_id), unique_id)
+}
+
+/// The shadow user an (idp, protocol, unique id) login maps to.
+pub fn find_identity(
+    r: &impl Reader,
+    idp_id: &str,
+    protocol_id: &str,
+    unique_id: &str,
+) -> StoreResult<Option<FederatedIdentity>> {
+    r.get(
+        FEDERATED_IDENTITIES,
+        &identity_key(idp_id, protocol_id, unique_id),
+    )
+}
+
+/// A user's federated identities (its `federated` attribute).
+pub fn identities_of_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<FederatedIdentity>> {
+    let mut out = Vec::new();
+    let (start, end) = prefix_range(user_id);
+    for (key, unique_id) in r.scan(USER_FEDERATED_IDENTITIES, Some((&start, &end)))? {
+        let rest = &key[user_id.len() + 1..];
+        let unique_id = String::from_utf8_lossy(&unique_id);
+        if let Some((idp_id, protocol_id)) = rest.split_once(SEP) {
+            if let Some(identity) = find_identity(r, idp_id, protocol_id, &unique_id)? {
+                out.push(identity);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn put_identity(w: &impl Writer, identity: &FederatedIdentity) -> StoreResult<()> {
+    w.put(
+        FEDERATED_IDENTITIES,
+        &identity_key(&identity.idp_id, &identity.protocol_id, &identity.unique_id),
+        identity,
+    )?;
+    w.put_bytes(
+        USER_FEDERATED_IDENTITIES,
+        &key2(
+            &key2(&identity.user_id, &identity.idp_id),
+            &identity.protocol_id,
+        ),
+        identity.unique_id.as_bytes(),
+    )
+}
+
+/// Removes every federated identity of a user (its deletion, or a `federated` replacement).
+pub fn delete_identities_of_user(w: &impl Writer, user_id: &str) -> StoreResult<()> {
+    for identity in identities_of_user(w, user_id)? {
+        w.remove(
+            FEDERATED_IDENTITIES,
+            &identity_key(&identity.idp_id, &identity.protocol_id, &identity.unique_id),
+        )?;
+    }
+    w.remove_prefix(USER_FEDERATED_IDENTITIES, user_id)?;
+    Ok(())
+}

@@ -150,7 +150,7 @@ fn remove_identities(w: &impl Writer, now: i64, gone: impl Fn(&str, &str) -> boo
             shadow::put_identity(w, identity)?;
         }
         if let Some(user) = identity::get_user(w, &user_id)? {
-            if kept.is_empty() && is_shadow_only(&user) {
+            if kept.is_empty() && is_shadow_only(w, &user)? {
                 delete_user_in(w, &user, now)?;
             }
         }
@@ -159,10 +159,11 @@ fn remove_identities(w: &impl Writer, now: i64, gone: impl Fn(&str, &str) -> boo
 }
 
 /// Upstream deletes a user with no local, non-local or federated row left. A user made by a
-/// federated login has no password (upstream: no local_user row); one made through the API
-/// may have none either, which upstream would keep: we cannot tell them apart.
-fn is_shadow_only(user: &User) -> bool {
-    user.password_hash.is_none()
+/// federated login has no local name (it is not in the name index: see
+/// service::federated_login), one made through the API has.
+fn is_shadow_only(r: &impl Reader, user: &User) -> Result<bool> {
+    let named = identity::find_user_by_name(r, &user.domain_id, &user.name)?;
+    Ok(named.is_none_or(|u| u.id != user.id))
 }
 
 /// The mapping must exist for a protocol to name it (upstream's 400).
@@ -276,5 +277,77 @@ pub fn update_service_provider(
         }
         federation::put_service_provider(w, &sp)?;
         Ok(sp)
+    })
+}
+
+/// One `federated` entry of a user body (3.14): an identity provider and, per protocol, the
+/// user's unique id there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FederatedObject {
+    pub idp_id: String,
+    /// (protocol id, unique id)
+    pub protocols: Vec<(String, String)>,
+}
+
+/// Reads a schema-checked `federated` list.
+pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| FederatedObject {
+            idp_id: text(o, "idp_id"),
+            protocols: o["protocols"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| (text(p, "protocol_id"), text(p, "unique_id")))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400).
+pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> Result<()> {
+    for o in objects {
+        if federation::get_idp(r, &o.idp_id)?.is_none() {
+            return Err(Error::validation(format!(
+                "Could not find Identity Provider: {}",
+                o.idp_id
+            )));
+        }
+        for (protocol_id, _) in &o.protocols {
+            if federation::get_protocol(r, &o.idp_id, protocol_id)?.is_none() {
+                return Err(Error::validation(format!(
+                    "Could not find federated protocol {protocol_id} for Identity Provider: {}.",
+                    o.idp_id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces a user's federated identities with `objects` (checked again inside the write),
+/// their display name the user's name, as upstream's `_create_federated_objects`.
+pub fn replace_user_identities(store: &Store, user: &User, objects: &[FederatedObject]) -> Result<()> {
+    store.write(|w| {
+        check_federated_objects(w, objects)?;
+        shadow::delete_identities_of_user(w, &user.id)?;
+        for o in objects {
+            for (protocol_id, unique_id) in &o.protocols {
+                shadow::put_identity(
+                    w,
+                    &crate::model::FederatedIdentity {
+                        user_id: user.id.clone(),
+                        idp_id: o.idp_id.clone(),
+                        protocol_id: protocol_id.clone(),
+                        unique_id: unique_id.clone(),
+                        display_name: Some(user.name.clone()),
+                    },
+                )?;
+            }
+        }
+        Ok(())
     })
 }

@@ -63,7 +63,12 @@ fn text(input: &Map<String, Value>, key: &str) -> Option<String> {
 
 fn remote_ids(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -98,7 +103,11 @@ pub fn create_idp(store: &Store, id: &str, input: &Map<String, Value>) -> Result
 
 /// PATCH of an identity provider: the schema allows `enabled`, `description`,
 /// `authorization_ttl` and `remote_ids` only.
-pub fn update_idp(store: &Store, id: &str, changes: &Map<String, Value>) -> Result<IdentityProvider> {
+pub fn update_idp(
+    store: &Store,
+    id: &str,
+    changes: &Map<String, Value>,
+) -> Result<IdentityProvider> {
     store.write(|w| {
         let mut idp = federation::require_idp(w, id)?;
         for (key, value) in changes {
@@ -170,7 +179,9 @@ fn is_shadow_only(r: &impl Reader, user: &User) -> Result<bool> {
 fn require_mapping_for_protocol(r: &impl Reader, mapping_id: &str) -> Result<()> {
     match federation::get_mapping(r, mapping_id)? {
         Some(_) => Ok(()),
-        None => Err(Error::validation(format!("Invalid mapping id: {mapping_id}"))),
+        None => Err(Error::validation(format!(
+            "Invalid mapping id: {mapping_id}"
+        ))),
     }
 }
 
@@ -291,7 +302,12 @@ pub struct FederatedObject {
 
 /// Reads a schema-checked `federated` list.
 pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     list.as_array()
         .into_iter()
         .flatten()
@@ -330,7 +346,11 @@ pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> 
 
 /// Replaces a user's federated identities with `objects` (checked again inside the write),
 /// their display name the user's name, as upstream's `_create_federated_objects`.
-pub fn replace_user_identities(store: &Store, user: &User, objects: &[FederatedObject]) -> Result<()> {
+pub fn replace_user_identities(
+    store: &Store,
+    user: &User,
+    objects: &[FederatedObject],
+) -> Result<()> {
     store.write(|w| {
         check_federated_objects(w, objects)?;
         shadow::delete_identities_of_user(w, &user.id)?;
@@ -350,4 +370,95 @@ pub fn replace_user_identities(store: &Store, user: &User, objects: &[FederatedO
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FederatedIdentity;
+    use crate::store::revocation;
+
+    fn temp_store() -> Store {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-federation-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Store::open(&dir.join("t.redb")).unwrap()
+    }
+
+    fn identity_of(user_id: &str, idp_id: &str, protocol_id: &str) -> FederatedIdentity {
+        FederatedIdentity {
+            user_id: user_id.into(),
+            idp_id: idp_id.into(),
+            protocol_id: protocol_id.into(),
+            unique_id: format!("{user_id}@{idp_id}"),
+            display_name: Some(user_id.into()),
+        }
+    }
+
+    /// A login-made shadow user (no local name) of idp1 goes with idp1, its tokens revoked;
+    /// one with an identity at idp2 too only loses idp1's; a user with a local name stays.
+    #[test]
+    fn deleting_a_provider_removes_its_orphaned_shadow_users() {
+        let store = temp_store();
+        let user = |id: &str| User {
+            id: id.into(),
+            name: id.into(),
+            domain_id: "d".into(),
+            enabled: true,
+            ..Default::default()
+        };
+        let mapping = Mapping {
+            id: "m".into(),
+            rules: serde_json::json!([]),
+            schema_version: "1.0".into(),
+        };
+        create_mapping(&store, &mapping).unwrap();
+        let mut domain = idp_domain("any");
+        domain.id = "d".into();
+        domain.name = "d".into();
+        store
+            .write(|w| resource::create_domain(w, &domain))
+            .unwrap();
+        for idp in ["idp1", "idp2"] {
+            let input = serde_json::json!({"domain_id": "d"});
+            create_idp(&store, idp, input.as_object().unwrap()).unwrap();
+            let proto = serde_json::json!({"mapping_id": "m"});
+            create_protocol(&store, idp, "p", proto.as_object().unwrap()).unwrap();
+        }
+        store
+            .write(|w| {
+                identity::put_user(w, &user("shadow"))?;
+                identity::put_user(w, &user("both"))?;
+                identity::create_user(w, &user("local"))?;
+                shadow::put_identity(w, &identity_of("shadow", "idp1", "p"))?;
+                shadow::put_identity(w, &identity_of("both", "idp1", "p"))?;
+                shadow::put_identity(w, &identity_of("both", "idp2", "p"))?;
+                shadow::put_identity(w, &identity_of("local", "idp1", "p"))
+            })
+            .unwrap();
+        let events_before = store.read(revocation::count).unwrap();
+        delete_idp(&store, "idp1", 1000).unwrap();
+        store
+            .read(|r| {
+                assert!(identity::get_user(r, "shadow")?.is_none());
+                assert!(identity::get_user(r, "both")?.is_some());
+                assert!(identity::get_user(r, "local")?.is_some());
+                let both = shadow::identities_of_user(r, "both")?;
+                assert_eq!(both, vec![identity_of("both", "idp2", "p")]);
+                assert!(shadow::identities_of_user(r, "local")?.is_empty());
+                assert!(shadow::find_identity(r, "idp1", "p", "shadow@idp1")?.is_none());
+                assert_eq!(revocation::count(r)?, events_before + 1);
+                Ok::<(), StoreError>(())
+            })
+            .unwrap();
+        // Deleting idp2's protocol leaves "both" without identity: it goes too.
+        delete_protocol(&store, "idp2", "p", 1001).unwrap();
+        assert!(store
+            .read(|r| identity::get_user(r, "both"))
+            .unwrap()
+            .is_none());
+    }
 }

@@ -124,6 +124,18 @@ pub fn update_idp(
     })
 }
 
+/// Upstream's DOMAIN_DELETED callback, inside the domain deletion's transaction: the
+/// identity providers of the domain go as if deleted one by one.
+pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> Result<()> {
+    for idp in federation::list_idps(w)? {
+        if idp.domain_id == domain_id {
+            federation::delete_idp(w, &idp.id)?;
+            remove_identities(w, now, |idp_id, _| idp_id == idp.id)?;
+        }
+    }
+    Ok(())
+}
+
 /// DELETE of an identity provider: its protocols, its federated identities, and the shadow
 /// users left with none (their tokens revoked).
 pub fn delete_idp(store: &Store, id: &str, now: i64) -> Result<()> {
@@ -323,8 +335,14 @@ pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
         .collect()
 }
 
-/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400).
-pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> Result<()> {
+/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400);
+/// and an identity another user holds is its `federated_user` conflict (409; upstream has
+/// made the user by then, here nothing is written). `user_id`: the user being updated.
+pub fn check_federated_objects(
+    r: &impl Reader,
+    objects: &[FederatedObject],
+    user_id: Option<&str>,
+) -> Result<()> {
     for o in objects {
         if federation::get_idp(r, &o.idp_id)?.is_none() {
             return Err(Error::validation(format!(
@@ -341,6 +359,15 @@ pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> 
             }
         }
     }
+    for o in objects {
+        for (protocol_id, unique_id) in &o.protocols {
+            if let Some(held) = shadow::find_identity(r, &o.idp_id, protocol_id, unique_id)? {
+                if Some(held.user_id.as_str()) != user_id {
+                    return Err(Error::duplicate("federated_user", "Duplicate entry"));
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -352,7 +379,7 @@ pub fn replace_user_identities(
     objects: &[FederatedObject],
 ) -> Result<()> {
     store.write(|w| {
-        check_federated_objects(w, objects)?;
+        check_federated_objects(w, objects, Some(&user.id))?;
         shadow::delete_identities_of_user(w, &user.id)?;
         for o in objects {
             for (protocol_id, unique_id) in &o.protocols {

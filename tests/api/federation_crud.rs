@@ -722,3 +722,79 @@ fn users_federated_attribute_as_upstream() {
         json!([])
     );
 }
+
+#[test]
+fn deleting_a_user_or_a_domain_takes_federation_along() {
+    let s = TestServer::start_demo();
+    let t = s.admin_token();
+    let r = s.post(
+        "/v3/domains",
+        Some(&t),
+        &json!({"domain": {"name": "fd", "enabled": false}}),
+    );
+    let domain_id = r.json()["domain"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        put(
+            &s,
+            &t,
+            &format!("{IDPS}/idp1"),
+            json!({"identity_provider": {"domain_id": domain_id}})
+        )
+        .status,
+        201
+    );
+    assert_eq!(
+        put(
+            &s,
+            &t,
+            &format!("{MAPPINGS}/m1"),
+            json!({"mapping": {"rules": rules()}})
+        )
+        .status,
+        201
+    );
+    assert_eq!(
+        put(
+            &s,
+            &t,
+            &format!("{IDPS}/idp1/protocols/saml2"),
+            json!({"protocol": {"mapping_id": "m1"}})
+        )
+        .status,
+        201
+    );
+    let fed =
+        json!([{"idp_id": "idp1", "protocols": [{"protocol_id": "saml2", "unique_id": "u1"}]}]);
+    let r = s.post(
+        "/v3/users",
+        Some(&t),
+        &json!({"user": {"name": "fu1", "federated": fed}}),
+    );
+    let id = r.json()["user"]["id"].as_str().unwrap().to_string();
+    // A deleted user's identities go with it: the unique id is free again.
+    assert_eq!(s.delete(&format!("/v3/users/{id}"), Some(&t)).status, 204);
+    assert_eq!(
+        s.get("/v3/users?unique_id=u1", Some(&t)).json()["users"],
+        json!([])
+    );
+    assert_eq!(
+        s.post(
+            "/v3/users",
+            Some(&t),
+            &json!({"user": {"name": "fu2", "federated": fed}})
+        )
+        .status,
+        201
+    );
+    // Deleting the provider's domain deletes the provider (upstream's DOMAIN_DELETED callback).
+    assert_eq!(
+        s.delete(&format!("/v3/domains/{domain_id}"), Some(&t))
+            .status,
+        204
+    );
+    assert_eq!(s.get(&format!("{IDPS}/idp1"), Some(&t)).status, 404);
+    assert_eq!(
+        s.get("/v3/users?unique_id=u1", Some(&t)).json()["users"],
+        json!([])
+    );
+}

@@ -13,6 +13,7 @@ mod discovery;
 mod errors;
 mod faults;
 mod federation_crud;
+mod federation_users;
 mod filters;
 mod hierarchy;
 mod hostile;

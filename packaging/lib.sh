@@ -34,15 +34,20 @@ need_commands() {   # need_commands cmd:package ...
 # glibc with crt-static: no musl target is available here. RUSTFLAGS applies to the target
 # only because --target is explicit (build scripts and proc-macros stay dynamic). Cargo
 # rebuilds nothing when this build is current.
+# getrandom 0.4 (uuid's) finds libc's getrandom with dlsym, which a static binary cannot:
+# it would then read /dev/urandom, absent in a scratch root (uuid panics at the first id).
+# linux_getrandom links libc's getrandom directly: no file, no /dev needed.
+STATIC_RUSTFLAGS='-C target-feature=+crt-static --cfg getrandom_backend="linux_getrandom"'
 build_static_binary() {
   need_commands file:file ldd:libc-bin
   plog "static release build ($TARGET_TRIPLE, +crt-static)"
-  (cd "$REPO" && RUSTFLAGS="-C target-feature=+crt-static" \
+  (cd "$REPO" && RUSTFLAGS="$STATIC_RUSTFLAGS" \
     cargo build --release --locked --target "$TARGET_TRIPLE" --bin keystone-lite) \
     || pdie "static release build failed"
   file -L "$STATIC_BIN" | grep -Eq 'static(-pie)? linked|statically linked' \
     || pdie "not a static binary: $(file -L "$STATIC_BIN")"
-  if ldd "$STATIC_BIN" >/dev/null 2>&1; then
-    pdie "ldd finds shared libraries in $STATIC_BIN: $(ldd "$STATIC_BIN" 2>&1)"
-  fi
+  # ldd says "statically linked" (static-pie) or "not a dynamic executable"; anything else
+  # lists shared libraries the scratch image would lack.
+  ldd "$STATIC_BIN" 2>&1 | grep -Eq '^[[:space:]]*(statically linked|not a dynamic executable)[[:space:]]*$' \
+    || pdie "ldd finds shared libraries in $STATIC_BIN: $(ldd "$STATIC_BIN" 2>&1)"
 }

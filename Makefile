@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients soak bench bench-compare fuzz fmt lint clean
+.PHONY: run build release test test-rust test-clients test-packaging deb image soak bench bench-compare fuzz fmt lint clean
 
 build:
 	cargo build
@@ -17,13 +17,26 @@ run: release
 # Every test: unit and integration tests against the real binary, then the real OpenStack
 # clients (openstack CLI, openstacksdk, keystoneauth1, keystonemiddleware, Fernet interop
 # with upstream's formatter) and tempest's token/discovery/catalog tests.
-test: test-rust test-clients
+test: test-rust test-clients test-packaging
 
 test-rust:
 	cargo test --locked
 
 test-clients: build
 	tests/clients/run.sh
+
+# Packages (packaging/): one static release build (glibc, +crt-static) for both. As root:
+# the image's layer records a non-root owner, and the test installs and purges the .deb.
+deb:
+	packaging/build-deb.sh
+
+image:
+	packaging/build-image.sh
+
+# Builds both, installs the .deb with dpkg and runs its unit's ExecStart as its user, runs the
+# image's entrypoint chrooted in its root filesystem, a token from each; purges the .deb.
+test-packaging:
+	tests/packaging/run.sh
 
 # Hostile HTTP clients against a fresh server per scenario (idle and stuck connections,
 # oversized heads, HTTP/2.0 request lines, huge Content-Lengths, read timeouts): about a

@@ -318,7 +318,7 @@ fn an_unreachable_idp_fails_within_the_timeout() {
         b64(claims.to_string().as_bytes())
     );
     let started = Instant::now();
-    let result = verifier.verify_bearer(&token, &[issuer.clone()], unix_now());
+    let result = verifier.verify_bearer(&token, std::slice::from_ref(&issuer), unix_now());
     assert!(
         matches!(result, Err(OidcError::Unreachable(_))),
         "{result:?}"

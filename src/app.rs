@@ -37,6 +37,8 @@ pub struct App {
     pub clock: Clock,
     /// Upstream's request schemas, parsed once.
     pub schemas: crate::validate::Schemas,
+    /// OpenID Connect bearer verification (`[oidc]`): the IdPs' discovery and JWKS caches.
+    pub oidc: crate::federation::oidc::OidcVerifier,
 }
 
 impl App {
@@ -238,6 +240,7 @@ pub(crate) mod testing {
         let seed = crate::seed::SeedFile::parse("test.yaml", seed_yaml.into()).unwrap();
         crate::seed::apply(&seed, &store, &hasher, "http://localhost").unwrap();
         let repo = crate::token::keys::KeyRepository::setup(&dir.join("fernet-keys"), 3).unwrap();
+        let config_oidc = config.federation.oidc.clone();
         let app = App {
             config,
             store,
@@ -252,6 +255,7 @@ pub(crate) mod testing {
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),
+            oidc: crate::federation::oidc::OidcVerifier::new(&config_oidc),
         };
         TestApp { app, dir }
     }

@@ -30,14 +30,11 @@ impl Processor {
                 continue;
             };
             let local = rule.get("local").ok_or_else(|| key_error("local"))?;
-            let locals = local.as_array().map(Vec::as_slice).unwrap_or_default();
-            if direct_maps.is_empty() {
-                // No values to substitute: the local part is taken as written.
-                identity_values.extend(locals.iter().cloned());
-            } else {
-                for item in locals {
-                    identity_values.push(self.update_local_mapping(item, &direct_maps)?);
-                }
+            // Upstream's `if not direct_maps` never holds (DirectMaps defines no __len__, so
+            // it is always truthy): every local part goes through substitution, and a `{0}`
+            // in a rule whose remote items only gate is a DirectMappingError.
+            for item in local.as_array().map(Vec::as_slice).unwrap_or_default() {
+                identity_values.push(self.update_local_mapping(item, &direct_maps)?);
             }
         }
         self.transform(identity_values)

@@ -215,3 +215,56 @@ fn mapping_engine_cli_flags_errors_as_argparse() {
     );
     assert!(output.stdout.is_empty());
 }
+
+/// The library on engine_cases.json (recorded by record_engine.py from upstream's processors
+/// of each schema version): result dicts equal, or the same exception class and message
+/// (`loose` cases: a JSON decoder's message, the class only).
+#[test]
+fn mapping_engine_library_equals_upstream_processors() {
+    use keystone_lite::federation::mapping;
+    let cases = load("engine_cases.json");
+    let mut mismatches = Vec::new();
+    for case in &cases {
+        let version = case["version"].as_str().unwrap();
+        let mut with_version = case["mapping"].clone();
+        with_version["schema_version"] = json!(version);
+        let pairs: Vec<(String, String)> = case["assertion"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let outcome = mapping::validate(&with_version, version)
+            .and_then(|()| mapping::process(&case["mapping"]["rules"], version, &pairs));
+        let mut ours = match outcome {
+            Ok(mapped) => json!({"result": serde_json::to_value(&mapped).unwrap()}),
+            Err(e) => json!({"error": {"class": e.class(), "message": e.message()}}),
+        };
+        let mut upstream = case["expect"].clone();
+        if case.get("loose") == Some(&Value::Bool(true)) {
+            for v in [&mut ours, &mut upstream] {
+                if let Some(error) = v.get_mut("error") {
+                    error["message"] = json!("(not compared)");
+                }
+            }
+        }
+        if ours != upstream {
+            mismatches.push(format!(
+                "{}:\n  ours:     {ours}\n  upstream: {upstream}",
+                case["name"]
+            ));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} engine cases differ:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
+}

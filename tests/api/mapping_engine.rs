@@ -83,11 +83,7 @@ fn normalize(stdout: &str, stderr: &str, code: i32) -> Value {
         .collect();
     let mut result = json!({"stdout": lines, "exit": code});
     if code != 0 && !lines.iter().any(|l| l.contains("Unhandled error")) {
-        let tail = stderr
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .last()
-            .unwrap_or("");
+        let tail = stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
         result["stderr"] = json!(tail);
     }
     result
@@ -98,7 +94,7 @@ fn canonical(v: &Value) -> Value {
     match v {
         Value::Array(items) => {
             let mut items: Vec<Value> = items.iter().map(canonical).collect();
-            items.sort_by_key(|i| sorted_json(i));
+            items.sort_by_key(sorted_json);
             Value::Array(items)
         }
         Value::Object(map) => {

@@ -48,15 +48,8 @@ pub fn projects_json_schema() -> Value {
     projects_schema(true)
 }
 
-/// The schema of a mapping of `version`, or None for a version upstream does not know (its
-/// `IDP_ATTRIBUTE_MAPPING_SCHEMAS[version]` raises KeyError).
-pub fn mapping_schema(version: &str) -> Option<Value> {
-    let (with_domain, projects_json) = match version {
-        "1.0" => (false, false),
-        "2.0" => (true, false),
-        "3.0" => (true, true),
-        _ => return None,
-    };
+/// The keys a rule's `local` item may have, for a schema version's features.
+fn local_properties(with_domain: bool, projects_json: bool) -> Value {
     let mut local = json!({
         "user": {
             "type": "object",
@@ -84,6 +77,19 @@ pub fn mapping_schema(version: &str) -> Option<Value> {
     if projects_json {
         local["projects_json"] = json!({"type": "string"});
     }
+    local
+}
+
+/// The schema of a mapping of `version`, or None for a version upstream does not know (its
+/// `IDP_ATTRIBUTE_MAPPING_SCHEMAS[version]` raises KeyError).
+pub fn mapping_schema(version: &str) -> Option<Value> {
+    let (with_domain, projects_json) = match version {
+        "1.0" => (false, false),
+        "2.0" => (true, false),
+        "3.0" => (true, true),
+        _ => return None,
+    };
+    let local = local_properties(with_domain, projects_json);
     let remote_kind = |name: &str| {
         json!({
             "type": "object",

@@ -150,10 +150,7 @@ fn execute(flags: &Flags) -> Result<(), Exit> {
             py_repr(&attribute_mapping)
         ),
     );
-    let version = match &attribute_mapping["schema_version"] {
-        Value::String(v) => v.clone(),
-        other => return Err(Exit::Unhandled("KeyError".into(), py_repr(other))),
-    };
+    let version = mapping::effective_schema_version(&attribute_mapping, "1.0")?;
     mapping::validate(&attribute_mapping, &version)?;
     log(
         "INFO",

@@ -213,7 +213,14 @@ fn read_rules(path: &str) -> Result<Value, Exit> {
 /// The `key: value` lines of the input file (blank lines skipped, later keys win), those whose
 /// key starts with the prefix when one is given.
 fn read_assertion(path: &str, prefix: &str) -> Result<Vec<(String, String)>, Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| os_error(path, &e, false))?;
+    let bytes = std::fs::read(path).map_err(|e| os_error(path, &e, false))?;
+    // Upstream reads text: bytes that are not UTF-8 raise UnicodeDecodeError, not an OSError.
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Exit::Unhandled(
+            "UnicodeDecodeError".into(),
+            format!("'utf-8' codec can't decode the input file: {e}"),
+        )
+    })?;
     let mut assertion: Vec<(String, String)> = Vec::new();
     for (number, line) in py_splitlines(py_strip(&text)).into_iter().enumerate() {
         let line = py_strip(line);

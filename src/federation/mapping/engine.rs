@@ -333,7 +333,11 @@ fn normalize_groups(value: &Value) -> Result<Vec<Value>, MappingError> {
     if groups.contains("name") {
         let mut out = Vec::new();
         for group in python::literal_list(&groups) {
-            let group = match group.as_str().filter(|g| g.starts_with("JSON:")) {
+            let Some(text) = group.as_str() else {
+                // upstream's convert_json calls group.startswith on every entry.
+                return Err(no_attribute(&group, "startswith"));
+            };
+            let group = match Some(text).filter(|g| g.starts_with("JSON:")) {
                 // str.lstrip('JSON:') strips a set of characters, not the prefix.
                 Some(text) => {
                     serde_json::from_str(text.trim_start_matches(['J', 'S', 'O', 'N', ':']))

@@ -7,9 +7,12 @@
 //!
 //! Known differences from upstream: sets (`group_ids`, whitelist and blacklist matches) keep
 //! first-seen order where Python's order follows string hashes (random per process);
-//! `re.search` runs on fancy-regex (same syntax for the common subset; Python-only syntax such
-//! as a lone `{` or `(?P=name)` backreferences fails to compile: a 500, like a Python re.error);
-//! `ast.literal_eval` is parsed for strings, numbers, True/False/None, lists and dicts only.
+//! `re.search` runs on fancy-regex (same meaning for the common syntax, `\Z` translated; a
+//! POSIX class `[[:alpha:]]` is a class there but a character set in Python; an invalid pattern is a 500 in both, with the regex crate's wording); `ast.literal_eval` is
+//! parsed for strings, numbers, True/False/None, lists and dicts only (a tuple inside a list
+//! is not); `str.format` handles `{N}`, `{}`, `{N[i]}`, `!s`/`!r` and `{{ }}` (a format spec such
+//! as `{0:>5}` is a 500 here, formatted upstream); Python's `repr` escapes of non-printable
+//! non-ASCII characters (e.g. U+00A0 as `\xa0`) are not reproduced (crate::pyrepr).
 
 mod engine;
 mod python;

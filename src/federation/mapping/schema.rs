@@ -90,18 +90,6 @@ pub fn mapping_schema(version: &str) -> Option<Value> {
         _ => return None,
     };
     let local = local_properties(with_domain, projects_json);
-    let remote_kind = |name: &str| {
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["type", name],
-            "properties": {
-                "type": {"type": "string"},
-                name: {"type": "array"},
-                "regex": {"type": "boolean"}
-            }
-        })
-    };
     Some(json!({
         "type": "object",
         "required": ["rules"],
@@ -141,35 +129,52 @@ pub fn mapping_schema(version: &str) -> Option<Value> {
             },
             "schema_version": {"type": "string"}
         },
-        "definitions": {
-            "empty": {
-                "type": "object",
-                "required": ["type"],
-                "properties": {"type": {"type": "string"}},
-                "additionalProperties": false
-            },
-            "any_one_of": remote_kind("any_one_of"),
-            "not_any_of": remote_kind("not_any_of"),
-            "blacklist": remote_kind("blacklist"),
-            "whitelist": remote_kind("whitelist"),
-            "domain": domain_schema(),
-            "group_by_id": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}},
-                "additionalProperties": false,
-                "required": ["id"]
-            },
-            "group_by_name": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "domain": {"$ref": "#/definitions/domain"}
-                },
-                "additionalProperties": false,
-                "required": ["name", "domain"]
-            }
-        }
+        "definitions": definitions()
     }))
+}
+
+/// The `#/definitions` the mapping schemas refer to (remote item kinds, domain, group).
+fn definitions() -> Value {
+    let remote_kind = |name: &str| {
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type", name],
+            "properties": {
+                "type": {"type": "string"},
+                name: {"type": "array"},
+                "regex": {"type": "boolean"}
+            }
+        })
+    };
+    json!({
+        "empty": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"type": "string"}},
+            "additionalProperties": false
+        },
+        "any_one_of": remote_kind("any_one_of"),
+        "not_any_of": remote_kind("not_any_of"),
+        "blacklist": remote_kind("blacklist"),
+        "whitelist": remote_kind("whitelist"),
+        "domain": domain_schema(),
+        "group_by_id": {
+            "type": "object",
+            "properties": {"id": {"type": "string"}},
+            "additionalProperties": false,
+            "required": ["id"]
+        },
+        "group_by_name": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "domain": {"$ref": "#/definitions/domain"}
+            },
+            "additionalProperties": false,
+            "required": ["name", "domain"]
+        }
+    })
 }
 
 /// Every error message of `instance` against `root` (Draft 4, the keywords these schemas use),

@@ -29,6 +29,8 @@ pub struct Config {
     pub max_active_keys: usize,
     /// `[DEFAULT] list_limit` and the per-section ones that override it: (section, limit).
     pub list_limits: Vec<(String, usize)>,
+    /// Health, metrics, log format, proxy headers, TLS (src/ops).
+    pub ops: crate::ops::OpsConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,7 @@ impl Default for Config {
             policy_file: None,
             max_active_keys: 3,
             list_limits: Vec::new(),
+            ops: Default::default(),
         }
     }
 }
@@ -115,6 +118,8 @@ usage: keystone-lite --seed FILE [--data-dir DIR] [--listen ADDR:PORT] [--config
   --public-url URL    the URL clients use (upstream's public_endpoint), e.g. behind a proxy
   --workers N         HTTP worker threads (default 4)
   --policy-file FILE  oslo.policy overrides (upstream's [oslo_policy] policy_file)
+  --metrics-listen ADDR:PORT  serve Prometheus /metrics there (default: off)
+  --log-format text|json      log lines as text (default) or JSON objects
 ";
 
 impl Config {
@@ -148,6 +153,8 @@ impl Config {
                         .filter(|n| *n > 0)
                         .ok_or(format!("--workers: '{v}' is not a positive number"))?;
                 }
+                Long("metrics-listen") => config.ops.metrics_listen = Some(value(&mut parser)?),
+                Long("log-format") => config.ops.set_log_format(&value(&mut parser)?)?,
                 Long("help") | Short('h') => return Err(USAGE.to_string()),
                 other => return Err(format!("{}\n{USAGE}", other.unexpected())),
             }
@@ -248,6 +255,8 @@ impl Config {
             }
             ("security_compliance", _) => return self.apply_security_compliance(key, value),
             ("rate_limit", _) => return self.apply_rate_limit(key, value),
+            ("healthcheck" | "oslo_middleware" | "metrics" | "ssl", _)
+            | ("DEFAULT", "use_json") => return self.ops.apply(section, key, value),
             ("federation" | "openid" | "mapped" | "saml2" | "oidc", _) => {
                 return self.federation.apply(section, key, value)
             }
@@ -341,7 +350,7 @@ fn rate(value: &str) -> Result<f64, String> {
     Ok(n)
 }
 
-fn boolean(value: &str) -> Result<bool, String> {
+pub(crate) fn boolean(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Ok(true),
         "false" | "no" | "off" | "0" => Ok(false),

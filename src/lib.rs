@@ -20,6 +20,7 @@ mod fuzz;
 mod fuzz_wire;
 pub mod http;
 pub mod model;
+pub mod ops;
 pub mod password;
 pub mod policy;
 pub mod pyrepr;
@@ -99,6 +100,8 @@ fn start(
     let lifetime = config.token.expiration + config.token.allow_expired_window;
     drop(store.keep_revocations_for(lifetime, clock.now_secs()));
     let cache_bytes = config.token.cache_bytes;
+    let routes = http::routes::Routes::new(http::table::table());
+    let metrics = ops::metrics::Metrics::new(&routes);
     let app = Arc::new(App {
         config,
         store,
@@ -110,9 +113,10 @@ fn start(
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(cache_bytes),
         login_limiter,
-        routes: http::routes::Routes::new(http::table::table()),
+        routes,
         clock,
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
+        metrics,
     });
     serve_until_stopped(app, listener, addr, workers, &data_dir)
 }
@@ -235,6 +239,10 @@ fn serve_until_stopped(
     })
     .map_err(|e| format!("cannot install signal handler: {e}"))?;
 
+    if let Some(listen) = app.config.ops.metrics_listen.clone() {
+        let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
+        log::info!("metrics on http://{metrics_addr}/metrics");
+    }
     let running = http::Server::serve(app.clone(), listener, addr, workers);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");

@@ -96,6 +96,13 @@ fn panic_text(panic: &(dyn Any + Send)) -> String {
 }
 
 impl Store {
+    /// Whether the store is in its I/O failure state (a write failed, e.g. on a full disk,
+    /// and reopening has not succeeded yet); tries the reopen first. For /healthcheck.
+    pub fn io_failing(&self) -> bool {
+        let _ = self.database();
+        self.io_failed.load(Ordering::Acquire)
+    }
+
     /// The current database handle, reopened first if an earlier operation failed on I/O.
     pub(super) fn database(&self) -> StoreResult<Arc<Database>> {
         if self.io_failed.load(Ordering::Acquire) {

@@ -120,6 +120,7 @@ usage: keystone-lite --seed FILE [--data-dir DIR] [--listen ADDR:PORT] [--config
   --policy-file FILE  oslo.policy overrides (upstream's [oslo_policy] policy_file)
   --metrics-listen ADDR:PORT  serve Prometheus /metrics there (default: off)
   --log-format text|json      log lines as text (default) or JSON objects
+  --tls-cert FILE --tls-key FILE  serve HTTPS with this PEM certificate chain and key
 ";
 
 impl Config {
@@ -130,6 +131,8 @@ impl Config {
         let mut config_file: Option<PathBuf> = None;
         let mut policy_flag: Option<PathBuf> = None;
         let mut data_dir_flag = None;
+        let mut ops_flags = crate::ops::OpsConfig::default();
+        let mut log_format_flag: Option<String> = None;
         let mut parser = lexopt::Parser::from_args(args);
         let value = |p: &mut lexopt::Parser| -> Result<String, String> {
             p.value()
@@ -153,8 +156,10 @@ impl Config {
                         .filter(|n| *n > 0)
                         .ok_or(format!("--workers: '{v}' is not a positive number"))?;
                 }
-                Long("metrics-listen") => config.ops.metrics_listen = Some(value(&mut parser)?),
-                Long("log-format") => config.ops.set_log_format(&value(&mut parser)?)?,
+                Long("metrics-listen") => ops_flags.metrics_listen = Some(value(&mut parser)?),
+                Long("tls-cert") => ops_flags.tls_cert = Some(PathBuf::from(value(&mut parser)?)),
+                Long("tls-key") => ops_flags.tls_key = Some(PathBuf::from(value(&mut parser)?)),
+                Long("log-format") => log_format_flag = Some(value(&mut parser)?),
                 Long("help") | Short('h') => return Err(USAGE.to_string()),
                 other => return Err(format!("{}\n{USAGE}", other.unexpected())),
             }
@@ -168,6 +173,13 @@ impl Config {
         }
         if policy_flag.is_some() {
             config.policy_file = policy_flag;
+        }
+        config.ops.override_with(ops_flags);
+        if let Some(format) = log_format_flag {
+            config.ops.set_log_format(&format)?;
+        }
+        if config.ops.tls_cert.is_some() != config.ops.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together".to_string());
         }
         if let Some(url) = &config.public_url {
             config.public_url = Some(url.trim_end_matches('/').to_string());

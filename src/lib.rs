@@ -80,10 +80,15 @@ fn start(
     };
     let (listener, addr) = http::bind(&config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let tls = match (&config.ops.tls_cert, &config.ops.tls_key) {
+        (Some(cert), Some(key)) => Some(http::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let store = store::Store::open(&store_path)
         .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?;
     let hasher = password::Hasher {
@@ -118,7 +123,7 @@ fn start(
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
         metrics,
     });
-    serve_until_stopped(app, listener, addr, workers, &data_dir)
+    serve_until_stopped(app, listener, addr, workers, tls, &data_dir)
 }
 
 /// Whether the data dir is fresh (nothing of a store yet: it is created). A store without its
@@ -230,6 +235,7 @@ fn serve_until_stopped(
     listener: std::net::TcpListener,
     addr: std::net::SocketAddr,
     workers: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
     data_dir: &Path,
 ) -> Result<(), String> {
     let public_url = app.public_url.clone();
@@ -243,7 +249,7 @@ fn serve_until_stopped(
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
         log::info!("metrics on http://{metrics_addr}/metrics");
     }
-    let running = http::Server::serve(app.clone(), listener, addr, workers);
+    let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");
     log::info!(

@@ -12,7 +12,9 @@ pub mod router;
 pub mod routes;
 pub mod server;
 pub mod socket;
+pub mod stream;
 pub mod table;
+pub mod tls;
 pub mod write;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

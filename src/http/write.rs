@@ -5,7 +5,6 @@
 //! of a reset.
 
 use std::io::{ErrorKind, Write};
-use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use super::response::Response;
@@ -91,13 +90,13 @@ pub fn send(sock: &mut Socket, bytes: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
-    true
+    sock.stream.flush().is_ok()
 }
 
 /// Sends a final answer and closes the connection lingeringly.
 pub fn send_and_close(sock: &mut Socket, bytes: &[u8]) {
     if send(sock, bytes) {
-        let _ = sock.stream.shutdown(Shutdown::Write);
+        let _ = sock.stream.shutdown_write();
         sock.drain(Instant::now() + LINGER_TIME, LINGER_BYTES);
     }
 }

@@ -23,6 +23,9 @@ pub struct OpsConfig {
     pub metrics_listen: Option<String>,
     /// `--log-format json` / oslo.log's `[DEFAULT] use_json`.
     pub log_json: bool,
+    /// `--tls-cert`/`--tls-key`, oslo.service's `[ssl] cert_file`/`key_file`: PEM files.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl OpsConfig {
@@ -59,10 +62,25 @@ impl OpsConfig {
                 self.proxy_headers = crate::config::boolean(value)?
             }
             ("metrics", "listen") => self.metrics_listen = Some(value.to_string()),
+            ("ssl", "cert_file") => self.tls_cert = Some(PathBuf::from(value)),
+            ("ssl", "key_file") => self.tls_key = Some(PathBuf::from(value)),
             ("DEFAULT", "use_json") => self.log_json = crate::config::boolean(value)?,
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// The options given as flags (set in `flags`) win over the file's.
+    pub fn override_with(&mut self, flags: OpsConfig) {
+        if flags.metrics_listen.is_some() {
+            self.metrics_listen = flags.metrics_listen;
+        }
+        if flags.tls_cert.is_some() {
+            self.tls_cert = flags.tls_cert;
+        }
+        if flags.tls_key.is_some() {
+            self.tls_key = flags.tls_key;
+        }
     }
 
     /// `--log-format text|json`.

@@ -3,8 +3,8 @@
 //! backends, upstream's default), HEAD 204, `Accept: application/json` the JSON document and
 //! `text/html` the HTML table (same bytes as oslo.middleware 8.2's templates), 503 with
 //! "DISABLED BY FILE" while `[healthcheck] disable_by_file_path` exists and the
-//! `disable_by_file` backend is on. Beyond upstream: a store that failed on I/O (a full disk)
-//! and has not recovered adds a "STORE UNAVAILABLE" reason and makes the answer 503.
+//! `disable_by_file` backend is on. Beyond upstream: while writes fail on I/O (a full disk;
+//! until a write commits again) a "STORE UNAVAILABLE" reason makes the answer 503.
 
 use crate::app::App;
 use crate::http::request::{Method, Request};
@@ -76,7 +76,7 @@ fn run_checks(app: &App) -> Vec<Check> {
             }
         });
     }
-    if app.store.io_failing() {
+    if app.store.writes_failing() {
         checks.push(Check {
             available: false,
             reason: "STORE UNAVAILABLE",

@@ -2,6 +2,7 @@
 //! worker as `Arc<App>`. Nothing is global: whatever a request needs is reached from here.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 
 use crate::auth::AuthContext;
@@ -39,6 +40,8 @@ pub struct App {
     pub schemas: crate::validate::Schemas,
     /// OpenID Connect bearer verification (`[oidc]`): the IdPs' discovery and JWKS caches.
     pub oidc: crate::federation::oidc::OidcVerifier,
+    /// Prometheus counters (src/ops/metrics.rs).
+    pub metrics: crate::ops::metrics::Metrics,
 }
 
 impl App {
@@ -57,6 +60,9 @@ impl App {
 pub struct ValidatedTokens {
     segments: RwLock<Segments>,
     budget: usize,
+    /// Lookups that found a current entry, and those that did not (for /metrics).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -96,10 +102,28 @@ impl ValidatedTokens {
         ValidatedTokens {
             segments: RwLock::new(Segments::default()),
             budget,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
+    /// (hits, misses) since start.
+    pub fn lookups(&self) -> (u64, u64) {
+        (self.hits.load(Relaxed), self.misses.load(Relaxed))
+    }
+
     pub fn get(&self, token: &str, versions: &Versions) -> Option<Arc<AuthContext>> {
+        let found = self.lookup(token, versions);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Relaxed);
+        found
+    }
+
+    fn lookup(&self, token: &str, versions: &Versions) -> Option<Arc<AuthContext>> {
         {
             let segments = self.segments.read().ok()?;
             if let Some(e) = segments.young.get(token) {
@@ -256,6 +280,7 @@ pub(crate) mod testing {
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),
             oidc: crate::federation::oidc::OidcVerifier::new(&config_oidc),
+            metrics: crate::ops::metrics::Metrics::new(&Routes::new(crate::http::table::table())),
         };
         TestApp { app, dir }
     }

@@ -29,6 +29,8 @@ pub struct Config {
     pub max_active_keys: usize,
     /// `[DEFAULT] list_limit` and the per-section ones that override it: (section, limit).
     pub list_limits: Vec<(String, usize)>,
+    /// Health, metrics, log format, proxy headers, TLS (src/ops).
+    pub ops: crate::ops::OpsConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +102,7 @@ impl Default for Config {
             policy_file: None,
             max_active_keys: 3,
             list_limits: Vec::new(),
+            ops: Default::default(),
         }
     }
 }
@@ -115,6 +118,9 @@ usage: keystone-lite --seed FILE [--data-dir DIR] [--listen ADDR:PORT] [--config
   --public-url URL    the URL clients use (upstream's public_endpoint), e.g. behind a proxy
   --workers N         HTTP worker threads (default 4)
   --policy-file FILE  oslo.policy overrides (upstream's [oslo_policy] policy_file)
+  --metrics-listen ADDR:PORT  serve Prometheus /metrics there (default: off)
+  --log-format text|json      log lines as text (default) or JSON objects
+  --tls-cert FILE --tls-key FILE  serve HTTPS with this PEM certificate chain and key
 ";
 
 impl Config {
@@ -125,6 +131,8 @@ impl Config {
         let mut config_file: Option<PathBuf> = None;
         let mut policy_flag: Option<PathBuf> = None;
         let mut data_dir_flag = None;
+        let mut ops_flags = crate::ops::OpsConfig::default();
+        let mut log_format_flag: Option<String> = None;
         let mut parser = lexopt::Parser::from_args(args);
         let value = |p: &mut lexopt::Parser| -> Result<String, String> {
             p.value()
@@ -148,6 +156,10 @@ impl Config {
                         .filter(|n| *n > 0)
                         .ok_or(format!("--workers: '{v}' is not a positive number"))?;
                 }
+                Long("metrics-listen") => ops_flags.metrics_listen = Some(value(&mut parser)?),
+                Long("tls-cert") => ops_flags.tls_cert = Some(PathBuf::from(value(&mut parser)?)),
+                Long("tls-key") => ops_flags.tls_key = Some(PathBuf::from(value(&mut parser)?)),
+                Long("log-format") => log_format_flag = Some(value(&mut parser)?),
                 Long("help") | Short('h') => return Err(USAGE.to_string()),
                 other => return Err(format!("{}\n{USAGE}", other.unexpected())),
             }
@@ -161,6 +173,13 @@ impl Config {
         }
         if policy_flag.is_some() {
             config.policy_file = policy_flag;
+        }
+        config.ops.override_with(ops_flags);
+        if let Some(format) = log_format_flag {
+            config.ops.set_log_format(&format)?;
+        }
+        if config.ops.tls_cert.is_some() != config.ops.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together".to_string());
         }
         if let Some(url) = &config.public_url {
             config.public_url = Some(url.trim_end_matches('/').to_string());
@@ -248,6 +267,8 @@ impl Config {
             }
             ("security_compliance", _) => return self.apply_security_compliance(key, value),
             ("rate_limit", _) => return self.apply_rate_limit(key, value),
+            ("healthcheck" | "oslo_middleware" | "metrics" | "ssl", _)
+            | ("DEFAULT", "use_json") => return self.ops.apply(section, key, value),
             ("federation" | "openid" | "mapped" | "saml2" | "oidc", _) => {
                 return self.federation.apply(section, key, value)
             }
@@ -341,7 +362,7 @@ fn rate(value: &str) -> Result<f64, String> {
     Ok(n)
 }
 
-fn boolean(value: &str) -> Result<bool, String> {
+pub(crate) fn boolean(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "on" | "1" => Ok(true),
         "false" | "no" | "off" | "0" => Ok(false),

@@ -32,7 +32,7 @@ fn parse_over_socket(bytes: &[u8]) -> Result<Option<(head::Head, Vec<u8>)>, Fail
     let (server, _) = listener.accept().unwrap();
     client.write_all(bytes).unwrap();
     client.shutdown(std::net::Shutdown::Write).unwrap();
-    let mut sock = Socket::new(server);
+    let mut sock = Socket::new(crate::http::stream::Stream::Plain(server));
     let deadline = Instant::now() + Duration::from_secs(5);
     let parsed = loop {
         match head::parse(sock.available())? {

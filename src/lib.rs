@@ -21,6 +21,7 @@ mod fuzz;
 mod fuzz_wire;
 pub mod http;
 pub mod model;
+pub mod ops;
 pub mod password;
 pub mod policy;
 pub mod pyrepr;
@@ -80,10 +81,15 @@ fn start(
     };
     let (listener, addr) = http::bind(&config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let tls = match (&config.ops.tls_cert, &config.ops.tls_key) {
+        (Some(cert), Some(key)) => Some(http::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     let store = store::Store::open(&store_path)
         .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?;
     let hasher = password::Hasher {
@@ -101,6 +107,8 @@ fn start(
     drop(store.keep_revocations_for(lifetime, clock.now_secs()));
     let cache_bytes = config.token.cache_bytes;
     let oidc = federation::oidc::OidcVerifier::new(&config.federation.oidc);
+    let routes = http::routes::Routes::new(http::table::table());
+    let metrics = ops::metrics::Metrics::new(&routes);
     let app = Arc::new(App {
         config,
         store,
@@ -112,12 +120,13 @@ fn start(
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(cache_bytes),
         login_limiter,
-        routes: http::routes::Routes::new(http::table::table()),
+        routes,
         clock,
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
         oidc,
+        metrics,
     });
-    serve_until_stopped(app, listener, addr, workers, &data_dir)
+    serve_until_stopped(app, listener, addr, workers, tls, &data_dir)
 }
 
 /// Whether the data dir is fresh (nothing of a store yet: it is created). A store without its
@@ -229,6 +238,7 @@ fn serve_until_stopped(
     listener: std::net::TcpListener,
     addr: std::net::SocketAddr,
     workers: usize,
+    tls: Option<Arc<rustls::ServerConfig>>,
     data_dir: &Path,
 ) -> Result<(), String> {
     let public_url = app.public_url.clone();
@@ -238,7 +248,11 @@ fn serve_until_stopped(
     })
     .map_err(|e| format!("cannot install signal handler: {e}"))?;
 
-    let running = http::Server::serve(app.clone(), listener, addr, workers);
+    if let Some(listen) = app.config.ops.metrics_listen.clone() {
+        let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
+        log::info!("metrics on http://{metrics_addr}/metrics");
+    }
+    let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");
     log::info!(

@@ -1,7 +1,11 @@
 //! The keystone-lite binary: parse flags, start logging, run until SIGINT/SIGTERM.
 
 use std::io::{BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use keystone_lite::ops::logfmt::{SharedPipe, SwitchLogger};
 
 /// How long a log line may sit in the buffer before it reaches stderr.
 const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -18,10 +22,14 @@ fn main() {
     // One access-log line per request: written to a buffer that a background thread flushes
     // every LOG_FLUSH_INTERVAL, not one stderr write per request (a third of the validation
     // rate at 30,000+ requests/s).
-    let stderr = BufWriter::with_capacity(64 * 1024, std::io::stderr());
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .target(env_logger::Target::Pipe(Box::new(stderr)))
-        .init();
+    let stderr: Box<dyn Write + Send> =
+        Box::new(BufWriter::with_capacity(64 * 1024, std::io::stderr()));
+    let pipe = SharedPipe(Arc::new(Mutex::new(stderr)));
+    // Text until the configuration (read with the logger running) asks for JSON.
+    let use_json = Arc::new(AtomicBool::new(false));
+    let logger = SwitchLogger::new(pipe, use_json.clone());
+    log::set_max_level(logger.max_level());
+    let _ = log::set_boxed_logger(Box::new(logger));
     std::thread::spawn(|| loop {
         std::thread::sleep(LOG_FLUSH_INTERVAL);
         log::logger().flush();
@@ -29,10 +37,12 @@ fn main() {
     let config = match keystone_lite::config::Config::from_args(std::env::args().skip(1)) {
         Ok(config) => config,
         Err(message) => {
+            log::logger().flush();
             eprintln!("{message}");
             std::process::exit(2);
         }
     };
+    use_json.store(config.ops.log_json, Ordering::Relaxed);
     let result = keystone_lite::run(config);
     if let Err(message) = &result {
         log::error!("{message}");

@@ -89,6 +89,7 @@ fn expect_continue(sock: &mut Socket, head: &Head, framing: &Framing) -> Result<
             .set_write_timeout(Some(super::write::WRITE_TIMEOUT));
         sock.stream
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .and_then(|()| sock.stream.flush())
             .map_err(|_| Fail::Close)?;
     }
     Ok(())

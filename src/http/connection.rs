@@ -70,18 +70,39 @@ fn serve_one(
     let method = Method::parse(&head.method);
     let mut req = Request::new(method, path, query, head.headers.clone(), body, now);
     req.remote_addr = peer;
-    let response = {
+    let forwarded = crate::ops::proxy::forwarded(app, &req);
+    if let Some(addr) = forwarded.as_ref().and_then(crate::ops::proxy::client_addr) {
+        req.remote_addr = Some(addr);
+    }
+    let mut response = {
         let _permit = shared.permits.acquire();
         super::guarded_dispatch(app, &req)
     };
-    super::log_request(&head.method, &head.target, response.status, started);
+    if let Some(f) = &forwarded {
+        response = crate::ops::proxy::rewrite(app, &req, f, response);
+    }
+    let request_id = write::request_id();
+    let route = req.route.get();
+    app.metrics
+        .observe(method, route, response.status, started.elapsed());
+    if method == Method::Post {
+        app.metrics.observe_auth(route, &req.body, response.status);
+    }
+    super::log_request(&super::Access {
+        method: &head.method,
+        target: &head.target,
+        route,
+        status: response.status,
+        started,
+        request_id: &request_id,
+    });
     let close = !keeps_alive(&head) || shared.stopping.load(Ordering::SeqCst);
     let framing = Framing {
         version: head.version,
         head_only: method == Method::Head,
         close,
     };
-    let bytes = write::serialize(&response, &framing);
+    let bytes = write::serialize(&response, &framing, &request_id);
     write::send(sock, &bytes) && !close
 }
 
@@ -145,11 +166,25 @@ fn answer_failure(
     let (method, target) = head
         .map(|h| (h.method.as_str(), h.target.as_str()))
         .unwrap_or(("-", "-"));
-    super::log_request(method, target, response.status, started);
+    let request_id = write::request_id();
+    shared.app.metrics.observe(
+        Method::parse(method),
+        None,
+        response.status,
+        started.elapsed(),
+    );
+    super::log_request(&super::Access {
+        method,
+        target,
+        route: None,
+        status: response.status,
+        started,
+        request_id: &request_id,
+    });
     let framing = Framing {
         version: head.map(|h| h.version).unwrap_or(1),
         head_only: head.is_some_and(|h| h.method == "HEAD"),
         close: true,
     };
-    write::send_and_close(sock, &write::serialize(&response, &framing));
+    write::send_and_close(sock, &write::serialize(&response, &framing, &request_id));
 }

@@ -12,7 +12,9 @@ pub mod router;
 pub mod routes;
 pub mod server;
 pub mod socket;
+pub mod stream;
 pub mod table;
+pub mod tls;
 pub mod write;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -73,13 +75,35 @@ fn protocol_error(code: u16) -> Response {
     Response::raw_json(code, bytes)
 }
 
-fn log_request(method: &str, target: &str, status: u16, started: Instant) {
+/// What the access log says about one answered request.
+pub struct Access<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    /// The route table pattern (None: no route matched).
+    pub route: Option<&'static str>,
+    pub status: u16,
+    pub started: Instant,
+    pub request_id: &'a str,
+}
+
+/// One line per request: the text message as before; its fields as key-values too, which JSON
+/// log lines carry (src/ops/logfmt.rs). The path is `loggable_path`'s (no query, no token).
+fn log_request(a: &Access) {
+    let method = truncated(a.method, MAX_LOGGED_METHOD);
+    let path = loggable_path(a.target);
+    let millis = a.started.elapsed().as_secs_f64() * 1000.0;
     log::info!(
+        request_id = a.request_id,
+        method = method,
+        path = path.as_str(),
+        route = a.route.unwrap_or(crate::ops::metrics::UNMATCHED),
+        status = a.status,
+        duration_ms = (millis * 1000.0).round() / 1000.0;
         "{} {} {} {:.1}ms",
-        truncated(method, MAX_LOGGED_METHOD),
-        loggable_path(target),
-        status,
-        started.elapsed().as_secs_f64() * 1000.0
+        method,
+        path,
+        a.status,
+        millis
     );
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     Get,
     Head,
@@ -61,6 +61,9 @@ pub struct Request {
     /// and timestamp of this request uses it.
     pub now: f64,
     pub remote_addr: Option<std::net::IpAddr>,
+    /// The route table pattern that served this request, set by the router (for metrics and
+    /// the access log: a pattern, never the raw path).
+    pub route: std::cell::Cell<Option<&'static str>>,
 }
 
 impl Request {
@@ -95,6 +98,7 @@ impl Request {
             body,
             now,
             remote_addr: None,
+            route: std::cell::Cell::new(None),
         }
     }
 

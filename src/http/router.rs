@@ -11,6 +11,11 @@ use crate::http::response::Response;
 use crate::http::routes::{self, Matched};
 
 pub fn route(app: &App, req: &Request) -> Result<Response> {
+    // oslo.middleware's healthcheck app, mounted before Keystone's own routes (any method).
+    if crate::ops::healthcheck::is_healthcheck(&req.segments) {
+        req.route.set(Some(crate::ops::metrics::HEALTHCHECK));
+        return Ok(crate::ops::healthcheck::answer(app, req));
+    }
     let segments: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     // v2.0 matches the table after stripping its format suffix and answers every error as a
     // v2 fault in the negotiated format (api/v2/mod.rs).

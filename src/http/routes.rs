@@ -303,6 +303,7 @@ fn bucket_key(segments: &[Segment]) -> (usize, &'static str, &'static str) {
 
 /// Runs a matched route: authenticate, build the target, enforce, then the handler.
 pub fn run(app: &App, req: &Request, route: &Route, params: &Params) -> Result<Response> {
+    req.route.set(Some(route.pattern));
     let (action, target_of, handler): (Option<Action>, _, _) = match &route.access {
         Access::Public(handler) => return handler(app, req, params),
         Access::Policy(action, target, handler) => (Some(*action), target, handler),

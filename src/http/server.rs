@@ -89,6 +89,8 @@ struct Open {
 
 pub struct Shared {
     pub app: Arc<App>,
+    /// TLS on this listener (`--tls-cert`/`--tls-key`); None serves plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     pub stopping: AtomicBool,
     pub permits: Permits,
     open: Mutex<HashMap<u64, Open>>,
@@ -102,9 +104,16 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn serve(app: Arc<App>, listener: TcpListener, addr: SocketAddr, workers: usize) -> Server {
+    pub fn serve(
+        app: Arc<App>,
+        listener: TcpListener,
+        addr: SocketAddr,
+        workers: usize,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Server {
         let shared = Arc::new(Shared {
             app,
+            tls,
             stopping: AtomicBool::new(false),
             permits: Permits::new(workers),
             open: Mutex::new(HashMap::new()),
@@ -222,7 +231,24 @@ fn start_connection(shared: &Arc<Shared>, stream: TcpStream, id: u64) {
         .name("http-conn".to_string())
         .stack_size(CONNECTION_STACK)
         .spawn(move || {
-            super::connection::serve(super::socket::Socket::new(stream), &conn_shared, &busy);
+            conn_shared
+                .app
+                .metrics
+                .open_connections
+                .fetch_add(1, Ordering::Relaxed);
+            let stream = match &conn_shared.tls {
+                // The handshake runs here, on the connection's thread, under its own deadline.
+                Some(config) => super::tls::accept(stream, config),
+                None => Some(super::stream::Stream::Plain(stream)),
+            };
+            if let Some(stream) = stream {
+                super::connection::serve(super::socket::Socket::new(stream), &conn_shared, &busy);
+            }
+            conn_shared
+                .app
+                .metrics
+                .open_connections
+                .fetch_sub(1, Ordering::Relaxed);
             forget(&conn_shared, id);
         });
     if let Err(e) = spawned {

@@ -3,7 +3,8 @@
 //! Bytes read past one request stay buffered for the next (pipelining).
 
 use std::io::{ErrorKind, Read};
-use std::net::TcpStream;
+
+use super::stream::Stream;
 use std::time::Instant;
 
 /// Why a request cannot go on.
@@ -21,13 +22,13 @@ pub enum Fail {
 const READ_CHUNK: usize = 16 * 1024;
 
 pub struct Socket {
-    pub stream: TcpStream,
+    pub stream: Stream,
     buf: Vec<u8>,
     start: usize,
 }
 
 impl Socket {
-    pub fn new(stream: TcpStream) -> Socket {
+    pub fn new(stream: Stream) -> Socket {
         Socket {
             stream,
             buf: Vec::new(),

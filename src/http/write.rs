@@ -5,7 +5,6 @@
 //! of a reset.
 
 use std::io::{ErrorKind, Write};
-use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use super::response::Response;
@@ -28,7 +27,8 @@ pub struct Framing {
 }
 
 /// The bytes of a response.
-pub fn serialize(response: &Response, framing: &Framing) -> Vec<u8> {
+/// `request_id` is the `x-openstack-request-id` sent (and logged).
+pub fn serialize(response: &Response, framing: &Framing, request_id: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(320 + response.body.len());
     let _ = write!(
         out,
@@ -48,7 +48,7 @@ pub fn serialize(response: &Response, framing: &Framing) -> Vec<u8> {
     let _ = write!(
         out,
         "Vary: X-Auth-Token\r\nx-openstack-request-id: {}\r\nContent-Length: {}\r\n",
-        request_id(),
+        request_id,
         response.body.len()
     );
     if framing.close {
@@ -65,7 +65,7 @@ pub fn serialize(response: &Response, framing: &Framing) -> Vec<u8> {
 }
 
 /// A uuid4 like upstream's, from the thread-local generator: no syscall per response.
-fn request_id() -> String {
+pub fn request_id() -> String {
     format!(
         "req-{}",
         uuid::Builder::from_random_bytes(rand::random())
@@ -90,13 +90,13 @@ pub fn send(sock: &mut Socket, bytes: &[u8]) -> bool {
             Err(_) => return false,
         }
     }
-    true
+    sock.stream.flush().is_ok()
 }
 
 /// Sends a final answer and closes the connection lingeringly.
 pub fn send_and_close(sock: &mut Socket, bytes: &[u8]) {
     if send(sock, bytes) {
-        let _ = sock.stream.shutdown(Shutdown::Write);
+        let _ = sock.stream.shutdown_write();
         sock.drain(Instant::now() + LINGER_TIME, LINGER_BYTES);
     }
 }
@@ -159,7 +159,7 @@ mod tests {
             head_only: true,
             close: true,
         };
-        let text = String::from_utf8(serialize(&response, &framing)).unwrap();
+        let text = String::from_utf8(serialize(&response, &framing, "req-1")).unwrap();
         assert!(text.starts_with("HTTP/1.1 200 OK\r\nDate: "), "{text}");
         assert!(text.contains("Content-Length: 2\r\n"), "{text}");
         assert!(text.contains("Connection: close\r\n"), "{text}");
@@ -174,7 +174,7 @@ mod tests {
             head_only: false,
             close: false,
         };
-        let text = String::from_utf8(serialize(&response, &framing)).unwrap();
+        let text = String::from_utf8(serialize(&response, &framing, "req-1")).unwrap();
         assert!(text.starts_with("HTTP/1.0 204 No Content\r\n"), "{text}");
         assert!(!text.contains("X-B"), "{text}");
         assert!(text.contains("Connection: keep-alive\r\n"), "{text}");

@@ -52,6 +52,10 @@ pub struct Store {
     db: RwLock<Option<Arc<Database>>>,
     /// Set when an operation failed with an I/O error; the next operation reopens first.
     io_failed: AtomicBool,
+    /// Set when a write failed on I/O (a full disk), cleared by the next committed write:
+    /// /healthcheck answers 503 meanwhile. Reads may still work, so `io_failed` (cleared by
+    /// any successful reopen) does not say this.
+    writes_failing: AtomicBool,
     /// Bumped after every committed write (kept for callers that only ask "did anything change").
     generation: AtomicU64,
     /// Per-record versions the validation cache checks (see `changes`).
@@ -262,6 +266,7 @@ impl Store {
             path: path.to_path_buf(),
             db: RwLock::new(Some(Arc::new(db))),
             io_failed: AtomicBool::new(false),
+            writes_failing: AtomicBool::new(false),
             generation: AtomicU64::new(1),
             versions: Versions::default(),
             revocations: Arc::new(Revocations::default()),
@@ -310,6 +315,7 @@ impl Store {
         let touched = tx.touched.into_inner();
         let pruned = self.prune_with(&raw, &touched)?;
         raw.commit().map_err(|e| self.failed(e))?;
+        self.writes_failing.store(false, Ordering::Release);
         self.generation.fetch_add(1, Ordering::SeqCst);
         for (table, key) in &touched.keys {
             self.versions.bump_for(table, key);
@@ -361,6 +367,7 @@ impl Store {
         let tx = db.begin_write().map_err(|e| self.failed(e))?;
         let out = f(&tx)?;
         tx.commit().map_err(|e| self.failed(e))?;
+        self.writes_failing.store(false, Ordering::Release);
         Ok(out)
     }
 

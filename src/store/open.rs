@@ -96,6 +96,12 @@ fn panic_text(panic: &(dyn Any + Send)) -> String {
 }
 
 impl Store {
+    /// Whether writes are failing: the last write failed on I/O (e.g. a full disk) and none
+    /// has committed since. For /healthcheck.
+    pub fn writes_failing(&self) -> bool {
+        self.writes_failing.load(Ordering::Acquire)
+    }
+
     /// The current database handle, reopened first if an earlier operation failed on I/O.
     pub(super) fn database(&self) -> StoreResult<Arc<Database>> {
         if self.io_failed.load(Ordering::Acquire) {
@@ -117,6 +123,7 @@ impl Store {
         match &e {
             redb::Error::Io(io) => {
                 self.io_failed.store(true, Ordering::Release);
+                self.writes_failing.store(true, Ordering::Release);
                 if matches!(io.raw_os_error(), Some(ENOSPC) | Some(EDQUOT)) {
                     log::error!("store write failed: no space left on the data dir's disk");
                     return StoreError::Unavailable(format!("disk full: {io}"));
@@ -125,6 +132,7 @@ impl Store {
             }
             redb::Error::PreviousIo => {
                 self.io_failed.store(true, Ordering::Release);
+                self.writes_failing.store(true, Ordering::Release);
                 StoreError::Unavailable(e.to_string())
             }
             _ => StoreError::Io(e.to_string()),

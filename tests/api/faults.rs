@@ -169,9 +169,14 @@ fn a_full_disk_answers_503_for_writes_keeps_reads_and_recovers() {
     }
     s.validate(&token, &token, "").expect(200);
     s.get("/v3/projects", Some(&token)).expect(200);
+    // A load balancer sees it: /healthcheck is 503 while writes fail (src/ops/healthcheck.rs).
+    let health = s.get("/healthcheck", None);
+    health.expect(503);
+    assert_eq!(health.text(), "STORE UNAVAILABLE");
 
     std::fs::remove_file(&filler).expect("free space");
     create_project(&s, &token, "after").expect(201);
+    s.get("/healthcheck", None).expect(200);
     let listed = s.get("/v3/projects", Some(&token)).json();
     let names: Vec<&str> = listed["projects"]
         .as_array()

@@ -197,6 +197,7 @@ impl TestServer {
         };
         self.addr = line
             .strip_prefix("http://")
+            .or_else(|| line.strip_prefix("https://"))
             .unwrap_or(&line)
             .trim_end_matches('/')
             .to_string();

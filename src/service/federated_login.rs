@@ -63,9 +63,8 @@ pub fn login(
         let idp = enabled_idp(r, idp_id)?;
         let protocol = protocol_of(r, idp_id, protocol_id)?;
         validate_idp(app, &idp, &protocol, &assertion)?;
-        let rules = federation::get_mapping(r, &protocol.mapping_id)?.ok_or_else(|| {
-            Error::not_found("mapping", &protocol.mapping_id)
-        })?;
+        let rules = federation::get_mapping(r, &protocol.mapping_id)?
+            .ok_or_else(|| Error::not_found("mapping", &protocol.mapping_id))?;
         let mapped = mapping::process(&rules.rules, &rules.schema_version, &assertion)
             .map_err(mapping_error)?;
         Ok::<_, Error>((idp, mapped, rules))
@@ -159,7 +158,10 @@ fn validate_idp(
 fn group_ids(r: &impl Reader, mapped: &MappedProperties, mapping_id: &str) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for id in &mapped.group_ids {
-        let id = id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string());
+        let id = id
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| id.to_string());
         if identity::get_group(r, &id)?.is_none() {
             return Err(Error::Internal(format!(
                 "Group {id} returned by mapping {mapping_id} was not found in the backend."
@@ -348,7 +350,11 @@ fn provision_projects(
                 .into_iter()
                 .find(|r| &r.name == role_name)
                 .ok_or_else(|| Error::not_found("role", role_name))?;
-            if role.domain_id.as_ref().is_some_and(|d| *d != user.domain_id) {
+            if role
+                .domain_id
+                .as_ref()
+                .is_some_and(|d| *d != user.domain_id)
+            {
                 return Err(Error::Forbidden(
                     "You are not authorized to perform the requested action.".to_string(),
                 ));

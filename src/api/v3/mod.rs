@@ -16,6 +16,7 @@ pub mod domain_config;
 pub mod domains;
 pub mod ec2;
 pub mod endpoint_filter;
+pub mod federation;
 pub mod groups;
 pub mod limits;
 pub mod oauth1;

@@ -91,3 +91,24 @@ pub fn remove_expiring(w: &impl Writer, user_id: &str, group_id: &str) -> StoreR
     w.remove(GROUP_EXPIRING_MEMBERS, &key2(group_id, user_id))?;
     Ok(())
 }
+
+/// A user's mapped memberships still in force at `now` (Unix seconds), each with when it
+/// lapses: `last_verified` plus the IdP's `authorization_ttl` minutes, or
+/// `default_ttl_minutes` when the IdP sets none (upstream's `ExpiringUserGroupMembership`).
+pub fn active_expiring(
+    r: &impl Reader,
+    user_id: &str,
+    default_ttl_minutes: i64,
+    now: f64,
+) -> StoreResult<Vec<(ExpiringMembership, i64)>> {
+    let mut out = Vec::new();
+    for m in expiring_of_user(r, user_id)? {
+        let idp_ttl = super::federation::get_idp(r, &m.idp_id)?.and_then(|i| i.authorization_ttl);
+        let ttl = idp_ttl.filter(|t| *t != 0).unwrap_or(default_ttl_minutes);
+        let expires = m.last_verified + ttl * 60;
+        if (expires as f64) > now {
+            out.push((m, expires));
+        }
+    }
+    Ok(out)
+}

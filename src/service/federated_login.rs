@@ -433,3 +433,7 @@ fn sync_project_grants(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "federated_login_tests.rs"]
+mod tests;

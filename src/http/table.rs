@@ -26,6 +26,7 @@ pub fn table() -> Vec<Route> {
     routes.extend(catalog());
     routes.extend(credentials());
     routes.extend(delegation());
+    routes.extend(federation());
     routes.extend(v2());
     routes.extend(federation_auth());
     routes
@@ -306,6 +307,35 @@ fn delegation() -> Vec<Route> {
     ]
 }
 
+
+/// OS-FEDERATION administration: identity providers, their protocols, mappings, service
+/// providers (upstream keystone/api/os_federation.py; no target on any of them).
+#[rustfmt::skip]
+fn federation() -> Vec<Route> {
+    use crate::api::v3::federation::{identity_providers as idps, mappings, protocols, service_providers as sps};
+    vec![
+        policy(Get, "/v3/OS-FEDERATION/identity_providers", A::ListIdentityProviders, no_target, idps::list),
+        policy(Get, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::GetIdentityProvider, no_target, idps::get),
+        policy(Put, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::CreateIdentityProvider, no_target, idps::create),
+        policy(Patch, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::UpdateIdentityProvider, no_target, idps::update),
+        policy(Delete, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::DeleteIdentityProvider, no_target, idps::delete),
+        policy(Get, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols", A::ListProtocols, no_target, protocols::list),
+        policy(Get, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}", A::GetProtocol, no_target, protocols::get),
+        policy(Put, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}", A::CreateProtocol, no_target, protocols::create),
+        policy(Patch, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}", A::UpdateProtocol, no_target, protocols::update),
+        policy(Delete, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}", A::DeleteProtocol, no_target, protocols::delete),
+        policy(Get, "/v3/OS-FEDERATION/mappings", A::ListMappings, no_target, mappings::list),
+        policy(Get, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::GetMapping, no_target, mappings::get),
+        policy(Put, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::CreateMapping, no_target, mappings::create),
+        policy(Patch, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::UpdateMapping, no_target, mappings::update),
+        policy(Delete, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::DeleteMapping, no_target, mappings::delete),
+        policy(Get, "/v3/OS-FEDERATION/service_providers", A::ListServiceProviders, no_target, sps::list),
+        policy(Get, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::GetServiceProvider, no_target, sps::get),
+        policy(Put, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::CreateServiceProvider, no_target, sps::create),
+        policy(Patch, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::UpdateServiceProvider, no_target, sps::update),
+        policy(Delete, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::DeleteServiceProvider, no_target, sps::delete),
+    ]
+}
 /// /v2.0/...: matched after the router strips a `.xml`/`.json` suffix; errors are v2 faults
 /// (api/v2/mod.rs). The admin API enforces `admin_required` on no target, as upstream's v2
 /// `assert_admin`; the OS-KSADM forms of a path are rows of their own.

@@ -150,6 +150,7 @@ const FILES: &[(&str, &str)] = &[
     ("credentials.json", include_str!("schemas/credentials.json")),
     ("oauth1.json", include_str!("schemas/oauth1.json")),
     ("identity.json", include_str!("schemas/identity.json")),
+    ("federation.json", include_str!("schemas/federation.json")),
 ];
 
 /// The schema files parsed, by schema name; `take` hands each out once.
@@ -246,6 +247,13 @@ schemas!(
     group_update,
     user_create,
     user_update,
+    // federation.json: keystone/federation/schema.py (the whole request body)
+    identity_provider_create,
+    identity_provider_update,
+    protocol_create,
+    protocol_update,
+    service_provider_create,
+    service_provider_update,
 );
 
 /// The query string as upstream's query schemas see it: each name with its first value.

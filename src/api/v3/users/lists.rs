@@ -94,11 +94,14 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
         })?;
         return Ok(Response::ok(&user_list(app, req, "users", page)?));
     }
+    // 3.14: `idp_id`, `protocol_id`, `unique_id` select users by their federated identities.
+    let federated = super::federated::filtered_user_ids(app, req)?;
     let users: Vec<User> = app
         .store
         .read(identity::list_users)?
         .into_iter()
         .filter(|u| domain_scope.as_ref().is_none_or(|d| &u.domain_id == d))
+        .filter(|u| federated.as_ref().is_none_or(|ids| ids.contains(&u.id)))
         .collect();
     Ok(Response::ok(&user_list(app, req, "users", users)?))
 }

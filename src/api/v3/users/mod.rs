@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
+use crate::service::federation;
 use crate::service::password::PasswordChange;
 use crate::service::users::{self, NewUser, UserPatch};
 use crate::store::identity;
@@ -45,6 +46,7 @@ pub(super) const USER_OPTIONS: &[(&str, bool)] = &[
 ];
 
 mod body;
+mod federated;
 mod lists;
 
 pub(crate) use lists::user_list;
@@ -84,8 +86,9 @@ pub fn update_target(app: &App, req: &Request, p: &Params, ctx: &AuthContext) ->
 }
 
 /// GET/HEAD /v3/users/{user_id}: the user the target builder read.
-pub fn get(_: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let user = target_user(&granted, p.get("user_id"))?;
+    let user = federated::with_federated(app, p.get("user_id"), user)?;
     Ok(Response::ok(&json!({"user": user})))
 }
 
@@ -121,8 +124,16 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         extra: extras(&input, KNOWN),
         join_project: false,
     };
+    // 3.14 `federated`: its providers and protocols must exist before the user is made.
+    let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
+    app.store
+        .read(|r| federation::check_federated_objects(r, &objects))?;
     let user = users::create_user(&app.store, &app.config.security, new, req.now)?;
-    Ok(Response::created(&json!({"user": render_user(app, &user)})))
+    if !objects.is_empty() {
+        federation::replace_user_identities(&app.store, &user, &objects)?;
+    }
+    let shown = federated::with_federated(app, &user.id, &render_user(app, &user))?;
+    Ok(Response::created(&json!({"user": shown})))
 }
 
 fn hash(app: &App, password: &str) -> Result<String> {
@@ -162,10 +173,17 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         extra: extras(&input, KNOWN),
         move_member_role: false,
     };
+    // 3.14 `federated`: a non-empty list replaces the user's identities.
+    let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
+    app.store
+        .read(|r| federation::check_federated_objects(r, &objects))?;
     let new = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
         Ok(identity::require_user(w, id)?)
     })?
     .new;
+    if !objects.is_empty() {
+        federation::replace_user_identities(&app.store, &new, &objects)?;
+    }
     // Upstream's update answer also carries the raw `extra` column, before `options`.
     let mut shown = Map::new();
     if let Value::Object(fields) = render_user(app, &new) {
@@ -176,6 +194,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
             shown.insert(k, v);
         }
     }
+    let shown = federated::with_federated(app, &new.id, &Value::Object(shown))?;
     Ok(Response::ok(&json!({"user": shown})))
 }
 

@@ -307,7 +307,6 @@ fn delegation() -> Vec<Route> {
     ]
 }
 
-
 /// OS-FEDERATION administration: identity providers, their protocols, mappings, service
 /// providers (upstream keystone/api/os_federation.py; no target on any of them).
 #[rustfmt::skip]

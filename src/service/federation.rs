@@ -63,7 +63,12 @@ fn text(input: &Map<String, Value>, key: &str) -> Option<String> {
 
 fn remote_ids(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -98,7 +103,11 @@ pub fn create_idp(store: &Store, id: &str, input: &Map<String, Value>) -> Result
 
 /// PATCH of an identity provider: the schema allows `enabled`, `description`,
 /// `authorization_ttl` and `remote_ids` only.
-pub fn update_idp(store: &Store, id: &str, changes: &Map<String, Value>) -> Result<IdentityProvider> {
+pub fn update_idp(
+    store: &Store,
+    id: &str,
+    changes: &Map<String, Value>,
+) -> Result<IdentityProvider> {
     store.write(|w| {
         let mut idp = federation::require_idp(w, id)?;
         for (key, value) in changes {
@@ -170,7 +179,9 @@ fn is_shadow_only(r: &impl Reader, user: &User) -> Result<bool> {
 fn require_mapping_for_protocol(r: &impl Reader, mapping_id: &str) -> Result<()> {
     match federation::get_mapping(r, mapping_id)? {
         Some(_) => Ok(()),
-        None => Err(Error::validation(format!("Invalid mapping id: {mapping_id}"))),
+        None => Err(Error::validation(format!(
+            "Invalid mapping id: {mapping_id}"
+        ))),
     }
 }
 
@@ -291,7 +302,12 @@ pub struct FederatedObject {
 
 /// Reads a schema-checked `federated` list.
 pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     list.as_array()
         .into_iter()
         .flatten()
@@ -330,7 +346,11 @@ pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> 
 
 /// Replaces a user's federated identities with `objects` (checked again inside the write),
 /// their display name the user's name, as upstream's `_create_federated_objects`.
-pub fn replace_user_identities(store: &Store, user: &User, objects: &[FederatedObject]) -> Result<()> {
+pub fn replace_user_identities(
+    store: &Store,
+    user: &User,
+    objects: &[FederatedObject],
+) -> Result<()> {
     store.write(|w| {
         check_federated_objects(w, objects)?;
         shadow::delete_identities_of_user(w, &user.id)?;

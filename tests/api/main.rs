@@ -12,6 +12,7 @@ mod crash;
 mod discovery;
 mod errors;
 mod faults;
+mod federation_auth;
 mod federation_crud;
 mod filters;
 mod hierarchy;

@@ -268,6 +268,11 @@ fn token_scope(
     now: f64,
 ) -> Result<(Scope, Option<crate::model::Trust>)> {
     let user_id = &proof.user_id;
+    let groups = proof
+        .federated
+        .as_ref()
+        .map(|f| f.group_ids.as_slice())
+        .unwrap_or_default();
     let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
     if let Some(oauth) = proof.oauth.take() {
         return Ok((
@@ -291,7 +296,7 @@ fn token_scope(
     }
     let scope = app
         .store
-        .read(|r| requested_scope(r, auth.get("scope"), user_id))?;
+        .read(|r| requested_scope(r, auth.get("scope"), user_id, groups))?;
     Ok((scope, None))
 }
 
@@ -520,7 +525,13 @@ fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Optio
 }
 
 /// The scope a token request asks for. 401 when the user cannot have it, as upstream.
-fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Result<Scope> {
+/// `groups`: a federated token's mapped groups, whose roles count as the user's.
+fn requested_scope(
+    r: &impl Reader,
+    scope: Option<&Value>,
+    user_id: &str,
+    groups: &[String],
+) -> Result<Scope> {
     let Some(scope) = scope else {
         // No scope: the user's default project if it is usable, else unscoped.
         let user = identity::require_user(r, user_id)?;
@@ -591,7 +602,7 @@ fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Res
     } else {
         return Err(Error::expecting("project, domain or system", "scope"));
     };
-    if assignment::token_roles(r, user_id, &target)?.is_empty() {
+    if assignment::token_roles_with_groups(r, user_id, groups, &target)?.is_empty() {
         return Err(Error::unauthenticated());
     }
     Ok(resolved)

@@ -38,7 +38,10 @@ pub fn list(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response
         .iter()
         .map(|idp| {
             let mut out = render(app, idp);
-            let protocols = format!("{}/protocols", out["links"]["self"].as_str().unwrap_or_default());
+            let protocols = format!(
+                "{}/protocols",
+                out["links"]["self"].as_str().unwrap_or_default()
+            );
             out["links"]["protocols"] = json!(protocols);
             out
         })
@@ -63,14 +66,22 @@ pub fn get(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
 
 /// PUT /v3/OS-FEDERATION/identity_providers/{idp_id}: 201.
 pub fn create(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let input = member_input(req, &app.schemas.identity_provider_create, "identity_provider")?;
+    let input = member_input(
+        req,
+        &app.schemas.identity_provider_create,
+        "identity_provider",
+    )?;
     let idp = service::create_idp(&app.store, p.get("idp_id"), &input)?;
     Ok(Response::created(&member(app, &idp)))
 }
 
 /// PATCH /v3/OS-FEDERATION/identity_providers/{idp_id}
 pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let changes = member_input(req, &app.schemas.identity_provider_update, "identity_provider")?;
+    let changes = member_input(
+        req,
+        &app.schemas.identity_provider_update,
+        "identity_provider",
+    )?;
     let idp = service::update_idp(&app.store, p.get("idp_id"), &changes)?;
     Ok(Response::ok(&member(app, &idp)))
 }

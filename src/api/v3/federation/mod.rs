@@ -22,7 +22,11 @@ use crate::validate::{normalize_keys, Schema};
 pub fn member_input(req: &Request, schema: &Schema, key: &str) -> Result<Map<String, Value>> {
     let body = req.json()?;
     schema.validate(&body)?;
-    let input = body.get(key).and_then(Value::as_object).cloned().unwrap_or_default();
+    let input = body
+        .get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     Ok(normalize_keys(&input))
 }
 

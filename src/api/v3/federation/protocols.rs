@@ -52,9 +52,9 @@ pub fn list(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response
 
 /// GET/HEAD .../protocols/{protocol_id}
 pub fn get(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let protocol = app.store.read(|r| {
-        federation::require_protocol(r, p.get("idp_id"), p.get("protocol_id"))
-    })?;
+    let protocol = app
+        .store
+        .read(|r| federation::require_protocol(r, p.get("idp_id"), p.get("protocol_id")))?;
     Ok(Response::ok(&member(app, &protocol)))
 }
 
@@ -76,6 +76,11 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
 
 /// DELETE .../protocols/{protocol_id}
 pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    service::delete_protocol(&app.store, p.get("idp_id"), p.get("protocol_id"), req.now as i64)?;
+    service::delete_protocol(
+        &app.store,
+        p.get("idp_id"),
+        p.get("protocol_id"),
+        req.now as i64,
+    )?;
     Ok(Response::no_content())
 }

@@ -63,7 +63,11 @@ pub fn get(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
 
 /// PUT /v3/OS-FEDERATION/service_providers/{service_provider_id}: 201.
 pub fn create(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let input = member_input(req, &app.schemas.service_provider_create, "service_provider")?;
+    let input = member_input(
+        req,
+        &app.schemas.service_provider_create,
+        "service_provider",
+    )?;
     let text = |k: &str| input.get(k).and_then(Value::as_str).map(str::to_string);
     let sp = ServiceProvider {
         id: p.get("service_provider_id").to_string(),
@@ -82,7 +86,11 @@ pub fn create(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
 
 /// PATCH /v3/OS-FEDERATION/service_providers/{service_provider_id}
 pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let changes = member_input(req, &app.schemas.service_provider_update, "service_provider")?;
+    let changes = member_input(
+        req,
+        &app.schemas.service_provider_update,
+        "service_provider",
+    )?;
     let sp = service::update_service_provider(&app.store, p.get("service_provider_id"), &changes)?;
     Ok(Response::ok(&member(app, &sp)))
 }

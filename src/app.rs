@@ -37,6 +37,9 @@ pub struct App {
     pub clock: Clock,
     /// Upstream's request schemas, parsed once.
     pub schemas: crate::validate::Schemas,
+    /// Verifies OpenID Connect bearer tokens for federated logins (holds the issuers' JWKS
+    /// caches, so one per App).
+    pub oidc: crate::federation::oidc::OidcVerifier,
 }
 
 impl App {
@@ -252,6 +255,7 @@ pub(crate) mod testing {
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),
+            oidc: crate::federation::oidc::OidcVerifier::new(&config.federation.oidc),
         };
         TestApp { app, dir }
     }

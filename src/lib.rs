@@ -99,6 +99,7 @@ fn start(
     let lifetime = config.token.expiration + config.token.allow_expired_window;
     drop(store.keep_revocations_for(lifetime, clock.now_secs()));
     let cache_bytes = config.token.cache_bytes;
+    let oidc = federation::oidc::OidcVerifier::new(&config.federation.oidc);
     let app = Arc::new(App {
         config,
         store,
@@ -113,6 +114,7 @@ fn start(
         routes: http::routes::Routes::new(http::table::table()),
         clock,
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
+        oidc,
     });
     serve_until_stopped(app, listener, addr, workers, &data_dir)
 }

@@ -93,20 +93,30 @@ pub fn authenticate_mapped(
 }
 
 /// Where the assertion comes from: the environment Apache's modules would have set for
-/// upstream. keystone-lite has no Apache: an OpenID Connect bearer token (`Authorization:
-/// Bearer`) is verified natively and its claims presented as mod_auth_openidc would. Until
-/// that verifier is wired in, nothing proves an identity here: 401.
+/// upstream. keystone-lite has no Apache: the OpenID Connect bearer token (`Authorization:
+/// Bearer`) is verified natively against the IdP's remote ids (its issuers) and its claims
+/// presented as mod_auth_openidc would. No bearer, or one that does not verify: 401.
 pub fn assertion_from_request(
-    _app: &App,
+    app: &App,
     req: &Request,
-    _idp: &IdentityProvider,
+    idp: &IdentityProvider,
     _protocol: &FederationProtocol,
 ) -> Result<Vec<(String, String)>> {
-    let _bearer = req
+    let bearer = req
         .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| {
+            let (scheme, value) = h.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(value)
+        })
         .ok_or_else(Error::unauthenticated)?;
-    Err(Error::unauthenticated())
+    let claims = app
+        .oidc
+        .verify_bearer(bearer, &idp.remote_ids, req.now as i64)
+        .map_err(|e| {
+            log::info!("federated login to {} refused: {e}", idp.id);
+            Error::unauthenticated()
+        })?;
+    Ok(crate::federation::oidc::assertion_from_claims(&claims))
 }
 
 /// The federation parts of a token body (upstream's render_token_response_from_model):

@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod federation_auth;
 mod federation_crud;
+mod federation_oidc_login;
 mod filters;
 mod hierarchy;
 mod hostile;

@@ -241,6 +241,7 @@ pub(crate) mod testing {
         let seed = crate::seed::SeedFile::parse("test.yaml", seed_yaml.into()).unwrap();
         crate::seed::apply(&seed, &store, &hasher, "http://localhost").unwrap();
         let repo = crate::token::keys::KeyRepository::setup(&dir.join("fernet-keys"), 3).unwrap();
+        let oidc = crate::federation::oidc::OidcVerifier::new(&config.federation.oidc);
         let app = App {
             config,
             store,
@@ -255,7 +256,7 @@ pub(crate) mod testing {
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),
-            oidc: crate::federation::oidc::OidcVerifier::new(&config.federation.oidc),
+            oidc,
         };
         TestApp { app, dir }
     }

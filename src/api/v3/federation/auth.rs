@@ -138,6 +138,8 @@ pub fn insert_federation(
         token.insert("service_providers".into(), Value::Array(sps));
     }
     if let Some(fed) = &context.token.federated {
+        // Upstream's renderer looks the IdP up: a token of a deleted IdP answers its 404.
+        app.store.read(|r| federation::require_idp(r, &fed.idp_id))?;
         let groups: Vec<Value> = fed.group_ids.iter().map(|g| json!({"id": g})).collect();
         if let Some(Value::Object(user)) = token.get_mut("user") {
             user.remove("password_expires_at");

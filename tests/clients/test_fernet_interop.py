@@ -94,7 +94,8 @@ def admin_call(method, path, token, body=None):
 
 
 def federation_fixture(admin_token, project_id):
-    """IdP `interop-idp` with protocol `openid`, and a group holding `member` on the project."""
+    """IdP `interop-idp` with protocol `openid`, and a group holding `member` on the project
+    and on the default domain."""
     admin_call("PUT", "/OS-FEDERATION/mappings/interop-m", admin_token, {"mapping": {"rules": [
         {"local": [{"user": {"name": "{0}"}}], "remote": [{"type": "OIDC-sub"}]}]}})
     admin_call("PUT", "/OS-FEDERATION/identity_providers/interop-idp", admin_token,
@@ -105,6 +106,8 @@ def federation_fixture(admin_token, project_id):
     group_id = group["group"]["id"]
     roles = admin_call("GET", "/roles?name=member", admin_token)["roles"]
     admin_call("PUT", f"/projects/{project_id}/groups/{group_id}/roles/{roles[0]['id']}", admin_token)
+    # A scoped token without a role is invalid (upstream's mint checks): a role on the domain too.
+    admin_call("PUT", f"/domains/default/groups/{group_id}/roles/{roles[0]['id']}", admin_token)
     return group_id
 
 

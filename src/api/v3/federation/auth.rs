@@ -53,11 +53,12 @@ pub fn authenticate_mapped(
         .ok_or_else(|| Error::expecting(method, "identity"))?;
     if let Some(id) = obj.get("id").and_then(Value::as_str) {
         let parent = crate::auth::validate(app, id, false, now)?;
-        let fed = parent
-            .token
-            .federated
-            .clone()
-            .ok_or_else(Error::unauthenticated)?;
+        // Upstream iterates the token's federated groups, None for a token not federated:
+        // its TypeError comes back as this 400.
+        let fed =
+            parent.token.federated.clone().ok_or_else(|| {
+                Error::Validation("'NoneType' object is not iterable".to_string())
+            })?;
         app.store
             .read(|r| federated_login::enabled_idp(r, &fed.idp_id))?;
         return Ok(MappedAuth {
@@ -139,7 +140,8 @@ pub fn insert_federation(
     }
     if let Some(fed) = &context.token.federated {
         // Upstream's renderer looks the IdP up: a token of a deleted IdP answers its 404.
-        app.store.read(|r| federation::require_idp(r, &fed.idp_id))?;
+        app.store
+            .read(|r| federation::require_idp(r, &fed.idp_id))?;
         let groups: Vec<Value> = fed.group_ids.iter().map(|g| json!({"id": g})).collect();
         if let Some(Value::Object(user)) = token.get_mut("user") {
             user.remove("password_expires_at");

@@ -76,10 +76,24 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
 /// The token body's scope: the project, domain or system with the roles on it (a trust's
 /// token renders its own section).
 fn insert_scope(app: &App, token: &mut Map<String, Value>, context: &AuthContext) {
+    // A federated project or domain token's roles are upstream's whole role dicts (its
+    // `_get_federated_roles` keeps what get_role returns); others are {id, name}.
+    let federated = context.token.federated.is_some()
+        && matches!(
+            context.scope,
+            ResolvedScope::Project { .. } | ResolvedScope::Domain(_)
+        );
     let roles: Vec<Value> = context
         .roles
         .iter()
-        .map(|r| json!({"id": r.id, "name": r.name}))
+        .map(|r| match federated {
+            true => crate::api::with_extra(
+                &r.extra,
+                json!({"id": r.id, "name": r.name, "domain_id": r.domain_id,
+                       "description": r.description, "options": r.options}),
+            ),
+            false => json!({"id": r.id, "name": r.name}),
+        })
         .collect();
     match &context.scope {
         ResolvedScope::Project { project, domain } if context.trust.is_some() => {

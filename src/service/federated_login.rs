@@ -311,23 +311,36 @@ fn shadow_user(
             user
         }
     };
+    refresh_memberships(w, &user.id, &idp.id, group_ids, now)?;
+    Ok(user)
+}
+
+/// `add_user_to_group_expires` for each mapped group (`last_verified` = now) and
+/// `cleanup_stale_group_memberships` for this IdP's groups the assertion no longer names.
+fn refresh_memberships(
+    w: &impl Writer,
+    user_id: &str,
+    idp_id: &str,
+    group_ids: &[String],
+    now: f64,
+) -> Result<()> {
     for group_id in group_ids {
         shadow::put_expiring(
             w,
             &ExpiringMembership {
-                user_id: user.id.clone(),
+                user_id: user_id.to_string(),
                 group_id: group_id.clone(),
-                idp_id: idp.id.clone(),
+                idp_id: idp_id.to_string(),
                 last_verified: now as i64,
             },
         )?;
     }
-    for m in shadow::expiring_of_user(w, &user.id)? {
-        if m.idp_id == idp.id && !group_ids.contains(&m.group_id) {
-            shadow::remove_expiring(w, &user.id, &m.group_id)?;
+    for m in shadow::expiring_of_user(w, user_id)? {
+        if m.idp_id == idp_id && !group_ids.contains(&m.group_id) {
+            shadow::remove_expiring(w, user_id, &m.group_id)?;
         }
     }
-    Ok(user)
+    Ok(())
 }
 
 /// `validate_shadow_mapping` then `configure_federated_projects`: every role must exist

@@ -153,6 +153,11 @@ fn federated_tokens_validate_rescope_and_reach_their_groups_projects() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert!(roles.contains(&"member"), "{roles:?}");
+    // Upstream's federated roles are whole role dicts.
+    assert!(
+        body["roles"][0].get("domain_id").is_some() && body["roles"][0].get("options").is_some(),
+        "{body}"
+    );
     let parent = s.validate(&t, &fed, "").json();
     assert_eq!(
         body["expires_at"], parent["token"]["expires_at"],

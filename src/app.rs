@@ -37,8 +37,7 @@ pub struct App {
     pub clock: Clock,
     /// Upstream's request schemas, parsed once.
     pub schemas: crate::validate::Schemas,
-    /// Verifies OpenID Connect bearer tokens for federated logins (holds the issuers' JWKS
-    /// caches, so one per App).
+    /// OpenID Connect bearer verification (`[oidc]`): the IdPs' discovery and JWKS caches.
     pub oidc: crate::federation::oidc::OidcVerifier,
 }
 
@@ -241,7 +240,7 @@ pub(crate) mod testing {
         let seed = crate::seed::SeedFile::parse("test.yaml", seed_yaml.into()).unwrap();
         crate::seed::apply(&seed, &store, &hasher, "http://localhost").unwrap();
         let repo = crate::token::keys::KeyRepository::setup(&dir.join("fernet-keys"), 3).unwrap();
-        let oidc = crate::federation::oidc::OidcVerifier::new(&config.federation.oidc);
+        let config_oidc = config.federation.oidc.clone();
         let app = App {
             config,
             store,
@@ -256,7 +255,7 @@ pub(crate) mod testing {
             routes: Routes::new(crate::http::table::table()),
             clock: Clock::fixed(now),
             schemas: crate::validate::Schemas::load().unwrap(),
-            oidc,
+            oidc: crate::federation::oidc::OidcVerifier::new(&config_oidc),
         };
         TestApp { app, dir }
     }

@@ -112,29 +112,26 @@ impl IssuerCache {
         issuer: &str,
         kid: Option<&str>,
     ) -> Result<Arc<Vec<Jwk>>, OidcError> {
-        let (cached, may_refetch) = {
+        let known = |keys: &[Jwk]| kid.is_none_or(|kid| keys.iter().any(|k| has_kid(k, kid)));
+        {
             let mut entries = self.lock();
             let entry = entries.entry(issuer.to_string()).or_default();
             let fresh = entry
                 .jwks
-                .clone()
-                .filter(|(_, at)| at.elapsed() < self.ttl)
-                .map(|(k, _)| k);
-            let may_refetch = !within(entry.last_jwks_fetch, self.refetch_interval);
-            (fresh, may_refetch)
-        };
-        let known = |keys: &[Jwk]| kid.is_none_or(|kid| keys.iter().any(|k| has_kid(k, kid)));
-        match cached {
-            Some(keys) if known(&keys) => return Ok(keys),
-            Some(_) if !may_refetch => return Err(OidcError::UnknownKey),
-            _ => {}
+                .as_ref()
+                .filter(|(_, at)| at.elapsed() < self.ttl);
+            match fresh {
+                Some((keys, _)) if known(keys) => return Ok(keys.clone()),
+                Some(_) if within(entry.last_jwks_fetch, self.refetch_interval) => {
+                    return Err(OidcError::UnknownKey)
+                }
+                _ => {}
+            }
+            // Claimed under the lock, so concurrent unknown kids make one fetch, not many.
+            entry.last_jwks_fetch = Some(Instant::now());
         }
         let doc = self.discovery(client, issuer)?;
         self.backoff(issuer)?;
-        self.lock()
-            .entry(issuer.to_string())
-            .or_default()
-            .last_jwks_fetch = Some(Instant::now());
         let keys = Arc::new(self.record_failure(issuer, fetch_jwks(client, &doc.jwks_uri))?);
         self.lock().entry(issuer.to_string()).or_default().jwks =
             Some((keys.clone(), Instant::now()));

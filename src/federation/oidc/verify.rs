@@ -381,6 +381,12 @@ mod tests {
     }
 
     #[test]
+    fn one_verifier_is_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<OidcVerifier>();
+    }
+
+    #[test]
     fn audience_forms() {
         let c = claims(json!({"aud": ["a", "keystone"]}));
         assert_eq!(audiences(&c), vec!["a", "keystone"]);

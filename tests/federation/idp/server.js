@@ -3,7 +3,8 @@
 //
 // Env: PORT (default 0 = any free port; reuse a port to "rotate keys": every start makes new
 // keys), IDP_TTL (access/ID token lifetime in seconds, default 300).
-// Stdout, first line: `ISSUER http://127.0.0.1:PORT`.
+// Stdout, first line: `ISSUER http://127.0.0.1:PORT` (keep reading stdout: oidc-provider prints
+// notices there, and a closed pipe would end the process).
 //
 // What it offers:
 // - client `keystone` / `keystone-secret` (client_secret_basic or client_secret_post): grants
@@ -174,7 +175,7 @@ async function passwordGrant(provider, ctx) {
   };
 }
 
-async function interaction(provider, req, res, uid) {
+async function interaction(provider, req, res) {
   const details = await provider.interactionDetails(req, res);
   const accountId = details.params.login_hint;
   if (!USERS[accountId]) {
@@ -193,7 +194,6 @@ async function interaction(provider, req, res, uid) {
   grant.addResourceScope('urn:keystone', RESOURCE_SCOPE);
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  void uid;
 }
 
 const server = http.createServer();
@@ -209,7 +209,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(Object.fromEntries(url.searchParams)));
       } else if (url.pathname.startsWith('/interaction/')) {
-        await interaction(provider, req, res, url.pathname.split('/')[2]);
+        await interaction(provider, req, res);
       } else {
         callback(req, res);
       }

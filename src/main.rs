@@ -7,6 +7,14 @@ use std::time::Duration;
 const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
 fn main() {
+    // Admin commands (keystone-manage's) run before, and instead of, the server's flags.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .first()
+        .is_some_and(|first| keystone_lite::cli::is_command(first))
+    {
+        std::process::exit(keystone_lite::cli::run(args));
+    }
     // One access-log line per request: written to a buffer that a background thread flushes
     // every LOG_FLUSH_INTERVAL, not one stderr write per request (a third of the validation
     // rate at 30,000+ requests/s).

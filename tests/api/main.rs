@@ -20,6 +20,7 @@ mod hierarchy;
 mod hostile;
 mod logs;
 mod lost_updates;
+mod mapping_engine;
 mod negatives;
 mod personas;
 mod policy;

@@ -19,6 +19,8 @@
 #   KSL_VENV   client venv (default: $HOME/.cache/keystone-lite/client-venv); (re)installed
 #              from requirements.txt whenever that file's hash changes.
 #   KSL_SKIP_TEMPEST=1      skip the tempest phase.
+#   (the mapping-engine phase runs tests/federation/mapping/oracle.py on KSL_BIN, or the
+#   debug binary, whenever it exists: upstream's mapping_engine vs ours on every case)
 #   KSL_TEMPEST_REGEX, KSL_TEMPEST_CONCURRENCY  tempest selection (default: the whole
 #              identity suite) and workers (default 4).
 #   KSL_PYTEST_ARGS         extra pytest arguments (e.g. "-k middleware -x").
@@ -286,6 +288,22 @@ EOF
       cp "$WS/logs/tempest.log" "$keep" && log "tempest debug log (every request/response): $keep"
     fi
   fi
+fi
+
+# --- mapping engine: upstream's keystone-manage mapping_engine vs ours, case by case ----
+ME_BIN="${KSL_BIN:-$REPO/target/debug/keystone-lite}"
+case "$ME_BIN" in /*) ;; *) ME_BIN="$REPO/$ME_BIN" ;; esac
+if [ -x "$ME_BIN" ]; then
+  T0=$(date +%s)
+  set +e
+  ME_OUT="$(PYTHONWARNINGS=ignore timeout -k 10 600 "$VENV/bin/python" "$REPO/tests/federation/mapping/oracle.py" "$ME_BIN" 2>"$RUN_DIR/mapping-oracle.stderr")"
+  ME_RC=$?
+  set -e
+  printf '%s\n' "$ME_OUT" >&2
+  RESULTS+=("mapping engine: $(printf '%s\n' "$ME_OUT" | tail -n1 | sed 's/^mapping engine oracle: //') (exit $ME_RC, $(( $(date +%s) - T0 )) s)")
+  [ "$ME_RC" = 0 ] || FAILED_PHASES+=(mapping-engine)
+else
+  RESULTS+=("mapping engine: skipped (no binary at $ME_BIN)")
 fi
 
 # --- summary ---------------------------------------------------------------------------

@@ -30,14 +30,11 @@ impl Processor {
                 continue;
             };
             let local = rule.get("local").ok_or_else(|| key_error("local"))?;
-            let locals = local.as_array().map(Vec::as_slice).unwrap_or_default();
-            if direct_maps.is_empty() {
-                // No values to substitute: the local part is taken as written.
-                identity_values.extend(locals.iter().cloned());
-            } else {
-                for item in locals {
-                    identity_values.push(self.update_local_mapping(item, &direct_maps)?);
-                }
+            // Upstream's `if not direct_maps` never holds (DirectMaps defines no __len__, so
+            // it is always truthy): every local part goes through substitution, and a `{0}`
+            // in a rule whose remote items only gate is a DirectMappingError.
+            for item in local.as_array().map(Vec::as_slice).unwrap_or_default() {
+                identity_values.push(self.update_local_mapping(item, &direct_maps)?);
             }
         }
         self.transform(identity_values)
@@ -336,7 +333,11 @@ fn normalize_groups(value: &Value) -> Result<Vec<Value>, MappingError> {
     if groups.contains("name") {
         let mut out = Vec::new();
         for group in python::literal_list(&groups) {
-            let group = match group.as_str().filter(|g| g.starts_with("JSON:")) {
+            let Some(text) = group.as_str() else {
+                // upstream's convert_json calls group.startswith on every entry.
+                return Err(no_attribute(&group, "startswith"));
+            };
+            let group = match Some(text).filter(|g| g.starts_with("JSON:")) {
                 // str.lstrip('JSON:') strips a set of characters, not the prefix.
                 Some(text) => {
                     serde_json::from_str(text.trim_start_matches(['J', 'S', 'O', 'N', ':']))
@@ -412,7 +413,7 @@ fn add_unique(list: &mut Vec<Value>, v: Value) {
 }
 
 /// Python truthiness of an optional JSON value.
-fn truthy(v: Option<&Value>) -> bool {
+pub(super) fn truthy(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::String(s)) => !s.is_empty(),

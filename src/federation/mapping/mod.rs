@@ -7,9 +7,12 @@
 //!
 //! Known differences from upstream: sets (`group_ids`, whitelist and blacklist matches) keep
 //! first-seen order where Python's order follows string hashes (random per process);
-//! `re.search` runs on fancy-regex (same syntax for the common subset; Python-only syntax such
-//! as a lone `{` or `(?P=name)` backreferences fails to compile: a 500, like a Python re.error);
-//! `ast.literal_eval` is parsed for strings, numbers, True/False/None, lists and dicts only.
+//! `re.search` runs on fancy-regex (same meaning for the common syntax, `\Z` translated; a
+//! POSIX class `[[:alpha:]]` is a class there but a character set in Python; an invalid pattern is a 500 in both, with the regex crate's wording); `ast.literal_eval` is
+//! parsed for strings, numbers, True/False/None, lists and dicts only (a tuple inside a list
+//! is not); `str.format` handles `{N}`, `{}`, `{N[i]}`, `!s`/`!r` and `{{ }}` (a format spec such
+//! as `{0:>5}` is a 500 here, formatted upstream); Python's `repr` escapes of non-printable
+//! non-ASCII characters (e.g. U+00A0 as `\xa0`) are not reproduced (crate::pyrepr).
 
 mod engine;
 mod python;
@@ -42,8 +45,8 @@ pub enum MappingError {
     DirectMapping,
     /// keystone.exception.SchemaValidationError (400): a 3.0 `projects_json` not `{N}`.
     SchemaValidation(String),
-    /// A schema version upstream does not know (its lookup raises KeyError: a 500).
-    UnknownSchemaVersion(String),
+    /// A schema version upstream does not know, as given (its lookup raises KeyError: a 500).
+    UnknownSchemaVersion(Value),
     /// Any other Python exception upstream would let escape (a 500): its class and message.
     Python {
         class: &'static str,
@@ -70,9 +73,7 @@ impl MappingError {
             MappingError::DirectMapping => {
                 "An unexpected error prevented the server from fulfilling your request.".into()
             }
-            MappingError::UnknownSchemaVersion(v) => {
-                crate::pyrepr::py_repr(&Value::String(v.clone()))
-            }
+            MappingError::UnknownSchemaVersion(v) => crate::pyrepr::py_repr(v),
             MappingError::Python { message, .. } => message.clone(),
         }
     }
@@ -113,7 +114,9 @@ impl Version {
             "1.0" => Ok(Version::V1),
             "2.0" => Ok(Version::V2),
             "3.0" => Ok(Version::V3),
-            other => Err(MappingError::UnknownSchemaVersion(other.into())),
+            other => Err(MappingError::UnknownSchemaVersion(Value::String(
+                other.into(),
+            ))),
         }
     }
 }
@@ -123,12 +126,34 @@ impl Version {
 /// configured default, as upstream's `ref.get('schema_version', default)`).
 pub fn validate(mapping: &Value, schema_version: &str) -> Result<(), MappingError> {
     let schema = schema::mapping_schema(schema_version)
-        .ok_or_else(|| MappingError::UnknownSchemaVersion(schema_version.into()))?;
+        .ok_or_else(|| MappingError::UnknownSchemaVersion(Value::String(schema_version.into())))?;
     let errors = schema::error_text(&schema, mapping);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(MappingError::Invalid(errors))
+    }
+}
+
+/// The schema version a mapping is validated and processed with, as the OS-FEDERATION API and
+/// keystone-manage pick it: the mapping's own `schema_version`, or `default` when that is
+/// absent or falsy (upstream's `if not mapping.get('schema_version')`); a value that names no
+/// schema (a number, "4.0") is the KeyError upstream's lookup raises.
+pub fn effective_schema_version(mapping: &Value, default: &str) -> Result<String, MappingError> {
+    let version = match mapping.get("schema_version") {
+        Some(v) if engine::truthy(Some(v)) => v,
+        _ => return Ok(default.into()),
+    };
+    if version.is_array() || version.is_object() {
+        let kind = if version.is_array() { "list" } else { "dict" };
+        return Err(MappingError::Python {
+            class: "TypeError",
+            message: format!("unhashable type: '{kind}'"),
+        });
+    }
+    match version.as_str() {
+        Some(v) if schema::mapping_schema(v).is_some() => Ok(v.into()),
+        _ => Err(MappingError::UnknownSchemaVersion(version.clone())),
     }
 }
 

@@ -53,27 +53,81 @@ pub fn format(template: &str, args: &[Value]) -> Result<String, FormatError> {
                         "expected '}' before end of string".into(),
                     ));
                 }
-                let (name, conversion) = match field.split_once('!') {
-                    Some((n, c)) => (n.to_string(), Some(c.to_string())),
-                    None => (field, None),
-                };
-                let index = field_index(&name, &mut auto, &mut numbering)?;
-                let arg = args.get(index).ok_or(FormatError::Index)?;
-                match conversion.as_deref() {
-                    None | Some("s") => out.push_str(&py_str(arg)),
-                    Some("r") => out.push_str(&crate::pyrepr::py_repr(arg)),
-                    Some(_) => {
-                        return Err(FormatError::Other(
-                            "ValueError",
-                            "Unknown conversion specifier".into(),
-                        ))
-                    }
-                }
+                out.push_str(&replacement(field, args, &mut auto, &mut numbering)?);
             }
             c => out.push(c),
         }
     }
     Ok(out)
+}
+
+/// One replacement field's text: `N`, ``, `N[i]`, with an optional `!s`/`!r` conversion.
+fn replacement(
+    field: String,
+    args: &[Value],
+    auto: &mut usize,
+    numbering: &mut Option<bool>,
+) -> Result<String, FormatError> {
+    let (name, conversion) = match field.split_once('!') {
+        Some((n, c)) => (n.to_string(), Some(c.to_string())),
+        None => (field, None),
+    };
+    // `{0[1]}`: an item of the argument (a list's element, a string's character).
+    let (name, item) = match name.split_once('[') {
+        Some((n, rest)) => (n.to_string(), Some(rest.trim_end_matches(']').to_string())),
+        None => (name, None),
+    };
+    if name.contains([':', '.']) || item.as_deref().is_some_and(|i| i.contains('[')) {
+        // Format specs and attribute access: not implemented (see the module docs).
+        return Err(FormatError::Other(
+            "NotImplementedError",
+            format!("format field {{{name}}} is not supported by keystone-lite"),
+        ));
+    }
+    let index = field_index(&name, auto, numbering)?;
+    let whole = args.get(index).ok_or(FormatError::Index)?;
+    let picked;
+    let arg = match item {
+        None => whole,
+        Some(item) => {
+            picked = index_item(whole, &item)?;
+            &picked
+        }
+    };
+    match conversion.as_deref() {
+        None | Some("s") => Ok(py_str(arg).into_owned()),
+        Some("r") => Ok(crate::pyrepr::py_repr(arg)),
+        Some(_) => Err(FormatError::Other(
+            "ValueError",
+            "Unknown conversion specifier".into(),
+        )),
+    }
+}
+
+/// Python `arg[item]` in a replacement field: a list element or a string's character by
+/// integer index (negative counts from the end is not Python's format syntax: a TypeError).
+fn index_item(arg: &Value, item: &str) -> Result<Value, FormatError> {
+    // Any IndexError inside format() is upstream's DirectMappingError.
+    let out_of_range = |_: &str| FormatError::Index;
+    let Ok(i) = item.parse::<usize>() else {
+        let kind = if arg.is_string() { "string" } else { "list" };
+        return Err(FormatError::Other(
+            "TypeError",
+            format!("{kind} indices must be integers"),
+        ));
+    };
+    match arg {
+        Value::Array(items) => items.get(i).cloned().ok_or_else(|| out_of_range("list")),
+        Value::String(s) => s
+            .chars()
+            .nth(i)
+            .map(|c| Value::String(c.to_string()))
+            .ok_or_else(|| out_of_range("string")),
+        _ => Err(FormatError::Other(
+            "TypeError",
+            "object is not subscriptable".into(),
+        )),
+    }
 }
 
 /// The positional index of a replacement field's name.

@@ -48,15 +48,8 @@ pub fn projects_json_schema() -> Value {
     projects_schema(true)
 }
 
-/// The schema of a mapping of `version`, or None for a version upstream does not know (its
-/// `IDP_ATTRIBUTE_MAPPING_SCHEMAS[version]` raises KeyError).
-pub fn mapping_schema(version: &str) -> Option<Value> {
-    let (with_domain, projects_json) = match version {
-        "1.0" => (false, false),
-        "2.0" => (true, false),
-        "3.0" => (true, true),
-        _ => return None,
-    };
+/// The keys a rule's `local` item may have, for a schema version's features.
+fn local_properties(with_domain: bool, projects_json: bool) -> Value {
     let mut local = json!({
         "user": {
             "type": "object",
@@ -84,18 +77,19 @@ pub fn mapping_schema(version: &str) -> Option<Value> {
     if projects_json {
         local["projects_json"] = json!({"type": "string"});
     }
-    let remote_kind = |name: &str| {
-        json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": ["type", name],
-            "properties": {
-                "type": {"type": "string"},
-                name: {"type": "array"},
-                "regex": {"type": "boolean"}
-            }
-        })
+    local
+}
+
+/// The schema of a mapping of `version`, or None for a version upstream does not know (its
+/// `IDP_ATTRIBUTE_MAPPING_SCHEMAS[version]` raises KeyError).
+pub fn mapping_schema(version: &str) -> Option<Value> {
+    let (with_domain, projects_json) = match version {
+        "1.0" => (false, false),
+        "2.0" => (true, false),
+        "3.0" => (true, true),
+        _ => return None,
     };
+    let local = local_properties(with_domain, projects_json);
     Some(json!({
         "type": "object",
         "required": ["rules"],
@@ -135,35 +129,52 @@ pub fn mapping_schema(version: &str) -> Option<Value> {
             },
             "schema_version": {"type": "string"}
         },
-        "definitions": {
-            "empty": {
-                "type": "object",
-                "required": ["type"],
-                "properties": {"type": {"type": "string"}},
-                "additionalProperties": false
-            },
-            "any_one_of": remote_kind("any_one_of"),
-            "not_any_of": remote_kind("not_any_of"),
-            "blacklist": remote_kind("blacklist"),
-            "whitelist": remote_kind("whitelist"),
-            "domain": domain_schema(),
-            "group_by_id": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}},
-                "additionalProperties": false,
-                "required": ["id"]
-            },
-            "group_by_name": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "domain": {"$ref": "#/definitions/domain"}
-                },
-                "additionalProperties": false,
-                "required": ["name", "domain"]
-            }
-        }
+        "definitions": definitions()
     }))
+}
+
+/// The `#/definitions` the mapping schemas refer to (remote item kinds, domain, group).
+fn definitions() -> Value {
+    let remote_kind = |name: &str| {
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type", name],
+            "properties": {
+                "type": {"type": "string"},
+                name: {"type": "array"},
+                "regex": {"type": "boolean"}
+            }
+        })
+    };
+    json!({
+        "empty": {
+            "type": "object",
+            "required": ["type"],
+            "properties": {"type": {"type": "string"}},
+            "additionalProperties": false
+        },
+        "any_one_of": remote_kind("any_one_of"),
+        "not_any_of": remote_kind("not_any_of"),
+        "blacklist": remote_kind("blacklist"),
+        "whitelist": remote_kind("whitelist"),
+        "domain": domain_schema(),
+        "group_by_id": {
+            "type": "object",
+            "properties": {"id": {"type": "string"}},
+            "additionalProperties": false,
+            "required": ["id"]
+        },
+        "group_by_name": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "domain": {"$ref": "#/definitions/domain"}
+            },
+            "additionalProperties": false,
+            "required": ["name", "domain"]
+        }
+    })
 }
 
 /// Every error message of `instance` against `root` (Draft 4, the keywords these schemas use),

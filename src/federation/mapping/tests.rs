@@ -115,8 +115,18 @@ fn validation_reports_every_error_sorted() {
     .is_ok());
     assert_eq!(
         validate(&json!({"rules": []}), "4.0").unwrap_err(),
-        MappingError::UnknownSchemaVersion("4.0".into())
+        MappingError::UnknownSchemaVersion(json!("4.0"))
     );
+    assert_eq!(
+        effective_schema_version(&json!({"schema_version": ""}), "2.0").unwrap(),
+        "2.0"
+    );
+    assert_eq!(
+        effective_schema_version(&json!({"schema_version": "3.0"}), "1.0").unwrap(),
+        "3.0"
+    );
+    let err = effective_schema_version(&json!({"schema_version": 2}), "1.0").unwrap_err();
+    assert_eq!((err.class(), err.message()), ("KeyError", "2".to_string()));
 }
 
 #[test]

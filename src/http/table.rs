@@ -313,7 +313,7 @@ fn delegation() -> Vec<Route> {
 fn federation() -> Vec<Route> {
     use crate::api::v3::federation::{identity_providers as idps, mappings, protocols, service_providers as sps};
     vec![
-        policy(Get, "/v3/OS-FEDERATION/identity_providers", A::ListIdentityProviders, no_target, idps::list),
+        policy(Get, "/v3/OS-FEDERATION/identity_providers", A::ListIdentityProviders, crate::api::v3::federation::idps_list_target, idps::list),
         policy(Get, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::GetIdentityProvider, no_target, idps::get),
         policy(Put, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::CreateIdentityProvider, no_target, idps::create),
         policy(Patch, "/v3/OS-FEDERATION/identity_providers/{idp_id}", A::UpdateIdentityProvider, no_target, idps::update),
@@ -328,7 +328,7 @@ fn federation() -> Vec<Route> {
         policy(Put, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::CreateMapping, no_target, mappings::create),
         policy(Patch, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::UpdateMapping, no_target, mappings::update),
         policy(Delete, "/v3/OS-FEDERATION/mappings/{mapping_id}", A::DeleteMapping, no_target, mappings::delete),
-        policy(Get, "/v3/OS-FEDERATION/service_providers", A::ListServiceProviders, no_target, sps::list),
+        policy(Get, "/v3/OS-FEDERATION/service_providers", A::ListServiceProviders, crate::api::v3::federation::sps_list_target, sps::list),
         policy(Get, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::GetServiceProvider, no_target, sps::get),
         policy(Put, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::CreateServiceProvider, no_target, sps::create),
         policy(Patch, "/v3/OS-FEDERATION/service_providers/{service_provider_id}", A::UpdateServiceProvider, no_target, sps::update),

@@ -124,6 +124,18 @@ pub fn update_idp(
     })
 }
 
+/// Upstream's DOMAIN_DELETED callback, inside the domain deletion's transaction: the
+/// identity providers of the domain go as if deleted one by one.
+pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> Result<()> {
+    for idp in federation::list_idps(w)? {
+        if idp.domain_id == domain_id {
+            federation::delete_idp(w, &idp.id)?;
+            remove_identities(w, now, |idp_id, _| idp_id == idp.id)?;
+        }
+    }
+    Ok(())
+}
+
 /// DELETE of an identity provider: its protocols, its federated identities, and the shadow
 /// users left with none (their tokens revoked).
 pub fn delete_idp(store: &Store, id: &str, now: i64) -> Result<()> {
@@ -323,8 +335,14 @@ pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
         .collect()
 }
 
-/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400).
-pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> Result<()> {
+/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400);
+/// and an identity another user holds is its `federated_user` conflict (409; upstream has
+/// made the user by then, here nothing is written). `user_id`: the user being updated.
+pub fn check_federated_objects(
+    r: &impl Reader,
+    objects: &[FederatedObject],
+    user_id: Option<&str>,
+) -> Result<()> {
     for o in objects {
         if federation::get_idp(r, &o.idp_id)?.is_none() {
             return Err(Error::validation(format!(
@@ -341,6 +359,15 @@ pub fn check_federated_objects(r: &impl Reader, objects: &[FederatedObject]) -> 
             }
         }
     }
+    for o in objects {
+        for (protocol_id, unique_id) in &o.protocols {
+            if let Some(held) = shadow::find_identity(r, &o.idp_id, protocol_id, unique_id)? {
+                if Some(held.user_id.as_str()) != user_id {
+                    return Err(Error::duplicate("federated_user", "Duplicate entry"));
+                }
+            }
+        }
+    }
     Ok(())
 }
 
@@ -352,7 +379,7 @@ pub fn replace_user_identities(
     objects: &[FederatedObject],
 ) -> Result<()> {
     store.write(|w| {
-        check_federated_objects(w, objects)?;
+        check_federated_objects(w, objects, Some(&user.id))?;
         shadow::delete_identities_of_user(w, &user.id)?;
         for o in objects {
             for (protocol_id, unique_id) in &o.protocols {
@@ -370,4 +397,95 @@ pub fn replace_user_identities(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FederatedIdentity;
+    use crate::store::revocation;
+
+    fn temp_store() -> Store {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-federation-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Store::open(&dir.join("t.redb")).unwrap()
+    }
+
+    fn identity_of(user_id: &str, idp_id: &str, protocol_id: &str) -> FederatedIdentity {
+        FederatedIdentity {
+            user_id: user_id.into(),
+            idp_id: idp_id.into(),
+            protocol_id: protocol_id.into(),
+            unique_id: format!("{user_id}@{idp_id}"),
+            display_name: Some(user_id.into()),
+        }
+    }
+
+    /// A login-made shadow user (no local name) of idp1 goes with idp1, its tokens revoked;
+    /// one with an identity at idp2 too only loses idp1's; a user with a local name stays.
+    #[test]
+    fn deleting_a_provider_removes_its_orphaned_shadow_users() {
+        let store = temp_store();
+        let user = |id: &str| User {
+            id: id.into(),
+            name: id.into(),
+            domain_id: "d".into(),
+            enabled: true,
+            ..Default::default()
+        };
+        let mapping = Mapping {
+            id: "m".into(),
+            rules: serde_json::json!([]),
+            schema_version: "1.0".into(),
+        };
+        create_mapping(&store, &mapping).unwrap();
+        let mut domain = idp_domain("any");
+        domain.id = "d".into();
+        domain.name = "d".into();
+        store
+            .write(|w| resource::create_domain(w, &domain))
+            .unwrap();
+        for idp in ["idp1", "idp2"] {
+            let input = serde_json::json!({"domain_id": "d"});
+            create_idp(&store, idp, input.as_object().unwrap()).unwrap();
+            let proto = serde_json::json!({"mapping_id": "m"});
+            create_protocol(&store, idp, "p", proto.as_object().unwrap()).unwrap();
+        }
+        store
+            .write(|w| {
+                identity::put_user(w, &user("shadow"))?;
+                identity::put_user(w, &user("both"))?;
+                identity::create_user(w, &user("local"))?;
+                shadow::put_identity(w, &identity_of("shadow", "idp1", "p"))?;
+                shadow::put_identity(w, &identity_of("both", "idp1", "p"))?;
+                shadow::put_identity(w, &identity_of("both", "idp2", "p"))?;
+                shadow::put_identity(w, &identity_of("local", "idp1", "p"))
+            })
+            .unwrap();
+        let events_before = store.read(revocation::count).unwrap();
+        delete_idp(&store, "idp1", 1000).unwrap();
+        store
+            .read(|r| {
+                assert!(identity::get_user(r, "shadow")?.is_none());
+                assert!(identity::get_user(r, "both")?.is_some());
+                assert!(identity::get_user(r, "local")?.is_some());
+                let both = shadow::identities_of_user(r, "both")?;
+                assert_eq!(both, vec![identity_of("both", "idp2", "p")]);
+                assert!(shadow::identities_of_user(r, "local")?.is_empty());
+                assert!(shadow::find_identity(r, "idp1", "p", "shadow@idp1")?.is_none());
+                assert_eq!(revocation::count(r)?, events_before + 1);
+                Ok::<(), StoreError>(())
+            })
+            .unwrap();
+        // Deleting idp2's protocol leaves "both" without identity: it goes too.
+        delete_protocol(&store, "idp2", "p", 1001).unwrap();
+        assert!(store
+            .read(|r| identity::get_user(r, "both"))
+            .unwrap()
+            .is_none());
+    }
 }

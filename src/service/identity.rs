@@ -13,6 +13,8 @@ use crate::store::{revocation, trusts, Store, Writer};
 /// revocation event for every token it holds.
 pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     identity::delete_user(w, user)?;
+    // Its federated identities (3.14; upstream's federated_user rows cascade with the user).
+    crate::store::shadow::delete_identities_of_user(w, &user.id)?;
     assignment::delete_for_actor(w, ActorKind::User, &user.id)?;
     credentials::delete_for_user(w, &user.id)?;
     application_credentials::delete_for_user(w, &user.id, None)?;

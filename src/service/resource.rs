@@ -31,6 +31,8 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
 /// Upstream's `delete_domain` (`_delete_domain_contents`): its projects leaves first, its
 /// users (each with the whole user cascade) and groups, then the domain itself.
 pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()> {
+    // Upstream's federation manager listens for the deletion: the domain's IdPs go too.
+    super::federation::delete_idps_of_domain_in(w, &domain.id, now)?;
     let mut projects: Vec<(usize, Project)> = Vec::new();
     for p in resource::list_projects(w)? {
         if p.domain_id == domain.id {

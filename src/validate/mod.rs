@@ -254,6 +254,8 @@ schemas!(
     protocol_update,
     service_provider_create,
     service_provider_update,
+    identity_providers_query,
+    service_providers_query,
 );
 
 /// The query string as upstream's query schemas see it: each name with its first value.

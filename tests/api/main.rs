@@ -15,6 +15,7 @@ mod faults;
 mod federation_auth;
 mod federation_crud;
 mod federation_oidc_login;
+mod federation_users;
 mod filters;
 mod hierarchy;
 mod hostile;

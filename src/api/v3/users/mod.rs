@@ -127,7 +127,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
     // 3.14 `federated`: its providers and protocols must exist before the user is made.
     let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
     app.store
-        .read(|r| federation::check_federated_objects(r, &objects))?;
+        .read(|r| federation::check_federated_objects(r, &objects, None))?;
     let user = users::create_user(&app.store, &app.config.security, new, req.now)?;
     if !objects.is_empty() {
         federation::replace_user_identities(&app.store, &user, &objects)?;
@@ -176,7 +176,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
     // 3.14 `federated`: a non-empty list replaces the user's identities.
     let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
     app.store
-        .read(|r| federation::check_federated_objects(r, &objects))?;
+        .read(|r| federation::check_federated_objects(r, &objects, Some(id)))?;
     let new = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
         Ok(identity::require_user(w, id)?)
     })?

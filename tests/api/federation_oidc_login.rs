@@ -35,9 +35,10 @@ fn start_idp() -> Option<Idp> {
         .spawn()
         .expect("spawn start.sh");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read ISSUER line");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    out.read_line(&mut line).expect("read ISSUER line");
+    // The provider keeps writing to stdout: drained so it never blocks or breaks its pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     match line.trim().strip_prefix("ISSUER ") {
         Some(issuer) => Some(Idp {
             issuer: issuer.to_string(),

@@ -250,7 +250,12 @@ pub fn resolve(
         Some(id) => Some(delegation::app_cred(r, id, &user, now)?),
         None => None,
     };
-    let roles = token_roles(r, &scoped, app_cred.as_ref(), &user.id)?;
+    let roles = match &token.federated {
+        Some(fed) if scoped.trust.is_none() => {
+            federated_roles(r, &scoped.scope, &user.id, &fed.group_ids)?
+        }
+        _ => token_roles(r, &scoped, app_cred.as_ref(), &user.id)?,
+    };
     // An impersonating trust's token stands for the trustor.
     let (user, user_domain) = match &scoped.trust {
         Some(t) => delegation::trust_token_user(r, t, user, user_domain)?,
@@ -351,6 +356,24 @@ fn token_roles(
         (None, None, Some(ac)) => delegation::app_cred_token_roles(r, ac, user_id, &target)?,
         (None, None, None) => assignment::token_roles(r, user_id, &target)?,
     };
+    if roles.is_empty() {
+        return Err(AuthError::invalid_token());
+    }
+    Ok(roles)
+}
+
+/// A federated token's roles (upstream's `_get_federated_roles`): its groups' roles on the
+/// scope and the user's own, none when unscoped; a scoped one without any is invalid.
+fn federated_roles(
+    r: &impl Reader,
+    scope: &ResolvedScope,
+    user_id: &str,
+    group_ids: &[String],
+) -> std::result::Result<Vec<Role>, AuthError> {
+    let Some(target) = target_of(scope) else {
+        return Ok(Vec::new());
+    };
+    let roles = assignment::token_roles_with_groups(r, user_id, group_ids, &target)?;
     if roles.is_empty() {
         return Err(AuthError::invalid_token());
     }

@@ -40,7 +40,7 @@ pub fn list_response(app: &App, req: &Request, key: &str, items: Vec<Value>) -> 
 }
 
 /// Extras first, then the record's own fields, as upstream's to_dict merges them.
-fn with_extra(extra: &Map<String, Value>, fields: Value) -> Value {
+pub fn with_extra(extra: &Map<String, Value>, fields: Value) -> Value {
     let mut out = extra.clone();
     if let Value::Object(fields) = fields {
         for (k, v) in fields {

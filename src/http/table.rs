@@ -28,6 +28,7 @@ pub fn table() -> Vec<Route> {
     routes.extend(delegation());
     routes.extend(federation());
     routes.extend(v2());
+    routes.extend(federation_auth());
     routes
 }
 
@@ -382,5 +383,19 @@ fn v2() -> Vec<Route> {
         policy(Get, "/v2.0/endpoints", A::AdminRequired, no_target, v2a::list_endpoints),
         policy(Post, "/v2.0/endpoints", A::AdminRequired, no_target, v2a::create_endpoint),
         policy(Delete, "/v2.0/endpoints/{endpoint_id}", A::AdminRequired, no_target, v2a::delete_endpoint),
+    ]
+}
+
+/// OS-FEDERATION authentication: the protocol auth URL (public: upstream's unenforced_api)
+/// and the projects/domains a federated token reaches (upstream's alternate URLs of
+/// /v3/auth/projects and /v3/auth/domains, same policy).
+#[rustfmt::skip]
+fn federation_auth() -> Vec<Route> {
+    use crate::api::v3::federation::{auth as fed_auth, projects as fed_projects};
+    vec![
+        public(Get, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth", fed_auth::protocol_auth),
+        public(Post, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth", fed_auth::protocol_auth),
+        policy(Get, "/v3/OS-FEDERATION/projects", A::GetAuthProjects, no_target, fed_projects::list_projects),
+        policy(Get, "/v3/OS-FEDERATION/domains", A::GetAuthDomains, no_target, fed_projects::list_domains),
     ]
 }

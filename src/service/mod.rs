@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod catalog;
 pub mod delegation;
+pub mod federated_login;
 pub mod federation;
 pub mod identity;
 pub mod password;

@@ -178,6 +178,12 @@ const NO_TOKEN_EFFECT: &[Table] = &[
     tables::CREDENTIALS,
     tables::OAUTH1_REQUEST_TOKENS,
     tables::APP_CRED_NAMES,
+    // Written by every federated login; a federated token's roles come from the groups it
+    // carries, so validation reads none of these.
+    tables::FEDERATED_IDENTITIES,
+    tables::USER_FEDERATED_IDENTITIES,
+    tables::EXPIRING_MEMBERSHIPS,
+    tables::GROUP_EXPIRING_MEMBERS,
 ];
 
 /// The keys one write transaction touched, and the revocation events it appended.

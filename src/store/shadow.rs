@@ -65,3 +65,50 @@ pub fn delete_identities_of_user(w: &impl Writer, user_id: &str) -> StoreResult<
     w.remove_prefix(USER_FEDERATED_IDENTITIES, user_id)?;
     Ok(())
 }
+
+use super::tables::{EXPIRING_MEMBERSHIPS, GROUP_EXPIRING_MEMBERS};
+use crate::model::ExpiringMembership;
+
+/// A user's mapped group memberships, expired or not (the caller knows the TTL and `now`).
+pub fn expiring_of_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<ExpiringMembership>> {
+    r.list_prefix(EXPIRING_MEMBERSHIPS, user_id)
+}
+
+/// Adds or refreshes (`last_verified`) a mapped membership; true when it is new, as
+/// upstream's `add_user_to_group_expires`.
+pub fn put_expiring(w: &impl Writer, m: &ExpiringMembership) -> StoreResult<bool> {
+    let key = key2(&m.user_id, &m.group_id);
+    let existed = w
+        .get::<ExpiringMembership>(EXPIRING_MEMBERSHIPS, &key)?
+        .is_some();
+    w.put(EXPIRING_MEMBERSHIPS, &key, m)?;
+    w.put_bytes(GROUP_EXPIRING_MEMBERS, &key2(&m.group_id, &m.user_id), b"")?;
+    Ok(!existed)
+}
+
+pub fn remove_expiring(w: &impl Writer, user_id: &str, group_id: &str) -> StoreResult<()> {
+    w.remove(EXPIRING_MEMBERSHIPS, &key2(user_id, group_id))?;
+    w.remove(GROUP_EXPIRING_MEMBERS, &key2(group_id, user_id))?;
+    Ok(())
+}
+
+/// A user's mapped memberships still in force at `now` (Unix seconds), each with when it
+/// lapses: `last_verified` plus the IdP's `authorization_ttl` minutes, or
+/// `default_ttl_minutes` when the IdP sets none (upstream's `ExpiringUserGroupMembership`).
+pub fn active_expiring(
+    r: &impl Reader,
+    user_id: &str,
+    default_ttl_minutes: i64,
+    now: f64,
+) -> StoreResult<Vec<(ExpiringMembership, i64)>> {
+    let mut out = Vec::new();
+    for m in expiring_of_user(r, user_id)? {
+        let idp_ttl = super::federation::get_idp(r, &m.idp_id)?.and_then(|i| i.authorization_ttl);
+        let ttl = idp_ttl.filter(|t| *t != 0).unwrap_or(default_ttl_minutes);
+        let expires = m.last_verified + ttl * 60;
+        if (expires as f64) > now {
+            out.push((m, expires));
+        }
+    }
+    Ok(out)
+}

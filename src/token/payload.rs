@@ -9,6 +9,9 @@
 //! | 1       | domain scoped          | domain (raw uuid bytes or str), expires, audit_ids|
 //! | 2       | project scoped         | project, expires, audit_ids                       |
 //! | 3       | trust scoped           | project, expires, audit_ids, trust (raw bytes)    |
+//! | 4       | federated unscoped     | groups, idp, protocol (str), expires, audit_ids   |
+//! | 5       | federated project      | project, groups, idp, protocol, expires, audit_ids|
+//! | 6       | federated domain       | domain (pair), groups, idp, protocol, expires, ...|
 //! | 7       | OAuth1 scoped          | project, access_token, expires, audit_ids         |
 //! | 8       | system scoped          | system (str), expires, audit_ids                  |
 //! | 9       | application credential | project, expires, audit_ids, app_cred             |
@@ -16,17 +19,17 @@
 //! Ids marked as pairs are `[is_stored_as_bytes, value]`: a uuid becomes its
 //! 16 raw bytes, anything else stays a string. `methods` is a bitmask over
 //! the `[auth] methods` list; `expires` a float of Unix seconds; audit ids
-//! their raw bytes. Federated (4, 5, 6) and OAuth2 mTLS (10)
+//! their raw bytes; federated groups a list of id pairs. OAuth2 mTLS (10)
 //! payloads are not supported and unpack as `TokenError::Invalid`.
 
 use base64::engine::{general_purpose, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 use rmpv::Value;
 
-use super::{Scope, TokenData, TokenError};
+use super::{FederatedToken, Scope, TokenData, TokenError};
 
 /// Upstream's default `[auth] methods`, in order: method i has bit 2^i.
-pub const AUTH_METHODS: [&str; 8] = [
+pub const AUTH_METHODS: [&str; 10] = [
     "external",
     "password",
     "token",
@@ -36,12 +39,19 @@ pub const AUTH_METHODS: [&str; 8] = [
     "ec2credential",
     // Not in upstream's default list: a deployment enabling TOTP appends it, as here.
     "totp",
+    // Likewise a federated deployment appends its protocols' method names (upstream's
+    // federation docs add `openid`/`saml2` to `[auth] methods`).
+    "openid",
+    "saml2",
 ];
 
 const UNSCOPED: u64 = 0;
 const DOMAIN: u64 = 1;
 const PROJECT: u64 = 2;
 const TRUST: u64 = 3;
+const FED_UNSCOPED: u64 = 4;
+const FED_PROJECT: u64 = 5;
+const FED_DOMAIN: u64 = 6;
 const OAUTH: u64 = 7;
 const SYSTEM: u64 = 8;
 const APP_CRED: u64 = 9;
@@ -200,7 +210,13 @@ fn unpack_expires(v: &Value) -> Result<f64, TokenError> {
 /// token, or a trust id that is not a uuid) are refused.
 pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
     // Every payload is [kind, user, methods, <scope...>, expires_at, audit_ids, <tail...>].
-    let (kind, scope, tail) = scope_fields(&data.scope, data.app_cred_id.as_deref())?;
+    let (kind, scope, tail) = match (&data.federated, &data.scope) {
+        // Upstream's provider picks oauth and trust payloads before federated ones.
+        (Some(fed), s) if !matches!(s, Scope::Trust { .. } | Scope::OAuth1 { .. }) => {
+            federated_fields(fed, s)?
+        }
+        _ => scope_fields(&data.scope, data.app_cred_id.as_deref())?,
+    };
     let mut fields = vec![
         Value::from(kind),
         pack_id(&data.user_id),
@@ -213,6 +229,27 @@ pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
     let mut out = Vec::new();
     rmpv::encode::write_value(&mut out, &Value::Array(fields)).map_err(|_| TokenError::Invalid)?;
     Ok(out)
+}
+
+/// FederatedUnscopedPayload / FederatedScopedPayload: `[scope pair,] groups, idp pair,
+/// protocol` between methods and expires_at. A federated system scope has no payload
+/// upstream (its provider finds no class), so it is refused.
+fn federated_fields(
+    fed: &FederatedToken,
+    scope: &Scope,
+) -> Result<(u64, Vec<Value>, Vec<Value>), TokenError> {
+    let (kind, mut fields) = match scope {
+        Scope::Unscoped => (FED_UNSCOPED, vec![]),
+        Scope::Project(p) => (FED_PROJECT, vec![pack_id(p)]),
+        Scope::Domain(d) => (FED_DOMAIN, vec![pack_id(d)]),
+        _ => return Err(TokenError::Invalid),
+    };
+    fields.push(Value::Array(
+        fed.group_ids.iter().map(|g| pack_id(g)).collect(),
+    ));
+    fields.push(pack_id(&fed.idp_id));
+    fields.push(fed.protocol_id.as_str().into());
+    Ok((kind, fields, vec![]))
 }
 
 /// The payload kind of a scope, the fields between methods and expires_at, and those after
@@ -292,6 +329,8 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         UNSCOPED => 4,
         DOMAIN | PROJECT | SYSTEM => 5,
         TRUST | APP_CRED | OAUTH => 6,
+        FED_UNSCOPED => 7,
+        FED_PROJECT | FED_DOMAIN => 8,
         _ => return Err(TokenError::Invalid),
     };
     if p.len() < need {
@@ -311,13 +350,23 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
     let (e, a) = match version {
         UNSCOPED => (2, 3),
         OAUTH => (4, 5),
+        FED_UNSCOPED => (5, 6),
+        FED_PROJECT | FED_DOMAIN => (6, 7),
         _ => (3, 4),
     };
     let expires_at = unpack_expires(&p[e])?;
     let audit_ids = unpack_audit_ids(&p[a])?;
     let required = |v: &Value| unpack_id(v)?.ok_or(TokenError::Invalid);
     let mut app_cred_id = None;
+    let federated = match version {
+        FED_UNSCOPED => Some(unpack_federated(&p[2..5])?),
+        FED_PROJECT | FED_DOMAIN => Some(unpack_federated(&p[3..6])?),
+        _ => None,
+    };
     let scope = match version {
+        FED_UNSCOPED => Scope::Unscoped,
+        FED_PROJECT => Scope::Project(required(&p[2])?),
+        FED_DOMAIN => Scope::Domain(required(&p[2])?),
         UNSCOPED => Scope::Unscoped,
         DOMAIN => Scope::Domain(match &p[2] {
             Value::Binary(b) if b.len() == 16 => uuid_bytes_to_hex(b)?,
@@ -352,7 +401,26 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         expires_at,
         issued_at: 0,
         app_cred_id,
-        federated: None,
+        federated,
+    })
+}
+
+/// `[groups, idp pair, protocol]` of a federated payload; the protocol may be bin in
+/// tokens from older msgpack, as upstream decodes it.
+fn unpack_federated(p: &[Value]) -> Result<FederatedToken, TokenError> {
+    let [groups, idp, protocol] = p else {
+        return Err(TokenError::Invalid);
+    };
+    let group_ids = groups
+        .as_array()
+        .ok_or(TokenError::Invalid)?
+        .iter()
+        .map(|g| unpack_id(g)?.ok_or(TokenError::Invalid))
+        .collect::<Result<_, _>>()?;
+    Ok(FederatedToken {
+        idp_id: unpack_id(idp)?.ok_or(TokenError::Invalid)?,
+        protocol_id: text(protocol)?,
+        group_ids,
     })
 }
 
@@ -393,7 +461,8 @@ mod tests {
         assert_eq!(int_to_methods(0), Vec::<String>::new());
         assert_eq!(int_to_methods(127).len(), 7);
         // Unknown high bits make upstream's division test fail everywhere.
-        assert_eq!(int_to_methods(256 + 2), Vec::<String>::new());
+        assert_eq!(int_to_methods(1024 + 2), Vec::<String>::new());
+        assert_eq!(methods_to_int(&m(&["openid"])), 256);
         assert_eq!(int_to_methods(128 + 2), m(&["totp", "password"]));
     }
 
@@ -436,6 +505,56 @@ mod tests {
              cb41dac12a5e400000\
              91c410ddd0f6987cce459fbf1a9b724f792710"
         );
+    }
+
+    fn fed(scope: Scope, groups: &[&str], idp: &str, protocol: &str) -> TokenData {
+        let mut d = data(scope, None);
+        d.methods = vec!["mapped".into()];
+        d.federated = Some(FederatedToken {
+            idp_id: idp.into(),
+            protocol_id: protocol.into(),
+            group_ids: groups.iter().map(|g| g.to_string()).collect(),
+        });
+        d
+    }
+
+    #[test]
+    fn federated_payload_bytes_are_upstreams() {
+        // msgpack.packb((4, (True, U), 16, [(True, P), (False, 'admins')],
+        //   (False, 'myidp'), 'openid', 1795467641.0, [audit]))
+        let d = fed(Scope::Unscoped, &[P, "admins"], "myidp", "openid");
+        assert_eq!(
+            hex(&pack(&d).unwrap()),
+            "980492c3c4100123456789abcdef0123456789abcdef109292c3c410fedcba9876543210fedcba987654321092c2a661646d696e7392c2a56d79696470a66f70656e6964cb41dac12a5e40000091c410ddd0f6987cce459fbf1a9b724f792710"
+        );
+        // The domain of payload 6 is an id pair, unlike payload 1's bare value.
+        let d = fed(Scope::Domain("default".into()), &[], P, "mapped");
+        assert_eq!(
+            hex(&pack(&d).unwrap()),
+            "990692c3c4100123456789abcdef0123456789abcdef1092c2a764656661756c749092c3c410fedcba9876543210fedcba9876543210a66d6170706564cb41dac12a5e40000091c410ddd0f6987cce459fbf1a9b724f792710"
+        );
+    }
+
+    #[test]
+    fn federated_kinds_round_trip() {
+        for d in [
+            fed(Scope::Unscoped, &[P, "admins"], "myidp", "openid"),
+            fed(Scope::Project(P.into()), &[], U, "mapped"),
+            fed(Scope::Project("admin".into()), &["g"], "idp", "saml2"),
+            fed(Scope::Domain(P.into()), &[U], "idp", "openid"),
+            fed(Scope::Domain("default".into()), &[], "idp", "openid"),
+        ] {
+            assert_eq!(unpack(&pack(&d).unwrap()).unwrap(), d);
+        }
+        // No federated payload carries a system scope.
+        assert!(pack(&fed(Scope::System("all".into()), &[], "i", "p")).is_err());
+        // Trust scope keeps upstream's precedence: a trust payload, federation dropped.
+        let t = Scope::Trust {
+            project_id: P.into(),
+            trust_id: U.into(),
+        };
+        let back = unpack(&pack(&fed(t, &[], "i", "p")).unwrap()).unwrap();
+        assert_eq!(back.federated, None);
     }
 
     #[test]
@@ -489,7 +608,7 @@ mod tests {
         for bad in [&[][..], &[0xc0][..], &good[..good.len() - 1], &trailing[..]] {
             assert!(unpack(bad).is_err());
         }
-        // Unsupported kinds (federated, oauth) are invalid.
+        // A project payload relabelled as another kind lacks that kind's fields.
         let mut v = rmpv::decode::read_value(&mut &good[..]).unwrap();
         for version in [4u64, 5, 6, 7, 10, 11] {
             if let Value::Array(a) = &mut v {

@@ -31,6 +31,15 @@ const PUBLIC: &[(&str, &str)] = &[
     ("PATCH", "/v3/OS-OAUTH2/token"),
     ("DELETE", "/v3/OS-OAUTH2/token"),
     ("OTHER", "/v3/OS-OAUTH2/token"),
+    // Upstream's unenforced_api: the IdP's assertion is the proof.
+    (
+        "GET",
+        "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth",
+    ),
+    (
+        "POST",
+        "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth",
+    ),
     ("GET", "/v2.0"),
     ("GET", "/v2.0/extensions"),
     ("GET", "/v2.0/extensions/{alias}"),

@@ -8,12 +8,15 @@ keystone.conf is needed.
   fernet_interop.py decode KEY_REPO TOKEN
       -> JSON {user_id, methods, audit_ids, system, domain_id, project_id,
                trust_id, app_cred_id, issued_at, expires_at}
-         exactly as TokenFormatter.validate_token returns them.
+               group_ids, idp_id, protocol_id}
+         exactly as TokenFormatter.validate_token returns them (group_ids as
+         the plain ids of its [{'id': ...}] list).
   fernet_interop.py setup KEY_REPO    (keystone-manage fernet_setup)
   fernet_interop.py rotate KEY_REPO   (keystone-manage fernet_rotate)
   fernet_interop.py encode KEY_REPO USER_ID
         (--project-id P | --domain-id D | --system all | unscoped)
         [--trust-id T] [--app-cred-id A] [--methods password,token]
+        [--idp-id I --protocol-id P [--group-ids g1,g2]]   (payloads 4, 5, 6)
         [--expires-in 3600 | --expires-at ISO] [--audit-ids a,b]
       -> a token minted by TokenFormatter.create_token, on stdout.
 """
@@ -40,13 +43,23 @@ def configure(key_repository, max_active_keys):
     conf.set_override('key_repository', key_repository, group='fernet_tokens')
     conf.set_override('max_active_keys', max_active_keys,
                       group='fernet_tokens')
+    # keystone-lite's fixed method list: upstream's default, then totp and the
+    # federated protocols a deployment appends.
+    conf.set_override('methods', conf.auth.methods + [
+        'totp', 'openid', 'saml2'], group='auth')
 
 
 def payload_class(tf, args):
     # Same precedence as keystone.token.providers.fernet.core
-    # _determine_payload_class_from_token (oauth/federation not offered).
+    # _determine_payload_class_from_token (oauth not offered).
     if args.trust_id:
         return tf.TrustScopedPayload
+    if args.idp_id:
+        if args.project_id:
+            return tf.FederatedProjectScopedPayload
+        if args.domain_id:
+            return tf.FederatedDomainScopedPayload
+        return tf.FederatedUnscopedPayload
     if args.app_cred_id:
         return tf.ApplicationCredentialScopedPayload
     if args.project_id:
@@ -88,6 +101,10 @@ def encode(args):
         project_id=args.project_id,
         trust_id=args.trust_id,
         app_cred_id=args.app_cred_id,
+        federated_group_ids=[{'id': g} for g in
+                             (args.group_ids or '').split(',') if g],
+        identity_provider_id=args.idp_id,
+        protocol_id=args.protocol_id,
     )
     print(token)
 
@@ -96,7 +113,7 @@ def decode(args):
     from keystone.token import token_formatters as tf
 
     (user_id, methods, audit_ids, system, domain_id, project_id, trust_id,
-     _federated_group_ids, _identity_provider_id, _protocol_id,
+     federated_group_ids, identity_provider_id, protocol_id,
      _access_token_id, app_cred_id, _thumbprint, issued_at,
      expires_at) = tf.TokenFormatter().validate_token(args.token)
     print(json.dumps({
@@ -110,6 +127,10 @@ def decode(args):
         'app_cred_id': app_cred_id,
         'issued_at': issued_at,
         'expires_at': expires_at,
+        'group_ids': (None if federated_group_ids is None
+                      else [g['id'] for g in federated_group_ids]),
+        'idp_id': identity_provider_id,
+        'protocol_id': protocol_id,
     }, sort_keys=True))
 
 
@@ -147,6 +168,9 @@ def main(argv):
     e.add_argument('--trust-id')
     e.add_argument('--app-cred-id')
     e.add_argument('--methods', default='password')
+    e.add_argument('--idp-id')
+    e.add_argument('--protocol-id')
+    e.add_argument('--group-ids', help='comma separated group ids')
     e.add_argument('--expires-in', type=int, default=3600)
     e.add_argument('--expires-at', help='ISO 8601, as upstream passes it')
     e.add_argument('--audit-ids', help='comma separated: own[,parent]')

@@ -17,9 +17,28 @@ pub fn effective_role_ids(
     user_id: &str,
     target: &Target,
 ) -> StoreResult<Vec<String>> {
+    effective_role_ids_with_groups(r, user_id, &[], target)
+}
+
+/// [`effective_role_ids`] counting `extra_groups` as the user's too (a federated token's
+/// mapped groups).
+pub fn effective_role_ids_with_groups(
+    r: &impl Reader,
+    user_id: &str,
+    extra_groups: &[String],
+    target: &Target,
+) -> StoreResult<Vec<String>> {
     let mut actors = vec![(ActorKind::User, user_id.to_string())];
     for group_id in group_ids_of_user(r, user_id)? {
         actors.push((ActorKind::Group, group_id));
+    }
+    for group_id in extra_groups {
+        if !actors
+            .iter()
+            .any(|(k, g)| *k == ActorKind::Group && g == group_id)
+        {
+            actors.push((ActorKind::Group, group_id.clone()));
+        }
     }
     // Targets whose inherited assignments reach this one.
     let mut inherited_from: Vec<Target> = Vec::new();
@@ -49,8 +68,18 @@ pub fn effective_role_ids(
 
 /// The roles a token shows: effective roles less domain-specific ones, which only imply.
 pub fn token_roles(r: &impl Reader, user_id: &str, target: &Target) -> StoreResult<Vec<Role>> {
+    token_roles_with_groups(r, user_id, &[], target)
+}
+
+/// [`token_roles`] with a federated token's groups counted.
+pub fn token_roles_with_groups(
+    r: &impl Reader,
+    user_id: &str,
+    extra_groups: &[String],
+    target: &Target,
+) -> StoreResult<Vec<Role>> {
     let mut out = Vec::new();
-    for id in effective_role_ids(r, user_id, target)? {
+    for id in effective_role_ids_with_groups(r, user_id, extra_groups, target)? {
         if let Some(role) = get_role(r, &id)? {
             if role.domain_id.is_none() {
                 out.push(role);

@@ -13,7 +13,9 @@ mod implied;
 mod query;
 mod roles;
 
-pub use effective::{effective_role_ids, token_roles};
+pub use effective::{
+    effective_role_ids, effective_role_ids_with_groups, token_roles, token_roles_with_groups,
+};
 pub use grants::{
     actor_has_assignments, delete_for_actor, delete_for_target, exists, grant, list_all,
     list_for_actor, revoke,

@@ -25,7 +25,14 @@ pub fn issue(app: &App, req: &Request, _: &Params) -> Result<Response> {
 /// POST /v3/auth/tokens: who (every method), what (the scope), multi-factor, then the token.
 /// The request's time (`req.now`) is the `now` of every step.
 pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
-    match issue_checked(app, req) {
+    let body = req.json()?;
+    issue_token_with(app, req, &body)
+}
+
+/// [`issue_token`] for an auth body built by the server (upstream's OS-FEDERATION auth
+/// resource builds one from its path).
+pub fn issue_token_with(app: &App, req: &Request, body: &Value) -> Result<Response> {
+    match issue_checked(app, req, body) {
         // Said in Keystone's error body, with when to come back.
         Err(e @ Error::TooManyRequests { retry_after }) => {
             Ok(Response::error(&e, &app.identity_url())
@@ -35,9 +42,8 @@ pub fn issue_token(app: &App, req: &Request) -> Result<Response> {
     }
 }
 
-fn issue_checked(app: &App, req: &Request) -> Result<Response> {
-    let body = req.json()?;
-    let (auth, identity_obj, methods) = requested_methods(&body)?;
+fn issue_checked(app: &App, req: &Request, body: &Value) -> Result<Response> {
+    let (auth, identity_obj, methods) = requested_methods(body)?;
     let now = req.now;
     let mut proof = authenticate_methods(app, req, auth, identity_obj, &methods, now)?;
     let (scope, trust) = token_scope(app, auth, &mut proof, now)?;
@@ -112,6 +118,8 @@ struct Proof {
     parent_audit_id: Option<String>,
     app_cred: Option<crate::model::ApplicationCredential>,
     oauth: Option<crate::api::v3::oauth1::OAuthAuth>,
+    /// A federated login's or a rescoped federated token's IdP, protocol and groups.
+    federated: Option<token::FederatedToken>,
 }
 
 /// Runs every requested method; all must succeed and name the same user.
@@ -131,6 +139,7 @@ fn authenticate_methods(
         parent_audit_id: None,
         app_cred: None,
         oauth: None,
+        federated: None,
     };
     for method in methods {
         let (id, extra_methods) = match method.as_str() {
@@ -165,6 +174,18 @@ fn authenticate_methods(
                 let id = oauth.user_id.clone();
                 proof.oauth = Some(oauth);
                 (id, vec![])
+            }
+            "mapped" | "openid" | "saml2" => {
+                let login = crate::api::v3::federation::auth::authenticate_mapped(
+                    app,
+                    req,
+                    identity_obj,
+                    method,
+                    now,
+                )?;
+                proof.expires_at = proof.expires_at.min(login.expires_at);
+                proof.federated = login.federated;
+                (login.user_id, vec![])
             }
             _ => {
                 return Err(Error::Unauthorized(
@@ -222,6 +243,13 @@ fn authenticate_token(
         ));
     }
     proof.expires_at = proof.expires_at.min(parent.token.expires_at);
+    if let Some(fed) = &parent.token.federated {
+        // mapped.handle_scoped_token: the federation carried over, no parent methods.
+        app.store
+            .read(|r| crate::service::federated_login::enabled_idp(r, &fed.idp_id))?;
+        proof.federated = Some(fed.clone());
+        return Ok((parent.user.id.clone(), vec![]));
+    }
     proof.parent_audit_id = parent
         .token
         .audit_ids
@@ -240,6 +268,11 @@ fn token_scope(
     now: f64,
 ) -> Result<(Scope, Option<crate::model::Trust>)> {
     let user_id = &proof.user_id;
+    let groups = proof
+        .federated
+        .as_ref()
+        .map(|f| f.group_ids.as_slice())
+        .unwrap_or_default();
     let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
     if let Some(oauth) = proof.oauth.take() {
         return Ok((
@@ -263,7 +296,7 @@ fn token_scope(
     }
     let scope = app
         .store
-        .read(|r| requested_scope(r, auth.get("scope"), user_id))?;
+        .read(|r| requested_scope(r, auth.get("scope"), user_id, groups))?;
     Ok((scope, None))
 }
 
@@ -294,7 +327,7 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
         expires_at: proof.expires_at.floor(),
         issued_at: now as i64,
         app_cred_id: proof.app_cred.as_ref().map(|c| c.id.clone()),
-        federated: None,
+        federated: proof.federated,
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     // issued_at is the Fernet timestamp, as upstream reads it back on validation.
@@ -492,7 +525,13 @@ fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Optio
 }
 
 /// The scope a token request asks for. 401 when the user cannot have it, as upstream.
-fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Result<Scope> {
+/// `groups`: a federated token's mapped groups, whose roles count as the user's.
+fn requested_scope(
+    r: &impl Reader,
+    scope: Option<&Value>,
+    user_id: &str,
+    groups: &[String],
+) -> Result<Scope> {
     let Some(scope) = scope else {
         // No scope: the user's default project if it is usable, else unscoped.
         let user = identity::require_user(r, user_id)?;
@@ -563,7 +602,7 @@ fn requested_scope(r: &impl Reader, scope: Option<&Value>, user_id: &str) -> Res
     } else {
         return Err(Error::expecting("project, domain or system", "scope"));
     };
-    if assignment::token_roles(r, user_id, &target)?.is_empty() {
+    if assignment::token_roles_with_groups(r, user_id, groups, &target)?.is_empty() {
         return Err(Error::unauthenticated());
     }
     Ok(resolved)

@@ -22,7 +22,7 @@ use crate::token::{self, Scope};
 use super::{list_response, render_domain, render_project};
 
 pub(crate) use issue::verify_password;
-pub use issue::{issue, issue_token};
+pub use issue::{issue, issue_token, issue_token_with};
 
 /// A token body as upstream's render_token_response_from_model writes it.
 pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> Result<Value> {
@@ -54,6 +54,7 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
             .read(|r| render_catalog(r, &context.user.id, context.project_id()))?;
         token.insert("catalog".into(), Value::Array(catalog));
     }
+    crate::api::v3::federation::auth::insert_federation(app, &mut token, context)?;
     if let Scope::OAuth1 {
         access_token_id, ..
     } = &data.scope
@@ -75,10 +76,24 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
 /// The token body's scope: the project, domain or system with the roles on it (a trust's
 /// token renders its own section).
 fn insert_scope(app: &App, token: &mut Map<String, Value>, context: &AuthContext) {
+    // A federated project or domain token's roles are upstream's whole role dicts (its
+    // `_get_federated_roles` keeps what get_role returns); others are {id, name}.
+    let federated = context.token.federated.is_some()
+        && matches!(
+            context.scope,
+            ResolvedScope::Project { .. } | ResolvedScope::Domain(_)
+        );
     let roles: Vec<Value> = context
         .roles
         .iter()
-        .map(|r| json!({"id": r.id, "name": r.name}))
+        .map(|r| match federated {
+            true => crate::api::with_extra(
+                &r.extra,
+                json!({"id": r.id, "name": r.name, "domain_id": r.domain_id,
+                       "description": r.description, "options": r.options}),
+            ),
+            false => json!({"id": r.id, "name": r.name}),
+        })
         .collect();
     match &context.scope {
         ResolvedScope::Project { project, domain } if context.trust.is_some() => {
@@ -252,11 +267,25 @@ pub fn get_catalog(app: &App, _: &Request, _: &Params, granted: Granted) -> Resu
     ))
 }
 
-/// The targets a user holds any role on, through groups and inheritance included.
-fn scopes_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<Target>> {
+/// A federated token's mapped groups (upstream's auth_context `group_ids`), else none.
+fn token_groups(context: &AuthContext) -> &[String] {
+    context
+        .token
+        .federated
+        .as_ref()
+        .map(|f| f.group_ids.as_slice())
+        .unwrap_or_default()
+}
+
+/// The targets a user holds any role on, through groups (its own and a federated token's
+/// `extra_groups`) and inheritance included.
+fn scopes_of_user(r: &impl Reader, user_id: &str, extra_groups: &[String]) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
     let mut actors = vec![(crate::model::ActorKind::User, user_id.to_string())];
-    for group in identity::group_ids_of_user(r, user_id)? {
+    for group in identity::group_ids_of_user(r, user_id)?
+        .into_iter()
+        .chain(extra_groups.iter().cloned())
+    {
         actors.push((crate::model::ActorKind::Group, group));
     }
     for (kind, id) in actors {
@@ -289,16 +318,18 @@ pub fn list_projects(app: &App, req: &Request, _: &Params, granted: Granted) -> 
     let context = granted.context();
     let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
-        for target in scopes_of_user(r, &context.user.id)? {
+        let groups = token_groups(context);
+        for target in scopes_of_user(r, &context.user.id, groups)? {
             if let Target::Project(id) = target {
                 if let Some(p) = resource::get_project(r, &id)? {
                     let domain_enabled =
                         resource::get_domain(r, &p.domain_id)?.is_some_and(|d| d.enabled);
                     if p.enabled
                         && domain_enabled
-                        && !assignment::token_roles(
+                        && !assignment::token_roles_with_groups(
                             r,
                             &context.user.id,
+                            groups,
                             &Target::Project(p.id.clone()),
                         )?
                         .is_empty()
@@ -318,11 +349,18 @@ pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> R
     let context = granted.context();
     let domains = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
-        for target in scopes_of_user(r, &context.user.id)? {
+        let groups = token_groups(context);
+        for target in scopes_of_user(r, &context.user.id, groups)? {
             if let Target::Domain(id) = &target {
                 if let Some(d) = resource::get_domain(r, id)? {
                     if d.enabled
-                        && !assignment::token_roles(r, &context.user.id, &target)?.is_empty()
+                        && !assignment::token_roles_with_groups(
+                            r,
+                            &context.user.id,
+                            groups,
+                            &target,
+                        )?
+                        .is_empty()
                     {
                         out.push(render_domain(app, &d));
                     }

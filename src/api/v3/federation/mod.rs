@@ -2,8 +2,11 @@
 //! providers, their protocols, mappings and service providers. Upstream checks policy, then
 //! the body against keystone/federation/schema.py; every action has no target.
 
+// Federated authentication and the projects/domains a federated token reaches.
+pub mod auth;
 pub mod identity_providers;
 pub mod mappings;
+pub mod projects;
 pub mod protocols;
 pub mod service_providers;
 

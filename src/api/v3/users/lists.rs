@@ -10,7 +10,7 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{Target, User};
-use crate::store::{assignment, identity, resource};
+use crate::store::{assignment, identity, resource, shadow};
 
 use super::super::{filtered_list, render_group, render_project, render_user};
 use super::target_user;
@@ -144,17 +144,31 @@ pub fn list_groups(app: &App, req: &Request, p: &Params, granted: Granted) -> Re
     let domain_scope = granted.context().domain_id().map(str::to_string);
     let groups = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
-        for gid in identity::group_ids_of_user(r, id)? {
+        // Plain memberships, then those a federated login granted that have not lapsed
+        // (upstream lists both, in that order, the latter with their expiry).
+        let default_ttl = app.config.federation.default_authorization_ttl as i64;
+        let memberships = identity::group_ids_of_user(r, id)?
+            .into_iter()
+            .map(|g| (g, None))
+            .chain(
+                shadow::active_expiring(r, id, default_ttl, req.now)?
+                    .into_iter()
+                    .map(|(m, expires)| (m.group_id, Some(expires))),
+            );
+        for (gid, expires) in memberships {
             if let Some(g) = identity::get_group(r, &gid)? {
                 if domain_scope.as_ref().is_some_and(|d| d != &g.domain_id) {
                     continue;
                 }
-                // Upstream lists memberships with their (federated) expiry, before links.
+                // oslo.serialization renders the datetime as '%Y-%m-%dT%H:%M:%S.%f'.
+                let expires_at = expires.map_or(Value::Null, |e| {
+                    json!(crate::token::format_time(e as f64).trim_end_matches('Z'))
+                });
                 let mut shown = Map::new();
                 if let Value::Object(fields) = render_group(app, &g) {
                     for (k, v) in fields {
                         if k == "links" {
-                            shown.insert("membership_expires_at".into(), Value::Null);
+                            shown.insert("membership_expires_at".into(), expires_at.clone());
                         }
                         shown.insert(k, v);
                     }

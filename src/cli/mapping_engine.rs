@@ -112,8 +112,9 @@ fn parse(args: Vec<String>) -> Result<Flags, String> {
     }
 }
 
-fn execute(flags: &Flags) -> Result<(), Exit> {
-    let rules = read_rules(&flags.rules)?;
+/// What keystone-manage logs and checks before processing: the mapping with its schema
+/// version (the flag's, else the file's, else 1.0), validated.
+fn validate_rules(rules: &Value, schema_version: Option<&str>) -> Result<(), Exit> {
     let Value::Object(mut attribute_mapping) = rules.clone() else {
         let kind = match rules {
             Value::String(_) => "str",
@@ -127,8 +128,8 @@ fn execute(flags: &Flags) -> Result<(), Exit> {
             format!("'{kind}' object has no attribute 'copy'"),
         ));
     };
-    if let Some(version) = flags.schema_version.as_ref().filter(|v| !v.is_empty()) {
-        attribute_mapping.insert("schema_version".into(), Value::String(version.clone()));
+    if let Some(version) = schema_version.filter(|v| !v.is_empty()) {
+        attribute_mapping.insert("schema_version".into(), Value::String(version.to_string()));
     }
     if !truthy(attribute_mapping.get("schema_version")) {
         log(
@@ -157,6 +158,12 @@ fn execute(flags: &Flags) -> Result<(), Exit> {
         "keystone.cmd.cli",
         "Attribute mapping rules are valid.",
     );
+    Ok(())
+}
+
+fn execute(flags: &Flags) -> Result<(), Exit> {
+    let rules = read_rules(&flags.rules)?;
+    validate_rules(&rules, flags.schema_version.as_deref())?;
     let assertion = read_assertion(&flags.input, flags.prefix.as_deref().unwrap_or_default())?;
     if flags.engine_debug {
         println!("Using Rules:\n{}", dumps_indent2(&rules));

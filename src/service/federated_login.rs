@@ -59,17 +59,16 @@ pub fn login(
         .iter()
         .find(|(k, _)| k == "REMOTE_USER")
         .map(|(_, v)| v.clone());
-    let (idp, mapped, rules) = app.store.read(|r| {
-        let idp = enabled_idp(r, idp_id)?;
-        let protocol = protocol_of(r, idp_id, protocol_id)?;
+    // One write transaction from the IdP check to the last membership: a provider disabled
+    // or a mapping changed meanwhile is seen by this login or it did not happen.
+    app.store.write(|w| {
+        let idp = enabled_idp(w, idp_id)?;
+        let protocol = protocol_of(w, idp_id, protocol_id)?;
         validate_idp(app, &idp, &protocol, &assertion)?;
-        let rules = federation::get_mapping(r, &protocol.mapping_id)?
+        let rules = federation::get_mapping(w, &protocol.mapping_id)?
             .ok_or_else(|| Error::not_found("mapping", &protocol.mapping_id))?;
         let mapped = mapping::process(&rules.rules, &rules.schema_version, &assertion)
             .map_err(mapping_error)?;
-        Ok::<_, Error>((idp, mapped, rules))
-    })?;
-    app.store.write(|w| {
         let group_ids = group_ids(w, &mapped, &rules.id)?;
         if mapped.user.user_type == UserType::Local {
             let user_id = local_user(w, &mapped)?;

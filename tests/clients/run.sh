@@ -234,6 +234,40 @@ else
   timeout -k 10 120 "$VENV/bin/tempest" init --workspace-path "$TEMPEST_DIR/workspaces.yaml" "$WS" >"$TEMPEST_DIR/init.log" 2>&1 \
     || { cat "$TEMPEST_DIR/init.log" >&2; die "tempest init failed"; }
   CONF="$WS/etc/tempest.conf"
+  # keystone-tempest-plugin's OIDC scenario (TestOidcFederatedAuthentication) when the test IdP
+  # runs: keystone gets what devstack would create (an IdP whose remote id is the realm's
+  # issuer; group federated_users in domain federated_domain with member on a project).
+  FED_ENABLED=false; FED_IDP_ID=keycloak; FED_REALM=""
+  if [ -n "$KSL_IDP_ISSUER" ]; then
+    FED_ENABLED=true; FED_REALM="$KSL_IDP_ISSUER/realms/master"
+    KSL_FED_IDP_ID="$FED_IDP_ID" KSL_FED_REALM="$FED_REALM" PYTHONWARNINGS=ignore \
+      timeout -k 10 120 "$VENV/bin/python" - <<'PY' >&2 || die "cannot prepare keystone for the OIDC scenario"
+import os
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+url = os.environ["KSL_URL"] + "/v3"
+s = session.Session(auth=v3.Password(auth_url=url, username="admin", password="adminpwd",
+    user_domain_id="default", system_scope="all"), timeout=60)
+def one(path, key, name, create):
+    found = s.get(url + path).json()[key]
+    return found[0] if found else s.post(url + "/" + key, json={key[:-1]: create}).json()[key[:-1]]
+dom = one("/domains?name=federated_domain", "domains", "federated_domain",
+          {"name": "federated_domain"})
+grp = one("/groups?name=federated_users&domain_id=" + dom["id"], "groups", "federated_users",
+          {"name": "federated_users", "domain_id": dom["id"]})
+prj = one("/projects?name=federated_project&domain_id=" + dom["id"], "projects",
+          "federated_project", {"name": "federated_project", "domain_id": dom["id"]})
+member = s.get(url + "/roles?name=member").json()["roles"][0]
+s.put(url + "/projects/%s/groups/%s/roles/%s" % (prj["id"], grp["id"], member["id"]))
+s.put(url + "/OS-FEDERATION/identity_providers/" + os.environ["KSL_FED_IDP_ID"], json={
+    "identity_provider": {"remote_ids": [os.environ["KSL_FED_REALM"]], "enabled": True}},
+    raise_exc=False)
+PY
+    case "$TEMPEST_REGEX" in
+      *keystone_tempest_plugin\\.tests\\.scenario*) ;;
+      *) TEMPEST_REGEX="^(${TEMPEST_REGEX#^})|^keystone_tempest_plugin\.tests\.scenario\.test_oidc_federated_authentication\." ;;
+    esac
+  fi
   cat > "$CONF" <<EOF
 [DEFAULT]
 log_dir = $WS/logs
@@ -278,10 +312,25 @@ access_rules = true
 security_compliance = true
 domain_specific_drivers = false
 immutable_user_source = false
-# keystone-tempest-plugin: its API tests need no identity provider; its federated login
-# scenarios (skipped while false) need an external IdP and [fed_scenario].
-federation = false
-external_idp = false
+# keystone-tempest-plugin: its API tests need no identity provider (these flags only gate its
+# scenarios); its OIDC scenario logs in through the test IdP's Keycloak-shaped realm.
+federation = $FED_ENABLED
+external_idp = $FED_ENABLED
+
+[fed_scenario]
+# what devstack's lib/oidc.sh would configure; run.sh creates the IdP and the group's role
+idp_id = $FED_IDP_ID
+idp_remote_ids = $FED_REALM
+idp_oidc_url = ${KSL_IDP_ISSUER:-http://127.0.0.1:9}
+idp_client_id = keystone
+idp_client_secret = keystone-secret
+idp_username = admin
+idp_password = admin-pass
+protocol_id = openid
+mapping_remote_type = OIDC-preferred_username
+mapping_user_name = {0}
+mapping_group_name = federated_users
+mapping_group_domain_name = federated_domain
 
 [enforce_scope]
 keystone = true

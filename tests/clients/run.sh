@@ -25,6 +25,10 @@
 #              identity suite) and workers (default 4).
 #   KSL_PYTEST_ARGS         extra pytest arguments (e.g. "-k middleware -x").
 #   KSL_KEEP=1              keep the server's data dir and tempest's workspace.
+#   KSL_SKIP_IDP=1          do not start the test OpenID provider (tests/federation/idp; needs
+#              node and npm): the federation tests skip and tempest's OIDC scenario is not run.
+#              Otherwise it is started before pytest (its issuer exported as KSL_IDP_ISSUER)
+#              and stopped on exit.
 # Exit status: 0 only if every phase ran at least one test and none failed.
 set -euo pipefail
 
@@ -46,6 +50,7 @@ log() { printf '[clients] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 2; }
 
 SERVER_PID=""
+IDP_PID=""
 RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ksl-clients.XXXXXX")"   # everything this run writes
 DATA_DIR=""
 cleanup() {
@@ -61,6 +66,10 @@ cleanup() {
     fi
     wait "$SERVER_PID" 2>/dev/null || true
     kill -TERM -- "-$SERVER_PID" 2>/dev/null || true   # leftovers in its process group
+  fi
+  if [ -n "$IDP_PID" ]; then
+    kill -TERM "$IDP_PID" 2>/dev/null || true
+    wait "$IDP_PID" 2>/dev/null || true
   fi
   if [ "$rc" != 0 ] && [ -f "$RUN_DIR/server.log" ]; then
     log "last lines of the server log:"
@@ -129,6 +138,11 @@ lockout_failure_attempts = 2
 lockout_duration = 5
 unique_last_password_count = 2
 minimum_password_age = 0
+
+# OpenID Connect logins (test_federation.py, tempest's OIDC scenario): the IdP's issuer is
+# named by the claim mod_auth_openidc gives as HTTP_OIDC_ISS, as devstack configures it.
+[openid]
+remote_id_attribute = HTTP_OIDC_ISS
 CONF
   setsid "$BIN" --seed "$SEED" --data-dir "$DATA_DIR" --listen 127.0.0.1:0 --config "$RUN_DIR/keystone.conf" \
     >"$RUN_DIR/server.stdout" 2>"$RUN_DIR/server.log" </dev/null &
@@ -155,6 +169,29 @@ fi
 export KSL_URL
 [ -n "${KSL_KEYS:-}" ] && export KSL_KEYS
 wait_http_200 "$KSL_URL/v3" "$START_TIMEOUT" || die "server not answering at $KSL_URL/v3"
+
+# --- test OpenID provider (tests/federation/idp) ----------------------------------------
+IDP_START_TIMEOUT=300   # s, includes a first `npm ci` into its cache
+KSL_IDP_ISSUER=""
+if [ "${KSL_SKIP_IDP:-0}" != 1 ]; then
+  command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed for the test IdP (or KSL_SKIP_IDP=1)"
+  # own session, so it is not signalled by a terminal's ^C before cleanup stops it
+  setsid "$REPO/tests/federation/idp/start.sh" >"$RUN_DIR/idp.stdout" 2>"$RUN_DIR/idp.log" </dev/null &
+  IDP_PID=$!
+  deadline=$(( $(date +%s) + IDP_START_TIMEOUT ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if [ "$(head -c 4096 "$RUN_DIR/idp.stdout" | tr -dc '\n' | wc -c)" -ge 1 ]; then
+      KSL_IDP_ISSUER="$(head -n1 "$RUN_DIR/idp.stdout" | sed -n 's/^ISSUER \(http:[^ ]*\)$/\1/p')"
+      break
+    fi
+    kill -0 "$IDP_PID" 2>/dev/null || { tail -n 20 "$RUN_DIR/idp.log" >&2; die "test IdP exited before printing its issuer"; }
+    sleep 0.2
+  done
+  [ -n "$KSL_IDP_ISSUER" ] || die "test IdP printed no ISSUER line within $IDP_START_TIMEOUT s"
+  wait_http_200 "$KSL_IDP_ISSUER/.well-known/openid-configuration" 30 || die "test IdP not answering"
+  log "test IdP pid $IDP_PID at $KSL_IDP_ISSUER"
+  export KSL_IDP_ISSUER
+fi
 
 # --- pytest: the python clients --------------------------------------------------------
 RESULTS=()
@@ -197,6 +234,40 @@ else
   timeout -k 10 120 "$VENV/bin/tempest" init --workspace-path "$TEMPEST_DIR/workspaces.yaml" "$WS" >"$TEMPEST_DIR/init.log" 2>&1 \
     || { cat "$TEMPEST_DIR/init.log" >&2; die "tempest init failed"; }
   CONF="$WS/etc/tempest.conf"
+  # keystone-tempest-plugin's OIDC scenario (TestOidcFederatedAuthentication) when the test IdP
+  # runs: keystone gets what devstack would create (an IdP whose remote id is the realm's
+  # issuer; group federated_users in domain federated_domain with member on a project).
+  FED_ENABLED=false; FED_IDP_ID=keycloak; FED_REALM=""
+  if [ -n "$KSL_IDP_ISSUER" ]; then
+    FED_ENABLED=true; FED_REALM="$KSL_IDP_ISSUER/realms/master"
+    KSL_FED_IDP_ID="$FED_IDP_ID" KSL_FED_REALM="$FED_REALM" PYTHONWARNINGS=ignore \
+      timeout -k 10 120 "$VENV/bin/python" - <<'PY' >&2 || die "cannot prepare keystone for the OIDC scenario"
+import os
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+url = os.environ["KSL_URL"] + "/v3"
+s = session.Session(auth=v3.Password(auth_url=url, username="admin", password="adminpwd",
+    user_domain_id="default", system_scope="all"), timeout=60)
+def one(path, key, name, create):
+    found = s.get(url + path).json()[key]
+    return found[0] if found else s.post(url + "/" + key, json={key[:-1]: create}).json()[key[:-1]]
+dom = one("/domains?name=federated_domain", "domains", "federated_domain",
+          {"name": "federated_domain"})
+grp = one("/groups?name=federated_users&domain_id=" + dom["id"], "groups", "federated_users",
+          {"name": "federated_users", "domain_id": dom["id"]})
+prj = one("/projects?name=federated_project&domain_id=" + dom["id"], "projects",
+          "federated_project", {"name": "federated_project", "domain_id": dom["id"]})
+member = s.get(url + "/roles?name=member").json()["roles"][0]
+s.put(url + "/projects/%s/groups/%s/roles/%s" % (prj["id"], grp["id"], member["id"]))
+s.put(url + "/OS-FEDERATION/identity_providers/" + os.environ["KSL_FED_IDP_ID"], json={
+    "identity_provider": {"remote_ids": [os.environ["KSL_FED_REALM"]], "enabled": True}},
+    raise_exc=False)
+PY
+    case "$TEMPEST_REGEX" in
+      *keystone_tempest_plugin\\.tests\\.scenario*) ;;
+      *) TEMPEST_REGEX="^(${TEMPEST_REGEX#^})|^keystone_tempest_plugin\.tests\.scenario\.test_oidc_federated_authentication\." ;;
+    esac
+  fi
   cat > "$CONF" <<EOF
 [DEFAULT]
 log_dir = $WS/logs
@@ -241,10 +312,25 @@ access_rules = true
 security_compliance = true
 domain_specific_drivers = false
 immutable_user_source = false
-# keystone-tempest-plugin: its API tests need no identity provider; its federated login
-# scenarios (skipped while false) need an external IdP and [fed_scenario].
-federation = false
-external_idp = false
+# keystone-tempest-plugin: its API tests need no identity provider (these flags only gate its
+# scenarios); its OIDC scenario logs in through the test IdP's Keycloak-shaped realm.
+federation = $FED_ENABLED
+external_idp = $FED_ENABLED
+
+[fed_scenario]
+# what devstack's lib/oidc.sh would configure; run.sh creates the IdP and the group's role
+idp_id = $FED_IDP_ID
+idp_remote_ids = $FED_REALM
+idp_oidc_url = ${KSL_IDP_ISSUER:-http://127.0.0.1:9}
+idp_client_id = keystone
+idp_client_secret = keystone-secret
+idp_username = admin
+idp_password = admin-pass
+protocol_id = openid
+mapping_remote_type = OIDC-preferred_username
+mapping_user_name = {0}
+mapping_group_name = federated_users
+mapping_group_domain_name = federated_domain
 
 [enforce_scope]
 keystone = true

@@ -19,6 +19,16 @@
 // - authorization code without a form: GET /auth?...&login_hint=alice logs alice in and grants
 //   what was asked (test only), then redirects to redirect_uri, e.g. `${issuer}/test/callback`,
 //   which echoes its query string as JSON.
+// - a Keycloak-shaped second provider (what keystone-tempest-plugin's OIDC scenario and its
+//   KeycloakClient expect), issuer `${root}/realms/master`: discovery at
+//   `/realms/master/.well-known/openid-configuration`, token endpoint
+//   `/realms/master/protocol/openid-connect/token`, public client `admin-cli` (password grant
+//   only, no secret) besides `keystone`, and a minimal users admin API:
+//   `POST /admin/realms/master/users` (Keycloak's user representation: username, email,
+//   firstName, lastName, credentials[{type: password, value}]) and
+//   `DELETE /admin/realms/master/users` (JSON `{"id": username}`), both with a Bearer token
+//   the realm issued to `admin` (user `admin` / `admin-pass`). Users live in memory, shared
+//   by both providers.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
@@ -33,6 +43,17 @@ const USERS = {
       name: 'Alice Liddell',
       groups: ['admins', 'devs'],
       address: { country: 'GB', locality: 'Oxford' },
+    },
+  },
+  admin: {
+    password: 'admin-pass',
+    claims: {
+      email: 'admin@example.com',
+      email_verified: true,
+      preferred_username: 'admin',
+      name: 'IdP Admin',
+      groups: ['admins'],
+      address: { country: 'GB' },
     },
   },
   bob: {
@@ -79,16 +100,41 @@ function resourceServerInfo(resource) {
   };
 }
 
-function configuration(issuer) {
+const REALM_PATH = '/realms/master';
+const REALM_ADMIN_USERS = '/admin/realms/master/users';
+// Keycloak's endpoint names under the realm (discovery stays at /.well-known/...).
+const KEYCLOAK_ROUTES = {
+  authorization: '/protocol/openid-connect/auth',
+  token: '/protocol/openid-connect/token',
+  jwks: '/protocol/openid-connect/certs',
+  userinfo: '/protocol/openid-connect/userinfo',
+  introspection: '/protocol/openid-connect/token/introspect',
+  revocation: '/protocol/openid-connect/revoke',
+  end_session: '/protocol/openid-connect/logout',
+};
+
+function configuration(issuer, { realm = false } = {}) {
+  const clients = [{
+    client_id: 'keystone',
+    client_secret: 'keystone-secret',
+    grant_types: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
+    response_types: ['code'],
+    redirect_uris: [`${issuer}/test/callback`],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }];
+  if (realm) {
+    // Keycloak's built-in public client the plugin's KeycloakClient logs in with.
+    clients.push({
+      client_id: 'admin-cli',
+      grant_types: ['password'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'none',
+    });
+  }
   return {
-    clients: [{
-      client_id: 'keystone',
-      client_secret: 'keystone-secret',
-      grant_types: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
-      response_types: ['code'],
-      redirect_uris: [`${issuer}/test/callback`],
-      token_endpoint_auth_method: 'client_secret_basic',
-    }],
+    ...(realm ? { routes: KEYCLOAK_ROUTES } : {}),
+    clients,
     jwks: {
       keys: [
         signingKey('rsa', { modulusLength: 2048 }, 'RS256'),
@@ -133,7 +179,7 @@ function configuration(issuer) {
         || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${realm ? REALM_PATH : ''}/interaction/${interaction.uid}` },
   };
 }
 
@@ -196,22 +242,114 @@ async function interaction(provider, req, res) {
   await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
 
+// Keycloak's admin API, the two calls KeycloakClient makes. The caller must present an access
+// token the realm issued to its `admin` user (checked by signature, not just presence).
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? JSON.parse(text) : {};
+}
+
+async function realmAdmin(realm, req, res) {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization || '');
+  const token = bearer && await realmAccessToken(realm, bearer[1]);
+  if (!token || token.accountId !== 'admin') {
+    res.statusCode = 401;
+    res.end('{"error":"HTTP 401 Unauthorized"}');
+    return;
+  }
+  const body = await readJson(req);
+  if (req.method === 'POST') {
+    const username = String(body.username || '');
+    const password = (body.credentials || []).find((c) => c.type === 'password')?.value;
+    if (!username || !password) {
+      res.statusCode = 400;
+      res.end('{"errorMessage":"username and a password credential are required"}');
+      return;
+    }
+    if (USERS[username]) {
+      res.statusCode = 409;
+      res.end('{"errorMessage":"User exists with same username"}');
+      return;
+    }
+    USERS[username] = {
+      password: String(password),
+      claims: {
+        email: body.email || username,
+        email_verified: Boolean(body.emailVerified),
+        preferred_username: username,
+        name: [body.firstName, body.lastName].filter(Boolean).join(' ') || username,
+        groups: [],
+        address: {},
+      },
+    };
+    res.statusCode = 201;
+    res.setHeader('location', `${realm.issuer.replace(REALM_PATH, '')}${REALM_ADMIN_USERS}/${encodeURIComponent(username)}`);
+    res.end();
+  } else if (req.method === 'DELETE') {
+    const username = String(body.id || '');
+    const known = username !== 'admin' && Boolean(USERS[username]);
+    if (known) delete USERS[username];
+    res.statusCode = known ? 204 : 404;
+    res.end();
+  } else {
+    res.statusCode = 405;
+    res.end();
+  }
+}
+
+// The realm's JWT access token (RS256, its own keys), or undefined.
+async function realmAccessToken(realm, jwt) {
+  try {
+    const [header, payload, signature] = jwt.split('.');
+    const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    const jwk = realm.publicKeys.find((k) => k.kid === kid);
+    if (!jwk || !signature) return undefined;
+    const ok = crypto.verify('sha256', Buffer.from(`${header}.${payload}`),
+      crypto.createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(signature, 'base64url'));
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (!ok || claims.iss !== realm.issuer || claims.exp * 1000 < Date.now()) return undefined;
+    return { accountId: claims.sub };
+  } catch {
+    return undefined;
+  }
+}
+
+function makeProvider(issuer, options) {
+  const config = configuration(issuer, options);
+  const provider = new Provider(issuer, config);
+  provider.registerGrantType('password', (ctx) => passwordGrant(provider, ctx), ['username', 'password', 'scope', 'resource']);
+  const publicKeys = config.jwks.keys.filter((k) => k.kty === 'RSA')
+    .map(({ kty, n, e, kid }) => ({ kty, n, e, kid }));
+  return { provider, callback: provider.callback(), issuer, publicKeys };
+}
+
 const server = http.createServer();
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
-  const provider = new Provider(issuer, configuration(issuer));
-  provider.registerGrantType('password', (ctx) => passwordGrant(provider, ctx), ['username', 'password', 'scope', 'resource']);
-  const callback = provider.callback();
+  const root = makeProvider(issuer);
+  const realm = makeProvider(`${issuer}${REALM_PATH}`, { realm: true });
   server.on('request', async (req, res) => {
     const url = new URL(req.url, issuer);
     try {
-      if (url.pathname === '/test/callback') {
+      if (url.pathname === '/test/callback' || url.pathname === `${REALM_PATH}/test/callback`) {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(Object.fromEntries(url.searchParams)));
+      } else if (url.pathname === REALM_ADMIN_USERS) {
+        await realmAdmin(realm, req, res);
       } else if (url.pathname.startsWith('/interaction/')) {
-        await interaction(provider, req, res);
+        await interaction(root.provider, req, res);
+      } else if (url.pathname.startsWith(`${REALM_PATH}/interaction/`)) {
+        await interaction(realm.provider, req, res);
+      } else if (url.pathname === REALM_PATH || url.pathname.startsWith(`${REALM_PATH}/`)) {
+        // mounted under the realm path, as express's app.use would (oidc-provider derives its
+        // mount path from originalUrl minus url)
+        req.originalUrl = req.url;
+        req.url = req.url.slice(REALM_PATH.length) || '/';
+        realm.callback(req, res);
       } else {
-        callback(req, res);
+        root.callback(req, res);
       }
     } catch (err) {
       res.statusCode = 500;

@@ -446,5 +446,11 @@ fn websso_refusals_as_upstream() {
     // A token of the same keys is not a state.
     let r = s.get(&format!("{base}?code=c&state={t}"), None);
     assert_eq!(r.status, 401);
-    assert!(!s.stderr_text().contains(&t));
+    // The reasons are logged (upstream's messages), the token is not.
+    let log = s.stderr_text();
+    assert!(log.contains("https://evil.example/ is not a trusted dashboard host"), "{log}");
+    assert!(log.contains("Request must have an origin query parameter"));
+    assert!(log.contains("Missing entity ID from environment"));
+    assert!(log.contains("WebSSO: state expired"));
+    assert!(!log.contains(&t));
 }

@@ -164,11 +164,7 @@ impl Browser {
                 .retain(|(s, old)| !(*s == site && old.starts_with(&name)));
             self.cookies.push((site.clone(), pair));
         }
-        let header = |n: &str| {
-            r.headers()
-                .get(n)
-                .map(|v| v.to_str().unwrap().to_string())
-        };
+        let header = |n: &str| r.headers().get(n).map(|v| v.to_str().unwrap().to_string());
         let (location, ctype) = (header("location"), header("content-type"));
         let location = location.map(|l| {
             if l.starts_with('/') {
@@ -177,7 +173,12 @@ impl Browser {
                 l
             }
         });
-        (r.status().as_u16(), location, ctype, r.body_mut().read_to_string().unwrap())
+        (
+            r.status().as_u16(),
+            location,
+            ctype,
+            r.body_mut().read_to_string().unwrap(),
+        )
     }
 
     /// From our websso URL through the IdP (as `user`) back to us: our final answer, and the
@@ -264,9 +265,14 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     let s2 = TestServer::start_with(
         DEMO_SEED,
         &[],
-        Some(&conf(&format!("sso_callback_template = {}\n", custom.display()))),
+        Some(&conf(&format!(
+            "sso_callback_template = {}\n",
+            custom.display()
+        ))),
     );
-    let Some(idp) = start_idp(&[&s, &s2]) else { return };
+    let Some(idp) = start_idp(&[&s, &s2]) else {
+        return;
+    };
     let admin = setup(&s, &idp.issuer);
     let origin = enc(DASH);
 
@@ -280,7 +286,10 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     let (status, location, _, _) = browser.get(&format!("{idp_url}?origin={origin}"));
     assert_eq!(status, 302);
     let location = location.unwrap();
-    assert!(location.starts_with(&format!("{}/auth?", idp.issuer)), "{location}");
+    assert!(
+        location.starts_with(&format!("{}/auth?", idp.issuer)),
+        "{location}"
+    );
     assert_eq!(query_param(&location, "redirect_uri").unwrap(), idp_url);
     assert_eq!(query_param(&location, "client_id").unwrap(), "keystone");
     assert_eq!(query_param(&location, "response_type").unwrap(), "code");
@@ -292,7 +301,10 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     let body = validate(&s, &admin, &token);
     let user = &body["token"]["user"];
     assert_eq!(user["name"], json!("alice"));
-    assert_eq!(user["OS-FEDERATION"]["identity_provider"]["id"], json!("idp"));
+    assert_eq!(
+        user["OS-FEDERATION"]["identity_provider"]["id"],
+        json!("idp")
+    );
     assert_eq!(user["OS-FEDERATION"]["protocol"]["id"], json!("openid"));
     assert_eq!(body["token"]["methods"], json!(["openid"]));
     // Replaying the callback: the IdP refuses a used code.
@@ -326,7 +338,10 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
         Some(&admin),
         &json!({"protocol": {"mapping_id": "m"}}),
     ));
-    let r = s.get(&format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}"), None);
+    let r = s.get(
+        &format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}"),
+        None,
+    );
     assert_eq!(r.status, 401, "{}", r.text());
     let r = s.get(
         &format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}&idp_id=nope"),
@@ -359,7 +374,12 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
 /// A state sealed with the server's own keys (as websso.rs seals it).
 fn sealed_state(s: &TestServer, state: &Value) -> String {
     let dir = s.data_dir.join("fernet-keys");
-    let key_file = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let key_file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let key = std::fs::read_to_string(key_file).unwrap();
     let fernet = fernet::Fernet::new(key.trim()).unwrap();
     let mut plain = b"ksl-websso-state/1\n".to_vec();
@@ -401,7 +421,10 @@ fn websso_refusals_as_upstream() {
     );
     let r = s.request("POST", &format!("{base}?origin="), &[], None);
     assert_eq!(r.status, 400);
-    for untrusted in ["https://evil.example/", "https://dash.example/auth/websso/x\"><script>"] {
+    for untrusted in [
+        "https://evil.example/",
+        "https://dash.example/auth/websso/x\"><script>",
+    ] {
         let r = s.get(&format!("{base}?origin={}", enc(untrusted)), None);
         assert_eq!(r.status, 401, "{}", r.text());
         assert_eq!(r.json()["error"]["message"], json!(generic));
@@ -415,7 +438,10 @@ fn websso_refusals_as_upstream() {
     );
     assert_eq!(r.status, 404, "{}", r.text());
     // No IdP has the protocol: "Missing entity ID from environment".
-    let r = s.get(&format!("/v3/auth/OS-FEDERATION/websso/saml2?origin={origin}"), None);
+    let r = s.get(
+        &format!("/v3/auth/OS-FEDERATION/websso/saml2?origin={origin}"),
+        None,
+    );
     assert_eq!(r.status, 401);
 
     // The IdP's error answer.
@@ -448,7 +474,10 @@ fn websso_refusals_as_upstream() {
     assert_eq!(r.status, 401);
     // The reasons are logged (upstream's messages), the token is not.
     let log = s.stderr_text();
-    assert!(log.contains("https://evil.example/ is not a trusted dashboard host"), "{log}");
+    assert!(
+        log.contains("https://evil.example/ is not a trusted dashboard host"),
+        "{log}"
+    );
     assert!(log.contains("Request must have an origin query parameter"));
     assert!(log.contains("Missing entity ID from environment"));
     assert!(log.contains("WebSSO: state expired"));

@@ -260,10 +260,7 @@ fn redirect_uri(app: &App, state: &SsoState) -> String {
             segment(&state.idp)
         )
     } else {
-        format!(
-            "{}/v3/auth/OS-FEDERATION/websso/{protocol}",
-            app.public_url
-        )
+        format!("{}/v3/auth/OS-FEDERATION/websso/{protocol}", app.public_url)
     }
 }
 
@@ -308,10 +305,13 @@ fn open_state(app: &App, sealed: &str, now: f64) -> Result<SsoState> {
 /// Upstream's `_get_sso_origin_host`: the `origin` query parameter (unquoted once more, as
 /// upstream's `unquote_plus` of the decoded value), which must be a trusted dashboard.
 fn origin_host(app: &App, req: &Request) -> Result<String> {
-    let origin = req.query("origin").filter(|o| !o.is_empty()).ok_or_else(|| {
-        log::error!("Request must have an origin query parameter");
-        Error::Validation("Request must have an origin query parameter".to_string())
-    })?;
+    let origin = req
+        .query("origin")
+        .filter(|o| !o.is_empty())
+        .ok_or_else(|| {
+            log::error!("Request must have an origin query parameter");
+            Error::Validation("Request must have an origin query parameter".to_string())
+        })?;
     let host = percent_decode(&origin.replace('+', " "));
     if !is_trusted(app, &host) {
         log::error!("{} is not a trusted dashboard host", loggable(&host));
@@ -331,7 +331,10 @@ fn is_trusted(app: &App, host: &str) -> bool {
 /// Upstream's `lower_case_hostname`: the URL's netloc (between `//` and the next `/`, `?`
 /// or `#`) lower-cased.
 fn lower_case_hostname(url: &str) -> String {
-    let Some(at) = url.find("//").filter(|&i| !url[..i].contains(['/', '?', '#'])) else {
+    let Some(at) = url
+        .find("//")
+        .filter(|&i| !url[..i].contains(['/', '?', '#']))
+    else {
         return url.to_string();
     };
     let start = at + 2;
@@ -361,7 +364,10 @@ fn render_callback(app: &App, host: &str, token_id: &str) -> Result<Response> {
     // trusted_dashboard entry from breaking the page.
     let body = substitute(
         &template,
-        &[("host", &html_escape(host)), ("token", &html_escape(token_id))],
+        &[
+            ("host", &html_escape(host)),
+            ("token", &html_escape(token_id)),
+        ],
     )
     .ok_or_else(|| Error::Internal("sso_callback_template has a bad placeholder".into()))?;
     Ok(Response {
@@ -388,9 +394,9 @@ fn substitute(template: &str, values: &[(&str, &str)]) -> Option<String> {
         let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
             let end = braced.find('}')?;
             (&braced[..end], end + 2)
-        } else if after.starts_with('$') {
+        } else if let Some(escaped) = after.strip_prefix('$') {
             out.push('$');
-            rest = &after[1..];
+            rest = escaped;
             continue;
         } else {
             let end = after.find(|c| !is_ident(c)).unwrap_or(after.len());

@@ -184,12 +184,25 @@ impl Browser {
     /// From our websso URL through the IdP (as `user`) back to us: our final answer, and the
     /// callback URL the IdP sent the browser to.
     fn sso(&mut self, start: &str, ours: &str, user: &str) -> (Page, String) {
+        let (page, url, _) = self.sso_with_cookie(start, ours, user);
+        (page, url)
+    }
+
+    /// [`Browser::sso`], plus the Cookie header this browser sent us on the callback.
+    fn sso_with_cookie(&mut self, start: &str, ours: &str, user: &str) -> (Page, String, String) {
         let (status, location, _, body) = self.get(start);
         assert_eq!(status, 302, "{body}");
+        let site = Self::origin_of(ours);
+        let sent: Vec<String> = self
+            .cookies
+            .iter()
+            .filter(|(s, _)| *s == site)
+            .map(|(_, c)| c.clone())
+            .collect();
         let mut url = format!("{}&login_hint={user}", location.unwrap());
         for _ in 0..12 {
             if url.starts_with(ours) {
-                return (self.get(&url), url);
+                return (self.get(&url), url, sent.join("; "));
             }
             let (status, location, _, body) = self.get(&url);
             assert!((300..400).contains(&status), "{url}: {status} {body}");
@@ -295,8 +308,23 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     assert_eq!(query_param(&location, "response_type").unwrap(), "code");
     assert!(query_param(&location, "nonce").is_some());
     assert!(!location.contains("keystone-secret"));
+    let r = s.get(
+        &format!(
+            "/v3/auth/OS-FEDERATION/identity_providers/idp/protocols/openid/websso?origin={origin}"
+        ),
+        None,
+    );
+    assert_eq!(r.status, 302);
+    let set_cookie = r.header("set-cookie").unwrap();
+    assert!(set_cookie.starts_with("ksl_websso_"), "{set_cookie}");
+    assert!(
+        set_cookie.ends_with("; Path=/v3/auth/OS-FEDERATION/; Max-Age=600; HttpOnly; SameSite=Lax"),
+        "{set_cookie}"
+    );
+    assert_eq!(r.header("cache-control"), Some("no-store"));
 
-    let (page, callback) = browser.sso(&format!("{idp_url}?origin={origin}"), &idp_url, "alice");
+    let (page, callback, cookie) =
+        browser.sso_with_cookie(&format!("{idp_url}?origin={origin}"), &idp_url, "alice");
     let token = token_of_page(&page);
     let body = validate(&s, &admin, &token);
     let user = &body["token"]["user"];
@@ -307,9 +335,23 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     );
     assert_eq!(user["OS-FEDERATION"]["protocol"]["id"], json!("openid"));
     assert_eq!(body["token"]["methods"], json!(["openid"]));
-    // Replaying the callback: the IdP refuses a used code.
+    // The flow is bound to its browser by a cookie: the same callback URL opened in another
+    // browser (login CSRF) is refused.
+    assert!(cookie.starts_with("ksl_websso_"), "{cookie}");
     let (status, _, _, body) = Browser::new().get(&callback);
     assert_eq!(status, 401, "{body}");
+    assert!(s
+        .stderr_text()
+        .contains("WebSSO: callback without the browser cookie of its flow"));
+    // Replayed with the cookie: the IdP refuses the used code.
+    let r = s.request(
+        "GET",
+        callback.strip_prefix(&s.url).unwrap(),
+        &[("Cookie", &cookie)],
+        None,
+    );
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(s.stderr_text().contains("token endpoint refused the code"));
     // The state belongs to its URL: not accepted on the protocol-only one.
     let other = callback.replacen(
         "/identity_providers/idp/protocols/openid/websso",
@@ -456,7 +498,7 @@ fn websso_refusals_as_upstream() {
         .as_secs_f64();
     let state = |exp: f64, protocol: &str| {
         json!({"idp": "idp", "protocol": protocol, "origin": DASH, "nonce": "n", "exp": exp,
-               "idp_url": true})
+               "idp_url": true, "binding": "b"})
     };
     let expired = sealed_state(&s, &state(now - 1.0, "openid"));
     let r = s.get(&format!("{base}?code=c&state={expired}"), None);
@@ -465,10 +507,24 @@ fn websso_refusals_as_upstream() {
     let elsewhere = sealed_state(&s, &state(now + 300.0, "mapped"));
     let r = s.get(&format!("{base}?code=c&state={elsewhere}"), None);
     assert_eq!(r.status, 401);
-    // A valid state reaches the IdP (here unreachable: still a 401, never a hang).
+    // A valid state without its browser's cookie, then with it: it reaches the IdP (here
+    // unreachable: still a 401, never a hang).
     let valid = sealed_state(&s, &state(now + 300.0, "openid"));
     let r = s.get(&format!("{base}?code=c&state={valid}"), None);
     assert_eq!(r.status, 401);
+    assert!(!s.stderr_text().contains("IdP unreachable"));
+    let r = s.request(
+        "GET",
+        &format!("{base}?code=c&state={valid}"),
+        &[("Cookie", "other=1; ksl_websso_n=b")],
+        None,
+    );
+    assert_eq!(r.status, 401);
+    assert!(
+        s.stderr_text().contains("IdP unreachable"),
+        "{}",
+        s.stderr_text()
+    );
     // A token of the same keys is not a state.
     let r = s.get(&format!("{base}?code=c&state={t}"), None);
     assert_eq!(r.status, 401);

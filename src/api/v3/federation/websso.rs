@@ -20,9 +20,15 @@
 //!    callback template answered (200 text/html) with `$host` = origin, `$token` = the token.
 //!    `error=...` from the IdP is a 401.
 //!
-//! A state can be replayed until it expires, but only with a fresh authorization code from
-//! the IdP for the same nonce; a code is single-use at the IdP, so a replayed callback URL is
-//! refused by the IdP's token endpoint (401 here).
+//! The start also sets a cookie (one per flow, HttpOnly, SameSite=Lax, 10 min) whose value
+//! the state carries: the callback must come from the browser that started the flow, as
+//! mod_auth_openidc's state cookie ensures (an attacker's callback URL sent to a victim logs
+//! nobody in). The cookie is cleared on success.
+//!
+//! Replay: a state stays valid until it expires (it is stateless), but it is only usable with
+//! its browser's cookie and a fresh authorization code issued for its nonce; codes are
+//! single-use at the IdP, so a replayed callback URL is refused by the IdP's token endpoint
+//! (401 here).
 //!
 //! The protocol-only URL: upstream finds the IdP by the remote id attribute Apache set. Here
 //! the enabled identity providers having that protocol are the candidates: exactly one is
@@ -91,6 +97,9 @@ struct SsoState {
     /// Whether the flow started on the identity provider's URL (else the protocol-only one):
     /// the redirect URI is rebuilt from it.
     idp_url: bool,
+    /// The value of the cookie set on the browser that started the flow: the callback must
+    /// come from that browser (no login CSRF: a victim sent an attacker's callback URL).
+    binding: String,
 }
 
 /// Step 1: the redirect to the IdP's authorization endpoint.
@@ -117,6 +126,7 @@ fn start(app: &App, req: &Request, path_idp: Option<&str>, protocol_id: &str) ->
         nonce: crate::token::new_audit_id(),
         exp: req.now + STATE_TTL_SECONDS,
         idp_url: path_idp.is_some(),
+        binding: crate::token::new_audit_id(),
     };
     let redirect_uri = redirect_uri(app, &state);
     let url = app.oidc.authorization_url(
@@ -133,8 +143,50 @@ fn start(app: &App, req: &Request, path_idp: Option<&str>, protocol_id: &str) ->
             ("Location", url),
             // Each redirect carries a fresh nonce: never reuse a cached one.
             ("Cache-Control", "no-store".to_string()),
+            ("Set-Cookie", binding_cookie(app, &state, true)),
         ],
         body: Vec::new(),
+    })
+}
+
+/// The cookie binding a flow to its browser: one per flow (several tabs may log in at
+/// once), gone after the flow's lifetime; `set` false clears it.
+fn binding_cookie(app: &App, state: &SsoState, set: bool) -> String {
+    let (value, max_age) = match set {
+        true => (state.binding.as_str(), STATE_TTL_SECONDS as u64),
+        false => ("", 0),
+    };
+    // Our public URL's path prefix, if any, then the websso URLs' common part.
+    let after_scheme = app.public_url.split_once("://").map_or("", |(_, r)| r);
+    let prefix = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    let secure = if app.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path={prefix}/v3/auth/OS-FEDERATION/; Max-Age={max_age}; HttpOnly; \
+         SameSite=Lax{secure}",
+        cookie_name(state)
+    )
+}
+
+fn cookie_name(state: &SsoState) -> String {
+    format!(
+        "ksl_websso_{}",
+        state.nonce.get(..8).unwrap_or(&state.nonce)
+    )
+}
+
+/// Whether the request carries the flow's binding cookie.
+fn bound_to_browser(req: &Request, state: &SsoState) -> bool {
+    let name = cookie_name(state);
+    req.header("cookie").is_some_and(|header| {
+        header.split(';').any(|pair| {
+            pair.trim()
+                .split_once('=')
+                .is_some_and(|(k, v)| k == name && v == state.binding)
+        })
     })
 }
 
@@ -156,6 +208,10 @@ fn callback(
         log::info!("WebSSO: state was issued for another URL");
         return Err(Error::unauthenticated());
     }
+    if !bound_to_browser(req, &state) {
+        log::info!("WebSSO: callback without the browser cookie of its flow");
+        return Err(Error::unauthenticated());
+    }
     // The trusted dashboards may have changed since the start.
     if !is_trusted(app, &state.origin) {
         log::error!("{} is not a trusted dashboard host", state.origin);
@@ -172,7 +228,8 @@ fn callback(
     )?;
     let env = oidc::assertion_from_claims_websso(&claims);
     let token_id = federated_token(app, &state.idp, protocol_id, &env, req.now)?;
-    render_callback(app, &state.origin, &token_id)
+    Ok(render_callback(app, &state.origin, &token_id)?
+        .with_header("Set-Cookie", binding_cookie(app, &state, false)))
 }
 
 /// Upstream's `federated_authenticate_for_token`: the login as the `{protocol_id}` method,

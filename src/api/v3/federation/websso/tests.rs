@@ -13,6 +13,7 @@ fn state() -> SsoState {
         nonce: "n".into(),
         exp: NOW + STATE_TTL_SECONDS,
         idp_url: true,
+        binding: "b".into(),
     }
 }
 

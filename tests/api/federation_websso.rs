@@ -251,7 +251,8 @@ fn enc(s: &str) -> String {
 fn token_of_page(page: &Page) -> String {
     let (status, _, ctype, body) = page;
     assert_eq!(*status, 200, "{body}");
-    assert_eq!(ctype.as_deref(), Some("text/html; charset=utf-8"));
+    // What Keystone 30 sends (flask/werkzeug 3.1: the header set after `charset` wins).
+    assert_eq!(ctype.as_deref(), Some("text/html"));
     let start = body.find("value=\"").unwrap() + 7;
     let token = &body[start..start + body[start..].find('"').unwrap()];
     let expected = TEMPLATE.replace("$host", DASH).replace("$token", token);

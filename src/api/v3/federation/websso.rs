@@ -407,7 +407,9 @@ fn lower_case_hostname(url: &str) -> String {
 }
 
 /// Upstream's `_render_template_response`: the template with `$host` and `$token`, 200,
-/// `text/html; charset=utf-8`.
+/// `text/html`. Upstream sets `resp.charset = 'utf-8'` and then the Content-Type header
+/// itself, which werkzeug 3.1 (Keystone 30's) sends as plain `text/html`; the template
+/// declares `<meta charset="utf-8">`.
 fn render_callback(app: &App, host: &str, token_id: &str) -> Result<Response> {
     let template = match &app.config.federation.sso_callback_template {
         Some(path) => std::fs::read_to_string(path).unwrap_or_else(|e| {
@@ -430,7 +432,7 @@ fn render_callback(app: &App, host: &str, token_id: &str) -> Result<Response> {
     Ok(Response {
         status: 200,
         headers: vec![
-            ("Content-Type", "text/html; charset=utf-8".to_string()),
+            ("Content-Type", "text/html".to_string()),
             // The page holds a token: no cache may keep it.
             ("Cache-Control", "no-store".to_string()),
         ],

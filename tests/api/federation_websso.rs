@@ -276,46 +276,41 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     let s = TestServer::start_with(DEMO_SEED, &[], Some(&conf("")));
     let custom = s.data_dir.with_file_name("sso.html");
     std::fs::write(&custom, "<p>${host}|$token|$$</p>").unwrap();
-    let s2 = TestServer::start_with(
-        DEMO_SEED,
-        &[],
-        Some(&conf(&format!(
-            "sso_callback_template = {}\n",
-            custom.display()
-        ))),
-    );
+    let template = format!("sso_callback_template = {}\n", custom.display());
+    let s2 = TestServer::start_with(DEMO_SEED, &[], Some(&conf(&template)));
     let Some(idp) = start_idp(&[&s, &s2]) else {
         return;
     };
     let admin = setup(&s, &idp.issuer);
-    let origin = enc(DASH);
+    idp_url_flow(&s, &idp, &admin);
+    protocol_url_flow(&s, &admin);
+    custom_template_flow(&s2, &idp);
+    let _ = std::fs::remove_file(&custom);
+    // Nothing secret in the logs.
+    for log in [s.stderr_text(), s2.stderr_text()] {
+        assert!(!log.contains("keystone-secret"));
+        assert!(!log.contains("ksl_websso_"));
+    }
+}
 
-    // The IdP's URL form: the redirect names the IdP's endpoint, our redirect URI, a state
-    // and a nonce, and nothing secret.
-    let idp_url = format!(
-        "{}/v3/auth/OS-FEDERATION/identity_providers/idp/protocols/openid/websso",
-        s.url
-    );
-    let mut browser = Browser::new();
-    let (status, location, _, _) = browser.get(&format!("{idp_url}?origin={origin}"));
-    assert_eq!(status, 302);
-    let location = location.unwrap();
+/// The IdP's URL form: the redirect (IdP endpoint, our redirect URI, state, nonce, nothing
+/// secret; the browser cookie), the login, and the callback's refusals when replayed.
+fn idp_url_flow(s: &TestServer, idp: &Idp, admin: &str) {
+    let origin = enc(DASH);
+    let path = "/v3/auth/OS-FEDERATION/identity_providers/idp/protocols/openid/websso";
+    let idp_url = format!("{}{path}", s.url);
+    let r = s.get(&format!("{path}?origin={origin}"), None);
+    assert_eq!(r.status, 302);
+    let location = r.header("location").unwrap();
     assert!(
         location.starts_with(&format!("{}/auth?", idp.issuer)),
         "{location}"
     );
-    assert_eq!(query_param(&location, "redirect_uri").unwrap(), idp_url);
-    assert_eq!(query_param(&location, "client_id").unwrap(), "keystone");
-    assert_eq!(query_param(&location, "response_type").unwrap(), "code");
-    assert!(query_param(&location, "nonce").is_some());
+    assert_eq!(query_param(location, "redirect_uri").unwrap(), idp_url);
+    assert_eq!(query_param(location, "client_id").unwrap(), "keystone");
+    assert_eq!(query_param(location, "response_type").unwrap(), "code");
+    assert!(query_param(location, "nonce").is_some());
     assert!(!location.contains("keystone-secret"));
-    let r = s.get(
-        &format!(
-            "/v3/auth/OS-FEDERATION/identity_providers/idp/protocols/openid/websso?origin={origin}"
-        ),
-        None,
-    );
-    assert_eq!(r.status, 302);
     let set_cookie = r.header("set-cookie").unwrap();
     assert!(set_cookie.starts_with("ksl_websso_"), "{set_cookie}");
     assert!(
@@ -325,9 +320,9 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     assert_eq!(r.header("cache-control"), Some("no-store"));
 
     let (page, callback, cookie) =
-        browser.sso_with_cookie(&format!("{idp_url}?origin={origin}"), &idp_url, "alice");
+        Browser::new().sso_with_cookie(&format!("{idp_url}?origin={origin}"), &idp_url, "alice");
     let token = token_of_page(&page);
-    let body = validate(&s, &admin, &token);
+    let body = validate(s, admin, &token);
     let user = &body["token"]["user"];
     assert_eq!(user["name"], json!("alice"));
     assert_eq!(
@@ -336,6 +331,7 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
     );
     assert_eq!(user["OS-FEDERATION"]["protocol"]["id"], json!("openid"));
     assert_eq!(body["token"]["methods"], json!(["openid"]));
+    assert!(!s.stderr_text().contains(&token));
     // The flow is bound to its browser by a cookie: the same callback URL opened in another
     // browser (login CSRF) is refused.
     assert!(cookie.starts_with("ksl_websso_"), "{cookie}");
@@ -345,73 +341,69 @@ fn websso_logs_in_through_the_idp_on_both_urls() {
         .stderr_text()
         .contains("WebSSO: callback without the browser cookie of its flow"));
     // Replayed with the cookie: the IdP refuses the used code.
-    let r = s.request(
-        "GET",
-        callback.strip_prefix(&s.url).unwrap(),
-        &[("Cookie", &cookie)],
-        None,
-    );
+    let replay = callback.strip_prefix(&s.url).unwrap();
+    let r = s.request("GET", replay, &[("Cookie", &cookie)], None);
     assert_eq!(r.status, 401, "{}", r.text());
     assert!(s.stderr_text().contains("token endpoint refused the code"));
     // The state belongs to its URL: not accepted on the protocol-only one.
-    let other = callback.replacen(
+    let other = replay.replacen(
         "/identity_providers/idp/protocols/openid/websso",
         "/websso/openid",
         1,
     );
-    assert_eq!(Browser::new().get(&other).0, 401);
+    assert_eq!(
+        s.request("GET", &other, &[("Cookie", &cookie)], None)
+            .status,
+        401
+    );
+}
 
-    // The protocol-only form, one IdP with the protocol: that one.
+/// The protocol-only form: one IdP with the protocol is used; with two, `idp_id` picks one,
+/// else upstream's 401.
+fn protocol_url_flow(s: &TestServer, admin: &str) {
+    let origin = enc(DASH);
     let proto_url = format!("{}/v3/auth/OS-FEDERATION/websso/openid", s.url);
     let (page, _) = Browser::new().sso(&format!("{proto_url}?origin={origin}"), &proto_url, "bob");
     let token = token_of_page(&page);
-    let body = validate(&s, &admin, &token);
+    let body = validate(s, admin, &token);
     assert_eq!(body["token"]["user"]["name"], json!("bob"));
 
-    // Two IdPs with the protocol: `idp_id` picks one, else upstream's 401.
     ok(&s.send_json(
         "PUT",
         &format!("{IDPS}/idp2"),
-        Some(&admin),
+        Some(admin),
         &json!({"identity_provider": {"remote_ids": ["https://idp2.example"], "enabled": true}}),
     ));
     ok(&s.send_json(
         "PUT",
         &format!("{IDPS}/idp2/protocols/openid"),
-        Some(&admin),
+        Some(admin),
         &json!({"protocol": {"mapping_id": "m"}}),
     ));
-    let r = s.get(
-        &format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}"),
-        None,
-    );
-    assert_eq!(r.status, 401, "{}", r.text());
-    let r = s.get(
-        &format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}&idp_id=nope"),
-        None,
-    );
-    assert_eq!(r.status, 401);
+    for query in ["", "&idp_id=nope"] {
+        let r = s.get(
+            &format!("/v3/auth/OS-FEDERATION/websso/openid?origin={origin}{query}"),
+            None,
+        );
+        assert_eq!(r.status, 401, "{}", r.text());
+    }
     let (page, _) = Browser::new().sso(
         &format!("{proto_url}?origin={origin}&idp_id=idp"),
         &proto_url,
         "alice",
     );
     token_of_page(&page);
+}
 
-    // `[federation] sso_callback_template` is honoured.
-    setup(&s2, &idp.issuer);
+/// `[federation] sso_callback_template` is honoured (Python's Template syntax).
+fn custom_template_flow(s2: &TestServer, idp: &Idp) {
+    setup(s2, &idp.issuer);
     let url2 = format!("{}/v3/auth/OS-FEDERATION/websso/openid", s2.url);
     let ((status, _, _, body), _) =
-        Browser::new().sso(&format!("{url2}?origin={origin}"), &url2, "alice");
+        Browser::new().sso(&format!("{url2}?origin={}", enc(DASH)), &url2, "alice");
     assert_eq!(status, 200, "{body}");
     let token = body.split('|').nth(1).unwrap();
     assert_eq!(body, format!("<p>{DASH}|{token}|$</p>"));
-    let _ = std::fs::remove_file(&custom);
-    // Nothing secret in the logs.
-    for log in [s.stderr_text(), s2.stderr_text()] {
-        assert!(!log.contains("keystone-secret"));
-        assert!(!log.contains(token));
-    }
 }
 
 /// A state sealed with the server's own keys (as websso.rs seals it).
@@ -486,7 +478,12 @@ fn websso_refusals_as_upstream() {
         None,
     );
     assert_eq!(r.status, 401);
+    state_refusals(&s, base, &t);
+}
 
+/// The callback's refusals: the IdP's error, forged, expired, misplaced or unbound state.
+fn state_refusals(s: &TestServer, base: &str, t: &str) {
+    let generic = "The request you have made requires authentication.";
     // The IdP's error answer.
     let r = s.get(&format!("{base}?error=access_denied&state=x"), None);
     assert_eq!(r.status, 401);
@@ -501,16 +498,16 @@ fn websso_refusals_as_upstream() {
         json!({"idp": "idp", "protocol": protocol, "origin": DASH, "nonce": "n", "exp": exp,
                "idp_url": true, "binding": "b"})
     };
-    let expired = sealed_state(&s, &state(now - 1.0, "openid"));
+    let expired = sealed_state(s, &state(now - 1.0, "openid"));
     let r = s.get(&format!("{base}?code=c&state={expired}"), None);
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"]["message"], json!(generic));
-    let elsewhere = sealed_state(&s, &state(now + 300.0, "mapped"));
+    let elsewhere = sealed_state(s, &state(now + 300.0, "mapped"));
     let r = s.get(&format!("{base}?code=c&state={elsewhere}"), None);
     assert_eq!(r.status, 401);
     // A valid state without its browser's cookie, then with it: it reaches the IdP (here
     // unreachable: still a 401, never a hang).
-    let valid = sealed_state(&s, &state(now + 300.0, "openid"));
+    let valid = sealed_state(s, &state(now + 300.0, "openid"));
     let r = s.get(&format!("{base}?code=c&state={valid}"), None);
     assert_eq!(r.status, 401);
     assert!(!s.stderr_text().contains("IdP unreachable"));
@@ -538,5 +535,5 @@ fn websso_refusals_as_upstream() {
     assert!(log.contains("Request must have an origin query parameter"));
     assert!(log.contains("Missing entity ID from environment"));
     assert!(log.contains("WebSSO: state expired"));
-    assert!(!log.contains(&t));
+    assert!(!log.contains(t));
 }

@@ -21,6 +21,9 @@ pub struct FederationConfig {
     pub default_schema_version: String,
     /// `[<protocol>] remote_id_attribute` (e.g. `[openid] remote_id_attribute`): per protocol.
     pub protocol_remote_id_attributes: Vec<(String, String)>,
+    /// `[federation] sso_callback_template`: the WebSSO callback page's file; unset, the
+    /// built-in copy of upstream's default template.
+    pub sso_callback_template: Option<String>,
     /// `[oidc]`: ours.
     pub oidc: OidcConfig,
 }
@@ -35,6 +38,7 @@ impl Default for FederationConfig {
             default_authorization_ttl: 0,
             default_schema_version: "1.0".to_string(),
             protocol_remote_id_attributes: Vec::new(),
+            sso_callback_template: None,
             oidc: OidcConfig::default(),
         }
     }
@@ -68,7 +72,11 @@ impl FederationConfig {
                 }
                 self.default_schema_version = value.to_string()
             }
-            ("federation", "driver" | "caching" | "cache_time" | "sso_callback_template") => {}
+            ("federation", "sso_callback_template") => {
+                self.sso_callback_template =
+                    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+            }
+            ("federation", "driver" | "caching" | "cache_time") => {}
             ("openid" | "mapped" | "saml2", "remote_id_attribute") => {
                 self.protocol_remote_id_attributes
                     .retain(|(p, _)| p != section);

@@ -397,5 +397,10 @@ fn federation_auth() -> Vec<Route> {
         public(Post, "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth", fed_auth::protocol_auth),
         policy(Get, "/v3/OS-FEDERATION/projects", A::GetAuthProjects, no_target, fed_projects::list_projects),
         policy(Get, "/v3/OS-FEDERATION/domains", A::GetAuthDomains, no_target, fed_projects::list_domains),
+        // WebSSO (upstream's unenforced_api): src/api/v3/federation/websso.rs.
+        public(Get, "/v3/auth/OS-FEDERATION/websso/{protocol_id}", crate::api::v3::federation::websso::protocol_websso),
+        public(Post, "/v3/auth/OS-FEDERATION/websso/{protocol_id}", crate::api::v3::federation::websso::protocol_websso),
+        public(Get, "/v3/auth/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/websso", crate::api::v3::federation::websso::idp_websso),
+        public(Post, "/v3/auth/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/websso", crate::api::v3::federation::websso::idp_websso),
     ]
 }

@@ -63,6 +63,23 @@ impl TokenCodec {
     }
 }
 
+impl TokenCodec {
+    /// Encrypts and authenticates data that is not a token (WebSSO's state) with the primary
+    /// key, so it survives restarts and is readable by every node sharing the keys. The
+    /// caller prefixes its plaintext with its own tag: a token and such data never parse as
+    /// each other.
+    pub fn seal(&self, plain: &[u8]) -> Result<String, TokenError> {
+        let primary = self.keys.first().ok_or(TokenError::NoKeys)?;
+        Ok(primary.encrypt(plain).trim_end_matches('=').to_owned())
+    }
+
+    /// [`TokenCodec::seal`]'s plaintext, with any key; None when forged or unreadable.
+    pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        let padded = restore_padding(sealed);
+        self.keys.iter().find_map(|k| k.decrypt(&padded).ok())
+    }
+}
+
 /// Upstream's `restore_padding`: '=' up to a multiple of 4 characters.
 pub fn restore_padding(token: &str) -> String {
     let missing = (4 - token.len() % 4) % 4;

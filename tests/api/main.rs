@@ -16,6 +16,7 @@ mod federation_auth;
 mod federation_crud;
 mod federation_oidc_login;
 mod federation_users;
+mod federation_websso;
 mod filters;
 mod hierarchy;
 mod hostile;

@@ -40,6 +40,17 @@ const PUBLIC: &[(&str, &str)] = &[
         "POST",
         "/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/auth",
     ),
+    // Upstream's unenforced_api: WebSSO (the IdP's login is the proof).
+    ("GET", "/v3/auth/OS-FEDERATION/websso/{protocol_id}"),
+    ("POST", "/v3/auth/OS-FEDERATION/websso/{protocol_id}"),
+    (
+        "GET",
+        "/v3/auth/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/websso",
+    ),
+    (
+        "POST",
+        "/v3/auth/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/websso",
+    ),
     ("GET", "/v2.0"),
     ("GET", "/v2.0/extensions"),
     ("GET", "/v2.0/extensions/{alias}"),

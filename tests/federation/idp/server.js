@@ -2,7 +2,8 @@
 // keystone-lite's OIDC tests. Test data only: static users and a static client secret.
 //
 // Env: PORT (default 0 = any free port; reuse a port to "rotate keys": every start makes new
-// keys), IDP_TTL (access/ID token lifetime in seconds, default 300).
+// keys), IDP_TTL (access/ID token lifetime in seconds, default 300), REDIRECT_URIS (extra
+// redirect URIs of the `keystone` client, space separated).
 // Stdout, first line: `ISSUER http://127.0.0.1:PORT` (keep reading stdout: oidc-provider prints
 // notices there, and a closed pipe would end the process).
 //
@@ -119,7 +120,8 @@ function configuration(issuer, { realm = false } = {}) {
     client_secret: 'keystone-secret',
     grant_types: ['authorization_code', 'client_credentials', 'refresh_token', 'password'],
     response_types: ['code'],
-    redirect_uris: [`${issuer}/test/callback`],
+    // REDIRECT_URIS (space separated) adds redirect URIs, e.g. keystone-lite's WebSSO URLs.
+    redirect_uris: [`${issuer}/test/callback`, ...String(process.env.REDIRECT_URIS || '').split(' ').filter(Boolean)],
     token_endpoint_auth_method: 'client_secret_basic',
   }];
   if (realm) {

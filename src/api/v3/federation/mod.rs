@@ -9,6 +9,7 @@ pub mod mappings;
 pub mod projects;
 pub mod protocols;
 pub mod service_providers;
+pub mod websso;
 
 use serde_json::{json, Map, Value};
 

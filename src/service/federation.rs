@@ -130,17 +130,20 @@ pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> R
     for idp in federation::list_idps(w)? {
         if idp.domain_id == domain_id {
             federation::delete_idp(w, &idp.id)?;
+            shadow::delete_expiring_of_idp(w, &idp.id)?;
             remove_identities(w, now, |idp_id, _| idp_id == idp.id)?;
         }
     }
     Ok(())
 }
 
-/// DELETE of an identity provider: its protocols, its federated identities, and the shadow
+/// DELETE of an identity provider: its protocols, the group memberships it granted
+/// (upstream's `idp_id` foreign key cascades), its federated identities, and the shadow
 /// users left with none (their tokens revoked).
 pub fn delete_idp(store: &Store, id: &str, now: i64) -> Result<()> {
     store.write(|w| {
         federation::delete_idp(w, id)?;
+        shadow::delete_expiring_of_idp(w, id)?;
         remove_identities(w, now, |idp_id, _| idp_id == id)
     })
 }

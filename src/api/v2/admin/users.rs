@@ -234,7 +234,8 @@ pub fn user_global_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Re
     let f = format(req);
     let roles = app.store.read(|r| -> Result<_> {
         user_in_default(r, id)?;
-        Ok(assignment::token_roles(r, id, &Target::System)?
+        let at = app.config.federation.as_of(req.now);
+        Ok(assignment::token_roles(r, id, &Target::System, at)?
             .iter()
             .map(render_role)
             .collect::<Vec<_>>())

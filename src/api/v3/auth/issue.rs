@@ -13,6 +13,7 @@ use crate::http::routes::Params;
 use crate::model::{Domain, Target, User};
 use crate::password;
 use crate::store::{assignment, identity, resource, Reader};
+use crate::store::shadow::AsOf;
 use crate::token::{self, Scope, TokenData};
 
 use super::render_token;
@@ -291,12 +292,23 @@ fn token_scope(
     if let Some(trust_obj) = trust_scope {
         let (scope, trust) = app
             .store
-            .read(|r| crate::api::v3::trusts::token_scope(r, trust_obj, user_id, now))?;
+            .read(|r| {
+                let at = app.config.federation.as_of(now);
+                crate::api::v3::trusts::token_scope(r, trust_obj, user_id, at)
+            })?;
         return Ok((scope, Some(trust)));
     }
+    let requested = auth.get("scope");
+    if proof.federated.is_some() && requested.is_some_and(|s| s.get("system").is_some()) {
+        // Upstream has no Fernet payload for a federated system-scoped token: its provider
+        // finds no payload class and fails with a 500. The user cannot have that scope,
+        // so we answer as for any scope the user cannot have: 401.
+        return Err(Error::unauthenticated());
+    }
+    let at = app.config.federation.as_of(now);
     let scope = app
         .store
-        .read(|r| requested_scope(r, auth.get("scope"), user_id, groups))?;
+        .read(|r| requested_scope(r, requested, user_id, groups, at))?;
     Ok((scope, None))
 }
 
@@ -334,7 +346,7 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
     data.issued_at = token::fernet::creation_time(&token_id)?;
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone(), now))
+        .read(|r| core::resolve(r, data.clone(), app.config.federation.as_of(now)))
         .map_err(|_| Error::unauthenticated())?;
     Ok((token_id, context))
 }
@@ -531,6 +543,7 @@ fn requested_scope(
     scope: Option<&Value>,
     user_id: &str,
     groups: &[String],
+    at: AsOf,
 ) -> Result<Scope> {
     let Some(scope) = scope else {
         // No scope: the user's default project if it is usable, else unscoped.
@@ -538,7 +551,7 @@ fn requested_scope(
         if let Some(project_id) = user.default_project_id {
             if let Some(project) = resource::get_project(r, &project_id)? {
                 let target = Target::Project(project.id.clone());
-                if project.enabled && !assignment::token_roles(r, user_id, &target)?.is_empty() {
+                if project.enabled && !assignment::token_roles(r, user_id, &target, at)?.is_empty() {
                     return Ok(Scope::Project(project.id));
                 }
             }
@@ -602,7 +615,7 @@ fn requested_scope(
     } else {
         return Err(Error::expecting("project, domain or system", "scope"));
     };
-    if assignment::token_roles_with_groups(r, user_id, groups, &target)?.is_empty() {
+    if assignment::token_roles_with_groups(r, user_id, groups, &target, at)?.is_empty() {
         return Err(Error::unauthenticated());
     }
     Ok(resolved)

@@ -5,8 +5,8 @@
 use crate::auth::{AuthContext, AuthError, ResolvedScope};
 use crate::model::{ApplicationCredential, Domain, Role, Target, Trust, User};
 use crate::store::error::Kind;
-use crate::store::StoreError;
 use crate::store::shadow::AsOf;
+use crate::store::StoreError;
 use crate::store::{application_credentials, assignment, identity, resource, trusts, Reader};
 
 /// A token's delegation checks fail as the token's own validation does.

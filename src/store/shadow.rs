@@ -115,7 +115,9 @@ pub fn active_expiring(
     let mut out = Vec::new();
     for m in expiring_of_user(r, user_id)? {
         let idp_ttl = super::federation::get_idp(r, &m.idp_id)?.and_then(|i| i.authorization_ttl);
-        let ttl = idp_ttl.filter(|t| *t != 0).unwrap_or(at.default_ttl_minutes);
+        let ttl = idp_ttl
+            .filter(|t| *t != 0)
+            .unwrap_or(at.default_ttl_minutes);
         let expires = m.last_verified.saturating_add(ttl.saturating_mul(60));
         if (expires as f64) > at.now {
             out.push((m, expires));

@@ -13,8 +13,8 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::Target;
 use crate::password;
-use crate::store::{assignment, identity, resource, Reader};
 use crate::store::shadow::AsOf;
+use crate::store::{assignment, identity, resource, Reader};
 use crate::token::{self, Scope, TokenData};
 
 use super::{body, format, named_fault, render_tenant, respond, DEFAULT_DOMAIN};
@@ -102,7 +102,9 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
         }
     };
     let at = app.config.federation.as_of(now);
-    let scope = app.store.read(|r| tenant_scope(r, &tenant, &who.user_id, at))?;
+    let scope = app
+        .store
+        .read(|r| tenant_scope(r, &tenant, &who.user_id, at))?;
     let access = issue(app, who, scope, now)?;
     Ok(respond(f, 200, &access))
 }

@@ -2,8 +2,8 @@
 
 use crate::model::{ActorKind, Role, Target};
 use crate::store::error::StoreResult;
-use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::resource::{ancestors, get_project};
+use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::Reader;
 
 use super::grants::list_for_actor;

@@ -4,8 +4,8 @@
 use crate::model::{ActorKind, Assignment, Target};
 use crate::store::error::{Kind, StoreError, StoreResult};
 use crate::store::identity::user_ids_in_group;
-use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::resource::{ancestors, get_project};
+use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::Reader;
 
 use super::grants::list_all;

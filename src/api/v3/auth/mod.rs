@@ -2,7 +2,10 @@
 //! scope to. Authentication and policy run in the route table (src/http/table.rs) before the
 //! policed handlers here.
 
+mod credentials;
+mod federated;
 mod issue;
+mod scope;
 #[cfg(test)]
 mod tests;
 
@@ -16,13 +19,13 @@ use crate::http::response::{to_python_json, Response};
 use crate::http::routes::{Granted, Params};
 use crate::model::Target;
 use crate::policy::Action;
-use crate::store::{assignment, catalog, resource, Reader};
 use crate::store::shadow::{self, AsOf};
+use crate::store::{assignment, catalog, resource, Reader};
 use crate::token::{self, Scope};
 
 use super::{list_response, render_domain, render_project};
 
-pub(crate) use issue::verify_password;
+pub(crate) use credentials::verify_password;
 pub use issue::{issue, issue_token, issue_token_with};
 
 /// A token body as upstream's render_token_response_from_model writes it.
@@ -387,7 +390,9 @@ pub fn get_system(app: &App, req: &Request, _: &Params, granted: Granted) -> Res
     let context = granted.context();
     let at = app.config.federation.as_of(req.now);
     let has_system = app.store.read(|r| {
-        Ok::<_, Error>(!assignment::token_roles(r, &context.user.id, &Target::System, at)?.is_empty())
+        Ok::<_, Error>(
+            !assignment::token_roles(r, &context.user.id, &Target::System, at)?.is_empty(),
+        )
     })?;
     let system: Vec<Value> = if has_system {
         vec![json!({"all": true})]

@@ -61,12 +61,10 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
             return Err(unauthorized("User not valid for project."));
         }
     }
-    let roles = app
-        .store
-        .read(|r| {
-            let at = app.config.federation.as_of(req.now);
-            assignment::token_roles(r, &user.id, &Target::Project(project.id.clone()), at)
-        })?;
+    let roles = app.store.read(|r| {
+        let at = app.config.federation.as_of(req.now);
+        assignment::token_roles(r, &user.id, &Target::Project(project.id.clone()), at)
+    })?;
     if roles.is_empty() {
         return Err(unauthorized("User not valid for project."));
     }

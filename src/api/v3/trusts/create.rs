@@ -154,11 +154,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .read(|r| new_trust(r, &input, project_id, &requested_roles))?;
     // Redelegation: a trust-scoped caller redelegates its own trust.
     let parent = context.trust.clone();
-    app.store
-        .read(|r| {
-            let at = app.config.federation.as_of(req.now);
-            require_trustor_roles(r, &trust, parent.as_ref(), at)
-        })?;
+    app.store.read(|r| {
+        let at = app.config.federation.as_of(req.now);
+        require_trustor_roles(r, &trust, parent.as_ref(), at)
+    })?;
     trust.expires_at = match input.get("expires_at").and_then(Value::as_str) {
         Some(s) => Some(parse_expiration(s, req.now)?),
         None => None,

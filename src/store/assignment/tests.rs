@@ -85,7 +85,6 @@ fn store() -> (Store, std::path::PathBuf) {
                     password_created_at: 0,
                     ..Default::default()
                 },
-                AT,
             )?;
             identity::create_group(
                 w,

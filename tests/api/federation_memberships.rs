@@ -153,7 +153,10 @@ fn put_memberships(s: &mut TestServer, rows: &[(&str, &str, &str, i64)]) {
 
 /// Every mapped membership row, from both tables: (user, group) pairs by user and the
 /// reverse index's (group, user) pairs.
-fn membership_rows(s: &mut TestServer) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// (first id, second id) pairs.
+type Pairs = Vec<(String, String)>;
+
+fn membership_rows(s: &mut TestServer) -> (Pairs, Pairs) {
     let mut out = (Vec::new(), Vec::new());
     with_store(s, |store| {
         out = store

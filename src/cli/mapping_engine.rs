@@ -114,6 +114,52 @@ fn parse(args: Vec<String>) -> Result<Flags, String> {
 
 fn execute(flags: &Flags) -> Result<(), Exit> {
     let rules = read_rules(&flags.rules)?;
+    validate_rules(flags, &rules)?;
+    let assertion = read_assertion(&flags.input, flags.prefix.as_deref().unwrap_or_default())?;
+    if flags.engine_debug {
+        println!("Using Rules:\n{}", dumps_indent2(&rules));
+        let object: Map<String, Value> = assertion
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        println!(
+            "Using Assertion:\n{}",
+            dumps_indent2(&Value::Object(object))
+        );
+    }
+    let result =
+        mapping::process_logged(&rules["rules"], mapping::DEFAULT_SCHEMA_VERSION, &assertion);
+    let (mapped, ignored) = match result {
+        Ok(done) => done,
+        Err(MappingError::NoMatch) => {
+            log(
+                "WARNING",
+                "keystone.federation.utils",
+                mapping::NO_MATCH_MESSAGE,
+            );
+            return Err(MappingError::NoMatch.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for user in &ignored {
+        log(
+            "WARNING",
+            "keystone.federation.utils",
+            &format!("Ignoring user [{}]", py_str(user)),
+        );
+    }
+    log(
+        "INFO",
+        "keystone.cmd.cli",
+        "Result of the attribute mapping processing.",
+    );
+    println!("{}", dumps_indent2(&mapped));
+    Ok(())
+}
+
+/// Upstream's `MappingEngineTester` before it reads the assertion: the rules take the
+/// `--mapping-schema-version` (else their own, else 1.0, with its warning) and must be valid.
+fn validate_rules(flags: &Flags, rules: &Value) -> Result<(), Exit> {
     let Value::Object(mut attribute_mapping) = rules.clone() else {
         let kind = match rules {
             Value::String(_) => "str",
@@ -157,45 +203,6 @@ fn execute(flags: &Flags) -> Result<(), Exit> {
         "keystone.cmd.cli",
         "Attribute mapping rules are valid.",
     );
-    let assertion = read_assertion(&flags.input, flags.prefix.as_deref().unwrap_or_default())?;
-    if flags.engine_debug {
-        println!("Using Rules:\n{}", dumps_indent2(&rules));
-        let object: Map<String, Value> = assertion
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        println!(
-            "Using Assertion:\n{}",
-            dumps_indent2(&Value::Object(object))
-        );
-    }
-    let result =
-        mapping::process_logged(&rules["rules"], mapping::DEFAULT_SCHEMA_VERSION, &assertion);
-    let (mapped, ignored) = match result {
-        Ok(done) => done,
-        Err(MappingError::NoMatch) => {
-            log(
-                "WARNING",
-                "keystone.federation.utils",
-                mapping::NO_MATCH_MESSAGE,
-            );
-            return Err(MappingError::NoMatch.into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    for user in &ignored {
-        log(
-            "WARNING",
-            "keystone.federation.utils",
-            &format!("Ignoring user [{}]", py_str(user)),
-        );
-    }
-    log(
-        "INFO",
-        "keystone.cmd.cli",
-        "Result of the attribute mapping processing.",
-    );
-    println!("{}", dumps_indent2(&mapped));
     Ok(())
 }
 

@@ -481,11 +481,12 @@ fn a_user_write_with_federated_is_one_transaction() {
     let s = TestServer::start_demo();
     let w = setup(&s, None);
     let t = w.admin.clone();
-    let federated =
-        json!([{"idp_id": "idp", "protocols": [{"protocol_id": "openid", "unique_id": "u-1"}]}]);
-    // Racing creates of users holding the same identity: each 409 leaves no user behind.
+    let identity = |unique_id: &str| json!([{"idp_id": "idp", "protocols": [{"protocol_id": "openid", "unique_id": unique_id}]}]);
+    // Racing creates of two users holding the same identity (a new one each round): one
+    // wins, and the 409 leaves no user behind.
     let mut created = 0;
     for round in 0..6 {
+        let federated = identity(&format!("u-{round}"));
         let answers: Vec<u16> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..2)
                 .map(|i| {
@@ -508,7 +509,10 @@ fn a_user_write_with_federated_is_one_transaction() {
             "{answers:?}"
         );
         created += answers.iter().filter(|a| **a == 201).count();
-        let listed = ok(s.get("/v3/users?idp_id=idp&unique_id=u-1", Some(&t)));
+        let listed = ok(s.get(
+            &format!("/v3/users?idp_id=idp&unique_id=u-{round}"),
+            Some(&t),
+        ));
         let holders = listed["users"].as_array().unwrap().len();
         assert_eq!(holders, 1, "{listed}");
         let all = ok(s.get("/v3/users", Some(&t)));
@@ -520,7 +524,8 @@ fn a_user_write_with_federated_is_one_transaction() {
             .count();
         assert_eq!(racers, created, "a refused create left a user: {all}");
     }
-    assert_eq!(created, 1);
+    assert_eq!(created, 6);
+    let federated = identity("u-0");
 
     // An update refused on its identity changes nothing else.
     let r = ok(s.post(

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::model::{Domain, Project, Role, Target, User};
 use crate::service::delegation;
+use crate::store::shadow::{self, AsOf};
 use crate::store::{assignment, identity, resource, revocation, Dep, Reader, StoreError};
 use crate::token::{Scope, TokenData};
 
@@ -101,6 +102,10 @@ pub struct AuthContext {
     /// Computed once per validated token (the cache entry dies with a write to what it
     /// was built from).
     pub memo: Memo,
+    /// When a mapped group membership this validation counted lapses (Unix seconds): the
+    /// cached validation is rebuilt from then on, as a lapse is a matter of time, not of a
+    /// write the cache's versions would see. None when no such membership counted.
+    pub roles_valid_until: Option<i64>,
     /// OS-TRUST: the trust of a trust-scoped token (`user` is then the trustor when the trust
     /// impersonates, else the trustee).
     pub trust: Option<crate::model::Trust>,
@@ -237,24 +242,32 @@ pub fn target_of(scope: &ResolvedScope) -> Option<Target> {
 pub fn resolve(
     r: &impl Reader,
     token: TokenData,
-    now: f64,
+    at: AsOf,
 ) -> std::result::Result<AuthContext, AuthError> {
+    let now = at.now;
     let invalid = AuthError::invalid_token;
     let user = identity::get_user(r, &token.user_id)?.ok_or_else(invalid)?;
     let user_domain = resource::get_domain(r, &user.domain_id)?.ok_or_else(invalid)?;
     if !user.enabled || !user_domain.enabled {
         return Err(invalid());
     }
-    let scoped = resolve_scope(r, &token.scope, &user, now)?;
+    let scoped = resolve_scope(r, &token.scope, &user, at)?;
     let app_cred = match &token.app_cred_id {
         Some(id) => Some(delegation::app_cred(r, id, &user, now)?),
         None => None,
     };
     let roles = match &token.federated {
         Some(fed) if scoped.trust.is_none() => {
-            federated_roles(r, &scoped.scope, &user.id, &fed.group_ids)?
+            federated_roles(r, &scoped.scope, &user.id, &fed.group_ids, at)?
         }
-        _ => token_roles(r, &scoped, app_cred.as_ref(), &user.id)?,
+        _ => token_roles(r, &scoped, app_cred.as_ref(), &user.id, at)?,
+    };
+    // Roles can come from the mapped memberships of the user (or a trust's trustor) until
+    // the first of them lapses; an unscoped token has no roles to lose.
+    let roles_valid_until = match (&scoped.scope, &scoped.trust) {
+        (ResolvedScope::Unscoped, _) => None,
+        (_, Some(t)) => shadow::first_lapse(r, &t.trustor_user_id, at)?,
+        (_, None) => shadow::first_lapse(r, &user.id, at)?,
     };
     // An impersonating trust's token stands for the trustor.
     let (user, user_domain) = match &scoped.trust {
@@ -267,6 +280,7 @@ pub fn resolve(
         user_domain,
         scope: scoped.scope,
         roles,
+        roles_valid_until,
         memo: Memo::default(),
         trust: scoped.trust,
         app_cred,
@@ -285,8 +299,9 @@ fn resolve_scope(
     r: &impl Reader,
     scope: &Scope,
     user: &User,
-    now: f64,
+    at: AsOf,
 ) -> std::result::Result<Scoped, AuthError> {
+    let now = at.now;
     let plain = |scope| Scoped {
         scope,
         trust: None,
@@ -322,6 +337,7 @@ fn resolve_scope(
                 &user.id,
                 project_id,
                 access_token_id,
+                at,
             )?),
         },
     })
@@ -346,15 +362,16 @@ fn token_roles(
     scoped: &Scoped,
     app_cred: Option<&crate::model::ApplicationCredential>,
     user_id: &str,
+    at: AsOf,
 ) -> std::result::Result<Vec<Role>, AuthError> {
     let Some(target) = target_of(&scoped.scope) else {
         return Ok(Vec::new());
     };
     let roles = match (&scoped.oauth_roles, &scoped.trust, app_cred) {
         (Some(roles), _, _) => roles.clone(),
-        (None, Some(t), _) => delegation::trust_token_roles(r, t)?,
-        (None, None, Some(ac)) => delegation::app_cred_token_roles(r, ac, user_id, &target)?,
-        (None, None, None) => assignment::token_roles(r, user_id, &target)?,
+        (None, Some(t), _) => delegation::trust_token_roles(r, t, at)?,
+        (None, None, Some(ac)) => delegation::app_cred_token_roles(r, ac, user_id, &target, at)?,
+        (None, None, None) => assignment::token_roles(r, user_id, &target, at)?,
     };
     if roles.is_empty() {
         return Err(AuthError::invalid_token());
@@ -369,11 +386,12 @@ fn federated_roles(
     scope: &ResolvedScope,
     user_id: &str,
     group_ids: &[String],
+    at: AsOf,
 ) -> std::result::Result<Vec<Role>, AuthError> {
     let Some(target) = target_of(scope) else {
         return Ok(Vec::new());
     };
-    let roles = assignment::token_roles_with_groups(r, user_id, group_ids, &target)?;
+    let roles = assignment::token_roles_with_groups(r, user_id, group_ids, &target, at)?;
     if roles.is_empty() {
         return Err(AuthError::invalid_token());
     }
@@ -389,9 +407,11 @@ pub fn validate(
     allow_expired: bool,
     now: f64,
 ) -> std::result::Result<Arc<AuthContext>, AuthError> {
+    // A cached validation stands until a write to what it read, or until a mapped
+    // membership it counted lapses (the versions cannot see time pass).
     let context = match app.validated.get(token, app.store.versions()) {
-        Some(cached) => cached,
-        None => resolve_and_cache(app, token, now)?,
+        Some(cached) if cached.roles_valid_until.is_none_or(|t| now < t as f64) => cached,
+        _ => resolve_and_cache(app, token, now)?,
     };
     let data = &context.token;
     let limit = if allow_expired {
@@ -433,7 +453,8 @@ fn resolve_and_cache(
             reason: "Could not recognize Fernet token".to_string(),
         })?;
     let generation = app.store.generation();
-    let mut context = app.store.read(|r| resolve(r, data, now))?;
+    let at = app.config.federation.as_of(now);
+    let mut context = app.store.read(|r| resolve(r, data, at))?;
     // Nothing secret is kept in memory longer than the request that read it.
     context.user.password_hash = None;
     context.user.password_history = Vec::new();

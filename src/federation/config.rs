@@ -48,6 +48,15 @@ impl Default for FederationConfig {
 pub const SCHEMA_VERSIONS: [&str; 3] = ["1.0", "2.0", "3.0"];
 
 impl FederationConfig {
+    /// The membership clock for a request at `now`: mapped memberships count until
+    /// `last_verified` plus the IdP's TTL, else `default_authorization_ttl`.
+    pub fn as_of(&self, now: f64) -> crate::store::shadow::AsOf {
+        crate::store::shadow::AsOf {
+            now,
+            default_ttl_minutes: i64::try_from(self.default_authorization_ttl).unwrap_or(i64::MAX),
+        }
+    }
+
     /// Sets one option of `section`; Ok(false) means the option is not one we know.
     pub fn apply(&mut self, section: &str, key: &str, value: &str) -> Result<bool, String> {
         match (section, key) {

@@ -5,6 +5,7 @@
 use crate::auth::{AuthContext, AuthError, ResolvedScope};
 use crate::model::{ApplicationCredential, Domain, Role, Target, Trust, User};
 use crate::store::error::Kind;
+use crate::store::shadow::AsOf;
 use crate::store::StoreError;
 use crate::store::{application_credentials, assignment, identity, resource, trusts, Reader};
 
@@ -48,14 +49,18 @@ pub fn trust_scope(
 
 /// A trust token's roles: the delegated roles and what they imply, each still held by the
 /// original trustor on the project (global roles only). Any role lost voids the token.
-pub fn trust_token_roles(r: &impl Reader, trust: &Trust) -> Result<Vec<Role>> {
+pub fn trust_token_roles(r: &impl Reader, trust: &Trust, at: AsOf) -> Result<Vec<Role>> {
     let invalid = AuthError::invalid_token;
     let original = trusts::pedigree(r, trust)?
         .pop()
         .unwrap_or_else(|| trust.clone());
     let project_id = trust.project_id.clone().ok_or_else(invalid)?;
-    let held =
-        assignment::effective_role_ids(r, &original.trustor_user_id, &Target::Project(project_id))?;
+    let held = assignment::effective_role_ids(
+        r,
+        &original.trustor_user_id,
+        &Target::Project(project_id),
+        at,
+    )?;
     let mut out = Vec::new();
     for id in assignment::expand_implied(r, trust.role_ids.clone())? {
         if !held.contains(&id) {
@@ -95,6 +100,7 @@ pub fn oauth1_token_roles(
     user_id: &str,
     project_id: &str,
     access_token_id: &str,
+    as_of: AsOf,
 ) -> Result<Vec<Role>> {
     let invalid = AuthError::invalid_token;
     let at = crate::store::oauth1::find_access_token(r, access_token_id)?.ok_or_else(invalid)?;
@@ -102,7 +108,7 @@ pub fn oauth1_token_roles(
         return Err(invalid());
     }
     let user_roles: Vec<String> =
-        assignment::token_roles(r, user_id, &Target::Project(project_id.to_string()))?
+        assignment::token_roles(r, user_id, &Target::Project(project_id.to_string()), as_of)?
             .into_iter()
             .map(|role| role.id)
             .collect();
@@ -135,8 +141,9 @@ pub fn app_cred_token_roles(
     cred: &ApplicationCredential,
     user_id: &str,
     target: &Target,
+    at: AsOf,
 ) -> Result<Vec<Role>> {
-    let held = assignment::effective_role_ids(r, user_id, target)?;
+    let held = assignment::effective_role_ids(r, user_id, target, at)?;
     let mut out = Vec::new();
     for id in cred.role_ids.iter().filter(|id| held.contains(id)) {
         if let Some(role) = assignment::get_role(r, id)? {

@@ -130,17 +130,20 @@ pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> R
     for idp in federation::list_idps(w)? {
         if idp.domain_id == domain_id {
             federation::delete_idp(w, &idp.id)?;
+            shadow::delete_expiring_of_idp(w, &idp.id)?;
             remove_identities(w, now, |idp_id, _| idp_id == idp.id)?;
         }
     }
     Ok(())
 }
 
-/// DELETE of an identity provider: its protocols, its federated identities, and the shadow
+/// DELETE of an identity provider: its protocols, the group memberships it granted
+/// (upstream's `idp_id` foreign key cascades), its federated identities, and the shadow
 /// users left with none (their tokens revoked).
 pub fn delete_idp(store: &Store, id: &str, now: i64) -> Result<()> {
     store.write(|w| {
         federation::delete_idp(w, id)?;
+        shadow::delete_expiring_of_idp(w, id)?;
         remove_identities(w, now, |idp_id, _| idp_id == id)
     })
 }
@@ -335,14 +338,9 @@ pub fn federated_objects(list: &Value) -> Vec<FederatedObject> {
         .collect()
 }
 
-/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400);
-/// and an identity another user holds is its `federated_user` conflict (409; upstream has
-/// made the user by then, here nothing is written). `user_id`: the user being updated.
-pub fn check_federated_objects(
-    r: &impl Reader,
-    objects: &[FederatedObject],
-    user_id: Option<&str>,
-) -> Result<()> {
+/// Upstream's `_validate_federated_objects`: each provider and protocol must exist (400).
+/// Runs in the user write's transaction, before the user record is written.
+pub fn check_federated_refs(r: &impl Reader, objects: &[FederatedObject]) -> Result<()> {
     for o in objects {
         if federation::get_idp(r, &o.idp_id)?.is_none() {
             return Err(Error::validation(format!(
@@ -359,44 +357,43 @@ pub fn check_federated_objects(
             }
         }
     }
+    Ok(())
+}
+
+/// Replaces a user's federated identities with `objects`, their display name the user's
+/// name, as upstream's `_create_federated_objects`, in the caller's write transaction (the
+/// user's create or update): an identity another user holds is upstream's
+/// `federated_user` conflict (409), and the whole write is undone with it.
+pub fn put_user_identities_in(
+    w: &impl Writer,
+    user: &User,
+    objects: &[FederatedObject],
+) -> Result<()> {
     for o in objects {
         for (protocol_id, unique_id) in &o.protocols {
-            if let Some(held) = shadow::find_identity(r, &o.idp_id, protocol_id, unique_id)? {
-                if Some(held.user_id.as_str()) != user_id {
+            if let Some(held) = shadow::find_identity(w, &o.idp_id, protocol_id, unique_id)? {
+                if held.user_id != user.id {
                     return Err(Error::duplicate("federated_user", "Duplicate entry"));
                 }
             }
         }
     }
-    Ok(())
-}
-
-/// Replaces a user's federated identities with `objects` (checked again inside the write),
-/// their display name the user's name, as upstream's `_create_federated_objects`.
-pub fn replace_user_identities(
-    store: &Store,
-    user: &User,
-    objects: &[FederatedObject],
-) -> Result<()> {
-    store.write(|w| {
-        check_federated_objects(w, objects, Some(&user.id))?;
-        shadow::delete_identities_of_user(w, &user.id)?;
-        for o in objects {
-            for (protocol_id, unique_id) in &o.protocols {
-                shadow::put_identity(
-                    w,
-                    &crate::model::FederatedIdentity {
-                        user_id: user.id.clone(),
-                        idp_id: o.idp_id.clone(),
-                        protocol_id: protocol_id.clone(),
-                        unique_id: unique_id.clone(),
-                        display_name: Some(user.name.clone()),
-                    },
-                )?;
-            }
+    shadow::delete_identities_of_user(w, &user.id)?;
+    for o in objects {
+        for (protocol_id, unique_id) in &o.protocols {
+            shadow::put_identity(
+                w,
+                &crate::model::FederatedIdentity {
+                    user_id: user.id.clone(),
+                    idp_id: o.idp_id.clone(),
+                    protocol_id: protocol_id.clone(),
+                    unique_id: unique_id.clone(),
+                    display_name: Some(user.name.clone()),
+                },
+            )?;
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     identity::delete_user(w, user)?;
     // Its federated identities (3.14; upstream's federated_user rows cascade with the user).
     crate::store::shadow::delete_identities_of_user(w, &user.id)?;
+    // Its mapped group memberships (upstream's expiring_user_group_membership rows go with
+    // the user's).
+    crate::store::shadow::delete_expiring_of_user(w, &user.id)?;
     assignment::delete_for_actor(w, ActorKind::User, &user.id)?;
     credentials::delete_for_user(w, &user.id)?;
     application_credentials::delete_for_user(w, &user.id, None)?;
@@ -61,9 +64,10 @@ pub fn user_revocation(user_id: &str, now: i64) -> RevokeEvent {
     }
 }
 
-/// A group with its memberships and the role assignments it holds.
+/// A group with its memberships (mapped ones too) and the role assignments it holds.
 pub fn delete_group_in(w: &impl Writer, group: &Group) -> Result<()> {
     identity::delete_group(w, group)?;
+    crate::store::shadow::delete_expiring_of_group(w, &group.id)?;
     assignment::delete_for_actor(w, ActorKind::Group, &group.id)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{new_id, ActorKind, Assignment, Target, User};
 use crate::store::{assignment, identity, resource, revocation, Reader, Store, Writer};
 
+use super::federation::{check_federated_refs, put_user_identities_in, FederatedObject};
 use super::identity::user_revocation;
 
 /// A user to create, its fields checked and its password already hashed.
@@ -26,6 +27,8 @@ pub struct NewUser {
     /// v2.0's `tenantId`: Pike's `create_user` checks the tenant exists and then gives the
     /// user the member role on it (`add_user_to_project`).
     pub join_project: bool,
+    /// v3's `federated` (3.14): the user's federated identities, written with it.
+    pub federated: Vec<FederatedObject>,
 }
 
 /// An update to apply to the record read inside the write transaction: fields this update
@@ -43,6 +46,8 @@ pub struct UserPatch {
     /// v2.0's `tenantId`: Pike's `update_user` checks a new tenant exists and moves the
     /// member role from the old tenant to the new one.
     pub move_member_role: bool,
+    /// v3's `federated` (3.14): when not empty, replaces the user's federated identities.
+    pub federated: Vec<FederatedObject>,
 }
 
 /// What an update changed, for the caller's answer.
@@ -144,7 +149,13 @@ pub fn create_user(
             (true, Some(p)) => project_to_join(w, &user, p)?,
             _ => assert_default_project_not_domain(w, project)?,
         }
+        // Upstream's order: the providers and protocols (400), the user (409 on its
+        // name), then its federated identities (409 when another user holds one).
+        check_federated_refs(w, &input.federated)?;
         identity::create_user(w, &user)?;
+        if !input.federated.is_empty() {
+            put_user_identities_in(w, &user, &input.federated)?;
+        }
         if let (true, Some(p)) = (input.join_project, project) {
             if let Some(grant) = member_grant(w, &user.id, p)? {
                 assignment::grant(w, &grant)?;
@@ -200,6 +211,7 @@ pub fn update_user(
 ) -> Result<Updated> {
     let updated = store.write(|w| -> Result<_> {
         let old = find(w)?;
+        check_federated_refs(w, &patch.federated)?;
         let new = patch.apply(cfg, &old, now);
         let moved = new.default_project_id != old.default_project_id;
         if patch.move_member_role && moved {
@@ -209,6 +221,9 @@ pub fn update_user(
         }
         assert_default_project_not_domain(w, new.default_project_id.as_deref())?;
         identity::update_user(w, &old, &new)?;
+        if !patch.federated.is_empty() {
+            put_user_identities_in(w, &new, &patch.federated)?;
+        }
         if patch.move_member_role && moved {
             move_member_role(w, &old, &new)?;
         }

@@ -108,6 +108,13 @@ impl Versions {
         let is = |t: Table| t.name() == table;
         if is(tables::USERS) {
             self.bump(Dep::User(key));
+        } else if is(tables::EXPIRING_MEMBERSHIPS) {
+            // user SEP group: a mapped membership counts for the user's roles (every
+            // validation of that user's tokens stamps Dep::User); its lapse is bounded
+            // by `AuthContext::roles_valid_until`.
+            if let Some((user_id, _)) = key.split_once(SEP) {
+                self.bump(Dep::User(user_id));
+            }
         } else if is(tables::DOMAINS) {
             self.bump(Dep::Domain(key));
         } else if is(tables::PROJECTS) {
@@ -178,11 +185,10 @@ const NO_TOKEN_EFFECT: &[Table] = &[
     tables::CREDENTIALS,
     tables::OAUTH1_REQUEST_TOKENS,
     tables::APP_CRED_NAMES,
-    // Written by every federated login; a federated token's roles come from the groups it
-    // carries, so validation reads none of these.
+    // Written by every federated login; validation reads none of these (mapped memberships
+    // are EXPIRING_MEMBERSHIPS, bumped per user above; this is its reverse index).
     tables::FEDERATED_IDENTITIES,
     tables::USER_FEDERATED_IDENTITIES,
-    tables::EXPIRING_MEMBERSHIPS,
     tables::GROUP_EXPIRING_MEMBERS,
 ];
 

@@ -50,17 +50,26 @@ pub fn update_user(w: &impl Writer, old: &User, new: &User) -> StoreResult<()> {
         if w.exists(USER_NAMES, &key)? {
             return Err(duplicate_user(new));
         }
-        w.remove(USER_NAMES, &key2(&old.domain_id, &old.name))?;
+        // As in delete_user: only this user's own entry (a shadow user has none).
+        let old_key = key2(&old.domain_id, &old.name);
+        if w.get::<String>(USER_NAMES, &old_key)?.as_deref() == Some(old.id.as_str()) {
+            w.remove(USER_NAMES, &old_key)?;
+        }
         w.put(USER_NAMES, &key, &new.id)?;
     }
     w.put(USERS, &new.id, new)
 }
 
 /// Deletes a user's records and memberships; `service::identity::delete_user_in` deletes
-/// what other subsystems hold for it.
+/// what other subsystems hold for it. The (domain, name) index entry goes only when it is
+/// this user's: a shadow user is not in the index, and a local user of the same name that
+/// is must stay findable.
 pub fn delete_user(w: &impl Writer, user: &User) -> StoreResult<()> {
     w.remove(USERS, &user.id)?;
-    w.remove(USER_NAMES, &key2(&user.domain_id, &user.name))?;
+    let name_key = key2(&user.domain_id, &user.name);
+    if w.get::<String>(USER_NAMES, &name_key)?.as_deref() == Some(user.id.as_str()) {
+        w.remove(USER_NAMES, &name_key)?;
+    }
     for group_id in w.suffixes(USER_GROUPS, &user.id)? {
         w.remove(GROUP_USERS, &key2(&group_id, &user.id))?;
     }

@@ -92,23 +92,94 @@ pub fn remove_expiring(w: &impl Writer, user_id: &str, group_id: &str) -> StoreR
     Ok(())
 }
 
-/// A user's mapped memberships still in force at `now` (Unix seconds), each with when it
-/// lapses: `last_verified` plus the IdP's `authorization_ttl` minutes, or
-/// `default_ttl_minutes` when the IdP sets none (upstream's `ExpiringUserGroupMembership`).
+/// The moment a membership question is asked, with what it needs to decide whether a mapped
+/// membership still counts: upstream's `ExpiringUserGroupMembership.expired` compares
+/// `last_verified + ttl` with the current time, so every membership question carries the
+/// request's time (no global clock) and `[federation] default_authorization_ttl`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AsOf {
+    /// Unix seconds (the request's `req.now`).
+    pub now: f64,
+    /// `[federation] default_authorization_ttl`, minutes.
+    pub default_ttl_minutes: i64,
+}
+
+/// A user's mapped memberships still in force (upstream: `expires > utcnow()`), each with
+/// when it lapses: `last_verified` plus the IdP's `authorization_ttl` minutes, or the
+/// default when the IdP sets none or 0 (upstream's `if not ttl`).
 pub fn active_expiring(
     r: &impl Reader,
     user_id: &str,
-    default_ttl_minutes: i64,
-    now: f64,
+    at: AsOf,
 ) -> StoreResult<Vec<(ExpiringMembership, i64)>> {
     let mut out = Vec::new();
     for m in expiring_of_user(r, user_id)? {
         let idp_ttl = super::federation::get_idp(r, &m.idp_id)?.and_then(|i| i.authorization_ttl);
-        let ttl = idp_ttl.filter(|t| *t != 0).unwrap_or(default_ttl_minutes);
-        let expires = m.last_verified + ttl * 60;
-        if (expires as f64) > now {
+        let ttl = idp_ttl
+            .filter(|t| *t != 0)
+            .unwrap_or(at.default_ttl_minutes);
+        let expires = m.last_verified.saturating_add(ttl.saturating_mul(60));
+        if (expires as f64) > at.now {
             out.push((m, expires));
         }
     }
     Ok(out)
+}
+
+/// Every group a user is in at `at`: plain memberships, then mapped ones not lapsed (as
+/// upstream's `list_groups_for_user`, which role computation and `/auth/projects` use).
+pub fn group_ids_at(r: &impl Reader, user_id: &str, at: AsOf) -> StoreResult<Vec<String>> {
+    let mut out = super::identity::group_ids_of_user(r, user_id)?;
+    for (m, _) in active_expiring(r, user_id, at)? {
+        if !out.contains(&m.group_id) {
+            out.push(m.group_id);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a user is in a group at `at`, plainly or by a mapped membership not lapsed
+/// (upstream's `check_user_in_group`).
+pub fn is_member_at(r: &impl Reader, group_id: &str, user_id: &str, at: AsOf) -> StoreResult<bool> {
+    if super::identity::is_member(r, group_id, user_id)? {
+        return Ok(true);
+    }
+    Ok(active_expiring(r, user_id, at)?
+        .iter()
+        .any(|(m, _)| m.group_id == group_id))
+}
+
+/// When the first of a user's mapped memberships in force at `at` lapses: a cached token
+/// validation that counted them is good until then at most.
+pub fn first_lapse(r: &impl Reader, user_id: &str, at: AsOf) -> StoreResult<Option<i64>> {
+    Ok(active_expiring(r, user_id, at)?
+        .into_iter()
+        .map(|(_, expires)| expires)
+        .min())
+}
+
+/// Removes every mapped membership of a user (its deletion).
+pub fn delete_expiring_of_user(w: &impl Writer, user_id: &str) -> StoreResult<()> {
+    for m in expiring_of_user(w, user_id)? {
+        remove_expiring(w, &m.user_id, &m.group_id)?;
+    }
+    Ok(())
+}
+
+/// Removes every mapped membership in a group (its deletion).
+pub fn delete_expiring_of_group(w: &impl Writer, group_id: &str) -> StoreResult<()> {
+    for user_id in w.suffixes(GROUP_EXPIRING_MEMBERS, group_id)? {
+        remove_expiring(w, &user_id, group_id)?;
+    }
+    Ok(())
+}
+
+/// Removes the mapped memberships an identity provider granted (its deletion; upstream's
+/// `idp_id` foreign key is `ON DELETE CASCADE`).
+pub fn delete_expiring_of_idp(w: &impl Writer, idp_id: &str) -> StoreResult<()> {
+    let granted: Vec<ExpiringMembership> = w.list(EXPIRING_MEMBERSHIPS)?;
+    for m in granted.into_iter().filter(|m| m.idp_id == idp_id) {
+        remove_expiring(w, &m.user_id, &m.group_id)?;
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod federation_auth;
 mod federation_crud;
+mod federation_memberships;
 mod federation_oidc_login;
 mod federation_users;
 mod federation_websso;

@@ -13,6 +13,7 @@ use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::Target;
 use crate::password;
+use crate::store::shadow::AsOf;
 use crate::store::{assignment, identity, resource, Reader};
 use crate::token::{self, Scope, TokenData};
 
@@ -100,7 +101,10 @@ pub fn authenticate(app: &App, req: &Request, _: &Params) -> Result<Response> {
             ))
         }
     };
-    let scope = app.store.read(|r| tenant_scope(r, &tenant, &who.user_id))?;
+    let at = app.config.federation.as_of(now);
+    let scope = app
+        .store
+        .read(|r| tenant_scope(r, &tenant, &who.user_id, at))?;
     let access = issue(app, who, scope, now)?;
     Ok(respond(f, 200, &access))
 }
@@ -159,7 +163,12 @@ fn run_method(
 
 /// The scope the requested tenant gives `user_id`: unscoped when none was named; 401
 /// when the tenant is unknown, outside the default domain, disabled, or not assigned.
-fn tenant_scope(r: &impl Reader, tenant: &RequestedTenant, user_id: &str) -> Result<Scope> {
+fn tenant_scope(
+    r: &impl Reader,
+    tenant: &RequestedTenant,
+    user_id: &str,
+    at: AsOf,
+) -> Result<Scope> {
     let project = match (&tenant.id, &tenant.name) {
         (Some(id), _) => resource::get_project(r, id)?
             .filter(|p| p.domain_id == DEFAULT_DOMAIN)
@@ -176,7 +185,7 @@ fn tenant_scope(r: &impl Reader, tenant: &RequestedTenant, user_id: &str) -> Res
         )));
     }
     let target = Target::Project(project.id.clone());
-    if assignment::token_roles(r, user_id, &target)?.is_empty() {
+    if assignment::token_roles(r, user_id, &target, at)?.is_empty() {
         return Err(Error::Unauthorized(format!(
             "User {} has no access to project {}",
             user_id, project.id
@@ -204,7 +213,7 @@ fn issue(app: &App, who: Authenticated, scope: Scope, now: f64) -> Result<Value>
     // Resolve exactly as validation will, so what we hand out validates.
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone(), now))
+        .read(|r| core::resolve(r, data.clone(), app.config.federation.as_of(now)))
         .map_err(|_| Error::unauthenticated())?;
     render_access(app, &context, &token_id)
 }
@@ -505,13 +514,17 @@ pub fn endpoints(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Res
 
 /// The default-domain projects a user may scope to (enabled, with a role), for
 /// GET /v2.0/tenants.
-pub fn projects_of_user(r: &impl Reader, user_id: &str) -> Result<Vec<crate::model::Project>> {
+pub fn projects_of_user(
+    r: &impl Reader,
+    user_id: &str,
+    at: AsOf,
+) -> Result<Vec<crate::model::Project>> {
     let mut out = Vec::new();
     for p in resource::list_projects(r)? {
         if p.domain_id != DEFAULT_DOMAIN || !p.enabled {
             continue;
         }
-        if !assignment::token_roles(r, user_id, &Target::Project(p.id.clone()))?.is_empty() {
+        if !assignment::token_roles(r, user_id, &Target::Project(p.id.clone()), at)?.is_empty() {
             out.push(p);
         }
     }

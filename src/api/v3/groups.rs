@@ -271,11 +271,13 @@ pub fn add_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<
 }
 
 /// HEAD/GET /v3/groups/{group_id}/users/{user_id}
-pub fn check_user(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+/// A mapped membership not lapsed counts (upstream's `check_user_in_group`).
+pub fn check_user(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let (group_id, user_id) = membership(p, &granted)?;
+    let at = app.config.federation.as_of(req.now);
     if !app
         .store
-        .read(|r| identity::is_member(r, group_id, user_id))?
+        .read(|r| crate::store::shadow::is_member_at(r, group_id, user_id, at))?
     {
         return Err(not_member(group_id, user_id));
     }

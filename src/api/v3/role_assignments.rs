@@ -96,7 +96,8 @@ pub fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Re
     };
     let items = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
-        for row in assignment::list_role_assignments(r, &query)? {
+        let at = app.config.federation.as_of(req.now);
+        for row in assignment::list_role_assignments(r, &query, at)? {
             if let Some(domain) = &domain_scope {
                 if !in_domain(r, &row.target, domain)? {
                     continue;

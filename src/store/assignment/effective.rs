@@ -2,8 +2,8 @@
 
 use crate::model::{ActorKind, Role, Target};
 use crate::store::error::StoreResult;
-use crate::store::identity::group_ids_of_user;
 use crate::store::resource::{ancestors, get_project};
+use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::Reader;
 
 use super::grants::list_for_actor;
@@ -12,12 +12,14 @@ use super::roles::get_role;
 
 /// The role ids a user holds on a target: direct, through groups, inherited from the domain
 /// or parent projects (OS-INHERIT), then every role those imply. Order: as found, no repeats.
+/// Groups include mapped memberships not lapsed at `at` (upstream's `list_groups_for_user`).
 pub fn effective_role_ids(
     r: &impl Reader,
     user_id: &str,
     target: &Target,
+    at: AsOf,
 ) -> StoreResult<Vec<String>> {
-    effective_role_ids_with_groups(r, user_id, &[], target)
+    effective_role_ids_with_groups(r, user_id, &[], target, at)
 }
 
 /// [`effective_role_ids`] counting `extra_groups` as the user's too (a federated token's
@@ -27,9 +29,10 @@ pub fn effective_role_ids_with_groups(
     user_id: &str,
     extra_groups: &[String],
     target: &Target,
+    at: AsOf,
 ) -> StoreResult<Vec<String>> {
     let mut actors = vec![(ActorKind::User, user_id.to_string())];
-    for group_id in group_ids_of_user(r, user_id)? {
+    for group_id in group_ids_at(r, user_id, at)? {
         actors.push((ActorKind::Group, group_id));
     }
     for group_id in extra_groups {
@@ -67,8 +70,13 @@ pub fn effective_role_ids_with_groups(
 }
 
 /// The roles a token shows: effective roles less domain-specific ones, which only imply.
-pub fn token_roles(r: &impl Reader, user_id: &str, target: &Target) -> StoreResult<Vec<Role>> {
-    token_roles_with_groups(r, user_id, &[], target)
+pub fn token_roles(
+    r: &impl Reader,
+    user_id: &str,
+    target: &Target,
+    at: AsOf,
+) -> StoreResult<Vec<Role>> {
+    token_roles_with_groups(r, user_id, &[], target, at)
 }
 
 /// [`token_roles`] with a federated token's groups counted.
@@ -77,9 +85,10 @@ pub fn token_roles_with_groups(
     user_id: &str,
     extra_groups: &[String],
     target: &Target,
+    at: AsOf,
 ) -> StoreResult<Vec<Role>> {
     let mut out = Vec::new();
-    for id in effective_role_ids_with_groups(r, user_id, extra_groups, target)? {
+    for id in effective_role_ids_with_groups(r, user_id, extra_groups, target, at)? {
         if let Some(role) = get_role(r, &id)? {
             if role.domain_id.is_none() {
                 out.push(role);

@@ -3,8 +3,9 @@
 
 use crate::model::{ActorKind, Assignment, Target};
 use crate::store::error::{Kind, StoreError, StoreResult};
-use crate::store::identity::{group_ids_of_user, user_ids_in_group};
+use crate::store::identity::user_ids_in_group;
 use crate::store::resource::{ancestors, get_project};
+use crate::store::shadow::{group_ids_at, AsOf};
 use crate::store::Reader;
 
 use super::grants::list_all;
@@ -145,17 +146,21 @@ fn driver_list(
 
 /// Upstream's `list_role_assignments`: direct grants matching the filters, or with
 /// `effective` what they amount to per user (groups expanded to members, inherited grants
-/// onto the projects below, implied roles added, domain-specific roles stripped).
+/// onto the projects below, implied roles added, domain-specific roles stripped). With a
+/// user filter, that user's mapped memberships not lapsed at `at` count (upstream's
+/// `list_groups_for_user`); expanding a group to its members does not count them
+/// (upstream's `list_users_in_group` reads plain memberships only).
 pub fn list_role_assignments(
     r: &impl Reader,
     q: &AssignmentQuery,
+    at: AsOf,
 ) -> StoreResult<Vec<AssignmentRef>> {
     let subtree = match (&q.project_id, q.include_subtree) {
         (Some(p), true) => Some(subtree_ids(r, p)?),
         _ => None,
     };
     if q.effective {
-        list_effective(r, q, subtree.as_deref())
+        list_effective(r, q, subtree.as_deref(), at)
     } else {
         list_direct(r, q, subtree.as_deref())
     }
@@ -279,6 +284,7 @@ fn list_effective(
     r: &impl Reader,
     q: &AssignmentQuery,
     subtree: Option<&[String]>,
+    at: AsOf,
 ) -> StoreResult<Vec<AssignmentRef>> {
     // Effective rows are per user and never on a domain by inheritance.
     if q.group_id.is_some() || (q.domain_id.is_some() && q.inherited == Some(true)) {
@@ -300,7 +306,7 @@ fn list_effective(
         q.domain_id.as_deref(),
     )?;
     if let Some(user_id) = user_id {
-        let group_ids = group_ids_of_user(r, user_id)?;
+        let group_ids = group_ids_at(r, user_id, at)?;
         if !group_ids.is_empty() {
             refs.extend(list_for_actor_on_target(
                 r,

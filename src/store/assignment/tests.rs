@@ -127,6 +127,12 @@ fn store() -> (Store, std::path::PathBuf) {
     (store, path)
 }
 
+/// No mapped memberships here: any time will do.
+const AT: crate::store::shadow::AsOf = crate::store::shadow::AsOf {
+    now: 0.0,
+    default_ttl_minutes: 0,
+};
+
 #[test]
 fn effective_rows_expand_groups_inheritance_and_implied_roles() {
     let (store, path) = store();
@@ -140,6 +146,7 @@ fn effective_rows_expand_groups_inheritance_and_implied_roles() {
                     effective: true,
                     ..Default::default()
                 },
+                AT,
             )
         })
         .expect("list");
@@ -159,6 +166,7 @@ fn effective_rows_expand_groups_inheritance_and_implied_roles() {
                     effective: true,
                     ..Default::default()
                 },
+                AT,
             )
         })
         .expect("list");
@@ -180,7 +188,7 @@ fn token_roles_follow_grants_and_memberships() {
     let (store, path) = store();
     let names = |store: &Store, target: &Target| -> Vec<String> {
         let mut v: Vec<String> = store
-            .read(|r| token_roles(r, "u", target))
+            .read(|r| token_roles(r, "u", target, AT))
             .expect("roles")
             .into_iter()
             .map(|r| r.id)

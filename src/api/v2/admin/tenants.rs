@@ -53,7 +53,8 @@ pub fn list_tenants(app: &App, req: &Request, _: &Params, granted: Granted) -> R
                 .filter(|p| p.domain_id == DEFAULT_DOMAIN)
                 .collect::<Vec<_>>())
         } else {
-            crate::api::v2::tokens::projects_of_user(r, &context.user.id)
+            let at = app.config.federation.as_of(req.now);
+            crate::api::v2::tokens::projects_of_user(r, &context.user.id, at)
         }
     })?;
     let items = projects.iter().map(render_tenant).collect();
@@ -212,7 +213,8 @@ pub fn tenant_user_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Re
         tenant_in_default(r, tenant_id)?;
         user_in_default(r, user_id)?;
         let target = Target::Project(tenant_id.to_string());
-        Ok(assignment::token_roles(r, user_id, &target)?
+        let at = app.config.federation.as_of(req.now);
+        Ok(assignment::token_roles(r, user_id, &target, at)?
             .iter()
             .map(render_role)
             .collect::<Vec<_>>())

@@ -133,6 +133,7 @@ pub fn create_user(app: &App, req: &Request, _: &Params, _: Granted) -> Result<R
         domain_id: DEFAULT_DOMAIN.to_string(),
         enabled,
         join_project: tenant_id.is_some(),
+        federated: Vec::new(),
         default_project_id: tenant_id,
         options: Map::new(),
         password_hash,
@@ -210,6 +211,7 @@ fn update_user_as(app: &App, req: &Request, id: &str, kind: UserUpdate) -> Resul
             _ => Map::new(),
         },
         move_member_role: true,
+        federated: Vec::new(),
     };
     let updated = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
         user_in_default(w, id)
@@ -234,7 +236,8 @@ pub fn user_global_roles(app: &App, req: &Request, p: &Params, _: Granted) -> Re
     let f = format(req);
     let roles = app.store.read(|r| -> Result<_> {
         user_in_default(r, id)?;
-        Ok(assignment::token_roles(r, id, &Target::System)?
+        let at = app.config.federation.as_of(req.now);
+        Ok(assignment::token_roles(r, id, &Target::System, at)?
             .iter()
             .map(render_role)
             .collect::<Vec<_>>())

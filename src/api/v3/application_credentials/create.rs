@@ -76,7 +76,8 @@ pub fn create(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         access_rule_ids: None,
     };
     let rendered = app.store.write(|w| {
-        check_role_assignments(w, user_id, &project_id, &cred.role_ids)?;
+        let at = app.config.federation.as_of(req.now);
+        check_role_assignments(w, user_id, &project_id, &cred.role_ids, at)?;
         let access_rule_ids = match &requested_rules {
             Some(rules) if !rules.is_empty() => Some(
                 rules
@@ -129,9 +130,10 @@ fn check_role_assignments(
     user_id: &str,
     project_id: &str,
     role_ids: &[String],
+    at: crate::store::shadow::AsOf,
 ) -> Result<()> {
     let held =
-        assignment::effective_role_ids(w, user_id, &Target::Project(project_id.to_string()))?;
+        assignment::effective_role_ids(w, user_id, &Target::Project(project_id.to_string()), at)?;
     if let Some(missing) = role_ids.iter().find(|r| !held.contains(r)) {
         return Err(Error::bad_request(&format!(
             "Invalid application credential: Could not find role assignment with role: \

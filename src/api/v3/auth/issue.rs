@@ -10,12 +10,11 @@ use crate::error::{Error, Result};
 use crate::http::request::Request;
 use crate::http::response::{to_python_json, Response};
 use crate::http::routes::Params;
-use crate::model::{Domain, Target, User};
-use crate::password;
-use crate::store::{assignment, identity, resource, Reader};
+use crate::store::{identity, resource};
 use crate::token::{self, Scope, TokenData};
 
-use super::render_token;
+use super::credentials;
+use super::{federated, render_token, scope};
 
 /// POST /v3/auth/tokens, as the route table calls it.
 pub fn issue(app: &App, req: &Request, _: &Params) -> Result<Response> {
@@ -46,7 +45,7 @@ fn issue_checked(app: &App, req: &Request, body: &Value) -> Result<Response> {
     let (auth, identity_obj, methods) = requested_methods(body)?;
     let now = req.now;
     let mut proof = authenticate_methods(app, req, auth, identity_obj, &methods, now)?;
-    let (scope, trust) = token_scope(app, auth, &mut proof, now)?;
+    let (scope, trust) = scope::token_scope(app, auth, &mut proof, now)?;
     // Neither outlives the credential or trust it came from.
     for limit in [
         proof.app_cred.as_ref().and_then(|c| c.expires_at),
@@ -109,17 +108,17 @@ fn requested_methods(body: &Value) -> Result<Requested<'_>> {
 }
 
 /// What the auth methods proved: one user, the methods done, and what bounds the token.
-struct Proof {
-    user_id: String,
+pub(super) struct Proof {
+    pub(super) user_id: String,
     /// Each method once, in request order, a parent token's methods after its `token`.
-    methods: Vec<String>,
+    pub(super) methods: Vec<String>,
     /// `now + [token] expiration`, or earlier when a parent token expires first.
-    expires_at: f64,
-    parent_audit_id: Option<String>,
-    app_cred: Option<crate::model::ApplicationCredential>,
-    oauth: Option<crate::api::v3::oauth1::OAuthAuth>,
+    pub(super) expires_at: f64,
+    pub(super) parent_audit_id: Option<String>,
+    pub(super) app_cred: Option<crate::model::ApplicationCredential>,
+    pub(super) oauth: Option<crate::api::v3::oauth1::OAuthAuth>,
     /// A federated login's or a rescoped federated token's IdP, protocol and groups.
-    federated: Option<token::FederatedToken>,
+    pub(super) federated: Option<token::FederatedToken>,
 }
 
 /// Runs every requested method; all must succeed and name the same user.
@@ -143,22 +142,11 @@ fn authenticate_methods(
     };
     for method in methods {
         let (id, extra_methods) = match method.as_str() {
-            "password" => {
-                let password_obj = identity_obj
-                    .get("password")
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| Error::expecting("password", "identity"))?;
-                let outcome = limited(app, req, password_obj, now, authenticate_password)?;
-                (outcome, vec![])
-            }
+            "password" | "totp" => (
+                credentials::guessable(app, req, identity_obj, method, now)?,
+                vec![],
+            ),
             "token" => authenticate_token(app, auth, identity_obj, &mut proof, now)?,
-            "totp" => {
-                let totp_obj = identity_obj
-                    .get("totp")
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| Error::expecting("totp", "identity"))?;
-                (limited(app, req, totp_obj, now, authenticate_totp)?, vec![])
-            }
             "application_credential" => {
                 let (id, cred) = crate::api::v3::application_credentials::authenticate(
                     app,
@@ -175,18 +163,10 @@ fn authenticate_methods(
                 proof.oauth = Some(oauth);
                 (id, vec![])
             }
-            "mapped" | "openid" | "saml2" => {
-                let login = crate::api::v3::federation::auth::authenticate_mapped(
-                    app,
-                    req,
-                    identity_obj,
-                    method,
-                    now,
-                )?;
-                proof.expires_at = proof.expires_at.min(login.expires_at);
-                proof.federated = login.federated;
-                (login.user_id, vec![])
-            }
+            "mapped" | "openid" | "saml2" => (
+                federated::authenticate(app, req, identity_obj, method, &mut proof, now)?,
+                vec![],
+            ),
             _ => {
                 return Err(Error::Unauthorized(
                     "Attempted to authenticate with an unsupported method.".to_string(),
@@ -243,12 +223,8 @@ fn authenticate_token(
         ));
     }
     proof.expires_at = proof.expires_at.min(parent.token.expires_at);
-    if let Some(fed) = &parent.token.federated {
-        // mapped.handle_scoped_token: the federation carried over, no parent methods.
-        app.store
-            .read(|r| crate::service::federated_login::enabled_idp(r, &fed.idp_id))?;
-        proof.federated = Some(fed.clone());
-        return Ok((parent.user.id.clone(), vec![]));
+    if parent.token.federated.is_some() {
+        return federated::rescope(app, &parent, proof);
     }
     proof.parent_audit_id = parent
         .token
@@ -257,47 +233,6 @@ fn authenticate_token(
         .or(parent.token.audit_ids.first())
         .cloned();
     Ok((parent.user.id.clone(), parent.token.methods.clone()))
-}
-
-/// What the token is scoped to: an oauth1 access token's project, an application
-/// credential's project, a trust, else the requested scope or the user's default project.
-fn token_scope(
-    app: &App,
-    auth: &Map<String, Value>,
-    proof: &mut Proof,
-    now: f64,
-) -> Result<(Scope, Option<crate::model::Trust>)> {
-    let user_id = &proof.user_id;
-    let groups = proof
-        .federated
-        .as_ref()
-        .map(|f| f.group_ids.as_slice())
-        .unwrap_or_default();
-    let trust_scope = auth.get("scope").and_then(|s| s.get("OS-TRUST:trust"));
-    if let Some(oauth) = proof.oauth.take() {
-        return Ok((
-            Scope::OAuth1 {
-                project_id: oauth.project_id,
-                access_token_id: oauth.access_token_id,
-            },
-            None,
-        ));
-    }
-    if let Some(cred) = &proof.app_cred {
-        // An application credential's token is scoped to its project, nothing else.
-        let project_id = cred.project_id.clone().ok_or_else(Error::unauthenticated)?;
-        return Ok((Scope::Project(project_id), None));
-    }
-    if let Some(trust_obj) = trust_scope {
-        let (scope, trust) = app
-            .store
-            .read(|r| crate::api::v3::trusts::token_scope(r, trust_obj, user_id, now))?;
-        return Ok((scope, Some(trust)));
-    }
-    let scope = app
-        .store
-        .read(|r| requested_scope(r, auth.get("scope"), user_id, groups))?;
-    Ok((scope, None))
 }
 
 /// Adds the methods of a presented receipt, which must be valid at `now` and the same user's.
@@ -334,132 +269,9 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
     data.issued_at = token::fernet::creation_time(&token_id)?;
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone(), now))
+        .read(|r| core::resolve(r, data.clone(), app.config.federation.as_of(now)))
         .map_err(|_| Error::unauthenticated())?;
     Ok((token_id, context))
-}
-
-/// Runs a guessable method (password, TOTP) under the failed-login limits of its source
-/// address: refused with 429 while over them, and a 401 counts against them.
-fn limited(
-    app: &App,
-    req: &Request,
-    method_obj: &Map<String, Value>,
-    now: f64,
-    authenticate: fn(&App, &Map<String, Value>, f64) -> Result<String>,
-) -> Result<String> {
-    let user = limit_key(method_obj);
-    app.login_limiter.guard(req.remote_addr, &user, now, || {
-        authenticate(app, method_obj, now)
-    })
-}
-
-/// The user a method names, as the client named it (an id, or a name in a domain): unknown
-/// users are limited like known ones.
-fn limit_key(method_obj: &Map<String, Value>) -> String {
-    let user = method_obj.get("user");
-    let field = |v: Option<&Value>, k: &str| {
-        v.and_then(|v| v.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let domain = user.and_then(|u| u.get("domain"));
-    format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}",
-        field(user, "id"),
-        field(user, "name"),
-        field(domain, "id"),
-        field(domain, "name")
-    )
-}
-
-/// Checks a password method's user and password; the user id on success.
-fn authenticate_password(app: &App, password_obj: &Map<String, Value>, now: f64) -> Result<String> {
-    let user_obj = password_obj
-        .get("user")
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::expecting("user", "password"))?;
-    let password = user_obj
-        .get("password")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::expecting("password", "user"))?;
-    let user = app.store.read(|r| find_auth_user(r, user_obj))?;
-    let Some((user, domain)) = user else {
-        return Err(Error::unauthenticated());
-    };
-    if password.len() > app.config.identity.max_password_length {
-        return Err(Error::unauthenticated());
-    }
-    // Upstream's UserAuthInfo refuses a disabled (or inactive) user or domain first, plainly.
-    if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
-        return Err(Error::unauthenticated());
-    }
-    verify_password(app, &user, password, now, false)?;
-    Ok(user.id)
-}
-
-/// Upstream's identity driver `authenticate(user_id, password)`, in its order: lockout
-/// (`[security_compliance] lockout_*`), the password (a failure is counted), the user
-/// enabled, the password not expired (skipped when `changing` it, as upstream's
-/// change_password catches PasswordExpired); then the failure count is reset and the day
-/// of activity recorded. Hashing runs outside any store transaction.
-pub(crate) fn verify_password(
-    app: &App,
-    user: &User,
-    password: &str,
-    now: f64,
-    changing: bool,
-) -> Result<()> {
-    let cfg = &app.config.security;
-    let lock = compliance::lockout(cfg, user, now);
-    if lock == compliance::Lockout::Locked {
-        return Err(compliance::account_locked(&user.id));
-    }
-    let ok = user
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| password::verify(password, h));
-    if !ok {
-        app.store.write_bookkeeping(|w| {
-            if lock == compliance::Lockout::Expired {
-                crate::service::identity::record_auth_success(w, &user.id, true, None)?;
-            }
-            crate::service::identity::record_failed_auth(w, &user.id, now)
-        })?;
-        return Err(Error::unauthenticated());
-    }
-    if !compliance::effectively_enabled(cfg, user, now) {
-        return Err(compliance::user_disabled(&user.id));
-    }
-    if !changing && compliance::password_is_expired(user, now) {
-        return Err(compliance::password_expired(&user.id));
-    }
-    let today = compliance::day_of(now);
-    let reset = user.failed_auth_count > 0 || lock == compliance::Lockout::Expired;
-    if reset || user.last_active_at != today {
-        app.store.write_bookkeeping(|w| {
-            crate::service::identity::record_auth_success(w, &user.id, reset, today.as_deref())
-        })?;
-    }
-    Ok(())
-}
-
-/// A `totp` method: the user as the password method finds it, then the passcode.
-fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Result<String> {
-    let user_obj = totp_obj
-        .get("user")
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::expecting("user", "totp"))?;
-    let user = app.store.read(|r| find_auth_user(r, user_obj))?;
-    let Some((user, domain)) = user else {
-        return Err(Error::unauthenticated());
-    };
-    if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
-        return Err(Error::unauthenticated());
-    }
-    crate::api::v3::totp::check_passcode(app, &user, user_obj, now)?;
-    Ok(user.id)
 }
 
 /// Upstream's auth-receipt answer: 401 with the receipt in `Openstack-Auth-Receipt` and
@@ -486,124 +298,4 @@ fn receipt_response(app: &App, user_id: &str, methods: &[String], now: f64) -> R
     });
     Ok(Response::raw_json(401, to_python_json(&body))
         .with_header(crate::receipt::HEADER, receipt_id))
-}
-
-fn find_auth_user(
-    r: &impl Reader,
-    user_obj: &Map<String, Value>,
-) -> Result<Option<(User, Domain)>> {
-    let user = if let Some(id) = user_obj.get("id").and_then(Value::as_str) {
-        identity::get_user(r, id)?
-    } else {
-        let name = user_obj
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::expecting("id or name", "user"))?;
-        let domain_obj = user_obj
-            .get("domain")
-            .and_then(Value::as_object)
-            .ok_or_else(|| Error::expecting("domain", "user"))?;
-        match find_domain(r, domain_obj)? {
-            Some(domain) => identity::find_user_by_name(r, &domain.id, name)?,
-            None => None,
-        }
-    };
-    let Some(user) = user else { return Ok(None) };
-    let domain = resource::get_domain(r, &user.domain_id)?;
-    Ok(domain.map(|d| (user, d)))
-}
-
-/// A domain given as {"id"} or {"name"}.
-fn find_domain(r: &impl Reader, domain_obj: &Map<String, Value>) -> Result<Option<Domain>> {
-    if let Some(id) = domain_obj.get("id").and_then(Value::as_str) {
-        Ok(resource::get_domain(r, id)?)
-    } else if let Some(name) = domain_obj.get("name").and_then(Value::as_str) {
-        Ok(resource::find_domain_by_name(r, name)?)
-    } else {
-        Err(Error::expecting("id or name", "domain"))
-    }
-}
-
-/// The scope a token request asks for. 401 when the user cannot have it, as upstream.
-/// `groups`: a federated token's mapped groups, whose roles count as the user's.
-fn requested_scope(
-    r: &impl Reader,
-    scope: Option<&Value>,
-    user_id: &str,
-    groups: &[String],
-) -> Result<Scope> {
-    let Some(scope) = scope else {
-        // No scope: the user's default project if it is usable, else unscoped.
-        let user = identity::require_user(r, user_id)?;
-        if let Some(project_id) = user.default_project_id {
-            if let Some(project) = resource::get_project(r, &project_id)? {
-                let target = Target::Project(project.id.clone());
-                if project.enabled && !assignment::token_roles(r, user_id, &target)?.is_empty() {
-                    return Ok(Scope::Project(project.id));
-                }
-            }
-        }
-        return Ok(Scope::Unscoped);
-    };
-    if scope.as_str() == Some("unscoped") {
-        return Ok(Scope::Unscoped);
-    }
-    let scope = scope
-        .as_object()
-        .ok_or_else(|| Error::expecting("project, domain or system", "scope"))?;
-    let (resolved, target) = if let Some(project_obj) = scope.get("project") {
-        let project_obj = project_obj
-            .as_object()
-            .ok_or_else(|| Error::expecting("project", "scope"))?;
-        let project = if let Some(id) = project_obj.get("id").and_then(Value::as_str) {
-            resource::get_project(r, id)?
-        } else {
-            let name = project_obj
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::expecting("id or name", "project"))?;
-            let domain_obj = project_obj
-                .get("domain")
-                .and_then(Value::as_object)
-                .ok_or_else(|| Error::expecting("domain", "project"))?;
-            match find_domain(r, domain_obj)? {
-                Some(domain) => resource::find_project_by_name(r, &domain.id, name)?,
-                None => None,
-            }
-        };
-        let project = project.ok_or_else(Error::unauthenticated)?;
-        let domain =
-            resource::get_domain(r, &project.domain_id)?.ok_or_else(Error::unauthenticated)?;
-        if !project.enabled || !domain.enabled {
-            return Err(Error::unauthenticated());
-        }
-        (
-            Scope::Project(project.id.clone()),
-            Target::Project(project.id),
-        )
-    } else if let Some(domain_obj) = scope.get("domain") {
-        let domain_obj = domain_obj
-            .as_object()
-            .ok_or_else(|| Error::expecting("domain", "scope"))?;
-        let domain = find_domain(r, domain_obj)?.ok_or_else(Error::unauthenticated)?;
-        if !domain.enabled {
-            return Err(Error::unauthenticated());
-        }
-        (Scope::Domain(domain.id.clone()), Target::Domain(domain.id))
-    } else if let Some(system) = scope.get("system") {
-        if system.get("all").and_then(Value::as_bool) != Some(true) {
-            return Err(Error::expecting("all", "system"));
-        }
-        (Scope::System("all".to_string()), Target::System)
-    } else if scope.contains_key("OS-TRUST:trust") {
-        return Err(Error::Forbidden(
-            "Trusts are not supported yet.".to_string(),
-        ));
-    } else {
-        return Err(Error::expecting("project, domain or system", "scope"));
-    };
-    if assignment::token_roles_with_groups(r, user_id, groups, &target)?.is_empty() {
-        return Err(Error::unauthenticated());
-    }
-    Ok(resolved)
 }

@@ -2,7 +2,10 @@
 //! scope to. Authentication and policy run in the route table (src/http/table.rs) before the
 //! policed handlers here.
 
+mod credentials;
+mod federated;
 mod issue;
+mod scope;
 #[cfg(test)]
 mod tests;
 
@@ -16,12 +19,13 @@ use crate::http::response::{to_python_json, Response};
 use crate::http::routes::{Granted, Params};
 use crate::model::Target;
 use crate::policy::Action;
-use crate::store::{assignment, catalog, identity, resource, Reader};
+use crate::store::shadow::{self, AsOf};
+use crate::store::{assignment, catalog, resource, Reader};
 use crate::token::{self, Scope};
 
 use super::{list_response, render_domain, render_project};
 
-pub(crate) use issue::verify_password;
+pub(crate) use credentials::verify_password;
 pub use issue::{issue, issue_token, issue_token_with};
 
 /// A token body as upstream's render_token_response_from_model writes it.
@@ -279,10 +283,15 @@ fn token_groups(context: &AuthContext) -> &[String] {
 
 /// The targets a user holds any role on, through groups (its own and a federated token's
 /// `extra_groups`) and inheritance included.
-fn scopes_of_user(r: &impl Reader, user_id: &str, extra_groups: &[String]) -> Result<Vec<Target>> {
+fn scopes_of_user(
+    r: &impl Reader,
+    user_id: &str,
+    extra_groups: &[String],
+    at: AsOf,
+) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
     let mut actors = vec![(crate::model::ActorKind::User, user_id.to_string())];
-    for group in identity::group_ids_of_user(r, user_id)?
+    for group in shadow::group_ids_at(r, user_id, at)?
         .into_iter()
         .chain(extra_groups.iter().cloned())
     {
@@ -319,7 +328,8 @@ pub fn list_projects(app: &App, req: &Request, _: &Params, granted: Granted) -> 
     let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         let groups = token_groups(context);
-        for target in scopes_of_user(r, &context.user.id, groups)? {
+        let at = app.config.federation.as_of(req.now);
+        for target in scopes_of_user(r, &context.user.id, groups, at)? {
             if let Target::Project(id) = target {
                 if let Some(p) = resource::get_project(r, &id)? {
                     let domain_enabled =
@@ -331,6 +341,7 @@ pub fn list_projects(app: &App, req: &Request, _: &Params, granted: Granted) -> 
                             &context.user.id,
                             groups,
                             &Target::Project(p.id.clone()),
+                            at,
                         )?
                         .is_empty()
                     {
@@ -350,7 +361,8 @@ pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> R
     let domains = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         let groups = token_groups(context);
-        for target in scopes_of_user(r, &context.user.id, groups)? {
+        let at = app.config.federation.as_of(req.now);
+        for target in scopes_of_user(r, &context.user.id, groups, at)? {
             if let Target::Domain(id) = &target {
                 if let Some(d) = resource::get_domain(r, id)? {
                     if d.enabled
@@ -359,6 +371,7 @@ pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> R
                             &context.user.id,
                             groups,
                             &target,
+                            at,
                         )?
                         .is_empty()
                     {
@@ -373,10 +386,13 @@ pub fn list_domains(app: &App, req: &Request, _: &Params, granted: Granted) -> R
 }
 
 /// GET /v3/auth/system
-pub fn get_system(app: &App, _: &Request, _: &Params, granted: Granted) -> Result<Response> {
+pub fn get_system(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let context = granted.context();
+    let at = app.config.federation.as_of(req.now);
     let has_system = app.store.read(|r| {
-        Ok::<_, Error>(!assignment::token_roles(r, &context.user.id, &Target::System)?.is_empty())
+        Ok::<_, Error>(
+            !assignment::token_roles(r, &context.user.id, &Target::System, at)?.is_empty(),
+        )
     })?;
     let system: Vec<Value> = if has_system {
         vec![json!({"all": true})]

@@ -61,9 +61,10 @@ fn handle_authenticate(app: &App, req: &Request, check: SignatureCheck) -> Resul
             return Err(unauthorized("User not valid for project."));
         }
     }
-    let roles = app
-        .store
-        .read(|r| assignment::token_roles(r, &user.id, &Target::Project(project.id.clone())))?;
+    let roles = app.store.read(|r| {
+        let at = app.config.federation.as_of(req.now);
+        assignment::token_roles(r, &user.id, &Target::Project(project.id.clone()), at)
+    })?;
     if roles.is_empty() {
         return Err(unauthorized("User not valid for project."));
     }
@@ -146,7 +147,7 @@ fn issue_token(app: &App, user_id: &str, project_id: &str, now: f64) -> Result<(
     data.issued_at = token::fernet::creation_time(&token_id)?;
     let context = app
         .store
-        .read(|r| core::resolve(r, data.clone(), now))
+        .read(|r| core::resolve(r, data.clone(), app.config.federation.as_of(now)))
         .map_err(|_| Error::unauthenticated())?;
     let body = crate::api::v3::auth::render_token(app, &context, true)?;
     Ok((token_id, body))

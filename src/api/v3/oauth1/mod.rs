@@ -498,6 +498,7 @@ pub fn authorize_request_token(
             w,
             &user_id,
             &Target::Project(rt.requested_project_id.clone()),
+            app.config.federation.as_of(now),
         )?
         .into_iter()
         .map(|r| r.id)

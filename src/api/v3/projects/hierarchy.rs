@@ -9,16 +9,24 @@ use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{Granted, Params};
 use crate::model::{Project, Target};
+use crate::store::shadow::AsOf;
 use crate::store::{assignment, limits, resource, Reader};
 
 use super::super::render_project;
 use super::{require_node, Node};
 
 /// The ids of the projects a user has a role on (upstream's list_projects_for_user).
-fn user_project_ids(r: &impl Reader, user_id: &str, candidates: &[Project]) -> Result<Vec<String>> {
+fn user_project_ids(
+    r: &impl Reader,
+    user_id: &str,
+    candidates: &[Project],
+    at: AsOf,
+) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for p in candidates {
-        if !assignment::effective_role_ids(r, user_id, &Target::Project(p.id.clone()))?.is_empty() {
+        if !assignment::effective_role_ids(r, user_id, &Target::Project(p.id.clone()), at)?
+            .is_empty()
+        {
             out.push(p.id.clone());
         }
     }
@@ -56,10 +64,11 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
         ));
     }
     let user_id = granted.context().user.id.clone();
+    let at = app.config.federation.as_of(req.now);
     app.store.read(|r| -> Result<_> {
         let (parents, project_parent) = parents_of(r, &node)?;
         if parents_as_list {
-            body["parents"] = visible_list(app, r, &user_id, &parents, include_limits)?;
+            body["parents"] = visible_list(app, r, &user_id, &parents, include_limits, at)?;
         } else if parents_as_ids {
             body["parents"] = parent_ids(&node, &parents, project_parent.is_some());
         }
@@ -69,7 +78,7 @@ pub fn get(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Res
                 Node::Domain(d) => resource::subtree(r, &d.id)?,
             };
             if subtree_as_list {
-                body["subtree"] = visible_list(app, r, &user_id, &subtree, include_limits)?;
+                body["subtree"] = visible_list(app, r, &user_id, &subtree, include_limits, at)?;
             } else {
                 body["subtree"] = subtree_ids(id, &subtree);
             }
@@ -103,8 +112,9 @@ fn visible_list(
     user_id: &str,
     projects: &[Project],
     include_limits: bool,
+    at: AsOf,
 ) -> Result<Value> {
-    let mine = user_project_ids(r, user_id, projects)?;
+    let mine = user_project_ids(r, user_id, projects, at)?;
     let mut out = Vec::new();
     for p in projects.iter().filter(|p| mine.contains(&p.id)) {
         let mut v = render_project(app, p);

@@ -154,8 +154,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         .read(|r| new_trust(r, &input, project_id, &requested_roles))?;
     // Redelegation: a trust-scoped caller redelegates its own trust.
     let parent = context.trust.clone();
-    app.store
-        .read(|r| require_trustor_roles(r, &trust, parent.as_ref()))?;
+    app.store.read(|r| {
+        let at = app.config.federation.as_of(req.now);
+        require_trustor_roles(r, &trust, parent.as_ref(), at)
+    })?;
     trust.expires_at = match input.get("expires_at").and_then(Value::as_str) {
         Some(s) => Some(parse_expiration(s, req.now)?),
         None => None,
@@ -280,7 +282,12 @@ impl Redelegation {
 
 /// Upstream's _require_trustor_has_role_in_project: the original trustor must hold every
 /// delegated role on the project (404 naming the first that is missing).
-fn require_trustor_roles(r: &impl Reader, trust: &Trust, parent: Option<&Trust>) -> Result<()> {
+fn require_trustor_roles(
+    r: &impl Reader,
+    trust: &Trust,
+    parent: Option<&Trust>,
+    at: crate::store::shadow::AsOf,
+) -> Result<()> {
     let Some(project_id) = &trust.project_id else {
         return Ok(());
     };
@@ -294,6 +301,7 @@ fn require_trustor_roles(r: &impl Reader, trust: &Trust, parent: Option<&Trust>)
             r,
             &original.trustor_user_id,
             &Target::Project(p.clone()),
+            at,
         )?,
         None => Vec::new(),
     };

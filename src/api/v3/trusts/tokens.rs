@@ -20,8 +20,9 @@ pub fn token_scope(
     r: &impl Reader,
     trust_obj: &Value,
     user_id: &str,
-    now: f64,
+    at: crate::store::shadow::AsOf,
 ) -> Result<(Scope, Trust)> {
+    let now = at.now;
     let id = trust_obj
         .get("id")
         .and_then(Value::as_str)
@@ -46,7 +47,7 @@ pub fn token_scope(
         return Err(forbidden());
     }
     let roles =
-        crate::service::delegation::trust_token_roles(r, &trust).map_err(|_| forbidden())?;
+        crate::service::delegation::trust_token_roles(r, &trust, at).map_err(|_| forbidden())?;
     if roles.is_empty() {
         return Err(forbidden());
     }

@@ -118,10 +118,12 @@ pub fn list_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> R
 pub fn list_projects(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<Response> {
     let id = p.get("user_id");
     target_user(&granted, id)?;
+    let at = app.config.federation.as_of(req.now);
     let projects = app.store.read(|r| -> Result<_> {
         let mut out = Vec::new();
         for p in resource::list_projects(r)? {
-            if !assignment::effective_role_ids(r, id, &Target::Project(p.id.clone()))?.is_empty() {
+            let target = Target::Project(p.id.clone());
+            if !assignment::effective_role_ids(r, id, &target, at)?.is_empty() {
                 out.push(render_project(app, &p));
             }
         }
@@ -146,12 +148,11 @@ pub fn list_groups(app: &App, req: &Request, p: &Params, granted: Granted) -> Re
         let mut out = Vec::new();
         // Plain memberships, then those a federated login granted that have not lapsed
         // (upstream lists both, in that order, the latter with their expiry).
-        let default_ttl = app.config.federation.default_authorization_ttl as i64;
         let memberships = identity::group_ids_of_user(r, id)?
             .into_iter()
             .map(|g| (g, None))
             .chain(
-                shadow::active_expiring(r, id, default_ttl, req.now)?
+                shadow::active_expiring(r, id, app.config.federation.as_of(req.now))?
                     .into_iter()
                     .map(|(m, expires)| (m.group_id, Some(expires))),
             );

@@ -123,15 +123,10 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         password_hash,
         extra: extras(&input, KNOWN),
         join_project: false,
+        // 3.14 `federated`: checked and written in the user's write transaction.
+        federated: federation::federated_objects(input.get("federated").unwrap_or(&Value::Null)),
     };
-    // 3.14 `federated`: its providers and protocols must exist before the user is made.
-    let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
-    app.store
-        .read(|r| federation::check_federated_objects(r, &objects, None))?;
     let user = users::create_user(&app.store, &app.config.security, new, req.now)?;
-    if !objects.is_empty() {
-        federation::replace_user_identities(&app.store, &user, &objects)?;
-    }
     let shown = federated::with_federated(app, &user.id, &render_user(app, &user))?;
     Ok(Response::created(&json!({"user": shown})))
 }
@@ -172,18 +167,14 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         password_hash,
         extra: extras(&input, KNOWN),
         move_member_role: false,
+        // 3.14 `federated`: a non-empty list replaces the user's identities, in the same
+        // write transaction as the update.
+        federated: federation::federated_objects(input.get("federated").unwrap_or(&Value::Null)),
     };
-    // 3.14 `federated`: a non-empty list replaces the user's identities.
-    let objects = federation::federated_objects(input.get("federated").unwrap_or(&Value::Null));
-    app.store
-        .read(|r| federation::check_federated_objects(r, &objects, Some(id)))?;
     let new = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
         Ok(identity::require_user(w, id)?)
     })?
     .new;
-    if !objects.is_empty() {
-        federation::replace_user_identities(&app.store, &new, &objects)?;
-    }
     // Upstream's update answer also carries the raw `extra` column, before `options`.
     let mut shown = Map::new();
     if let Value::Object(fields) = render_user(app, &new) {

@@ -85,6 +85,7 @@ pub struct Audit {
     publisher_id: String,
     /// Events that could not be written (the API call succeeded anyway).
     pub write_failures: AtomicU64,
+    pub written: AtomicU64,
 }
 
 impl Audit {
@@ -110,6 +111,7 @@ impl Audit {
             config: config.clone(),
             publisher_id: format!("identity.{host}"),
             write_failures: AtomicU64::new(0),
+            written: AtomicU64::new(0),
         })
     }
 
@@ -120,11 +122,26 @@ impl Audit {
             config: AuditConfig::default(),
             publisher_id: String::new(),
             write_failures: AtomicU64::new(0),
+            written: AtomicU64::new(0),
         }
     }
 
     pub fn enabled(&self) -> bool {
         self.out.is_some()
+    }
+
+    /// The Prometheus counters of the sink (appended to the /metrics scrape).
+    pub fn render_metrics(&self) -> String {
+        format!(
+            "# HELP keystone_audit_events_total Audit events written.\n\
+             # TYPE keystone_audit_events_total counter\n\
+             keystone_audit_events_total {}\n\
+             # HELP keystone_audit_write_failures_total Audit events that could not be written (the API call succeeded).\n\
+             # TYPE keystone_audit_write_failures_total counter\n\
+             keystone_audit_write_failures_total {}\n",
+            self.written.load(Relaxed),
+            self.write_failures.load(Relaxed)
+        )
     }
 
     pub fn basic_format(&self) -> bool {
@@ -154,15 +171,19 @@ impl Audit {
             "payload": payload,
             "timestamp": format_time(now, " ", ""),
         });
-        let mut line = envelope.to_string();
-        line.push('\n');
+        // The separators of Python's json.dumps, as the log driver writes the envelope.
+        let mut line = crate::http::response::to_python_json(&envelope);
+        line.push(b'\n');
         let written = match out.lock() {
-            Ok(mut w) => w.write_all(line.as_bytes()).and_then(|()| w.flush()),
+            Ok(mut w) => w.write_all(&line).and_then(|()| w.flush()),
             Err(_) => Err(std::io::Error::other("audit sink poisoned")),
         };
-        if written.is_err() {
-            self.write_failures.fetch_add(1, Relaxed);
-        }
+        let counter = if written.is_err() {
+            &self.write_failures
+        } else {
+            &self.written
+        };
+        counter.fetch_add(1, Relaxed);
     }
 }
 

@@ -346,3 +346,37 @@ fn default_opt_out_drops_successful_logins_and_basic_format_is_resource_info() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_failed_audit_write_never_fails_the_call_and_is_counted() {
+    use std::io::{Read, Write};
+    // Every write to /dev/full fails (ENOSPC).
+    let conf = "[audit]\nfile = /dev/full\n";
+    let s = TestServer::start_with(DEMO_SEED, &["--metrics-listen", "127.0.0.1:0"], Some(conf));
+    let admin = s.admin_token();
+    s.post(
+        "/v3/projects",
+        Some(&admin),
+        &serde_json::json!({"project": {"name": "audfull", "domain_id": "default"}}),
+    )
+    .expect(201);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let addr = loop {
+        let text = s.stderr_text();
+        if let Some(rest) = text.split("metrics on http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no metrics address");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    write!(conn, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l == "keystone_audit_write_failures_total 1"),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l == "keystone_audit_events_total 0"));
+}

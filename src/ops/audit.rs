@@ -155,7 +155,7 @@ impl Audit {
             Some(o) if event_type.contains("authenticate") => format!("{event_type}.{o}"),
             _ => event_type.to_string(),
         };
-        self.config.opt_out.iter().any(|o| *o == name)
+        self.config.opt_out.contains(&name)
     }
 
     /// Writes one event in oslo.messaging's envelope; a failure is counted, never raised.

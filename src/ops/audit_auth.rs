@@ -172,6 +172,11 @@ fn send(
 /// credential (the ephemeral user and its mapped groups when the mapping succeeded).
 fn federated(app: &App, a: &Answered, status: u16) {
     let success = (200..300).contains(&status);
+    // An unknown (404) or disabled (403) identity provider is refused before the mapping
+    // runs, where upstream sends nothing; a failed mapping or assertion is 401.
+    if !success && status != 401 {
+        return;
+    }
     let outcome = if success { "success" } else { "failure" };
     if app.audit.opted_out(EVENT, Some(outcome)) {
         return;

@@ -44,7 +44,8 @@ use Method::{Delete, Patch, Post, Put};
 const RULES: &[(Method, &str, &[Emit])] = &[
     (Post, "/v3/domains", &[R("domain", "created", B("/domain/id"))]),
     (Patch, "/v3/domains/{domain_id}", &[R("project", "updated", P("domain_id")), R("domain", "updated", P("domain_id"))]),
-    (Delete, "/v3/domains/{domain_id}", &[R("domain", "deleted", P("domain_id"))]),
+    // A domain is a project acting as a domain: upstream deletes (and notifies) both.
+    (Delete, "/v3/domains/{domain_id}", &[R("project", "deleted", P("domain_id")), R("domain", "deleted", P("domain_id"))]),
     (Post, "/v3/projects", &[R("project", "created", B("/project/id"))]),
     (Patch, "/v3/projects/{project_id}", &[R("project", "updated", P("project_id"))]),
     (Delete, "/v3/projects/{project_id}", &[R("project", "deleted", P("project_id"))]),
@@ -210,6 +211,12 @@ fn send(app: &App, a: &Answered, params: &[(&str, String)], emit: Emit) {
                             .map(str::to_string)
                     }),
             };
+            // POST /v3/projects with is_domain creates a domain, and upstream says so.
+            let kind = if kind == "project" && op == "created" && created_domain(a) {
+                "domain"
+            } else {
+                kind
+            };
             if let Some(id) = id {
                 resource_event(app, a, kind, op, &id, None);
             }
@@ -252,6 +259,13 @@ fn send(app: &App, a: &Answered, params: &[(&str, String)], emit: Emit) {
             app.audit.emit(&event_type, payload, now);
         }
     }
+}
+
+fn created_domain(a: &Answered) -> bool {
+    serde_json::from_slice::<Value>(&a.response.body)
+        .ok()
+        .and_then(|b| b.pointer("/project/is_domain").and_then(Value::as_bool))
+        .unwrap_or(false)
 }
 
 /// `Audit._emit`: the basic payload (`_send_notification`) or the CADF event

@@ -380,3 +380,61 @@ fn a_failed_audit_write_never_fails_the_call_and_is_counted() {
     );
     assert!(text.lines().any(|l| l == "keystone_audit_events_total 0"));
 }
+
+#[test]
+fn a_refused_federated_login_is_a_failure_with_upstreams_federated_credential() {
+    let dir = temp_dir("audit");
+    let file = dir.join("audit.jsonl");
+    let conf = format!("[audit]\nfile = {}\n", file.display());
+    let s = TestServer::start_with(DEMO_SEED, &[], Some(&conf));
+    let t = s.admin_token();
+    let idps = "/v3/OS-FEDERATION/identity_providers";
+    let body = serde_json::json!({"identity_provider": {"enabled": true, "domain_id": "default"}});
+    s.send_json("PUT", &format!("{idps}/idp"), Some(&t), &body)
+        .expect(201);
+    let rules = serde_json::json!({"mapping": {"rules": [{
+        "local": [{"user": {"name": "{0}"}}], "remote": [{"type": "OIDC-preferred_username"}]}]}});
+    s.send_json("PUT", "/v3/OS-FEDERATION/mappings/m", Some(&t), &rules)
+        .expect(201);
+    let protocol = serde_json::json!({"protocol": {"mapping_id": "m"}});
+    s.send_json(
+        "PUT",
+        &format!("{idps}/idp/protocols/openid"),
+        Some(&t),
+        &protocol,
+    )
+    .expect(201);
+    // No assertion: 401 (an event); an unknown identity provider: 404 (none, as upstream).
+    s.request(
+        "POST",
+        &format!("{idps}/idp/protocols/openid/auth"),
+        &[],
+        None,
+    )
+    .expect(401);
+    s.request(
+        "POST",
+        &format!("{idps}/nope/protocols/openid/auth"),
+        &[],
+        None,
+    )
+    .expect(404);
+    let all = events(&file);
+    // Identity providers, mappings and protocols send no notification upstream.
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["event_type"], "identity.authenticate");
+    let p = &all[0]["payload"];
+    assert_eq!(p["outcome"], "failure");
+    assert_eq!(
+        keys(&p["initiator"]),
+        ["id", "typeURI", "host", "request_id", "credential"]
+    );
+    assert_eq!(
+        p["initiator"]["credential"],
+        serde_json::json!({"token": "u xxxxxxxx n",
+            "type": "http://docs.oasis-open.org/security/saml/v2.0",
+            "identity_provider": "idp", "user": "unknown", "groups": []})
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

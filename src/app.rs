@@ -42,6 +42,8 @@ pub struct App {
     pub oidc: crate::federation::oidc::OidcVerifier,
     /// Prometheus counters (src/ops/metrics.rs).
     pub metrics: crate::ops::metrics::Metrics,
+    /// Audit events (`[audit] file`; src/ops/audit.rs).
+    pub audit: crate::ops::audit::Audit,
 }
 
 impl App {
@@ -281,6 +283,7 @@ pub(crate) mod testing {
             schemas: crate::validate::Schemas::load().unwrap(),
             oidc: crate::federation::oidc::OidcVerifier::new(&config_oidc),
             metrics: crate::ops::metrics::Metrics::new(&Routes::new(crate::http::table::table())),
+            audit: crate::ops::audit::Audit::disabled(),
         };
         TestApp { app, dir }
     }

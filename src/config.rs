@@ -267,8 +267,12 @@ impl Config {
             }
             ("security_compliance", _) => return self.apply_security_compliance(key, value),
             ("rate_limit", _) => return self.apply_rate_limit(key, value),
-            ("healthcheck" | "oslo_middleware" | "metrics" | "ssl", _)
+            ("healthcheck" | "oslo_middleware" | "metrics" | "ssl" | "audit", _)
             | ("DEFAULT", "use_json") => return self.ops.apply(section, key, value),
+            (
+                "DEFAULT",
+                "notification_format" | "notification_opt_out" | "default_publisher_id",
+            ) => return self.ops.apply(section, key, value),
             ("federation" | "openid" | "mapped" | "saml2" | "oidc", _) => {
                 return self.federation.apply(section, key, value)
             }

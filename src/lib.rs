@@ -109,6 +109,7 @@ fn start(
     let oidc = federation::oidc::OidcVerifier::new(&config.federation.oidc);
     let routes = http::routes::Routes::new(http::table::table());
     let metrics = ops::metrics::Metrics::new(&routes);
+    let audit = ops::audit::Audit::open(&config.ops.audit)?;
     let app = Arc::new(App {
         config,
         store,
@@ -125,6 +126,7 @@ fn start(
         schemas: validate::Schemas::load().map_err(|e| format!("request schemas: {e}"))?,
         oidc,
         metrics,
+        audit,
     });
     serve_until_stopped(app, listener, addr, workers, tls, &data_dir)
 }

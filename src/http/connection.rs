@@ -88,6 +88,15 @@ fn serve_one(
     if method == Method::Post {
         app.metrics.observe_auth(route, &req.body, response.status);
     }
+    crate::ops::audit_events::observe(
+        app,
+        &crate::ops::audit_events::Answered {
+            req: &req,
+            route,
+            response: &response,
+            request_id: &request_id,
+        },
+    );
     super::log_request(&super::Access {
         method: &head.method,
         target: &head.target,

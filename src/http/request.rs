@@ -64,6 +64,9 @@ pub struct Request {
     /// The route table pattern that served this request, set by the router (for metrics and
     /// the access log: a pattern, never the raw path).
     pub route: std::cell::Cell<Option<&'static str>>,
+    /// The authenticated caller, set by the router once the token validated (the audit
+    /// events' initiator, read after the answer).
+    pub caller: std::cell::OnceCell<std::sync::Arc<crate::auth::AuthContext>>,
 }
 
 impl Request {
@@ -99,6 +102,7 @@ impl Request {
             now,
             remote_addr: None,
             route: std::cell::Cell::new(None),
+            caller: std::cell::OnceCell::new(),
         }
     }
 

@@ -312,6 +312,7 @@ pub fn run(app: &App, req: &Request, route: &Route, params: &Params) -> Result<R
     };
     // No token: 401 before anything is read.
     let context = crate::auth::authenticate_request(app, req.header("x-auth-token"), req.now)?;
+    let _ = req.caller.set(context.clone());
     let target = target_of(app, req, params, &context)?;
     let action = match (action, &route.access) {
         (Some(action), _) => action,

@@ -84,5 +84,7 @@ pub fn scrape(app: &App) -> String {
             .unwrap_or(0),
         version: env!("CARGO_PKG_VERSION"),
     };
-    app.metrics.render(app.validated.lookups(), &gauges)
+    let mut out = app.metrics.render(app.validated.lookups(), &gauges);
+    out.push_str(&app.audit.render_metrics());
+    out
 }

@@ -2,6 +2,9 @@
 //! JSON log lines, trusted proxy headers (oslo.middleware's HTTPProxyToWSGI), and the options
 //! that switch them on, under upstream's section and option names where upstream has them.
 
+pub mod audit;
+pub mod audit_auth;
+pub mod audit_events;
 pub mod healthcheck;
 pub mod logfmt;
 pub mod metrics;
@@ -26,6 +29,8 @@ pub struct OpsConfig {
     /// `--tls-cert`/`--tls-key`, oslo.service's `[ssl] cert_file`/`key_file`: PEM files.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `[audit] file` and upstream's `[DEFAULT] notification_*` options (src/ops/audit.rs).
+    pub audit: audit::AuditConfig,
 }
 
 impl OpsConfig {
@@ -65,7 +70,7 @@ impl OpsConfig {
             ("ssl", "cert_file") => self.tls_cert = Some(PathBuf::from(value)),
             ("ssl", "key_file") => self.tls_key = Some(PathBuf::from(value)),
             ("DEFAULT", "use_json") => self.log_json = crate::config::boolean(value)?,
-            _ => return Ok(false),
+            _ => return self.audit.apply(section, key, value),
         }
         Ok(true)
     }

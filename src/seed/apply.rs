@@ -22,6 +22,7 @@ pub(super) fn apply_in(
     public_url: &str,
 ) -> Result<(), SeedError> {
     let a = Applier { w, file };
+    a.records()?;
     a.default_domain()?;
     a.domains()?;
     a.projects()?;
@@ -46,6 +47,30 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
+    /// The exported records, first: the named sections then find what they name existing.
+    fn records(&self) -> Result<(), SeedError> {
+        let records = &self.file.seed.records;
+        if records.is_empty() {
+            return Ok(());
+        }
+        if let Some(name) = super::records::unknown_table(records) {
+            return Err(self
+                .file
+                .error("records", 0, format!("no store table is named {name:?}")));
+        }
+        if !super::records::store_is_fresh(self.w).map_err(self.store_err("records", 0))? {
+            log::warn!(
+                "{}: records load only into a fresh data dir; this store has data, so they \
+                 are not loaded",
+                self.file.path
+            );
+            return Ok(());
+        }
+        let count = super::records::load(self.w, records).map_err(self.store_err("records", 0))?;
+        log::info!("seed: {count} store records loaded");
+        Ok(())
+    }
+
     /// A store error, reported at the seed entry being applied.
     /// A store failure as a seed error naming the entry, worded as the API would word it.
     fn store_err<'s>(

@@ -3,11 +3,12 @@
 
 mod backup;
 mod export;
+mod import;
 mod mapping_engine;
 pub mod snapshot;
 
 /// The commands, by the name the first argument gives.
-const COMMANDS: &[&str] = &["mapping-engine", "export", "backup"];
+const COMMANDS: &[&str] = &["mapping-engine", "export", "backup", "import"];
 
 /// Whether `first` (the first argument) names an admin command.
 pub fn is_command(first: &str) -> bool {
@@ -21,6 +22,7 @@ pub fn run(args: Vec<String>) -> i32 {
         Some("mapping-engine") => mapping_engine::run(args.collect()),
         Some("export") => export::run(args.collect()),
         Some("backup") => backup::run(args.collect()),
+        Some("import") => import::run(args.collect()),
         other => {
             eprintln!(
                 "keystone-lite: unknown command {:?} (commands: {})",

@@ -52,7 +52,11 @@ fn a_backup_under_write_load_restores_its_moment_with_its_tokens() {
     let admin = server.system_admin_token();
     let before = server.demo_token();
     server
-        .post("/v3/projects", Some(&admin), &json!({"project": {"name": "before"}}))
+        .post(
+            "/v3/projects",
+            Some(&admin),
+            &json!({"project": {"name": "before"}}),
+        )
         .expect(201);
 
     // Writers keep committing while the backup runs.
@@ -83,7 +87,11 @@ fn a_backup_under_write_load_restores_its_moment_with_its_tokens() {
     let written = writer.join().expect("writer");
     assert!(written > 0, "the writer wrote during the backup");
     server
-        .post("/v3/projects", Some(&admin), &json!({"project": {"name": "after"}}))
+        .post(
+            "/v3/projects",
+            Some(&admin),
+            &json!({"project": {"name": "after"}}),
+        )
         .expect(201);
     assert!(out.join("keystone.redb").is_file());
     assert!(out.join("fernet-keys").join("0").is_file());

@@ -196,6 +196,7 @@ fn read_identity(c: &Connection, up: &mut Upstream) -> Sql<()> {
             ))
         },
     )?;
+    let mut opts = options(c, "user_option", "user_id")?;
     for (id, ext, enabled, default_project_id, last_active_at, domain_id, name, local_id, failed) in
         users
     {

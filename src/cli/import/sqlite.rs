@@ -301,6 +301,9 @@ fn read_roles(c: &Connection, up: &mut Upstream) -> Sql<()> {
             })
         },
     )?;
+    for role in &mut up.roles {
+        role.options = opts.get(&role.id).cloned().unwrap_or_default();
+    }
     up.implied = rows(
         c,
         "implied_role",

@@ -27,7 +27,7 @@ const SOCKET_TIMEOUT: Duration = Duration::from_secs(600);
 /// The export seed's YAML, from one read transaction.
 pub fn export_yaml(store: &Store) -> Result<String, String> {
     let dumped = store
-        .read(|r| records::dump(r))
+        .read(records::dump)
         .map_err(|e| format!("reading the store: {e}"))?;
     render_export(&dumped)
 }

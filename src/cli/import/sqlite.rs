@@ -221,7 +221,9 @@ fn read_identity(c: &Connection, up: &mut Upstream) -> Sql<()> {
         if let Some((current, earlier)) = passwords.split_last() {
             user.password_hash = Some(current.0.clone());
             user.password_created_at = current.1 / 1_000_000;
-            user.password_expires_at = current.2.map(iso_from_micros);
+            user.password_expires_at = current
+                .2
+                .and_then(|us| crate::compliance::format_expiry(us as f64 / 1e6));
             user.password_self_service = current.3;
             user.password_history = earlier.iter().map(|p| p.0.clone()).collect();
         }
@@ -270,17 +272,6 @@ fn passwords(c: &Connection, local_user: i64) -> Sql<Passwords> {
     mapped
         .collect::<Result<_, _>>()
         .map_err(sql_err("password"))
-}
-
-/// Upstream's rendering of a password expiry: ISO 8601 with microseconds, no zone.
-fn iso_from_micros(us: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
-    );
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 fn read_roles(c: &Connection, up: &mut Upstream) -> Sql<()> {

@@ -160,10 +160,14 @@ pub fn serve_admin_socket(app: Arc<crate::app::App>, data_dir: &Path) -> Result<
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let data_dir = data_dir.to_path_buf();
+    // Weak: the server's shutdown drops the last App, which closes the store cleanly; a
+    // strong reference here would keep redb from ever closing its file.
+    let app = Arc::downgrade(&app);
     std::thread::Builder::new()
         .name("admin-socket".to_string())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
+                let Some(app) = app.upgrade() else { break };
                 answer(&app, &data_dir, stream);
             }
         })

@@ -124,6 +124,12 @@ pub fn with_store(
 ) -> Result<String, String> {
     let socket = data_dir.join(SOCKET);
     if let Ok(stream) = UnixStream::connect(&socket) {
+        if request.is_empty() {
+            return Err(format!(
+                "a server is running on {}: give --output FILE (the server writes it)",
+                data_dir.display()
+            ));
+        }
         return ask_server(stream, request);
     }
     let path = crate::store_path(data_dir);

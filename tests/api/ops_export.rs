@@ -250,5 +250,12 @@ fn an_export_started_fresh_answers_the_same_and_its_hashes_log_in() {
         "",
     );
     assert_eq!(r.status, 201, "app cred login: {}", r.text());
+    // With no server running, export opens the store itself.
+    let mut old = old;
+    old.stop();
+    let offline = tmp.join("offline.yaml");
+    export(&old.data_dir, &offline);
+    let text = std::fs::read_to_string(&offline).expect("offline export");
+    assert!(text.contains("exp-user") && text.contains("records:"));
     let _ = std::fs::remove_dir_all(&tmp);
 }

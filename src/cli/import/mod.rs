@@ -73,10 +73,13 @@ fn import(args: &Args) -> Result<String, String> {
         }
     }
     let store = Store::open(&store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
-    let summary = store
-        .write(|w| sqlite::write(w, &upstream))
-        .map_err(|e: crate::error::Error| format!("writing the store: {e}"))?;
-    Ok(summary)
+    let written = store.write(|w| sqlite::write(w, &upstream));
+    drop(store);
+    written.map_err(|e: crate::error::Error| {
+        // Nothing was committed: without the file a corrected import can run again.
+        let _ = std::fs::remove_file(&store_path);
+        format!("writing the store: {e}")
+    })
 }
 
 fn copy_keys(from: &Path, to: &Path) -> Result<(), String> {

@@ -9,13 +9,14 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, Row};
 
+use crate::model::Trust;
 use crate::model::{
     ActorKind, ApplicationCredential, Assignment, Domain, Endpoint, Extra, Group, Project, Region,
     Role, Service, Target, User,
 };
 use crate::store::credentials::StoredCredential;
 use crate::store::{
-    application_credentials, assignment, catalog, identity, resource, tables, Writer,
+    application_credentials, assignment, catalog, identity, resource, tables, trusts, Writer,
 };
 
 const ROOT_DOMAIN: &str = "<<keystone.domain.root>>";
@@ -37,6 +38,7 @@ pub(super) struct Upstream {
     endpoints: Vec<Endpoint>,
     credentials: Vec<StoredCredential>,
     app_creds: Vec<ApplicationCredential>,
+    trusts: Vec<Trust>,
 }
 
 type Sql<T> = Result<T, String>;
@@ -105,6 +107,7 @@ pub(super) fn read(path: &Path) -> Sql<Upstream> {
     read_roles(&c, &mut up)?;
     read_catalog(&c, &mut up)?;
     read_secrets(&c, &mut up)?;
+    read_trusts(&c, &mut up)?;
     Ok(up)
 }
 
@@ -439,6 +442,44 @@ fn read_secrets(c: &Connection, up: &mut Upstream) -> Sql<()> {
     Ok(())
 }
 
+fn read_trusts(c: &Connection, up: &mut Upstream) -> Sql<()> {
+    let roles: Vec<(String, String)> = rows(
+        c,
+        "trust_role",
+        "SELECT trust_id, role_id FROM trust_role",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    // Deleted trusts (soft-deleted upstream) are not brought along.
+    up.trusts = rows(
+        c,
+        "trust",
+        "SELECT id, trustor_user_id, trustee_user_id, project_id, impersonation, \
+         expires_at_int, remaining_uses, redelegated_trust_id, redelegation_count, extra \
+         FROM trust WHERE deleted_at IS NULL",
+        |r| {
+            let id: String = r.get(0)?;
+            Ok(Trust {
+                role_ids: roles
+                    .iter()
+                    .filter(|(t, _)| *t == id)
+                    .map(|(_, role)| role.clone())
+                    .collect(),
+                id,
+                trustor_user_id: r.get(1)?,
+                trustee_user_id: r.get(2)?,
+                project_id: r.get(3)?,
+                impersonation: r.get(4)?,
+                expires_at: r.get(5)?,
+                remaining_uses: r.get(6)?,
+                redelegated_trust_id: r.get(7)?,
+                redelegation_count: r.get::<_, Option<i64>>(8)?.unwrap_or(0),
+                extra: extra(r.get(9)?),
+            })
+        },
+    )?;
+    Ok(())
+}
+
 /// Writes everything in reference order; a summary of the counts.
 pub(super) fn write(w: &impl Writer, up: &Upstream) -> crate::error::Result<String> {
     for d in &up.domains {
@@ -496,9 +537,12 @@ pub(super) fn write(w: &impl Writer, up: &Upstream) -> crate::error::Result<Stri
     for ac in &up.app_creds {
         application_credentials::create(w, ac)?;
     }
+    for t in &up.trusts {
+        trusts::put(w, t)?;
+    }
     Ok(format!(
         "{} domains, {} projects, {} users, {} groups, {} roles, {} assignments, {} services, \
-         {} endpoints, {} credentials, {} application credentials",
+         {} endpoints, {} credentials, {} application credentials, {} trusts",
         up.domains.len(),
         up.projects.len(),
         up.users.len(),
@@ -508,7 +552,8 @@ pub(super) fn write(w: &impl Writer, up: &Upstream) -> crate::error::Result<Stri
         up.services.len(),
         up.endpoints.len(),
         up.credentials.len(),
-        up.app_creds.len()
+        up.app_creds.len(),
+        up.trusts.len()
     ))
 }
 

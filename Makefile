@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients test-packaging deb image soak bench bench-compare fuzz fmt lint clean
+.PHONY: run build release test test-rust test-clients test-ops test-packaging deb image soak bench bench-compare fuzz fmt lint clean
 
 build:
 	cargo build
@@ -17,13 +17,18 @@ run: release
 # Every test: unit and integration tests against the real binary, then the real OpenStack
 # clients (openstack CLI, openstacksdk, keystoneauth1, keystonemiddleware, Fernet interop
 # with upstream's formatter) and tempest's token/discovery/catalog tests.
-test: test-rust test-clients test-packaging
+test: test-rust test-clients test-ops test-packaging
 
 test-rust:
 	cargo test --locked
 
 test-clients: build
 	tests/clients/run.sh
+
+# Migration from upstream: the real Keystone 30 (../shared/conformance/ref-keystone.sh)
+# populated, its sqlite database and keys imported, its token validated here.
+test-ops: build
+	tests/ops/import_upstream.sh
 
 # Packages (packaging/): one static release build (glibc, +crt-static) for both. As root:
 # the image's layer records a non-root owner, and the test installs and purges the .deb.

@@ -254,6 +254,8 @@ fn serve_until_stopped(
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
         log::info!("metrics on http://{metrics_addr}/metrics");
     }
+    // `keystone-lite backup`/`export` ask the running server for a snapshot here.
+    let admin_socket = cli::snapshot::serve_admin_socket(app.clone(), data_dir)?;
     let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");
@@ -266,6 +268,7 @@ fn serve_until_stopped(
     let _ = stop_rx.recv();
     log::info!("stopping: finishing in-flight requests");
     running.shutdown();
+    let _ = std::fs::remove_file(admin_socket);
     drop(app);
     log::info!("stopped");
     Ok(())

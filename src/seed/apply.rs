@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::model::{self, ActorKind, Assignment, Target};
-use crate::store::{assignment, catalog, identity, resource, Writer};
+use crate::store::{assignment, catalog, identity, resource, Reader, Writer};
 
 use super::{
     digest, SeedAssignment, SeedEndpoint, SeedError, SeedFile, DEFAULT_DOMAIN_ID,
@@ -22,6 +22,7 @@ pub(super) fn apply_in(
     public_url: &str,
 ) -> Result<(), SeedError> {
     let a = Applier { w, file };
+    let loaded_templates = a.records(public_url)?;
     a.default_domain()?;
     a.domains()?;
     a.projects()?;
@@ -35,7 +36,8 @@ pub(super) fn apply_in(
     a.regions()?;
     let services = catalog::list_services(w).map_err(a.store_err("services", 0))?;
     let service_ids = a.services(&services)?;
-    let url_templates = a.endpoints(&services, &service_ids, public_url)?;
+    let mut url_templates = a.endpoints(&services, &service_ids, public_url)?;
+    url_templates.extend(loaded_templates);
     a.record(&url_templates)
 }
 
@@ -46,6 +48,53 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
+    /// The exported records, first: the named sections then find what they name existing.
+    /// The exporting server's `{public_url}` endpoints get this server's URL; their templates
+    /// are returned, to be kept for later starts.
+    fn records(&self, public_url: &str) -> Result<Vec<(String, String)>, SeedError> {
+        let records = &self.file.seed.records;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(name) = super::records::unknown_table(records) {
+            return Err(self
+                .file
+                .error("records", 0, format!("no store table is named {name:?}")));
+        }
+        if !super::records::store_is_fresh(self.w).map_err(self.store_err("records", 0))? {
+            log::warn!(
+                "{}: records load only into a fresh data dir; this store has data, so they \
+                 are not loaded",
+                self.file.path
+            );
+            return Ok(Vec::new());
+        }
+        let err = self.store_err("records", 0);
+        let count = super::records::load(self.w, records).map_err(&err)?;
+        log::info!("seed: {count} store records loaded");
+        let templates: Vec<(String, String)> = self
+            .w
+            .get(crate::store::tables::META, META_SEED_URL_TEMPLATES)
+            .map_err(&err)?
+            .unwrap_or_default();
+        for (id, template) in &templates {
+            let found = catalog::get_endpoint(self.w, id).map_err(|e| {
+                self.file
+                    .error("records", 0, crate::error::Error::from(e).to_string())
+            })?;
+            if let Some(endpoint) = found {
+                let url = template.replace("{public_url}", public_url);
+                catalog::put_endpoint(self.w, &model::Endpoint { url, ..endpoint }).map_err(
+                    |e| {
+                        self.file
+                            .error("records", 0, crate::error::Error::from(e).to_string())
+                    },
+                )?;
+            }
+        }
+        Ok(templates)
+    }
+
     /// A store error, reported at the seed entry being applied.
     /// A store failure as a seed error naming the entry, worded as the API would word it.
     fn store_err<'s>(

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 mod apply;
+pub mod records;
 
 use crate::model;
 use crate::password::{self, Hasher};
@@ -41,6 +42,9 @@ pub struct Seed {
     pub services: Vec<SeedService>,
     #[serde(default)]
     pub endpoints: Vec<SeedEndpoint>,
+    /// Store records verbatim, as `keystone-lite export` writes them (see `records`).
+    #[serde(default)]
+    pub records: Vec<records::SeedRecords>,
 }
 
 fn yes() -> bool {

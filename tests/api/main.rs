@@ -26,6 +26,8 @@ mod lost_updates;
 mod mapping_engine;
 mod negatives;
 mod ops_audit;
+mod ops_backup;
+mod ops_export;
 mod ops_health;
 mod ops_metrics;
 mod ops_tls;

@@ -1,9 +1,10 @@
-"""Migration from upstream Keystone, against the real thing: populate the reference Keystone 30
-(../shared/conformance/ref-keystone.sh: sqlite, its own key repositories) through its API,
+"""Migration from upstream Keystone, against the real thing: populate upstream Keystone 30
+(tests/ops/upstream_keystone.py: sqlite, its own key repositories) through its API,
 issue a token there, stop it, `keystone-lite import` its database and keys, start
 keystone-lite on the result, and check that the upstream token validates (same user, project,
 roles), password and application-credential logins work, and the lists match (ids included).
-Run by import_upstream.sh; argv: keystone-lite binary, ref-keystone.sh, work dir, free port."""
+Run by import_upstream.sh; argv: keystone-lite binary, the command that stops upstream (run
+with `stop WORK` appended), work dir, free port."""
 import json
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def main():
                                  {"project": {"id": proj["id"]}})
     roles = sorted(r["name"] for r in body["roles"])
     before = snapshot(ref, user["id"])
-    subprocess.run([REF, "stop", WORK], check=True)
+    subprocess.run(REF.split() + ["stop", WORK], check=True)
 
     data = f"{WORK}/ksl-data"
     subprocess.run([BIN, "import", "--from", f"sqlite:///{WORK}/keystone.db",

@@ -115,7 +115,7 @@ fn start(
         tokens: keys.tokens,
         receipt_keys: keys.receipts,
         credential_keys: keys.credentials,
-        policy,
+        policy: ops::reload::Swap::new(policy),
         hasher,
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(cache_bytes),
@@ -252,6 +252,8 @@ fn serve_until_stopped(
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
         log::info!("metrics on http://{metrics_addr}/metrics");
     }
+    // Key rotations and SIGHUP (policy, seed, keys) are picked up while serving.
+    ops::reload::spawn(&app)?;
     let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");

@@ -1,10 +1,29 @@
 //! Admin commands, `keystone-lite <command> ...`, as keystone-manage's: the binary hands its
 //! arguments here when the first one names a command, before any server flag is parsed.
 
+mod bootstrap;
+mod check_seed;
+mod common;
+mod doctor;
+mod keys;
 mod mapping_engine;
+mod trust_flush;
 
 /// The commands, by the name the first argument gives.
-const COMMANDS: &[&str] = &["mapping-engine"];
+const COMMANDS: &[&str] = &[
+    "mapping-engine",
+    "bootstrap",
+    "fernet-setup",
+    "fernet-rotate",
+    "receipt-setup",
+    "receipt-rotate",
+    "credential-setup",
+    "credential-rotate",
+    "credential-migrate",
+    "trust-flush",
+    "doctor",
+    "check-seed",
+];
 
 /// Whether `first` (the first argument) names an admin command.
 pub fn is_command(first: &str) -> bool {
@@ -16,6 +35,15 @@ pub fn run(args: Vec<String>) -> i32 {
     let mut args = args.into_iter();
     match args.next().as_deref() {
         Some("mapping-engine") => mapping_engine::run(args.collect()),
+        Some("bootstrap") => bootstrap::run(args.collect()),
+        Some(c @ ("fernet-setup" | "receipt-setup")) => keys::fernet_setup(c, args.collect()),
+        Some(c @ ("fernet-rotate" | "receipt-rotate")) => keys::fernet_rotate(c, args.collect()),
+        Some("credential-setup") => keys::credential_setup(args.collect()),
+        Some("credential-rotate") => keys::credential_rotate(args.collect()),
+        Some("credential-migrate") => keys::credential_migrate(args.collect()),
+        Some("trust-flush") => trust_flush::run(args.collect()),
+        Some("doctor") => doctor::run(args.collect()),
+        Some("check-seed") => check_seed::run(args.collect()),
         other => {
             eprintln!(
                 "keystone-lite: unknown command {:?} (commands: {})",

@@ -18,6 +18,8 @@ pub struct Args {
     values: HashMap<String, String>,
     switches: Vec<String>,
     pub positional: Vec<String>,
+    /// `--config`, for commands that read more of it than `Config` keeps (doctor).
+    pub config_file: Option<PathBuf>,
 }
 
 impl Args {
@@ -28,6 +30,7 @@ impl Args {
         let mut seen_switches = Vec::new();
         let mut positional = Vec::new();
         let mut server = Vec::new();
+        let mut config_file = None;
         let mut it = args.into_iter();
         while let Some(arg) = it.next() {
             let Some(flag) = arg.strip_prefix("--") else {
@@ -49,6 +52,9 @@ impl Args {
                 Some(v) => v,
                 None => it.next().ok_or(format!("--{name} needs a value"))?,
             };
+            if name == "config" {
+                config_file = Some(PathBuf::from(&value));
+            }
             if SERVER_FLAGS.contains(&name.as_str()) {
                 server.extend([format!("--{name}"), value]);
             } else {
@@ -61,6 +67,7 @@ impl Args {
             values,
             switches: seen_switches,
             positional,
+            config_file,
         })
     }
 

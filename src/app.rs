@@ -108,6 +108,14 @@ impl ValidatedTokens {
         }
     }
 
+    /// Forgets every validation: after a key rotation a cached token whose key was purged
+    /// must be decrypted (and refused) again.
+    pub fn clear(&self) {
+        if let Ok(mut segments) = self.segments.write() {
+            *segments = Segments::default();
+        }
+    }
+
     /// (hits, misses) since start.
     pub fn lookups(&self) -> (u64, u64) {
         (self.hits.load(Relaxed), self.misses.load(Relaxed))

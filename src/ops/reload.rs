@@ -109,6 +109,8 @@ fn reload_token_keys(app: &App, dir: &Path) {
     let result = loaded.and_then(|repo| {
         app.tokens.reload(&repo).map_err(|e| e.to_string())?;
         app.receipt_keys.reload(&repo).map_err(|e| e.to_string())?;
+        // A cached validation skips decryption; a token whose key is gone must not pass.
+        app.validated.clear();
         Ok(repo.indexes())
     });
     match result {

@@ -243,10 +243,19 @@ fn serve_until_stopped(
 ) -> Result<(), String> {
     let public_url = app.public_url.clone();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop_tx.send(());
-    })
-    .map_err(|e| format!("cannot install signal handler: {e}"))?;
+    // SIGINT and SIGTERM stop; SIGHUP reloads (src/ops/reload.rs), so it is not among them
+    // (ctrlc's "termination" set included it and stopped the server on a reload request).
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut stop_signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot install signal handler: {e}"))?;
+    std::thread::Builder::new()
+        .name("stop-signal".to_string())
+        .spawn(move || {
+            if stop_signals.forever().next().is_some() {
+                let _ = stop_tx.send(());
+            }
+        })
+        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
 
     if let Some(listen) = app.config.ops.metrics_listen.clone() {
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;

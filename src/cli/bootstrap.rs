@@ -109,9 +109,15 @@ fn plan(args: &Args) -> Result<Plan, String> {
 
 /// reader, member, manager, the admin role, service: upstream's order.
 fn role_names(plan: &Plan) -> Vec<String> {
-    ["reader", "member", "manager", plan.admin_role.as_str(), "service"]
-        .map(str::to_string)
-        .to_vec()
+    [
+        "reader",
+        "member",
+        "manager",
+        plan.admin_role.as_str(),
+        "service",
+    ]
+    .map(str::to_string)
+    .to_vec()
 }
 
 /// The records as a seed. The password is hashed by the seed only for a new user.
@@ -189,7 +195,10 @@ fn update_endpoint_urls(w: &crate::store::Tx, plan: &Plan) -> crate::store::Stor
         if endpoint.service_id != service.id || endpoint.region_id != plan.region {
             continue;
         }
-        let wanted = plan.endpoints.iter().find(|(i, _)| *i == endpoint.interface);
+        let wanted = plan
+            .endpoints
+            .iter()
+            .find(|(i, _)| *i == endpoint.interface);
         if let Some((interface, url)) = wanted {
             if endpoint.url != *url {
                 endpoint.url = url.clone();

@@ -17,7 +17,10 @@ pub fn run(args: Vec<String>) -> i32 {
         seeds.extend(args.config.seed.iter().map(|p| p.display().to_string()));
     }
     if seeds.is_empty() {
-        return common::finish("check-seed", Err("usage: keystone-lite check-seed SEED...".into()));
+        return common::finish(
+            "check-seed",
+            Err("usage: keystone-lite check-seed SEED...".into()),
+        );
     }
     let mut failed = false;
     for seed in &seeds {
@@ -33,7 +36,8 @@ pub fn run(args: Vec<String>) -> i32 {
 }
 
 fn check(args: &Args, path: &str) -> Result<(), String> {
-    let text = crate::seed::SeedText::read(std::path::Path::new(path)).map_err(|e| e.to_string())?;
+    let text =
+        crate::seed::SeedText::read(std::path::Path::new(path)).map_err(|e| e.to_string())?;
     let parsed = text.parse().map_err(|e| e.to_string())?;
     let scratch = std::env::temp_dir().join(format!(
         "keystone-lite-check-seed-{}-{}",

@@ -94,20 +94,24 @@ impl Args {
             None => None,
             Some(name) => Some(match name.parse::<u32>() {
                 Ok(id) => nix::unistd::Uid::from_raw(id),
-                Err(_) => nix::unistd::User::from_name(name)
-                    .map_err(|e| format!("--keystone-user {name}: {e}"))?
-                    .ok_or(format!("--keystone-user {name}: no such user"))?
-                    .uid,
+                Err(_) => {
+                    nix::unistd::User::from_name(name)
+                        .map_err(|e| format!("--keystone-user {name}: {e}"))?
+                        .ok_or(format!("--keystone-user {name}: no such user"))?
+                        .uid
+                }
             }),
         };
         let gid = match self.value("keystone-group") {
             None => None,
             Some(name) => Some(match name.parse::<u32>() {
                 Ok(id) => nix::unistd::Gid::from_raw(id),
-                Err(_) => nix::unistd::Group::from_name(name)
-                    .map_err(|e| format!("--keystone-group {name}: {e}"))?
-                    .ok_or(format!("--keystone-group {name}: no such group"))?
-                    .gid,
+                Err(_) => {
+                    nix::unistd::Group::from_name(name)
+                        .map_err(|e| format!("--keystone-group {name}: {e}"))?
+                        .ok_or(format!("--keystone-group {name}: no such group"))?
+                        .gid
+                }
             }),
         };
         Ok(Owner { uid, gid })
@@ -155,7 +159,10 @@ pub fn validate_key_repository(dir: &Path, option: &str, write: bool) -> Result<
         ));
     }
     if world_accessible(dir) {
-        eprintln!("WARNING: key_repository is world readable: {}", dir.display());
+        eprintln!(
+            "WARNING: key_repository is world readable: {}",
+            dir.display()
+        );
     }
     Ok(())
 }
@@ -213,8 +220,8 @@ pub fn init_data_dir(config: &Config) -> Result<Vec<String>, String> {
     if std::fs::metadata(&store).map_or(true, |m| m.len() == 0) {
         let opened = Store::open(&store).map_err(|e| format!("{}: {e}", store.display()))?;
         // The default domain, as upstream's db_sync and our first start make it.
-        let empty = crate::seed::SeedFile::parse("(none)", String::new())
-            .map_err(|e| e.to_string())?;
+        let empty =
+            crate::seed::SeedFile::parse("(none)", String::new()).map_err(|e| e.to_string())?;
         let hasher = hasher(config);
         crate::seed::apply(&empty, &opened, &hasher, "http://localhost")
             .map_err(|e| e.to_string())?;

@@ -66,7 +66,9 @@ fn ini_true(ini: &[(String, String, String)], section: &str, key: &str) -> bool 
     ini.iter()
         .rev()
         .find(|(s, k, _)| s == section && k == key)
-        .is_some_and(|(_, _, v)| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"))
+        .is_some_and(|(_, _, v)| {
+            matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+        })
 }
 
 fn ini_has(ini: &[(String, String, String)], section: &str, key: &str) -> bool {
@@ -75,8 +77,20 @@ fn ini_has(ini: &[(String, String, String)], section: &str, key: &str) -> bool {
 
 fn key_repositories(args: &Args, found: &mut Vec<Symptom>) {
     let repos = [
-        (args.fernet_dir(), "Fernet", "fernet_tokens", "fernet_setup", "fernet_rotate"),
-        (args.credential_dir(), "Credential", "credential", "credential_setup", "credential_rotate"),
+        (
+            args.fernet_dir(),
+            "Fernet",
+            "fernet_tokens",
+            "fernet_setup",
+            "fernet_rotate",
+        ),
+        (
+            args.credential_dir(),
+            "Credential",
+            "credential",
+            "credential_setup",
+            "credential_rotate",
+        ),
     ];
     for (dir, what, option, setup, rotate) in repos {
         let usable = common::validate_key_repository(&dir, option, false).is_ok();
@@ -91,8 +105,8 @@ fn key_repositories(args: &Args, found: &mut Vec<Symptom>) {
                 ),
             });
         }
-        let has_keys = crate::token::keys::KeyRepository::load(&dir)
-            .is_ok_and(|r| r.primary().is_some());
+        let has_keys =
+            crate::token::keys::KeyRepository::load(&dir).is_ok_and(|r| r.primary().is_some());
         if !has_keys {
             found.push(Symptom {
                 name: "keys_in_key_repository",
@@ -123,10 +137,14 @@ fn key_repositories(args: &Args, found: &mut Vec<Symptom>) {
 
 /// A key file others may read.
 fn world_readable_key(dir: &Path) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        e.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o004 != 0)
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            e.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o004 != 0)
+        })
 }
 
 fn compliance(config: &Config, ini: &[(String, String, String)], found: &mut Vec<Symptom>) {
@@ -156,7 +174,10 @@ fn compliance(config: &Config, ini: &[(String, String, String)], found: &mut Vec
                     .into(),
             });
         }
-        if s.password_regex_description.as_deref().is_none_or(str::is_empty) {
+        if s.password_regex_description
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
             found.push(Symptom {
                 name: "password_regular_expression_description_not_set",
                 text: "Password regular expression description is not set.\n\nThe password \

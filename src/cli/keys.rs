@@ -35,7 +35,11 @@ fn fernet_setup_inner(args: Vec<String>) -> Result<(), String> {
     }
     owner.apply(&dir)?;
     let repo = KeyRepository::load(&dir).map_err(|e| e.to_string())?;
-    println!("Key repository {} set up: keys {:?}", dir.display(), repo.indexes());
+    println!(
+        "Key repository {} set up: keys {:?}",
+        dir.display(),
+        repo.indexes()
+    );
     Ok(())
 }
 
@@ -57,7 +61,8 @@ fn rotate(dir: &Path, max_active_keys: usize) -> Result<(), String> {
     let mut repo = KeyRepository::load(dir).map_err(|e| e.to_string())?;
     repo.set_max_active_keys(max_active_keys);
     let before = repo.indexes();
-    repo.rotate().map_err(|e| format!("{}: {e}", dir.display()))?;
+    repo.rotate()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     println!(
         "Rotated {}: keys {before:?} -> {:?} (primary {})",
         dir.display(),

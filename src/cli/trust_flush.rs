@@ -25,7 +25,8 @@ fn flush(args: Vec<String>) -> Result<(), String> {
     };
     let store = common::open_store(&args.config)?;
     let matches = |value: &Option<String>, flag: &str| {
-        args.value(flag).is_none_or(|want| value.as_deref() == Some(want))
+        args.value(flag)
+            .is_none_or(|want| value.as_deref() == Some(want))
     };
     let deleted = store
         .write(|w| -> crate::store::StoreResult<usize> {

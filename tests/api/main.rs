@@ -23,6 +23,7 @@ mod logs;
 mod lost_updates;
 mod mapping_engine;
 mod negatives;
+mod ops_admin;
 mod ops_health;
 mod ops_metrics;
 mod ops_tls;

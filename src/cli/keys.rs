@@ -106,7 +106,7 @@ fn credential_rotate_inner(args: Vec<String>) -> Result<(), String> {
     let store = common::open_store(&args.config)?;
     let primary = keys.primary_key_hash();
     let stale = store
-        .read(|r| credentials::list_stored(r))
+        .read(credentials::list_stored)
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter(|c| c.key_hash != primary)

@@ -167,3 +167,32 @@ fn reload_seed(app: &App) {
         Err(e) => log::error!("seed not re-applied: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rotation_changes_the_fingerprint_and_a_swap_keeps_old_readers_whole() {
+        let dir = std::env::temp_dir().join(format!(
+            "ksl-reload-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut repo = crate::token::keys::KeyRepository::setup(&dir, 3).unwrap();
+        let before = fingerprint(&dir);
+        assert!(
+            before == fingerprint(&dir),
+            "unchanged repository, same fingerprint"
+        );
+        repo.rotate().unwrap();
+        assert!(before != fingerprint(&dir));
+        assert!(fingerprint(&dir.join("missing")) == Fingerprint::default());
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let swap = Swap::new(1);
+        let held = swap.load();
+        swap.store(2);
+        assert_eq!((*held, *swap.load()), (1, 2));
+    }
+}

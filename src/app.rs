@@ -19,13 +19,14 @@ use crate::token::TokenCodec;
 pub struct App {
     pub config: Config,
     pub store: Store,
-    /// The token keys, read from disk once at start.
+    /// The token keys, read at start and again after a rotation (src/ops/reload.rs).
     pub tokens: TokenCodec,
-    /// The auth receipt keys (the token key repository's), read once at start.
+    /// The auth receipt keys (the token key repository's), reloaded with the token keys.
     pub receipt_keys: ReceiptKeys,
-    /// The credential blob keys (DATA_DIR/credential-keys), read once at start.
+    /// The credential blob keys (DATA_DIR/credential-keys), reloaded after a rotation.
     pub credential_keys: CredentialKeys,
-    pub policy: Enforcer,
+    /// Replaced on SIGHUP (src/ops/reload.rs).
+    pub policy: crate::ops::reload::Swap<Enforcer>,
     pub hasher: Hasher,
     /// Base URL clients reach us at, without a trailing slash (no /v3).
     pub public_url: String,
@@ -106,6 +107,14 @@ impl ValidatedTokens {
             budget,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Forgets every validation: after a key rotation a cached token whose key was purged
+    /// must be decrypted (and refused) again.
+    pub fn clear(&self) {
+        if let Ok(mut segments) = self.segments.write() {
+            *segments = Segments::default();
         }
     }
 
@@ -273,7 +282,7 @@ pub(crate) mod testing {
             tokens: TokenCodec::new(&repo).unwrap(),
             receipt_keys: ReceiptKeys::from_repo(&repo).unwrap(),
             credential_keys: CredentialKeys::setup(&dir.join("credential-keys")).unwrap(),
-            policy: Enforcer::load(None).unwrap(),
+            policy: crate::ops::reload::Swap::new(Enforcer::load(None).unwrap()),
             hasher,
             public_url: "http://localhost".into(),
             validated: ValidatedTokens::new(1 << 20),

@@ -121,6 +121,16 @@ usage: keystone-lite --seed FILE [--data-dir DIR] [--listen ADDR:PORT] [--config
   --metrics-listen ADDR:PORT  serve Prometheus /metrics there (default: off)
   --log-format text|json      log lines as text (default) or JSON objects
   --tls-cert FILE --tls-key FILE  serve HTTPS with this PEM certificate chain and key
+
+commands (keystone-manage's, with its flag names):
+  bootstrap --bootstrap-password P [--bootstrap-username ... --bootstrap-public-url URL ...]
+  fernet-setup, fernet-rotate, receipt-setup, receipt-rotate   [--keystone-user U --keystone-group G]
+  credential-setup, credential-rotate, credential-migrate      (rotate/migrate: server stopped)
+  trust-flush [--project-id --trustor-user-id --trustee-user-id --date DD-MM-YYYY]
+  doctor             report configuration and key repository problems (exit 1 if any)
+  check-seed SEED... validate seeds without starting
+  mapping-engine     test a federation mapping against assertion data
+  each takes --data-dir and --config as the server does; SIGHUP reloads policy, seed and keys
 ";
 
 impl Config {

@@ -17,8 +17,11 @@ pub const MAX_ACTIVE_KEYS: usize = 3;
 
 /// Loaded credential keys: primary first.
 pub struct CredentialKeys {
-    keys: Vec<(String, fernet::Fernet)>,
+    /// Swapped whole by `reload` when the repository changes on disk.
+    keys: std::sync::RwLock<std::sync::Arc<KeyList>>,
 }
+
+type KeyList = Vec<(String, fernet::Fernet)>;
 
 impl CredentialKeys {
     /// As `credential_setup`: create the repository if needed, then load it.
@@ -36,28 +39,44 @@ impl CredentialKeys {
         if keys.is_empty() {
             return Err(Error::internal("credential keys: empty key repository"));
         }
-        Ok(CredentialKeys { keys })
+        Ok(CredentialKeys {
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+        })
+    }
+
+    /// Replaces the keys with `repo`'s (a rotation on disk); on error the old keys stay.
+    pub fn reload(&self, repo: &KeyRepository) -> Result<()> {
+        let fresh = CredentialKeys::from_repo(repo)?.current();
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(())
+    }
+
+    fn current(&self) -> std::sync::Arc<KeyList> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Upstream's `primary_key_hash`: hex SHA-1 of the primary key's text.
     pub fn primary_key_hash(&self) -> String {
-        let primary = self.keys.first().map(|(k, _)| k.as_str()).unwrap_or("");
+        let keys = self.current();
+        let primary = keys.first().map(|(k, _)| k.as_str()).unwrap_or("");
         hex(&Sha1::digest(primary.as_bytes()))
     }
 
     /// (encrypted blob, key hash), as upstream's `Provider.encrypt`.
     pub fn encrypt(&self, plain: &str) -> Result<(String, String)> {
-        let (_, primary) = self
-            .keys
+        let keys = self.current();
+        let (text, primary) = keys
             .first()
             .ok_or_else(|| Error::internal("credential keys: no primary key"))?;
-        Ok((primary.encrypt(plain.as_bytes()), self.primary_key_hash()))
+        // The hash of the very key that encrypted, even if a reload swaps the set meanwhile.
+        let hash = hex(&Sha1::digest(text.as_bytes()));
+        Ok((primary.encrypt(plain.as_bytes()), hash))
     }
 
     /// Tries every key, as MultiFernet does. The error never carries the blob.
     pub fn decrypt(&self, token: &str) -> Result<String> {
         let plain = self
-            .keys
+            .current()
             .iter()
             .find_map(|(_, f)| f.decrypt(token).ok())
             .ok_or_else(|| {

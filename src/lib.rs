@@ -116,7 +116,7 @@ fn start(
         tokens: keys.tokens,
         receipt_keys: keys.receipts,
         credential_keys: keys.credentials,
-        policy,
+        policy: ops::reload::Swap::new(policy),
         hasher,
         public_url: public_url.clone(),
         validated: ValidatedTokens::new(cache_bytes),
@@ -245,10 +245,19 @@ fn serve_until_stopped(
 ) -> Result<(), String> {
     let public_url = app.public_url.clone();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = stop_tx.send(());
-    })
-    .map_err(|e| format!("cannot install signal handler: {e}"))?;
+    // SIGINT and SIGTERM stop; SIGHUP reloads (src/ops/reload.rs), so it is not among them
+    // (ctrlc's "termination" set included it and stopped the server on a reload request).
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut stop_signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot install signal handler: {e}"))?;
+    std::thread::Builder::new()
+        .name("stop-signal".to_string())
+        .spawn(move || {
+            if stop_signals.forever().next().is_some() {
+                let _ = stop_tx.send(());
+            }
+        })
+        .map_err(|e| format!("cannot start the signal thread: {e}"))?;
 
     if let Some(listen) = app.config.ops.metrics_listen.clone() {
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
@@ -256,6 +265,8 @@ fn serve_until_stopped(
     }
     // `keystone-lite backup`/`export` ask the running server for a snapshot here.
     let admin_socket = cli::snapshot::serve_admin_socket(app.clone(), data_dir)?;
+    // Key rotations and SIGHUP (policy, seed, keys) are picked up while serving.
+    ops::reload::spawn(&app)?;
     let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
     // The first stdout line is the URL: scripts and tests read it.
     println!("{public_url}");

@@ -32,14 +32,14 @@ pub struct Receipt {
 
 /// The receipt keys: the token key repository's, loaded once at start (App.receipt_keys).
 pub struct ReceiptKeys {
-    /// Primary first, as `KeyRepository::keys`.
-    keys: Vec<::fernet::Fernet>,
+    /// Primary first, as `KeyRepository::keys`; swapped whole by `reload`.
+    keys: std::sync::RwLock<std::sync::Arc<Vec<::fernet::Fernet>>>,
 }
 
 impl std::fmt::Debug for ReceiptKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        write!(f, "ReceiptKeys {{ {} keys }}", self.keys.len())
+        write!(f, "ReceiptKeys {{ {} keys }}", self.current().len())
     }
 }
 
@@ -49,7 +49,20 @@ impl ReceiptKeys {
         if keys.is_empty() {
             return Err(Error::internal("no fernet keys for receipts"));
         }
-        Ok(ReceiptKeys { keys })
+        Ok(ReceiptKeys {
+            keys: std::sync::RwLock::new(std::sync::Arc::new(keys)),
+        })
+    }
+
+    /// Replaces the keys with `repo`'s (a rotation on disk); on error the old keys stay.
+    pub fn reload(&self, repo: &KeyRepository) -> Result<()> {
+        let fresh = ReceiptKeys::from_repo(repo)?.current();
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        Ok(())
+    }
+
+    fn current(&self) -> std::sync::Arc<Vec<::fernet::Fernet>> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -98,8 +111,8 @@ pub fn issue(
     // Upstream: utcnow() + expiration, microseconds dropped.
     let expires_at = (now + EXPIRATION as f64).floor();
     let plain = pack(user_id, methods, expires_at)?;
+    let keys = keys.current();
     let primary = keys
-        .keys
         .first()
         .ok_or_else(|| Error::internal("no primary key"))?;
     let id = primary.encrypt(&plain).trim_end_matches('=').to_owned();
@@ -129,7 +142,7 @@ pub fn validate(keys: &ReceiptKeys, receipt_id: &str, now: f64) -> Result<Receip
     let padded = crate::token::fernet::restore_padding(receipt_id);
     let not_recognized = || not_found(receipt_id);
     let plain = keys
-        .keys
+        .current()
         .iter()
         .find_map(|k| k.decrypt(&padded).ok())
         .ok_or_else(not_recognized)?;

@@ -153,6 +153,7 @@ impl Granted {
 pub fn enforce(app: &App, context: &AuthContext, action: Action, target: &Value) -> Result<()> {
     let creds = context.policy_credentials(app);
     app.policy
+        .load()
         .enforce(action.name(), creds, target)
         .map_err(|e| match e {
             PolicyError::Denied => Error::forbidden_action(action.name()),

@@ -10,6 +10,7 @@ pub mod logfmt;
 pub mod metrics;
 pub mod metrics_server;
 pub mod proxy;
+pub mod reload;
 
 use std::path::PathBuf;
 

@@ -119,6 +119,11 @@ pub fn require(r: &impl Reader, keys: &CredentialKeys, id: &str) -> StoreResult<
     get(r, keys, id)?.ok_or_else(|| StoreError::not_found(Kind::Credential, id))
 }
 
+/// Every credential as stored (encrypted), in id order: for key migration and its checks.
+pub fn list_stored(r: &impl Reader) -> StoreResult<Vec<StoredCredential>> {
+    r.list::<StoredCredential>(CREDENTIALS)
+}
+
 /// Every credential, decrypted, in id order.
 pub fn list(r: &impl Reader, keys: &CredentialKeys) -> StoreResult<Vec<Credential>> {
     r.list::<StoredCredential>(CREDENTIALS)?

@@ -3,36 +3,52 @@
 //! There is no Fernet TTL: the expiry is inside the payload and checked by
 //! the caller.
 
+use std::sync::{Arc, RwLock};
+
 use base64::Engine as _;
 
 use super::keys::KeyRepository;
 use super::{payload, TokenData, TokenError};
 
-/// The keys of a repository, ready to encrypt and decrypt.
-#[derive(Clone)]
+/// The keys of a repository, ready to encrypt and decrypt. The set is replaced whole when
+/// the repository changes on disk (`reload`), while requests keep using it.
 pub struct TokenCodec {
     /// Primary first, as `KeyRepository::keys`.
-    keys: Vec<::fernet::Fernet>,
+    keys: RwLock<Arc<Vec<::fernet::Fernet>>>,
+}
+
+impl Clone for TokenCodec {
+    fn clone(&self) -> Self {
+        TokenCodec {
+            keys: RwLock::new(self.current()),
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenCodec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        write!(f, "TokenCodec {{ {} keys }}", self.keys.len())
+        write!(f, "TokenCodec {{ {} keys }}", self.current().len())
     }
 }
 
 impl TokenCodec {
     pub fn new(repo: &KeyRepository) -> Result<TokenCodec, TokenError> {
-        let keys = repo
-            .keys()
-            .map(::fernet::Fernet::new)
-            .collect::<Option<Vec<_>>>()
-            .ok_or(TokenError::Invalid)?;
-        if keys.is_empty() {
-            return Err(TokenError::NoKeys);
-        }
-        Ok(TokenCodec { keys })
+        Ok(TokenCodec {
+            keys: RwLock::new(Arc::new(fernets(repo)?)),
+        })
+    }
+
+    /// Replaces the keys with `repo`'s (a rotation on disk); on error the old keys stay.
+    pub fn reload(&self, repo: &KeyRepository) -> Result<(), TokenError> {
+        let keys = Arc::new(fernets(repo)?);
+        *self.keys.write().unwrap_or_else(|p| p.into_inner()) = keys;
+        Ok(())
+    }
+
+    /// The keys now (a reload swaps the whole set; a poisoned lock still holds a valid set).
+    fn current(&self) -> Arc<Vec<::fernet::Fernet>> {
+        self.keys.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Mint a token for `data` (its `issued_at` is ignored).
@@ -43,7 +59,8 @@ impl TokenCodec {
     /// it; read the real one back with `creation_time`, as upstream does
     /// for `issued_at`.
     pub fn encode(&self, data: &TokenData, _now: i64) -> Result<String, TokenError> {
-        let primary = self.keys.first().ok_or(TokenError::NoKeys)?;
+        let keys = self.current();
+        let primary = keys.first().ok_or(TokenError::NoKeys)?;
         let plain = payload::pack(data)?;
         // base64 padding is not URL-safe; upstream strips it.
         Ok(primary.encrypt(&plain).trim_end_matches('=').to_owned())
@@ -53,7 +70,7 @@ impl TokenCodec {
     pub fn decode(&self, token: &str) -> Result<TokenData, TokenError> {
         let padded = restore_padding(token);
         let plain = self
-            .keys
+            .current()
             .iter()
             .find_map(|k| k.decrypt(&padded).ok())
             .ok_or(TokenError::Invalid)?;
@@ -69,15 +86,29 @@ impl TokenCodec {
     /// caller prefixes its plaintext with its own tag: a token and such data never parse as
     /// each other.
     pub fn seal(&self, plain: &[u8]) -> Result<String, TokenError> {
-        let primary = self.keys.first().ok_or(TokenError::NoKeys)?;
+        let keys = self.current();
+        let primary = keys.first().ok_or(TokenError::NoKeys)?;
         Ok(primary.encrypt(plain).trim_end_matches('=').to_owned())
     }
 
     /// [`TokenCodec::seal`]'s plaintext, with any key; None when forged or unreadable.
     pub fn open(&self, sealed: &str) -> Option<Vec<u8>> {
         let padded = restore_padding(sealed);
-        self.keys.iter().find_map(|k| k.decrypt(&padded).ok())
+        self.current().iter().find_map(|k| k.decrypt(&padded).ok())
     }
+}
+
+/// A repository's keys as Fernet ciphers, primary first; none is an error.
+fn fernets(repo: &KeyRepository) -> Result<Vec<::fernet::Fernet>, TokenError> {
+    let keys = repo
+        .keys()
+        .map(::fernet::Fernet::new)
+        .collect::<Option<Vec<_>>>()
+        .ok_or(TokenError::Invalid)?;
+    if keys.is_empty() {
+        return Err(TokenError::NoKeys);
+    }
+    Ok(keys)
 }
 
 /// Upstream's `restore_padding`: '=' up to a multiple of 4 characters.

@@ -25,6 +25,7 @@ mod logs;
 mod lost_updates;
 mod mapping_engine;
 mod negatives;
+mod ops_admin;
 mod ops_audit;
 mod ops_backup;
 mod ops_export;

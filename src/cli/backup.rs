@@ -27,19 +27,8 @@ pub fn run(args: Vec<String>) -> i32 {
     report(result)
 }
 
+/// export's flags (`--data-dir`, `--output`), the output being required here.
 fn parse(args: Vec<String>) -> Result<(PathBuf, PathBuf), String> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
-    let mut data_dir = PathBuf::from(crate::config::DEFAULT_DATA_DIR);
-    let mut output = None;
-    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
-        match arg {
-            Long("data-dir") => data_dir = parser.value().map_err(|e| e.to_string())?.into(),
-            Long("output") | Short('o') => {
-                output = Some(PathBuf::from(parser.value().map_err(|e| e.to_string())?))
-            }
-            other => return Err(other.unexpected().to_string()),
-        }
-    }
+    let (data_dir, output) = super::export::parse(args)?;
     Ok((data_dir, output.ok_or("--output DIR is required")?))
 }

@@ -56,7 +56,8 @@ pub(super) fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn parse(args: Vec<String>) -> Result<(PathBuf, Option<PathBuf>), String> {
+/// `--data-dir D` and `--output FILE` (also backup's flags).
+pub(super) fn parse(args: Vec<String>) -> Result<(PathBuf, Option<PathBuf>), String> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
     let mut data_dir = PathBuf::from(crate::config::DEFAULT_DATA_DIR);

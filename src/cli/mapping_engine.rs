@@ -131,7 +131,7 @@ fn validate_rules(rules: &Value, schema_version: Option<&str>) -> Result<(), Exi
     if let Some(version) = schema_version.filter(|v| !v.is_empty()) {
         attribute_mapping.insert("schema_version".into(), Value::String(version.to_string()));
     }
-    if !truthy(attribute_mapping.get("schema_version")) {
+    if !mapping::truthy(attribute_mapping.get("schema_version")) {
         log(
             "WARNING",
             "keystone.cmd.cli",
@@ -308,17 +308,6 @@ fn py_splitlines(s: &str) -> Vec<&str> {
         lines.push(&s[start..]);
     }
     lines
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
-        Some(Value::Bool(true)) => true,
-    }
 }
 
 /// One line as oslo.log writes it for keystone-manage (to stdout).

@@ -413,7 +413,7 @@ fn add_unique(list: &mut Vec<Value>, v: Value) {
 }
 
 /// Python truthiness of an optional JSON value.
-pub(super) fn truthy(v: Option<&Value>) -> bool {
+pub fn truthy(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::String(s)) => !s.is_empty(),

@@ -21,6 +21,7 @@ mod types;
 
 use serde_json::Value;
 
+pub use engine::truthy;
 pub use python::dumps_indent2;
 pub use types::{DomainRef, GroupName, MappedProject, MappedProperties, MappedUser, UserType};
 

@@ -89,22 +89,9 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// Opens `[audit] file` for appending (created if missing, mode 0600: it names users).
+    /// The sink of `[audit] file` (none when unset).
     pub fn open(config: &AuditConfig) -> Result<Audit, String> {
-        let out: Option<Box<dyn Write + Send>> = match config.file.as_deref() {
-            None => None,
-            Some("-") => Some(Box::new(std::io::stdout())),
-            Some(path) => {
-                use std::os::unix::fs::OpenOptionsExt;
-                let file = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .mode(0o600)
-                    .open(path)
-                    .map_err(|e| format!("[audit] file {path}: {e}"))?;
-                Some(Box::new(file))
-            }
-        };
+        let out = open_sink(config.file.as_deref())?;
         let host = config.publisher_host.clone().unwrap_or_else(hostname);
         Ok(Audit {
             out: out.map(Mutex::new),
@@ -113,6 +100,21 @@ impl Audit {
             write_failures: AtomicU64::new(0),
             written: AtomicU64::new(0),
         })
+    }
+
+    /// Opens `[audit] file` again (SIGHUP), so a file moved away by logrotate is followed by
+    /// a new one; on failure the old sink stays and the error is returned.
+    pub fn reopen(&self) -> Result<(), String> {
+        let (Some(out), Some(path)) = (&self.out, self.config.file.as_deref()) else {
+            return Ok(());
+        };
+        if path == "-" {
+            return Ok(());
+        }
+        if let Some(fresh) = open_sink(Some(path))? {
+            *out.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+        Ok(())
     }
 
     /// No events (tests that build an App by hand).
@@ -185,6 +187,24 @@ impl Audit {
         };
         counter.fetch_add(1, Relaxed);
     }
+}
+
+/// Stdout for `-`, else the file for appending (created if missing, mode 0600: it names users).
+fn open_sink(file: Option<&str>) -> Result<Option<Box<dyn Write + Send>>, String> {
+    Ok(match file {
+        None => None,
+        Some("-") => Some(Box::new(std::io::stdout())),
+        Some(path) => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| format!("[audit] file {path}: {e}"))?;
+            Some(Box::new(file))
+        }
+    })
 }
 
 /// The caller as a CADF initiator (upstream's `build_audit_initiator` plus

@@ -3,8 +3,8 @@
 //!   renames files in a key repository, as upstream's cron jobs do): a background thread looks
 //!   at the repositories once a second (never the request path: a directory read per request
 //!   would cost more than a validation) and swaps in the new key sets;
-//! - SIGHUP: the policy file, the seed (re-applied if its text changed, as at start-up) and the
-//!   key repositories, at the thread's next tick.
+//! - SIGHUP: the audit file reopened (logrotate), the policy file, the seed (re-applied if its
+//!   text changed, as at start-up) and the key repositories, at the thread's next tick.
 //!
 //! A rotation keeps every key `max_active_keys` allows, and the whole set is swapped at once,
 //! so a token any kept key encrypted validates before, during and after the swap.
@@ -81,6 +81,9 @@ pub fn spawn(app: &Arc<App>) -> Result<(), String> {
                 log::info!("SIGHUP: reloading the policy, the seed and the key repositories");
                 reload_policy(&app);
                 reload_seed(&app);
+                if let Err(e) = app.audit.reopen() {
+                    log::error!("SIGHUP: the audit file stays as it was: {e}");
+                }
             }
             let now = (fingerprint(&tokens_dir), fingerprint(&credentials_dir));
             if forced || now.0 != seen.0 {

@@ -438,3 +438,50 @@ fn a_refused_federated_login_is_a_failure_with_upstreams_federated_credential() 
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// logrotate moves the file away and sends SIGHUP: later events go to a new file at the path.
+#[test]
+fn sighup_reopens_the_audit_file_after_a_rotation() {
+    let dir = temp_dir("audit-rotate");
+    let file = dir.join("audit.jsonl");
+    let conf = format!("[audit]\nfile = {}\n", file.display());
+    let s = TestServer::start_with(DEMO_SEED, &[], Some(&conf));
+    let admin = s.admin_token();
+    let created = |name: &str| {
+        let body = serde_json::json!({"project": {"name": name, "domain_id": "default"}});
+        s.post("/v3/projects", Some(&admin), &body).expect(201);
+    };
+    created("before-rotation");
+    let rotated = dir.join("audit.jsonl.1");
+    std::fs::rename(&file, &rotated).unwrap();
+    let pid = s.pid().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    // The reload thread reopens within about a second; keep creating until the new file has
+    // an event (each attempt is its own project, so none is lost to the old file unseen).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut n = 0;
+    while events(&file).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no event in the reopened file"
+        );
+        n += 1;
+        created(&format!("after-rotation-{n}"));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let old = events(&rotated);
+    let new = events(&file);
+    assert_eq!(
+        old.len() + new.len(),
+        1 + n,
+        "every event is in one of the two files"
+    );
+    assert!(new
+        .iter()
+        .all(|e| e["event_type"] == "identity.project.created"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

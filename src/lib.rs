@@ -263,8 +263,14 @@ fn serve_until_stopped(
         let metrics_addr = ops::metrics_server::start(app.clone(), &listen)?;
         log::info!("metrics on http://{metrics_addr}/metrics");
     }
-    // `keystone-lite backup`/`export` ask the running server for a snapshot here.
-    let admin_socket = cli::snapshot::serve_admin_socket(app.clone(), data_dir)?;
+    // `keystone-lite backup`/`export` ask the running server for a snapshot here. Without the
+    // socket (a data dir path over the 108 bytes a socket path may have, a read-only dir) the
+    // server still serves; only those commands must then wait for it to stop.
+    let admin_socket = cli::snapshot::serve_admin_socket(app.clone(), data_dir)
+        .map_err(|e| {
+            log::warn!("admin socket unavailable (backup/export need the server stopped): {e}")
+        })
+        .ok();
     // Key rotations and SIGHUP (policy, seed, keys) are picked up while serving.
     ops::reload::spawn(&app)?;
     let running = http::Server::serve(app.clone(), listener, addr, workers, tls);
@@ -279,7 +285,9 @@ fn serve_until_stopped(
     let _ = stop_rx.recv();
     log::info!("stopping: finishing in-flight requests");
     running.shutdown();
-    let _ = std::fs::remove_file(admin_socket);
+    if let Some(socket) = admin_socket {
+        let _ = std::fs::remove_file(socket);
+    }
     drop(app);
     log::info!("stopped");
     Ok(())

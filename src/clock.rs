@@ -37,3 +37,22 @@ pub fn now_f64() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
+
+/// `unix` as UTC with microseconds: `YYYY-MM-DD{sep}HH:MM:SS.ffffff{zone}` (Python's
+/// `isoformat`-style renderings upstream uses: "T"/"Z" for `isotime(subsecond=True)`,
+/// "T"/"+0000" for CADF event times, " "/"" for oslo.messaging's timestamp).
+pub fn format_utc_micros(unix: f64, sep: &str, zone: &str) -> String {
+    let micros = (unix * 1_000_000.0).round() as i128;
+    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:06}{zone}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.microsecond()
+    )
+}

@@ -171,7 +171,7 @@ impl Audit {
             "event_type": event_type,
             "priority": "INFO",
             "payload": payload,
-            "timestamp": format_time(now, " ", ""),
+            "timestamp": crate::clock::format_utc_micros(now, " ", ""),
         });
         // The separators of Python's json.dumps, as the log driver writes the envelope.
         let mut line = crate::http::response::to_python_json(&envelope);
@@ -295,7 +295,10 @@ pub fn cadf_event(
     );
     m.insert("eventType".into(), json!("activity"));
     m.insert("id".into(), json!(random_uuid()));
-    m.insert("eventTime".into(), json!(format_time(now, "T", "+0000")));
+    m.insert(
+        "eventTime".into(),
+        json!(crate::clock::format_utc_micros(now, "T", "+0000")),
+    );
     m.insert("action".into(), json!(action));
     m.insert("outcome".into(), json!(outcome));
     m.insert("observer".into(), Value::Object(observer));
@@ -341,24 +344,6 @@ pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
-/// `2026-12-07T12:57:33.267900+0000` (CADF eventTime) or `2026-12-07 12:57:33.395194`
-/// (oslo.messaging's timestamp): UTC with microseconds.
-fn format_time(unix: f64, sep: &str, zone: &str) -> String {
-    let micros = (unix * 1_000_000.0).round() as i128;
-    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}.{:06}{zone}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.microsecond()
-    )
-}
-
 /// `socket.gethostname()`, as upstream's publisher id uses it.
 fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
@@ -397,9 +382,12 @@ mod tests {
     #[test]
     fn times_in_upstream_formats() {
         assert_eq!(
-            format_time(0.5, "T", "+0000"),
+            crate::clock::format_utc_micros(0.5, "T", "+0000"),
             "1970-01-01T00:00:00.500000+0000"
         );
-        assert_eq!(format_time(0.5, " ", ""), "1970-01-01 00:00:00.500000");
+        assert_eq!(
+            crate::clock::format_utc_micros(0.5, " ", ""),
+            "1970-01-01 00:00:00.500000"
+        );
     }
 }

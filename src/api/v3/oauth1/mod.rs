@@ -133,19 +133,7 @@ pub fn delete_consumer(app: &App, _: &Request, p: &Params, _: Granted) -> Result
 
 /// `utils.isotime(t, subsecond=True)`: microseconds and a "Z".
 fn isotime_subsecond(unix: f64) -> String {
-    let micros = (unix * 1_000_000.0).round() as i128;
-    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(micros * 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.microsecond()
-    )
+    crate::clock::format_utc_micros(unix, "T", "Z")
 }
 
 fn is_expired(expires_at: &Option<String>, now: f64) -> bool {

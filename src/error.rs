@@ -36,6 +36,13 @@ pub enum Error {
     Unavailable(String),
     /// What the store reported; status and sentence are upstream's, from `store_error`.
     Store(StoreError),
+    /// A Huawei Cloud IAM error with its own code (`IAM.0007`, `1109`, `APIGW.0301`): the
+    /// `/v3.0` renderer sends `{"error_code", "error_msg"}`, the Keystone one its usual body.
+    Iam {
+        status: u16,
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// Upstream appends this to its ValidationError messages.
@@ -59,6 +66,7 @@ impl Error {
             Error::Internal(_) => 500,
             Error::Unavailable(_) => 503,
             Error::Store(e) => store_error(e).code(),
+            Error::Iam { status, .. } => *status,
         }
     }
 
@@ -76,6 +84,7 @@ impl Error {
             Error::Internal(_) => "Internal Server Error",
             Error::Unavailable(_) => "Service Unavailable",
             Error::Store(e) => store_error(e).title(),
+            Error::Iam { status, .. } => crate::http::write::reason(*status),
         }
     }
 
@@ -87,7 +96,8 @@ impl Error {
             | Error::Forbidden(m)
             | Error::NotFound(m)
             | Error::Conflict(m)
-            | Error::UnsupportedMediaType(m) => m.clone(),
+            | Error::UnsupportedMediaType(m)
+            | Error::Iam { message: m, .. } => m.clone(),
             Error::MethodNotAllowed => {
                 "The method is not allowed for the requested URL.".to_string()
             }

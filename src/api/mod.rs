@@ -5,6 +5,7 @@
 //! `crate::validate`.
 
 pub mod discovery;
+pub mod huawei;
 pub mod v2;
 pub mod v3;
 

@@ -114,6 +114,12 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every header as received (names lower-case), repeated ones included: AK/SK signatures
+    /// cover the headers a client chose to sign.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
     /// The first value of a query parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query

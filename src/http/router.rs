@@ -1,7 +1,7 @@
 //! Top-level routing: every request goes through the route table (src/http/table.rs): a
 //! matching route runs (authenticate, enforce, handler), a known path with another method is
 //! 405 with `Allow`, anything else 404. HEAD is the GET route without a body; /v2.0 answers
-//! in its own fault format (api/v2).
+//! in its own fault format (api/v2), /v3.0 and /v3-ext in Huawei IAM's (api/huawei).
 
 use crate::api;
 use crate::app::App;
@@ -21,6 +21,10 @@ pub fn route(app: &App, req: &Request) -> Result<Response> {
     // v2 fault in the negotiated format (api/v2/mod.rs).
     if segments.first() == Some(&"v2.0") {
         return Ok(api::v2::route(app, req, &segments));
+    }
+    // Huawei IAM's own paths answer every error in Huawei's form (api/huawei).
+    if api::huawei::is_huawei_path(&segments) {
+        return Ok(api::huawei::route(app, req, &segments));
     }
     match app.routes.find(req.method, &segments) {
         Matched::Route(route, params) => routes::run(app, req, route, &params),

@@ -311,8 +311,11 @@ pub fn run(app: &App, req: &Request, route: &Route, params: &Params) -> Result<R
         Access::PolicyBy(pick, target, handler) => (Some(pick(req)), target, handler),
         Access::PolicyOf(_, target, handler) => (None, target, handler),
     };
-    // No token: 401 before anything is read.
-    let context = crate::auth::authenticate_request(app, req.header("x-auth-token"), req.now)?;
+    // No token (or AK/SK signature): 401 before anything is read.
+    let context = match crate::api::huawei::signed::authenticate(app, req) {
+        Some(signed) => signed?,
+        None => crate::auth::authenticate_request(app, req.header("x-auth-token"), req.now)?,
+    };
     let _ = req.caller.set(context.clone());
     let target = target_of(app, req, params, &context)?;
     let action = match (action, &route.access) {

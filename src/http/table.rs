@@ -29,6 +29,7 @@ pub fn table() -> Vec<Route> {
     routes.extend(federation());
     routes.extend(v2());
     routes.extend(federation_auth());
+    routes.extend(crate::api::huawei::table());
     routes
 }
 

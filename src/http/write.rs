@@ -27,7 +27,8 @@ pub struct Framing {
 }
 
 /// The bytes of a response.
-/// `request_id` is the `x-openstack-request-id` sent (and logged).
+/// `request_id` is the `x-openstack-request-id` sent (and logged); the same id goes out as
+/// `X-Request-Id`, where Huawei Cloud's SDKs read it.
 pub fn serialize(response: &Response, framing: &Framing, request_id: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(320 + response.body.len());
     let _ = write!(
@@ -47,7 +48,8 @@ pub fn serialize(response: &Response, framing: &Framing, request_id: &str) -> Ve
     }
     let _ = write!(
         out,
-        "Vary: X-Auth-Token\r\nx-openstack-request-id: {}\r\nContent-Length: {}\r\n",
+        "Vary: X-Auth-Token\r\nx-openstack-request-id: {}\r\nX-Request-Id: {}\r\nContent-Length: {}\r\n",
+        request_id,
         request_id,
         response.body.len()
     );

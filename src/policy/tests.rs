@@ -293,10 +293,15 @@ fn malformed_override_is_a_load_error_naming_the_rule() {
 
 #[test]
 fn defaults_are_complete() {
-    let e = Enforcer::load(None).unwrap();
+    let e = Enforcer::from_defaults(DEFAULTS_YAML).unwrap();
     let count = DEFAULTS_YAML.lines().filter(|l| l.starts_with('"')).count();
     assert_eq!(e.rules.len(), count);
     assert_eq!(e.rules.len(), 204);
+    // Huawei IAM's rules come after upstream's, all registered too.
+    let all = Enforcer::load(None).unwrap();
+    assert!(all.rules.len() > 204);
+    assert!(all.rules.iter().all(|r| r.registered));
+    assert!(all.has_rule("iam_account_admin"));
     assert!(e.rules.iter().all(|r| r.registered));
     let get = |n: &str| &e.rules[e.index[n]];
     assert_eq!(

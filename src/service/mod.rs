@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod delegation;
 pub mod federated_login;
 pub mod federation;
+pub mod iam;
 pub mod identity;
 pub mod password;
 pub mod projects;

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod endpoint_filter;
 pub mod error;
 pub mod federation;
+pub mod iam;
 pub mod identity;
 #[cfg(test)]
 mod layers;

@@ -202,7 +202,7 @@ fn fault_name(err: &Error) -> &'static str {
         Error::Conflict(_) => "identityFault",
         Error::TooLarge | Error::TooManyRequests { .. } => "overLimit",
         Error::Unavailable(_) => "serviceUnavailable",
-        Error::Internal(_) | Error::Store(_) => "identityFault",
+        Error::Internal(_) | Error::Store(_) | Error::Iam { .. } => "identityFault",
     }
 }
 

@@ -130,6 +130,7 @@ pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> R
     for idp in federation::list_idps(w)? {
         if idp.domain_id == domain_id {
             federation::delete_idp(w, &idp.id)?;
+            crate::store::iam::federation::delete_of_idp(w, &idp.id)?;
             shadow::delete_expiring_of_idp(w, &idp.id)?;
             remove_identities(w, now, |idp_id, _| idp_id == idp.id)?;
         }
@@ -143,6 +144,7 @@ pub fn delete_idps_of_domain_in(w: &impl Writer, domain_id: &str, now: i64) -> R
 pub fn delete_idp(store: &Store, id: &str, now: i64) -> Result<()> {
     store.write(|w| {
         federation::delete_idp(w, id)?;
+        crate::store::iam::federation::delete_of_idp(w, id)?;
         shadow::delete_expiring_of_idp(w, id)?;
         remove_identities(w, now, |idp_id, _| idp_id == id)
     })

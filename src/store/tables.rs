@@ -98,6 +98,8 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    crate::store::iam::federation::OIDC_CONFIGS,
+    crate::store::iam::federation::SAML_METADATA,
 ];
 
 /// `a SEP b`

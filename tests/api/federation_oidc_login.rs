@@ -14,9 +14,9 @@ use crate::common::*;
 const IDPS: &str = "/v3/OS-FEDERATION/identity_providers";
 
 /// The provider process, stopped (by its id) when dropped.
-struct Idp {
+pub(crate) struct Idp {
     child: Child,
-    issuer: String,
+    pub(crate) issuer: String,
 }
 
 impl Drop for Idp {
@@ -26,7 +26,7 @@ impl Drop for Idp {
     }
 }
 
-fn start_idp() -> Option<Idp> {
+pub(crate) fn start_idp() -> Option<Idp> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/federation/idp/start.sh");
     let mut child = Command::new("bash")
         .arg(script)
@@ -49,8 +49,9 @@ fn start_idp() -> Option<Idp> {
     }
 }
 
-/// An access token for `user` by the password grant (client keystone/keystone-secret).
-fn access_token(idp: &Idp, user: &str, password: &str) -> String {
+/// The token endpoint's answer to the password grant for `user` (client
+/// keystone/keystone-secret, scope openid: an access token and an ID token).
+pub(crate) fn password_grant(idp: &Idp, user: &str, password: &str) -> Value {
     let basic = base64::engine::general_purpose::STANDARD.encode("keystone:keystone-secret");
     let mut resp = ureq::post(format!("{}/token", idp.issuer))
         .header("Authorization", format!("Basic {basic}"))
@@ -61,9 +62,12 @@ fn access_token(idp: &Idp, user: &str, password: &str) -> String {
             ("scope", "openid"),
         ])
         .expect("token request");
-    let body: Value =
-        serde_json::from_str(&resp.body_mut().read_to_string().expect("body")).expect("token json");
-    body["access_token"]
+    serde_json::from_str(&resp.body_mut().read_to_string().expect("body")).expect("token json")
+}
+
+/// An access token for `user` by the password grant.
+fn access_token(idp: &Idp, user: &str, password: &str) -> String {
+    password_grant(idp, user, password)["access_token"]
         .as_str()
         .expect("access_token")
         .to_string()

@@ -51,6 +51,8 @@ const PUBLIC: &[(&str, &str)] = &[
         "POST",
         "/v3/auth/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}/websso",
     ),
+    // Huawei IAM: the ID token is the proof (as Keystone's protocol auth route).
+    ("POST", "/v3.0/OS-AUTH/id-token/tokens"),
     ("GET", "/v2.0"),
     ("GET", "/v2.0/extensions"),
     ("GET", "/v2.0/extensions/{alias}"),

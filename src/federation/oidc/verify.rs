@@ -95,6 +95,40 @@ impl OidcVerifier {
         Ok(claims)
     }
 
+    /// Verifies an ID token against keys the operator gave (Huawei IAM's OpenID Connect
+    /// configuration carries the IdP's JWKS itself: no discovery, no fetch): the issuer must
+    /// be `issuer` and the audience must include `client_id`.
+    pub fn verify_with_keys(
+        &self,
+        token: &str,
+        keys: &[Jwk],
+        issuer: &str,
+        client_id: &str,
+        now_unix: i64,
+    ) -> Result<Claims, OidcError> {
+        let token = token.trim();
+        let raw_header =
+            jwt_header(token).ok_or_else(|| OidcError::Invalid("not a JWT".to_string()))?;
+        let alg = raw_header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or_else(|| OidcError::Invalid("header has no alg".to_string()))?;
+        if !self.config.allowed_algorithms.iter().any(|a| a == alg) {
+            return Err(OidcError::UnsupportedAlgorithm(alg.to_string()));
+        }
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| OidcError::Invalid("header".to_string()))?;
+        let claims = verify_signature(token, &header, keys)?;
+        if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+            return Err(OidcError::WrongIssuer);
+        }
+        check_times(&claims, now_unix, self.config.leeway, true)?;
+        if !audiences(&claims).contains(&client_id) {
+            return Err(OidcError::WrongAudience);
+        }
+        Ok(claims)
+    }
+
     pub(crate) fn check_audience(&self, claims: &Claims) -> Result<(), OidcError> {
         if self.config.audience.is_empty() {
             return Ok(());

@@ -205,7 +205,7 @@ fn read_limits(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
         "limit",
         "SELECT l.id, l.project_id, l.domain_id, r.service_id, r.region_id, r.resource_name, \
          l.resource_limit, l.description, l.internal_id FROM `limit` l \
-         JOIN registered_limit r ON r.internal_id = l.registered_limit_id \
+         JOIN registered_limit r ON r.id = l.registered_limit_id \
          ORDER BY l.internal_id",
         |r| {
             Ok(Limit {
@@ -278,19 +278,22 @@ fn read_revocations(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
         "SELECT domain_id, project_id, user_id, audit_id, trust_id, issued_before, revoked_at, \
          role_id, consumer_id, access_token_id, audit_chain_id FROM revocation_event ORDER BY id",
         |r| {
+            // Our audit_id matches any of a token's audit ids; a chain id is the first
+            // token's audit id, last in each of its descendants' audit_ids: the same tokens.
+            let audit_id = r.opt_text(3)?.or(r.opt_text(10)?);
             let event = RevokeEvent {
                 domain_id: r.opt_text(0)?,
                 project_id: r.opt_text(1)?,
                 user_id: r.opt_text(2)?,
-                audit_id: r.opt_text(3)?,
+                audit_id,
                 trust_id: r.opt_text(4)?,
                 issued_before: r.opt_time(5)?.unwrap_or(0),
                 revoked_at: r.opt_time(6)?.unwrap_or(0),
             };
-            // Events by role, OAuth1 consumer or access token, or by audit chain, name what
-            // our events cannot: dropped (counted), never widened to revoke more.
+            // Events by role, OAuth1 consumer or access token name what our events cannot:
+            // dropped (counted), never widened to revoke more.
             let mut unmatched = false;
-            for i in 7..=10 {
+            for i in 7..=9 {
                 unmatched |= r.opt_text(i)?.is_some();
             }
             Ok((event, unmatched))

@@ -195,7 +195,7 @@ fn summary_more(up: &Upstream) -> String {
     );
     if up.revocations_skipped > 0 {
         out.push_str(&format!(
-            " ({} by role, consumer, access token or audit chain not imported)",
+            " ({} by role, consumer or access token not imported)",
             up.revocations_skipped
         ));
     }

@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 
 use crate::model::{
     AccessRule, ApplicationCredential, Assignment, Domain, Endpoint, EndpointGroup,
-    FederatedIdentity, FederationProtocol, Group, IdentityProvider, Mapping, PolicyAssociation,
-    PolicyBlob, Project, Region, RevokeEvent, Role, Service, ServiceProvider, Trust, User,
+    ExpiringMembership, FederatedIdentity, FederationProtocol, Group, IdentityProvider, Mapping,
+    PolicyAssociation, PolicyBlob, Project, Region, RevokeEvent, Role, Service, ServiceProvider,
+    Trust, User,
 };
 use crate::store::credentials::StoredCredential;
 use crate::store::domain_config::Config;
@@ -56,6 +57,7 @@ struct Upstream {
     mappings: Vec<Mapping>,
     service_providers: Vec<ServiceProvider>,
     federated_identities: Vec<FederatedIdentity>,
+    expiring_memberships: Vec<ExpiringMembership>,
     /// (endpoint id, project id)
     project_endpoints: Vec<(String, String)>,
     endpoint_groups: Vec<EndpointGroup>,

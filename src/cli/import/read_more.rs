@@ -11,8 +11,8 @@ use super::read::seconds_of;
 use super::source::{pairs, rows, Row, Source, Sql};
 use super::Upstream;
 use crate::model::{
-    AccessRule, EndpointGroup, FederatedIdentity, FederationProtocol, IdentityProvider, Mapping,
-    PolicyAssociation, PolicyBlob, RevokeEvent, ServiceProvider,
+    AccessRule, EndpointGroup, ExpiringMembership, FederatedIdentity, FederationProtocol,
+    IdentityProvider, Mapping, PolicyAssociation, PolicyBlob, RevokeEvent, ServiceProvider,
 };
 use crate::store::domain_config::Config;
 use crate::store::limits::{Limit, RegisteredLimit};
@@ -111,6 +111,20 @@ fn read_federation(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
                 protocol_id: r.text(2)?,
                 unique_id: r.text(3)?,
                 display_name: r.opt_text(4)?,
+            })
+        },
+    )?;
+    // Mapped group memberships, still counting until last_verified + the IdP's TTL.
+    up.expiring_memberships = rows(
+        src,
+        "expiring_user_group_membership",
+        "SELECT user_id, group_id, idp_id, last_verified FROM expiring_user_group_membership",
+        |r| {
+            Ok(ExpiringMembership {
+                user_id: r.text(0)?,
+                group_id: r.text(1)?,
+                idp_id: r.text(2)?,
+                last_verified: r.opt_time(3)?.unwrap_or(0),
             })
         },
     )?;

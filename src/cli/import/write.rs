@@ -145,6 +145,9 @@ fn write_more(w: &impl Writer, up: &Upstream) -> Result<()> {
     for fed in &up.federated_identities {
         shadow::put_identity(w, fed)?;
     }
+    for m in &up.expiring_memberships {
+        shadow::put_expiring(w, m)?;
+    }
     for (endpoint_id, project_id) in &up.project_endpoints {
         endpoint_filter::add_endpoint_to_project(w, endpoint_id, project_id)?;
     }

@@ -19,6 +19,7 @@ use crate::store::limits::{Limit, RegisteredLimit};
 
 pub(super) fn read(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
     read_federation(src, up)?;
+    read_federated_users(src, up)?;
     read_endpoint_filter(src, up)?;
     read_policies(src, up)?;
     read_limits(src, up)?;
@@ -100,6 +101,11 @@ fn read_federation(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
             })
         },
     )?;
+    Ok(())
+}
+
+/// Federated users' identities and the group memberships their logins were mapped to.
+fn read_federated_users(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
     up.federated_identities = rows(
         src,
         "federated_user",

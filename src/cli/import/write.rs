@@ -79,7 +79,11 @@ pub(super) fn write(w: &impl Writer, up: &Upstream) -> Result<String> {
         trusts::put(w, t)?;
     }
     write_more(w, up)?;
-    Ok(format!(
+    Ok(summary(up))
+}
+
+fn summary(up: &Upstream) -> String {
+    format!(
         "{} domains, {} projects, {} users, {} groups, {} roles, {} assignments, {} services, \
          {} endpoints, {} credentials, {} application credentials, {} trusts, {}",
         up.domains.len(),
@@ -94,7 +98,7 @@ pub(super) fn write(w: &impl Writer, up: &Upstream) -> Result<String> {
         up.app_creds.len(),
         up.trusts.len(),
         summary_more(up)
-    ))
+    )
 }
 
 fn write_catalog(w: &impl Writer, up: &Upstream) -> Result<()> {

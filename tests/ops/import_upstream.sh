@@ -18,3 +18,5 @@ cleanup() { $UPSTREAM stop "$WORK" >/dev/null 2>&1 || true; [ "${KSL_KEEP:-0}" =
 trap cleanup EXIT
 $UPSTREAM start "$PORT" "$WORK"
 python3 "$ROOT/tests/ops/import_upstream.py" "$BIN" "$UPSTREAM" "$WORK" "$PORT"
+# The same on MySQL/MariaDB (mysql:// import).
+[ "${KSL_SKIP_MYSQL:-0}" = 1 ] || "$ROOT/tests/ops/import_upstream_mysql.sh"

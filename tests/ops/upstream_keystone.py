@@ -3,7 +3,9 @@ client venv (tests/clients/requirements.txt pins keystone==30.0.0), sqlite, Fern
 key repositories in the work dir, served by the standard library's WSGI server (one request at
 a time is plenty for a test that populates a few objects).
 
-    python upstream_keystone.py start PORT DIR   # db_sync, key setup, bootstrap, serve; waits for 200
+    python upstream_keystone.py start PORT DIR [CONNECTION]
+        # db_sync, key setup, bootstrap, serve; waits for 200. CONNECTION: the [database]
+        # connection (default sqlite:///DIR/keystone.db; mysql+pymysql://... needs PyMySQL)
     python upstream_keystone.py stop DIR         # SIGTERM the server by its pid file
 
 Run it with the client venv's python. Admin: admin / adminpwd on project admin.
@@ -20,7 +22,7 @@ log_file = {work}/keystone.log
 use_stderr = false
 
 [database]
-connection = sqlite:///{work}/keystone.db
+connection = {connection}
 
 [token]
 provider = fernet
@@ -64,10 +66,11 @@ def serve(port, work):
     make_server("127.0.0.1", port, app, handler_class=Quiet).serve_forever()
 
 
-def start(port, work):
+def start(port, work, connection=None):
     os.makedirs(work, exist_ok=True)
+    connection = connection or f"sqlite:///{work}/keystone.db"
     with open(f"{work}/keystone.conf", "w") as f:
-        f.write(CONF.format(work=work))
+        f.write(CONF.format(work=work, connection=connection))
     url = f"http://127.0.0.1:{port}"
     manage(work, "db_sync")
     manage(work, "fernet_setup", "--keystone-user", str(os.getuid()),
@@ -118,8 +121,8 @@ def stop(work):
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
-    if command == "start" and len(sys.argv) == 4:
-        start(int(sys.argv[2]), os.path.abspath(sys.argv[3]))
+    if command == "start" and len(sys.argv) in (4, 5):
+        start(int(sys.argv[2]), os.path.abspath(sys.argv[3]), (sys.argv[4:] or [None])[0])
     elif command == "serve" and len(sys.argv) == 4:
         serve(int(sys.argv[2]), sys.argv[3])
     elif command == "stop" and len(sys.argv) == 3:

@@ -1,18 +1,77 @@
-//! `keystone-lite import --from sqlite:///path/keystone.db [--fernet-keys DIR]
-//! [--credential-keys DIR] --data-dir D`: an upstream Keystone database (its Keystone 30
-//! schema) into a new data dir, ids, password hashes (passlib's formats, verified as they
-//! are), assignments, catalog, credential blobs (same Fernet scheme, so the old credential
-//! keys decrypt them) and application credentials kept; with the old fernet keys, tokens the
-//! old Keystone issued keep validating. MySQL is not read yet (see README).
+//! `keystone-lite import --from sqlite:///path/keystone.db | mysql://user:pass@host/db
+//! [--fernet-keys DIR] [--credential-keys DIR] --data-dir D`: an upstream Keystone database
+//! (its Keystone 30 schema) into a new data dir, ids, password hashes (passlib's formats,
+//! verified as they are), assignments, catalog, credential blobs (same Fernet scheme, so the
+//! old credential keys decrypt them), application credentials and access rules, trusts,
+//! federation, endpoint filter, policies, limits, domain configs and revocation events kept;
+//! with the old fernet keys, tokens the old Keystone issued keep validating.
 
+mod mysql;
+mod read;
+mod read_more;
+mod source;
 mod sqlite;
+mod write;
 
 use std::path::{Path, PathBuf};
 
+use crate::model::{
+    AccessRule, ApplicationCredential, Assignment, Domain, Endpoint, EndpointGroup,
+    ExpiringMembership, FederatedIdentity, FederationProtocol, Group, IdentityProvider, Mapping,
+    PolicyAssociation, PolicyBlob, Project, Region, RevokeEvent, Role, Service, ServiceProvider,
+    Trust, User,
+};
+use crate::store::credentials::StoredCredential;
+use crate::store::domain_config::Config;
+use crate::store::limits::{Limit, RegisteredLimit};
 use crate::store::Store;
 
-const USAGE: &str = "usage: keystone-lite import --from sqlite:///path/keystone.db \
-[--fernet-keys DIR] [--credential-keys DIR] [--data-dir DIR]";
+const USAGE: &str = "usage: keystone-lite import --from sqlite:///path/keystone.db | \
+mysql://user:password@host[:port]/database [--fernet-keys DIR] [--credential-keys DIR] \
+[--data-dir DIR]";
+
+/// Everything read from the upstream database, as our records.
+#[derive(Default)]
+struct Upstream {
+    domains: Vec<Domain>,
+    projects: Vec<Project>,
+    users: Vec<User>,
+    /// Federated users (no local name): stored, not indexed by name.
+    shadow_users: Vec<User>,
+    groups: Vec<Group>,
+    /// (group id, user id)
+    memberships: Vec<(String, String)>,
+    roles: Vec<Role>,
+    /// (prior role id, implied role id)
+    implied: Vec<(String, String)>,
+    assignments: Vec<Assignment>,
+    regions: Vec<Region>,
+    services: Vec<Service>,
+    endpoints: Vec<Endpoint>,
+    credentials: Vec<StoredCredential>,
+    app_creds: Vec<ApplicationCredential>,
+    access_rules: Vec<AccessRule>,
+    trusts: Vec<Trust>,
+    idps: Vec<IdentityProvider>,
+    protocols: Vec<FederationProtocol>,
+    mappings: Vec<Mapping>,
+    service_providers: Vec<ServiceProvider>,
+    federated_identities: Vec<FederatedIdentity>,
+    expiring_memberships: Vec<ExpiringMembership>,
+    /// (endpoint id, project id)
+    project_endpoints: Vec<(String, String)>,
+    endpoint_groups: Vec<EndpointGroup>,
+    /// (endpoint group id, project id)
+    project_endpoint_groups: Vec<(String, String)>,
+    policies: Vec<PolicyBlob>,
+    policy_associations: Vec<PolicyAssociation>,
+    registered_limits: Vec<RegisteredLimit>,
+    limits: Vec<Limit>,
+    /// (domain id, its whitelisted and sensitive options together)
+    domain_configs: Vec<(String, Config)>,
+    revocations: Vec<RevokeEvent>,
+    revocations_skipped: usize,
+}
 
 struct Args {
     from: String,
@@ -42,17 +101,6 @@ pub fn run(args: Vec<String>) -> i32 {
 }
 
 fn import(args: &Args) -> Result<String, String> {
-    let db_path = match args.from.strip_prefix("sqlite:///") {
-        Some(rest) => PathBuf::from(format!("/{rest}")),
-        None if args.from.starts_with("mysql") => {
-            return Err(
-                "mysql:// is not supported yet: dump the database to sqlite, or \
-                        export it through the API"
-                    .into(),
-            )
-        }
-        None => return Err(format!("--from {:?}: expected sqlite:///path", args.from)),
-    };
     let store_path = crate::store_path(&args.data_dir);
     if store_path.exists() {
         return Err(format!(
@@ -60,7 +108,7 @@ fn import(args: &Args) -> Result<String, String> {
             store_path.display()
         ));
     }
-    let upstream = sqlite::read(&db_path)?;
+    let upstream = read_from(&args.from)?;
     std::fs::create_dir_all(&args.data_dir)
         .map_err(|e| format!("{}: {e}", args.data_dir.display()))?;
     // Keys first: the store's presence is what says "this data dir is complete".
@@ -73,13 +121,29 @@ fn import(args: &Args) -> Result<String, String> {
         }
     }
     let store = Store::open(&store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
-    let written = store.write(|w| sqlite::write(w, &upstream));
+    let written = store.write(|w| write::write(w, &upstream));
     drop(store);
     written.map_err(|e: crate::error::Error| {
         // Nothing was committed: without the file a corrected import can run again.
         let _ = std::fs::remove_file(&store_path);
         format!("writing the store: {e}")
     })
+}
+
+/// Reads the database `from` names (its password never in a message).
+fn read_from(from: &str) -> Result<Upstream, String> {
+    if let Some(rest) = from.strip_prefix("sqlite:///") {
+        let mut db = sqlite::Sqlite::open(Path::new(&format!("/{rest}")))?;
+        read::read(&mut db)
+    } else if mysql::is_mysql(from) {
+        let mut db = mysql::Mysql::connect(from)?;
+        read::read(&mut db)
+    } else {
+        Err(format!(
+            "--from {}: expected sqlite:///path or mysql://user:password@host[:port]/database",
+            mysql::redacted(from)
+        ))
+    }
 }
 
 fn copy_keys(from: &Path, to: &Path) -> Result<(), String> {

@@ -452,3 +452,44 @@ fn sighup_reloads_the_policy_file() {
     s.get("/v3/projects", Some(&s.admin_token())).expect(200);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn hangup(s: &TestServer) {
+    let pid = s.pid().unwrap().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+}
+
+#[test]
+fn sighup_reapplies_a_changed_seed_and_keeps_serving_on_a_broken_one() {
+    let s = TestServer::start_demo();
+    let admin = s.admin_token();
+    let named = |name: &str| {
+        s.get(&format!("/v3/projects?name={name}"), Some(&admin))
+            .json()["projects"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert_eq!(named("hup-proj"), 0);
+    let mut seed = demo_seed();
+    seed_push(
+        &mut seed,
+        "projects",
+        json!([{"name": "hup-proj", "description": "added while serving"}]),
+    );
+    s.rewrite_seed(&seed_text(&seed));
+    hangup(&s);
+    eventually("the changed seed applied", || named("hup-proj") == 1);
+
+    // A seed that does not parse is logged and left alone: nothing changes, the server
+    // serves on with what it had.
+    s.rewrite_seed("projects: [\n");
+    hangup(&s);
+    eventually("the refusal logged", || {
+        s.stderr_text().contains("seed not re-applied")
+    });
+    assert_eq!(named("hup-proj"), 1);
+    s.get("/v3/projects", Some(&admin)).expect(200);
+}

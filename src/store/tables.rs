@@ -98,6 +98,10 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    crate::store::iam::access_keys::ACCESS_KEYS,
+    crate::store::iam::access_keys::USER_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_KEY_EXPIRY,
 ];
 
 /// `a SEP b`

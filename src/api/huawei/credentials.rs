@@ -74,10 +74,10 @@ fn time(t: f64) -> String {
 /// is unknown (the route table requires builders not to fail on missing objects).
 fn user_target(app: &App, user_id: Option<&str>) -> Result<Value> {
     let Some(user_id) = user_id else {
-        return Ok(json!({}));
+        return Ok(json!({"target": {}}));
     };
     let user = app.store.read(|r| identity::get_user(r, user_id))?;
-    Ok(json!({"user_id": user_id, "domain_id": user.map(|u| u.domain_id)}))
+    Ok(json!({"target": {"user_id": user_id, "domain_id": user.map(|u| u.domain_id)}}))
 }
 
 fn create_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
@@ -92,15 +92,23 @@ fn list_target(app: &App, req: &Request, _: &Params, context: &AuthContext) -> R
     match req.query("user_id") {
         Some(user_id) => user_target(app, Some(user_id)),
         // Without a user: the caller's account (an administrator's view), or its own keys.
-        None => Ok(json!({"user_id": context.user.id, "domain_id": context.user.domain_id})),
+        None => Ok(json!({"target": {
+            "user_id": context.user.id,
+            "domain_id": context.user.domain_id,
+        }})),
     }
 }
 
-fn key_target(app: &App, _: &Request, params: &Params, _: &AuthContext) -> Result<Value> {
+fn key_target(app: &App, _: &Request, params: &Params, context: &AuthContext) -> Result<Value> {
     let key = app
         .store
         .read(|r| crate::store::iam::access_keys::get(r, params.get("access_key")))?;
-    user_target(app, key.as_ref().map(|k| k.user_id.as_str()))
+    match key {
+        Some(key) => user_target(app, Some(&key.user_id)),
+        // No such key: an administrator of the caller's account may learn that (404), a
+        // plain user is refused as for anyone else's key.
+        None => Ok(json!({"target": {"domain_id": context.user.domain_id}})),
+    }
 }
 
 /// The object in `body[name]`, or 400.
@@ -160,7 +168,7 @@ fn list(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Respon
         Some(u) => Some(u.to_string()),
         // An account administrator sees its account's keys, anyone else its own.
         None => {
-            let account = json!({"domain_id": context.user.domain_id});
+            let account = json!({"target": {"domain_id": context.user.domain_id}});
             let admin = granted
                 .enforce(app, Action::IamCredentialsListCredentials, &account)
                 .is_ok();

@@ -100,7 +100,7 @@ pub fn get(r: &impl Reader, access: &str) -> StoreResult<Option<AccessKey>> {
 /// A user's permanent keys, in access-key order.
 pub fn list_for_user(r: &impl Reader, user_id: &str) -> StoreResult<Vec<AccessKey>> {
     let mut out = Vec::new();
-    for access in r.suffixes(USER_ACCESS_KEYS, &format!("{user_id}{SEP}"))? {
+    for access in r.suffixes(USER_ACCESS_KEYS, user_id)? {
         if let Some(key) = get(r, &access)? {
             out.push(key);
         }

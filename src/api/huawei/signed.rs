@@ -71,7 +71,8 @@ fn verified_caller(app: &App, req: &Request, header: &str) -> Result<AuthContext
             if key.status != "active" {
                 return Err(refuse(req, &auth.access, "inactive key"));
             }
-            (key.user_id.clone(), requested_scope(req))
+            let scope = requested_scope(req).or_else(|| account_scope(app, &key.user_id));
+            (key.user_id.clone(), scope.unwrap_or(Scope::Unscoped))
         }
         Signer::Temporary(key) => {
             let presented = req.header("x-security-token").unwrap_or("");
@@ -99,13 +100,23 @@ fn verified_caller(app: &App, req: &Request, header: &str) -> Result<AuthContext
 
 /// The scope the client asks for: `X-Project-Id` (BasicCredentials), else `X-Domain-Id`
 /// (GlobalCredentials), else none.
-fn requested_scope(req: &Request) -> Scope {
+fn requested_scope(req: &Request) -> Option<Scope> {
     let hint = |name| req.header(name).map(str::trim).filter(|v| !v.is_empty());
     match (hint("x-project-id"), hint("x-domain-id")) {
-        (Some(p), _) => Scope::Project(p.to_string()),
-        (None, Some(d)) => Scope::Domain(d.to_string()),
-        _ => Scope::Unscoped,
+        (Some(p), _) => Some(Scope::Project(p.to_string())),
+        (None, Some(d)) => Some(Scope::Domain(d.to_string())),
+        _ => None,
     }
+}
+
+/// Without a hint a permanent key acts at its account's level (its user's domain), as the
+/// SDK's bootstrap look-ups (`GET /v3/projects?name=`, sent before any project id is known)
+/// need; `context_for` falls back to unscoped when the user holds no role there.
+fn account_scope(app: &App, user_id: &str) -> Option<Scope> {
+    let user = app
+        .store
+        .read(|r| crate::store::identity::get_user(r, user_id));
+    user.ok().flatten().map(|u| Scope::Domain(u.domain_id))
 }
 
 /// The caller as a token of `user_id` scoped to `scope` would be, built without a token. A

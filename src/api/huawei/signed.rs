@@ -151,3 +151,7 @@ fn context_for(
     context.user.password_history = Vec::new();
     Ok(context)
 }
+
+#[cfg(test)]
+#[path = "signed_tests.rs"]
+mod tests;

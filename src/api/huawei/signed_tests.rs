@@ -57,9 +57,9 @@ fn temporary_keys_work_until_they_expire_and_are_pruned_after() {
     let expired = authenticate(&app, &signed_get(&cred, T + 900.0)).unwrap();
     assert_eq!(expired.unwrap_err().code(), 401);
     // A later issue removes the expired key: the table holds only live ones.
-    assert_eq!(app.store.read(|r| count_temp(r)).unwrap(), 1);
+    assert_eq!(app.store.read(count_temp).unwrap(), 1);
     issue(&app, T + 1000.0);
-    assert_eq!(app.store.read(|r| count_temp(r)).unwrap(), 1);
+    assert_eq!(app.store.read(count_temp).unwrap(), 1);
     let gone = authenticate(&app, &signed_get(&cred, T + 1000.0)).unwrap();
     assert_eq!(gone.unwrap_err().code(), 401);
 }

@@ -96,8 +96,10 @@ fn start(
         algorithm: config.identity.password_hash_algorithm.clone(),
         rounds: config.identity.password_hash_rounds,
     };
-    let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
+    // The keys first: a seed's access keys are stored encrypted with the credential keys.
     let keys = Keys::load(&config, &data_dir, &cleanup)?;
+    let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
+    let store = apply_seed_access_keys(store, seed.as_ref(), &keys.credentials, &cleanup)?;
     let workers = config.workers;
     let login_limiter = ratelimit::LoginLimiter::new(&config.rate_limit);
     let clock = clock::Clock::system();
@@ -198,6 +200,27 @@ fn apply_seed(
         "seed applied in {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
+    Ok(store)
+}
+
+/// The seed's Huawei access keys (`access_keys:`), ensured at every start with a seed.
+fn apply_seed_access_keys(
+    store: store::Store,
+    seed: Option<&seed::SeedText>,
+    keys: &credential_keys::CredentialKeys,
+    cleanup: &dyn Fn(String) -> String,
+) -> Result<store::Store, String> {
+    let Some(text) = seed else {
+        return Ok(store);
+    };
+    let now = clock::Clock::system().now_secs() as f64;
+    let applied = text
+        .parse()
+        .and_then(|parsed| seed::access_keys::apply(&parsed, &store, keys, now));
+    if let Err(e) = applied {
+        drop(store);
+        return Err(cleanup(e.to_string()));
+    }
     Ok(store)
 }
 

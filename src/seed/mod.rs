@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub mod access_keys;
 mod apply;
 pub mod records;
 
@@ -45,6 +46,9 @@ pub struct Seed {
     /// Store records verbatim, as `keystone-lite export` writes them (see `records`).
     #[serde(default)]
     pub records: Vec<records::SeedRecords>,
+    /// Huawei permanent access keys with fixed pairs (see `access_keys`).
+    #[serde(default)]
+    pub access_keys: Vec<access_keys::SeedAccessKey>,
 }
 
 fn yes() -> bool {

@@ -21,6 +21,8 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     assignment::delete_for_actor(w, ActorKind::User, &user.id)?;
     credentials::delete_for_user(w, &user.id)?;
     application_credentials::delete_for_user(w, &user.id, None)?;
+    // Its Huawei access keys (OS-CREDENTIAL).
+    crate::store::iam::access_keys::delete_for_user(w, &user.id)?;
     for trust in trusts::list(w)? {
         if trust.trustor_user_id == user.id || trust.trustee_user_id == user.id {
             trusts::delete(w, &trust.id)?;

@@ -100,6 +100,10 @@ pub const ALL: &[Table] = &[
     GROUP_EXPIRING_MEMBERS,
     crate::store::iam::federation::OIDC_CONFIGS,
     crate::store::iam::federation::SAML_METADATA,
+    crate::store::iam::access_keys::ACCESS_KEYS,
+    crate::store::iam::access_keys::USER_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_KEY_EXPIRY,
 ];
 
 /// `a SEP b`

@@ -22,6 +22,7 @@ mod filters;
 mod hierarchy;
 mod hostile;
 mod huawei_federation;
+mod huawei_signing;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

@@ -2,3 +2,5 @@
 //! user profiles, MFA, Huawei roles and custom policies, agencies, security policies. Each
 //! group one module; the routes are thin adapters in src/api/huawei/.
 pub mod federation;
+pub mod access_keys;
+pub mod signing;

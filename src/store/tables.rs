@@ -98,6 +98,8 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    super::iam::user_profiles::USER_PROFILES,
+    super::iam::security_policy::SECURITY_POLICIES,
 ];
 
 /// `a SEP b`

@@ -21,6 +21,8 @@ mod federation_websso;
 mod filters;
 mod hierarchy;
 mod hostile;
+mod huawei_security_policy;
+mod huawei_users;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

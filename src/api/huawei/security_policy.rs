@@ -23,16 +23,76 @@ const API_ACL: &str = "/v3.0/OS-SECURITYPOLICY/domains/{domain_id}/api-acl-polic
 pub fn routes() -> Vec<Route> {
     use A::*;
     vec![
-        policy(Get, PASSWORD, IamSecuritypoliciesGetPasswordPolicy, domain_target, get),
-        policy(Put, PASSWORD, IamSecuritypoliciesUpdatePasswordPolicy, domain_target, put),
-        policy(Get, LOGIN, IamSecuritypoliciesGetLoginPolicy, domain_target, get),
-        policy(Put, LOGIN, IamSecuritypoliciesUpdateLoginPolicy, domain_target, put),
-        policy(Get, PROTECT, IamSecuritypoliciesGetProtectPolicy, domain_target, get),
-        policy(Put, PROTECT, IamSecuritypoliciesUpdateProtectPolicy, domain_target, put),
-        policy(Get, CONSOLE_ACL, IamSecuritypoliciesGetConsoleAclPolicy, domain_target, get),
-        policy(Put, CONSOLE_ACL, IamSecuritypoliciesUpdateConsoleAclPolicy, domain_target, put),
-        policy(Get, API_ACL, IamSecuritypoliciesGetApiAclPolicy, domain_target, get),
-        policy(Put, API_ACL, IamSecuritypoliciesUpdateApiAclPolicy, domain_target, put),
+        policy(
+            Get,
+            PASSWORD,
+            IamSecuritypoliciesGetPasswordPolicy,
+            domain_target,
+            get,
+        ),
+        policy(
+            Put,
+            PASSWORD,
+            IamSecuritypoliciesUpdatePasswordPolicy,
+            domain_target,
+            put,
+        ),
+        policy(
+            Get,
+            LOGIN,
+            IamSecuritypoliciesGetLoginPolicy,
+            domain_target,
+            get,
+        ),
+        policy(
+            Put,
+            LOGIN,
+            IamSecuritypoliciesUpdateLoginPolicy,
+            domain_target,
+            put,
+        ),
+        policy(
+            Get,
+            PROTECT,
+            IamSecuritypoliciesGetProtectPolicy,
+            domain_target,
+            get,
+        ),
+        policy(
+            Put,
+            PROTECT,
+            IamSecuritypoliciesUpdateProtectPolicy,
+            domain_target,
+            put,
+        ),
+        policy(
+            Get,
+            CONSOLE_ACL,
+            IamSecuritypoliciesGetConsoleAclPolicy,
+            domain_target,
+            get,
+        ),
+        policy(
+            Put,
+            CONSOLE_ACL,
+            IamSecuritypoliciesUpdateConsoleAclPolicy,
+            domain_target,
+            put,
+        ),
+        policy(
+            Get,
+            API_ACL,
+            IamSecuritypoliciesGetApiAclPolicy,
+            domain_target,
+            get,
+        ),
+        policy(
+            Put,
+            API_ACL,
+            IamSecuritypoliciesUpdateApiAclPolicy,
+            domain_target,
+            put,
+        ),
     ]
 }
 

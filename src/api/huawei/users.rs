@@ -17,9 +17,27 @@ use crate::store::identity;
 
 pub fn routes() -> Vec<Route> {
     vec![
-        policy(Post, "/v3.0/OS-USER/users", A::IamUsersCreateUser, create_target, create),
-        policy(Get, "/v3.0/OS-USER/users/{user_id}", A::IamUsersGetUser, user_target, show),
-        policy(Put, "/v3.0/OS-USER/users/{user_id}", A::IamUsersUpdateUser, user_target, update),
+        policy(
+            Post,
+            "/v3.0/OS-USER/users",
+            A::IamUsersCreateUser,
+            create_target,
+            create,
+        ),
+        policy(
+            Get,
+            "/v3.0/OS-USER/users/{user_id}",
+            A::IamUsersGetUser,
+            user_target,
+            show,
+        ),
+        policy(
+            Put,
+            "/v3.0/OS-USER/users/{user_id}",
+            A::IamUsersUpdateUser,
+            user_target,
+            update,
+        ),
         policy(
             Put,
             "/v3.0/OS-USER/users/{user_id}/info",
@@ -67,7 +85,10 @@ fn create(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> 
         .get("domain_id")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let name = input.get("name").and_then(Value::as_str).unwrap_or_default();
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let (policy, cfg) = iam_users::account_rules(&app.store, &app.config.security, domain_id)?;
     let password = password_of(&input)?;
     if let Some(p) = password {

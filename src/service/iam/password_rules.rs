@@ -68,8 +68,7 @@ impl AccountPolicies {
         let mut cfg = base.clone();
         if let Some(p) = &self.password {
             cfg.unique_last_password_count = p.number_of_recent_passwords_disallowed as u32;
-            cfg.password_expires_days =
-                Some(p.password_validity_period as u32).filter(|d| *d > 0);
+            cfg.password_expires_days = Some(p.password_validity_period as u32).filter(|d| *d > 0);
             cfg.minimum_password_age = 0;
             cfg.password_regex = None;
             cfg.password_regex_description = None;
@@ -91,7 +90,11 @@ impl AccountPolicies {
 
 /// What is wrong with `password` for a user named `user_name` under `policy` (never the
 /// password itself), or None.
-pub fn password_problem(policy: &PasswordPolicy, user_name: &str, password: &str) -> Option<String> {
+pub fn password_problem(
+    policy: &PasswordPolicy,
+    user_name: &str,
+    password: &str,
+) -> Option<String> {
     let len = password.chars().count() as i64;
     if len < policy.minimum_password_length || len > MAXIMUM_PASSWORD_LENGTH {
         return Some(format!(
@@ -227,7 +230,12 @@ impl AccountPolicies {
 /// A regular expression for a stored password policy's length, character kinds and
 /// consecutive-character rules (the username rule cannot be one: the description says it).
 pub fn regex_of(policy: &PasswordPolicy) -> String {
-    const KINDS: [&str; 4] = ["(?=.*[A-Z])", "(?=.*[a-z])", "(?=.*[0-9])", "(?=.*[^A-Za-z0-9])"];
+    const KINDS: [&str; 4] = [
+        "(?=.*[A-Z])",
+        "(?=.*[a-z])",
+        "(?=.*[0-9])",
+        "(?=.*[^A-Za-z0-9])",
+    ];
     let need = policy.password_char_combination.clamp(1, 4) as usize;
     // Every choice of `need` kinds out of four, as lookaheads.
     let combos: Vec<String> = (0u8..16)

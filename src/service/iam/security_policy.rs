@@ -136,7 +136,10 @@ fn check_int(field: &str, v: &Value) -> Result<()> {
         .unwrap_or((field, 0, i64::MAX));
     match v.as_i64() {
         Some(n) if (lo..=hi).contains(&n) => Ok(()),
-        _ => Err(invalid(field, &format!("must be an integer in [{lo}, {hi}]"))),
+        _ => Err(invalid(
+            field,
+            &format!("must be an integer in [{lo}, {hi}]"),
+        )),
     }
 }
 
@@ -151,7 +154,10 @@ fn check_bool(field: &str, v: &Value) -> Result<()> {
 fn check_string(field: &str, v: &Value, max: usize) -> Result<()> {
     match v.as_str() {
         Some(s) if s.chars().count() <= max => Ok(()),
-        _ => Err(invalid(field, &format!("must be a string of at most {max} characters"))),
+        _ => Err(invalid(
+            field,
+            &format!("must be a string of at most {max} characters"),
+        )),
     }
 }
 
@@ -169,8 +175,11 @@ fn check_login(field: &str, v: &Value) -> Result<()> {
     match field {
         "show_recent_login_info" => check_bool(field, v),
         "custom_info_for_login" => check_string(field, v, 64),
-        "account_validity_period" | "lockout_duration" | "login_failed_times"
-        | "period_with_login_failures" | "session_timeout" => check_int(field, v),
+        "account_validity_period"
+        | "lockout_duration"
+        | "login_failed_times"
+        | "period_with_login_failures"
+        | "session_timeout" => check_int(field, v),
         _ => Err(unknown(field)),
     }
 }
@@ -230,7 +239,12 @@ fn check_acl(kind: Kind, field: &str, v: &Value) -> Result<()> {
     let list = v
         .as_array()
         .filter(|l| l.len() <= MAX_ACL_ENTRIES)
-        .ok_or_else(|| invalid(field, &format!("must be a list of at most {MAX_ACL_ENTRIES}")))?;
+        .ok_or_else(|| {
+            invalid(
+                field,
+                &format!("must be a list of at most {MAX_ACL_ENTRIES}"),
+            )
+        })?;
     for entry in list {
         let obj = entry
             .as_object()
@@ -244,7 +258,12 @@ fn check_acl(kind: Kind, field: &str, v: &Value) -> Result<()> {
         }
         match obj.get(required).and_then(Value::as_str) {
             Some(s) if valid(s) => {}
-            _ => return Err(invalid(&format!("{field}.{required}"), "missing or malformed")),
+            _ => {
+                return Err(invalid(
+                    &format!("{field}.{required}"),
+                    "missing or malformed",
+                ))
+            }
         }
     }
     Ok(())
@@ -260,7 +279,10 @@ pub fn merged(kind: Kind, current: &Value, body: &Value) -> Result<Value> {
             code: "IAM.0072",
             message: format!("'{}' is a required property", kind.member),
         })?;
-    if let Some(top) = body.as_object().and_then(|o| o.keys().find(|k| *k != kind.member)) {
+    if let Some(top) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != kind.member))
+    {
         return Err(unknown(top));
     }
     if kind == PROTECT && !input.contains_key("operation_protection") {

@@ -16,12 +16,31 @@ use super::password_rules::{self, weak, PasswordPolicy};
 use super::security_policy::{self, invalid, PASSWORD};
 
 pub const CREATE_FIELDS: &[&str] = &[
-    "name", "domain_id", "password", "email", "areacode", "phone", "enabled", "pwd_status",
-    "access_mode", "description", "xuser_type", "xuser_id",
+    "name",
+    "domain_id",
+    "password",
+    "email",
+    "areacode",
+    "phone",
+    "enabled",
+    "pwd_status",
+    "access_mode",
+    "description",
+    "xuser_type",
+    "xuser_id",
 ];
 pub const UPDATE_FIELDS: &[&str] = &[
-    "name", "password", "email", "areacode", "phone", "enabled", "pwd_status", "access_mode",
-    "description", "xuser_type", "xuser_id",
+    "name",
+    "password",
+    "email",
+    "areacode",
+    "phone",
+    "enabled",
+    "pwd_status",
+    "access_mode",
+    "description",
+    "xuser_type",
+    "xuser_id",
 ];
 
 /// The body's `user` member with only `allowed` fields (IAM.0072 / IAM.0073 otherwise).
@@ -49,7 +68,10 @@ fn text<'a>(input: &'a Map<String, Value>, field: &str, max: usize) -> Result<Op
     match input.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s)),
-        Some(_) => Err(invalid(field, &format!("must be a string of at most {max} characters"))),
+        Some(_) => Err(invalid(
+            field,
+            &format!("must be a string of at most {max} characters"),
+        )),
     }
 }
 
@@ -68,7 +90,10 @@ fn checked_name(input: &Map<String, Value>) -> Result<Option<String>> {
     };
     let name = name.trim();
     if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(invalid("name", "1 to 64 characters, not starting with a digit"));
+        return Err(invalid(
+            "name",
+            "1 to 64 characters, not starting with a digit",
+        ));
     }
     Ok(Some(name.to_string()))
 }
@@ -90,14 +115,20 @@ fn apply_profile(input: &Map<String, Value>, profile: &mut UserProfile) -> Resul
     }
     if let Some(mode) = text(input, "access_mode", 16)? {
         if !matches!(mode, "default" | "programmatic" | "console") {
-            return Err(invalid("access_mode", "one of default, programmatic, console"));
+            return Err(invalid(
+                "access_mode",
+                "one of default, programmatic, console",
+            ));
         }
         profile.access_mode = Some(mode.to_string());
     }
     if let Some(b) = flag(input, "pwd_status")? {
         profile.pwd_status = Some(b);
     }
-    match (text(input, "xuser_type", 64)?, text(input, "xuser_id", 128)?) {
+    match (
+        text(input, "xuser_type", 64)?,
+        text(input, "xuser_id", 128)?,
+    ) {
         (None, None) => {}
         (Some(t), Some(i)) => {
             profile.xuser_type = Some(t.to_string());
@@ -168,14 +199,15 @@ pub fn check_password(
 
 /// 1109 for a name clash.
 fn name_clash(err: Error) -> Error {
-    match err {
-        Error::Conflict(_) => Error::Iam {
+    // The store's clash arrives as Keystone's Conflict, whatever variant carries it.
+    if err.code() == 409 {
+        return Error::Iam {
             status: 409,
             code: "1109",
             message: "The user name already exists.".into(),
-        },
-        other => other,
+        };
     }
+    err
 }
 
 /// What create and update need besides the body: the hash of its password, made by the
@@ -204,7 +236,8 @@ pub fn create(
     now: f64,
 ) -> Result<Value> {
     let name = checked_name(input)?.ok_or_else(|| invalid("name", "required"))?;
-    let domain_id = text(input, "domain_id", 64)?.ok_or_else(|| invalid("domain_id", "required"))?;
+    let domain_id =
+        text(input, "domain_id", 64)?.ok_or_else(|| invalid("domain_id", "required"))?;
     let mut profile = UserProfile {
         create_time: Some(now),
         update_time: Some(now),

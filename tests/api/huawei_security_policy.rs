@@ -341,6 +341,23 @@ fn login_policy_locks_out_after_its_failures() {
         assert_eq!(login("wrong"), 401);
     }
     assert_eq!(login("Gina@2024a"), 401, "locked for lockout_duration");
+    // Set back to the defaults, the document is no longer stored: Keystone's global
+    // behaviour (no lockout) returns for the account.
+    let r = put(
+        &s,
+        "login-policy",
+        &admin,
+        &json!({"login_policy": {"login_failed_times": 5}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let sc = s.get(
+        &format!("/v3/domains/{DOMAIN}/config/security_compliance"),
+        Some(&admin),
+    );
+    assert_eq!(
+        sc.status, 400,
+        "no stored password policy: upstream's answer"
+    );
     // Another user of the account is not locked.
     assert_eq!(
         s.issue(

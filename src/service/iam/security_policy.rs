@@ -332,12 +332,19 @@ pub fn get(store: &Store, domain_id: &str, kind: Kind) -> Result<Value> {
     })
 }
 
-/// PUT: one write transaction re-reads the current document, merges and stores it.
+/// PUT: one write transaction re-reads the current document, merges and stores it. A
+/// document set back to exactly the defaults is removed instead: the account then has no
+/// stored policy again, and Keystone's routes go back to `[security_compliance]` (Huawei's
+/// routes enforce the defaults either way).
 pub fn put(store: &Store, domain_id: &str, kind: Kind, body: &Value) -> Result<Value> {
     store.write(|w| {
         resource::require_domain(w, domain_id)?;
         let doc = merged(kind, &document_in(w, domain_id, kind)?, body)?;
-        stored::put(w, domain_id, kind.stored, &doc)?;
+        if doc == default_document(kind) {
+            stored::remove(w, domain_id, kind.stored)?;
+        } else {
+            stored::put(w, domain_id, kind.stored, &doc)?;
+        }
         Ok(doc)
     })
 }

@@ -20,6 +20,11 @@ pub fn put(w: &impl Writer, domain_id: &str, kind: &str, doc: &Value) -> StoreRe
     w.put(SECURITY_POLICIES, &key2(domain_id, kind), doc)
 }
 
+pub fn remove(w: &impl Writer, domain_id: &str, kind: &str) -> StoreResult<()> {
+    w.remove(SECURITY_POLICIES, &key2(domain_id, kind))
+        .map(|_| ())
+}
+
 /// Every document of an account (domain deletion).
 pub fn delete_for_domain(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
     w.remove_prefix(SECURITY_POLICIES, domain_id).map(|_| ())

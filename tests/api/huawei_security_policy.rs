@@ -355,7 +355,7 @@ fn login_policy_locks_out_after_its_failures() {
         Some(&admin),
     );
     assert_eq!(
-        sc.status, 400,
+        sc.status, 403,
         "no stored password policy: upstream's answer"
     );
     // Another user of the account is not locked.

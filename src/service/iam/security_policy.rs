@@ -214,8 +214,11 @@ fn check_protect(field: &str, v: &Value) -> Result<()> {
     }
 }
 
+/// Whether an ACL entry's address is well formed.
+type AddressCheck = fn(&str) -> bool;
+
 /// The entry field each ACL list requires and how it is checked.
-fn acl_entry_field(list: &str) -> Option<(&'static str, fn(&str) -> bool)> {
+fn acl_entry_field(list: &str) -> Option<(&'static str, AddressCheck)> {
     match list {
         "allow_address_netmasks" => Some(("address_netmask", super::acl::ipv4_netmask)),
         "allow_ip_ranges" => Some(("ip_range", super::acl::ipv4_range)),

@@ -48,12 +48,14 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The account the body names (nothing when the body is unreadable: the handler says why).
+/// The account the body names ("" when the body is unreadable or names none, never null:
+/// a null target domain would equal a token's absent domain in base.yaml's rules).
 fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
     let domain_id = req
         .json()
         .ok()
-        .and_then(|b| b["user"]["domain_id"].as_str().map(str::to_string));
+        .and_then(|b| b["user"]["domain_id"].as_str().map(str::to_string))
+        .unwrap_or_default();
     Ok(json!({"target": {"domain_id": domain_id}}))
 }
 

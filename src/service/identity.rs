@@ -18,6 +18,8 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     // Its mapped group memberships (upstream's expiring_user_group_membership rows go with
     // the user's).
     crate::store::shadow::delete_expiring_of_user(w, &user.id)?;
+    // Its Huawei OS-USER profile (email, phone, access mode...).
+    crate::store::iam::user_profiles::delete(w, &user.id)?;
     assignment::delete_for_actor(w, ActorKind::User, &user.id)?;
     credentials::delete_for_user(w, &user.id)?;
     application_credentials::delete_for_user(w, &user.id, None)?;

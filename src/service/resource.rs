@@ -61,5 +61,7 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
     assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
     domain_config::delete(w, &domain.id)?;
     limits::delete_for_domain(w, &domain.id)?;
+    // Its Huawei security settings (OS-SECURITYPOLICY).
+    crate::store::iam::security_policy::delete_for_domain(w, &domain.id)?;
     Ok(resource::delete_domain(w, domain)?)
 }

@@ -121,6 +121,18 @@ pub fn create_user(
     input: NewUser,
     now: f64,
 ) -> Result<User> {
+    create_user_with(store, cfg, input, now, |_, _| Ok(()))
+}
+
+/// `create_user` with `also` run in the same write transaction once the user is written
+/// (Huawei's OS-USER writes the user's profile record with it).
+pub fn create_user_with(
+    store: &Store,
+    cfg: &SecurityComplianceConfig,
+    input: NewUser,
+    now: f64,
+    also: impl FnOnce(&crate::store::Tx, &User) -> Result<()>,
+) -> Result<User> {
     let mut user = User {
         id: new_id(),
         name: input.name,
@@ -161,7 +173,7 @@ pub fn create_user(
                 assignment::grant(w, &grant)?;
             }
         }
-        Ok(())
+        also(w, &user)
     })?;
     Ok(user)
 }
@@ -209,6 +221,19 @@ pub fn update_user(
     now: f64,
     find: impl Fn(&crate::store::Tx) -> Result<User>,
 ) -> Result<Updated> {
+    update_user_with(store, cfg, patch, now, find, |_, _| Ok(()))
+}
+
+/// `update_user` with `also` run in the same write transaction once the user is written
+/// (Huawei's OS-USER updates the user's profile record with it).
+pub fn update_user_with(
+    store: &Store,
+    cfg: &SecurityComplianceConfig,
+    patch: &UserPatch,
+    now: f64,
+    find: impl Fn(&crate::store::Tx) -> Result<User>,
+    also: impl Fn(&crate::store::Tx, &Updated) -> Result<()>,
+) -> Result<Updated> {
     let updated = store.write(|w| -> Result<_> {
         let old = find(w)?;
         check_federated_refs(w, &patch.federated)?;
@@ -230,7 +255,9 @@ pub fn update_user(
         if old.enabled && !new.enabled {
             revocation::append(w, &[user_revocation(&new.id, now as i64)])?;
         }
-        Ok(Updated { old, new })
+        let updated = Updated { old, new };
+        also(w, &updated)?;
+        Ok(updated)
     })?;
     if updated.old.enabled && !updated.new.enabled {
         store.reload_revocations()?;

@@ -23,6 +23,8 @@ mod hierarchy;
 mod hostile;
 mod huawei_federation;
 mod huawei_signing;
+mod huawei_security_policy;
+mod huawei_users;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

@@ -256,19 +256,28 @@ pub fn get(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
 
 /// The two security_compliance options upstream lets anyone read, for the default domain only.
 fn security_compliance(app: &App, domain_id: &str, option: Option<&str>) -> Result<Value> {
-    if domain_id != crate::seed::DEFAULT_DOMAIN_ID {
+    // A Huawei account with a stored password policy answers with that policy (§1.4); any
+    // other domain as upstream.
+    let account = crate::service::iam::password_rules::regex_of_account(&app.store, domain_id)?;
+    if account.is_none() && domain_id != crate::seed::DEFAULT_DOMAIN_ID {
         return Err(invalid(
             "Reading security compliance information for any domain other than the default \
              domain is not allowed or supported.",
         ));
     }
-    let values = [
-        ("password_regex", json!(app.config.security.password_regex)),
-        (
-            "password_regex_description",
-            json!(app.config.security.password_regex_description),
-        ),
-    ];
+    let values = match account {
+        Some((regex, description)) => [
+            ("password_regex", json!(regex)),
+            ("password_regex_description", json!(description)),
+        ],
+        None => [
+            ("password_regex", json!(app.config.security.password_regex)),
+            (
+                "password_regex_description",
+                json!(app.config.security.password_regex_description),
+            ),
+        ],
+    };
     match option {
         Some(o) => match values.iter().find(|(k, _)| *k == o) {
             Some((k, v)) => Ok(json!({ *k: v })),

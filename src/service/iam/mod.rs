@@ -4,3 +4,7 @@
 pub mod federation;
 pub mod access_keys;
 pub mod signing;
+pub mod acl;
+pub mod password_rules;
+pub mod security_policy;
+pub mod users;

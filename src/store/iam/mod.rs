@@ -2,3 +2,5 @@
 //! tables.rs `ALL`, so the store opens them at start).
 pub mod federation;
 pub mod access_keys;
+pub mod security_policy;
+pub mod user_profiles;

@@ -104,7 +104,11 @@ pub(crate) fn verify_password(
     now: f64,
     changing: bool,
 ) -> Result<()> {
-    let cfg = &app.config.security;
+    // An account with a stored Huawei login/password policy locks out with its own
+    // parameters (the same lockout code); any other keeps [security_compliance].
+    let account = crate::service::iam::password_rules::policies(&app.store, &user.domain_id)?;
+    let account_cfg = account.config(&app.config.security);
+    let cfg = &account_cfg;
     let lock = compliance::lockout(cfg, user, now);
     if lock == compliance::Lockout::Locked {
         return Err(compliance::account_locked(&user.id));
@@ -118,7 +122,12 @@ pub(crate) fn verify_password(
             if lock == compliance::Lockout::Expired {
                 crate::service::identity::record_auth_success(w, &user.id, true, None)?;
             }
-            crate::service::identity::record_failed_auth(w, &user.id, now)
+            match account.failure_window() {
+                Some(window) => crate::service::iam::password_rules::record_failed_login(
+                    w, &user.id, now, window,
+                ),
+                None => crate::service::identity::record_failed_auth(w, &user.id, now),
+            }
         })?;
         return Err(Error::unauthenticated());
     }

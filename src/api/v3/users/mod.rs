@@ -106,8 +106,17 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         merge_options(&mut options, update);
     }
     let password = fields.password.clone().flatten();
+    let name = fields.name.clone().unwrap_or_default().trim().to_string();
+    // A Huawei account's stored password policy, else [security_compliance] as before.
+    let (_, cfg) = crate::service::iam::password_rules::keystone_rules(
+        &app.store,
+        &app.config.security,
+        &domain_id,
+        &name,
+        password.as_deref(),
+    )?;
     if let Some(p) = &password {
-        compliance::validate_password(&app.config.security, p)?;
+        compliance::validate_password(&cfg, p)?;
     }
     // Hash before the write transaction: hashing is slow by design.
     let password_hash = match &password {
@@ -115,7 +124,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         None => None,
     };
     let new = NewUser {
-        name: fields.name.clone().unwrap_or_default().trim().to_string(),
+        name,
         domain_id,
         enabled: fields.enabled().unwrap_or(true),
         default_project_id: fields.default_project_id.flatten(),
@@ -126,7 +135,7 @@ pub fn create(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<
         // 3.14 `federated`: checked and written in the user's write transaction.
         federated: federation::federated_objects(input.get("federated").unwrap_or(&Value::Null)),
     };
-    let user = users::create_user(&app.store, &app.config.security, new, req.now)?;
+    let user = users::create_user(&app.store, &cfg, new, req.now)?;
     let shown = federated::with_federated(app, &user.id, &render_user(app, &user))?;
     Ok(Response::created(&json!({"user": shown})))
 }
@@ -151,8 +160,22 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         return Err(Error::Validation("Cannot change Domain ID".to_string()));
     }
     let password = &fields.password;
+    let name = fields
+        .name
+        .as_deref()
+        .or(shown_before["name"].as_str())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let (_, cfg) = crate::service::iam::password_rules::keystone_rules(
+        &app.store,
+        &app.config.security,
+        shown_before["domain_id"].as_str().unwrap_or_default(),
+        &name,
+        password.clone().flatten().as_deref(),
+    )?;
     if let Some(Some(p)) = password {
-        compliance::validate_password(&app.config.security, p)?;
+        compliance::validate_password(&cfg, p)?;
     }
     let password_hash = match password {
         Some(Some(p)) => Some(Some(hash(app, p)?)),
@@ -171,7 +194,7 @@ pub fn update(app: &App, req: &Request, p: &Params, granted: Granted) -> Result<
         // write transaction as the update.
         federated: federation::federated_objects(input.get("federated").unwrap_or(&Value::Null)),
     };
-    let new = users::update_user(&app.store, &app.config.security, &patch, req.now, |w| {
+    let new = users::update_user(&app.store, &cfg, &patch, req.now, |w| {
         Ok(identity::require_user(w, id)?)
     })?
     .new;
@@ -255,12 +278,28 @@ pub fn change_password(app: &App, req: &Request, p: &Params) -> Result<Response>
         max_length: app.config.identity.max_password_length,
     };
     let now = req.now;
-    crate::service::password::change_password(
+    // A Huawei account's stored password policy, else [security_compliance] as before; its
+    // rules run after the original password is proven, as Keystone's own do.
+    let owner = app.store.read(|r| identity::get_user(r, id))?;
+    let (domain_id, name) = owner.map(|u| (u.domain_id, u.name)).unwrap_or_default();
+    let rules = crate::service::iam::password_rules::keystone_rules(
         &app.store,
         &app.config.security,
+        &domain_id,
+        &name,
+        None,
+    )?;
+    let (account, cfg) = rules;
+    crate::service::password::change_password(
+        &app.store,
+        &cfg,
         &change,
         now,
-        |user| super::auth::verify_password(app, user, original, now, true),
+        |user| {
+            super::auth::verify_password(app, user, original, now, true)?;
+            // A stored Huawei password policy's rules and minimum age (minutes).
+            account.check_change(user, &password, now)
+        },
         |p| hash(app, p),
     )?;
     Ok(Response::no_content())

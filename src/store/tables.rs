@@ -98,6 +98,9 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    crate::store::iam::mfa::MFA_DEVICES,
+    crate::store::iam::mfa::MFA_SERIALS,
+    crate::store::iam::mfa::LOGIN_PROTECTS,
 ];
 
 /// `a SEP b`

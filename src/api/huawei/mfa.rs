@@ -88,16 +88,16 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// `{user_id, domain_id}` of a user (only the id when it does not exist: the rule then
+/// `{"target": {user_id, domain_id}}` of a user (only the id when it does not exist: the rule then
 /// decides, and an unknown user is no one's to manage).
 fn user_target(app: &App, user_id: Option<&str>) -> Result<Value> {
     let Some(user_id) = user_id else {
-        return Ok(json!({}));
+        return Ok(json!({"target": {}}));
     };
     let user = app.store.read(|r| identity::get_user(r, user_id))?;
     Ok(match user {
-        Some(u) => json!({"user_id": u.id, "domain_id": u.domain_id}),
-        None => json!({"user_id": user_id}),
+        Some(u) => json!({"target": {"user_id": u.id, "domain_id": u.domain_id}}),
+        None => json!({"target": {"user_id": user_id}}),
     })
 }
 
@@ -131,7 +131,7 @@ fn caller_account(context: &AuthContext) -> &str {
 }
 
 fn account_target(_: &App, _: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": caller_account(context)}))
+    Ok(json!({"target": {"domain_id": caller_account(context)}}))
 }
 
 /// The account a list covers: every account for a system-scoped (cloud admin) caller.

@@ -271,3 +271,35 @@ fn vmfa_login_protection_needs_the_device_code_beside_the_password() {
     assert!(device.is_none(), "device left");
     assert!(protect.is_none(), "login protection left");
 }
+
+#[test]
+fn nocatalog_with_any_value_leaves_the_catalog_out_as_upstream() {
+    let a = account();
+    let body = password_auth(
+        hw_user("hwaccount"),
+        "Admin@12345",
+        Some(json!({"domain": {"id": DOMAIN}})),
+    );
+    let with = a.server.issue(&body, "");
+    assert!(
+        with.json()["token"].get("catalog").is_some(),
+        "{}",
+        with.text()
+    );
+    for query in ["?nocatalog", "?nocatalog=true", "?nocatalog=false"] {
+        let r = a.server.issue(&body, query);
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert!(
+            r.json()["token"].get("catalog").is_none(),
+            "{query}: {}",
+            r.text()
+        );
+        let v = a.server.validate(&a.admin, &r.subject_token(), query);
+        assert_eq!(v.status, 200, "{}", v.text());
+        assert!(
+            v.json()["token"].get("catalog").is_none(),
+            "{query}: {}",
+            v.text()
+        );
+    }
+}

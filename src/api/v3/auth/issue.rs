@@ -73,7 +73,8 @@ fn issue_checked(app: &App, req: &Request, body: &Value) -> Result<Response> {
     if let Some(t) = &trust {
         crate::api::v3::trusts::consume_use(app, &t.id, now)?;
     }
-    let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
+    // Upstream: `'nocatalog' not in flask.request.args` (any value, even "false").
+    let body = render_token(app, &context, req.query("nocatalog").is_none())?;
     Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
 }
 

@@ -197,7 +197,7 @@ pub fn delete_device(app: &App, user_id: &str, serial: &str) -> Result<()> {
 
 /// The (serial_number, user_id) of every device in `domain_id` (every device for None).
 pub fn list_devices(app: &App, domain_id: Option<&str>) -> Result<Vec<(String, String)>> {
-    let devices = app.store.read(|r| store::list_devices(r))?;
+    let devices = app.store.read(store::list_devices)?;
     Ok(devices
         .into_iter()
         .filter(|d| domain_id.is_none_or(|id| id == d.domain_id))

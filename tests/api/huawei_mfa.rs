@@ -303,3 +303,65 @@ fn nocatalog_with_any_value_leaves_the_catalog_out_as_upstream() {
         );
     }
 }
+
+#[test]
+fn keystone_totp_credentials_keep_working_beside_a_huawei_device() {
+    let a = account();
+    let keystone_seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let cred = json!({"credential": {"type": "totp", "user_id": a.user_id, "blob": keystone_seed}});
+    let r = a.server.post("/v3/credentials", Some(&a.user), &cred);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let (serial, seed) = create_device(&a, "phone");
+    bind(&a, &serial, &code(&seed, 1), &code(&seed, 0)).expect(204);
+    // Beside a password, either source's code counts.
+    for passcode in [code(keystone_seed, 0), code(&seed, 0)] {
+        let r = a
+            .server
+            .issue(&password_and_totp(&a, &passcode), "?nocatalog");
+        assert_eq!(r.status, 201, "{passcode}: {}", r.text());
+    }
+    // Alone, Keystone's totp method checks Keystone's credentials only, as upstream.
+    let totp_only = |passcode: String| {
+        json!({"auth": {"identity": {"methods": ["totp"],
+            "totp": {"user": {"id": a.user_id, "passcode": passcode}}}}})
+    };
+    let r = a.server.issue(&totp_only(code(keystone_seed, 0)), "");
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = a.server.issue(&totp_only(code(&seed, 0)), "");
+    assert_eq!(r.status, 401, "{}", r.text());
+}
+
+#[test]
+fn keystone_mfa_rules_answer_their_receipt_before_login_protection() {
+    let a = account();
+    let (serial, seed) = create_device(&a, "phone");
+    bind(&a, &serial, &code(&seed, 1), &code(&seed, 0)).expect(204);
+    let vmfa = json!({"login_protect": {"enabled": true, "verification_method": "vmfa"}});
+    let protect_path = format!("/v3.0/OS-USER/users/{}/login-protect", a.user_id);
+    a.server
+        .send_json("PUT", &protect_path, Some(&a.admin), &vmfa)
+        .expect(200);
+    let options = json!({"user": {"options": {
+        "multi_factor_auth_rules": [["password", "totp"]], "multi_factor_auth_enabled": true}}});
+    a.server
+        .patch(
+            &format!("/v3/users/{}", a.user_id),
+            Some(&a.admin),
+            &options,
+        )
+        .expect(200);
+    let only_password = password_auth(hw_user("hwuser"), "User@12345", None);
+    let r = a.server.issue(&only_password, "");
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(
+        r.header("openstack-auth-receipt").is_some(),
+        "a receipt: {}",
+        r.text()
+    );
+    assert_eq!(
+        r.json()["required_auth_methods"],
+        json!([["password", "totp"]])
+    );
+    let r = a.server.issue(&password_and_totp(&a, &code(&seed, 0)), "");
+    assert_eq!(r.status, 201, "{}", r.text());
+}

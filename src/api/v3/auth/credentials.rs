@@ -25,12 +25,15 @@ pub(super) fn guessable(
         .and_then(Value::as_object)
         .ok_or_else(|| Error::expecting(method, "identity"))?;
     // A Huawei virtual MFA device is a second factor only: its code counts for `totp` when
-    // the same request also proves a password (Huawei's "password + virtual MFA" token).
-    let with_password = identity_obj
-        .get("methods")
-        .and_then(Value::as_array)
-        .is_some_and(|m| m.iter().any(|m| m == "password"));
-    let authenticate = if method == "totp" && with_password {
+    // the same request also proves a password (Huawei's "password + virtual MFA" token) or
+    // carries an auth receipt (Keystone's MFA rules: the first factor came before; the
+    // receipt is checked to be this user's before any token is issued).
+    let with_first_factor = req.header("openstack-auth-receipt").is_some()
+        || identity_obj
+            .get("methods")
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.iter().any(|m| m == "password"));
+    let authenticate = if method == "totp" && with_first_factor {
         authenticate_totp_or_device
     } else if method == "totp" {
         authenticate_totp

@@ -33,6 +33,8 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
     for token in oauth1::list_access_tokens(w, &user.id)? {
         oauth1::delete_access_token(w, &user.id, &token.id)?;
     }
+    // Its Huawei virtual MFA device and login protection.
+    crate::store::iam::mfa::delete_for_user(w, &user.id)?;
     Ok(revocation::append(w, &[user_revocation(&user.id, now)])?)
 }
 

@@ -106,6 +106,9 @@ pub const ALL: &[Table] = &[
     crate::store::iam::access_keys::TEMP_KEY_EXPIRY,
     super::iam::user_profiles::USER_PROFILES,
     super::iam::security_policy::SECURITY_POLICIES,
+    crate::store::iam::mfa::MFA_DEVICES,
+    crate::store::iam::mfa::MFA_SERIALS,
+    crate::store::iam::mfa::LOGIN_PROTECTS,
 ];
 
 /// `a SEP b`

@@ -25,6 +25,7 @@ mod huawei_federation;
 mod huawei_signing;
 mod huawei_security_policy;
 mod huawei_users;
+mod huawei_mfa;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

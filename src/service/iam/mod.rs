@@ -8,3 +8,4 @@ pub mod acl;
 pub mod password_rules;
 pub mod security_policy;
 pub mod users;
+pub mod mfa;

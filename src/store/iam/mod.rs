@@ -4,3 +4,4 @@ pub mod federation;
 pub mod access_keys;
 pub mod security_policy;
 pub mod user_profiles;
+pub mod mfa;

@@ -24,7 +24,18 @@ pub(super) fn guessable(
         .get(method)
         .and_then(Value::as_object)
         .ok_or_else(|| Error::expecting(method, "identity"))?;
-    let authenticate = if method == "totp" {
+    // A Huawei virtual MFA device is a second factor only: its code counts for `totp` when
+    // the same request also proves a password (Huawei's "password + virtual MFA" token) or
+    // carries an auth receipt (Keystone's MFA rules: the first factor came before; the
+    // receipt is checked to be this user's before any token is issued).
+    let with_first_factor = req.header("openstack-auth-receipt").is_some()
+        || identity_obj
+            .get("methods")
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.iter().any(|m| m == "password"));
+    let authenticate = if method == "totp" && with_first_factor {
+        authenticate_totp_or_device
+    } else if method == "totp" {
         authenticate_totp
     } else {
         authenticate_password
@@ -149,6 +160,25 @@ pub(crate) fn verify_password(
 
 /// A `totp` method: the user as the password method finds it, then the passcode.
 fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Result<String> {
+    totp_checked(app, totp_obj, now, false)
+}
+
+/// A `totp` method beside `password`: the user's Keystone TOTP credentials first, then its
+/// bound Huawei virtual MFA device (src/service/iam/mfa.rs).
+fn authenticate_totp_or_device(
+    app: &App,
+    totp_obj: &Map<String, Value>,
+    now: f64,
+) -> Result<String> {
+    totp_checked(app, totp_obj, now, true)
+}
+
+fn totp_checked(
+    app: &App,
+    totp_obj: &Map<String, Value>,
+    now: f64,
+    huawei_device: bool,
+) -> Result<String> {
     let user_obj = totp_obj
         .get("user")
         .and_then(Value::as_object)
@@ -160,7 +190,16 @@ fn authenticate_totp(app: &App, totp_obj: &Map<String, Value>, now: f64) -> Resu
     if !domain.enabled || !compliance::effectively_enabled(&app.config.security, &user, now) {
         return Err(Error::unauthenticated());
     }
-    crate::api::v3::totp::check_passcode(app, &user, user_obj, now)?;
+    let keystone = crate::api::v3::totp::check_passcode(app, &user, user_obj, now);
+    if keystone.is_err() && huawei_device {
+        let given = user_obj.get("passcode").and_then(Value::as_str);
+        if let Some(given) = given {
+            if crate::service::iam::mfa::device_code_matches(app, &user.id, given, now)? {
+                return Ok(user.id);
+            }
+        }
+    }
+    keystone?;
     Ok(user.id)
 }
 

@@ -66,11 +66,15 @@ fn issue_checked(app: &App, req: &Request, body: &Value) -> Result<Response> {
     if !compliance::mfa_satisfied(&user, &proof.methods) {
         return receipt_response(app, &proof.user_id, &proof.methods, now);
     }
+    // Huawei login protection (`vmfa`): a password alone is refused, after Keystone's own MFA
+    // rules have had their say (their receipts keep working).
+    crate::service::iam::mfa::check_login_protection(app, &proof.user_id, &proof.methods)?;
     let (token_id, context) = mint(app, proof, scope, now)?;
     if let Some(t) = &trust {
         crate::api::v3::trusts::consume_use(app, &t.id, now)?;
     }
-    let body = render_token(app, &context, !req.query_flag("nocatalog"))?;
+    // Upstream: `'nocatalog' not in flask.request.args` (any value, even "false").
+    let body = render_token(app, &context, req.query("nocatalog").is_none())?;
     Ok(Response::json_unterminated(201, &body).with_header("X-Subject-Token", token_id))
 }
 

@@ -235,7 +235,8 @@ pub fn subject_target(app: &App, req: &Request, _: &Params, _: &AuthContext) -> 
 pub fn validate_token(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
     // The target builder validated it; this is the cached validation again.
     let (subject, subject_id) = subject(app, req)?;
-    let include_catalog = !req.query_flag("nocatalog");
+    // Upstream: `'nocatalog' not in flask.request.args` (any value, even "false").
+    let include_catalog = req.query("nocatalog").is_none();
     // Rendered once per cached validation: the hot path of every service's auth_token.
     let cell = &subject.memo.bodies[usize::from(include_catalog)];
     let body = match cell.get() {

@@ -107,6 +107,7 @@ fn unscoped(
         issued_at: now as i64,
         app_cred_id: None,
         federated,
+        agency_id: None,
     }
 }
 

@@ -98,6 +98,10 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    crate::store::iam::agencies::AGENCIES,
+    crate::store::iam::agencies::AGENCY_NAMES,
+    crate::store::iam::agencies::AGENCY_GRANTS,
+    crate::store::iam::agencies::PROJECT_STATUS,
 ];
 
 /// `a SEP b`

@@ -163,6 +163,7 @@ mod tests {
             issued_at: 0,
             app_cred_id: app_cred_id.map(Into::into),
             federated: None,
+            agency_id: None,
         }
     }
 

@@ -78,6 +78,9 @@ pub struct TokenData {
     pub app_cred_id: Option<String>,
     /// Set for a federated token (payload versions 4, 5 and 6).
     pub federated: Option<FederatedToken>,
+    /// Huawei IAM: the agency a user of its trusted account assumed (keystone-lite's own
+    /// payload version 100); `user_id` is then that real user, the token acts as the agency.
+    pub agency_id: Option<String>,
 }
 
 /// Where a federated token's user came from, and the groups its mapping gave it (upstream

@@ -6,6 +6,7 @@
 //! `{"error_code", "error_msg"}`, which the SDKs parse; Keystone paths keep Keystone's body.
 
 pub mod agencies;
+pub mod agency_token;
 pub mod credentials;
 pub mod errors;
 pub mod federation;

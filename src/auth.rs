@@ -248,7 +248,7 @@ pub fn resolve(
     at: AsOf,
 ) -> std::result::Result<AuthContext, AuthError> {
     let now = at.now;
-    if token.agency_id.is_some() {
+    if matches!(token.scope, Scope::Agency { .. }) {
         return crate::service::iam::agencies::resolve_token(r, token, at);
     }
     let invalid = AuthError::invalid_token;
@@ -325,6 +325,8 @@ fn resolve_scope(
             plain(ResolvedScope::Domain(domain))
         }
         Scope::System(_) => plain(ResolvedScope::System),
+        // Resolved by the agencies service before this is reached.
+        Scope::Agency { .. } => return Err(AuthError::invalid_token()),
         Scope::Trust { trust_id, .. } => {
             let (trust, scope) = delegation::trust_scope(r, user, trust_id, now)?;
             Scoped {

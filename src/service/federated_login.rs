@@ -107,7 +107,6 @@ fn unscoped(
         issued_at: now as i64,
         app_cred_id: None,
         federated,
-        agency_id: None,
     }
 }
 

@@ -163,7 +163,6 @@ mod tests {
             issued_at: 0,
             app_cred_id: app_cred_id.map(Into::into),
             federated: None,
-            agency_id: None,
         }
     }
 

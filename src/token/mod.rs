@@ -61,6 +61,12 @@ pub enum Scope {
         project_id: String,
         access_token_id: String,
     },
+    /// Huawei IAM agency token (keystone-lite's own payload version 100): the user assumed
+    /// agency `agency_id`, and `scope` (a `Domain` or a `Project`) is of the agency's account.
+    Agency {
+        agency_id: String,
+        scope: Box<Scope>,
+    },
 }
 
 /// Everything a Fernet token carries.
@@ -78,9 +84,6 @@ pub struct TokenData {
     pub app_cred_id: Option<String>,
     /// Set for a federated token (payload versions 4, 5 and 6).
     pub federated: Option<FederatedToken>,
-    /// Huawei IAM: the agency a user of its trusted account assumed (keystone-lite's own
-    /// payload version 100); `user_id` is then that real user, the token acts as the agency.
-    pub agency_id: Option<String>,
 }
 
 /// Where a federated token's user came from, and the groups its mapping gave it (upstream

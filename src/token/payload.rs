@@ -222,7 +222,7 @@ fn unpack_expires(v: &Value) -> Result<f64, TokenError> {
 pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
     // Every payload is [kind, user, methods, <scope...>, expires_at, audit_ids, <tail...>].
     let (kind, scope, tail) = match (&data.federated, &data.scope) {
-        _ if data.agency_id.is_some() => agency_fields(data)?,
+        (_, Scope::Agency { agency_id, scope }) => agency_fields(data, agency_id, scope)?,
         // Upstream's provider picks oauth and trust payloads before federated ones.
         (Some(fed), s) if !matches!(s, Scope::Trust { .. } | Scope::OAuth1 { .. }) => {
             federated_fields(fed, s)?
@@ -266,9 +266,12 @@ fn federated_fields(
 
 /// Version 100 (keystone-lite's own): `[kind, scope pair]` before expires_at, the agency
 /// after the audit ids. Only a domain or a project scope can be delegated by an agency.
-fn agency_fields(data: &TokenData) -> Result<(u64, Vec<Value>, Vec<Value>), TokenError> {
-    let agency = data.agency_id.as_deref().ok_or(TokenError::Invalid)?;
-    let scope = match &data.scope {
+fn agency_fields(
+    data: &TokenData,
+    agency: &str,
+    scope: &Scope,
+) -> Result<(u64, Vec<Value>, Vec<Value>), TokenError> {
+    let scope = match scope {
         Scope::Domain(d) => Value::Array(vec![0.into(), pack_id(d)]),
         Scope::Project(p) => Value::Array(vec![1.into(), pack_id(p)]),
         _ => return Err(TokenError::Invalid),
@@ -335,6 +338,8 @@ fn scope_fields(
         }
         (Scope::System(s), None) => (SYSTEM, vec![s.as_str().into()], vec![]),
         (Scope::Unscoped, None) => (UNSCOPED, vec![], vec![]),
+        // Packed by `agency_fields` before this is reached.
+        (Scope::Agency { .. }, None) => return Err(TokenError::Invalid),
     })
 }
 
@@ -383,15 +388,9 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         FED_PROJECT | FED_DOMAIN => Some(unpack_federated(&p[3..6])?),
         _ => None,
     };
-    let (scope, app_cred_id, agency_id) = match version {
-        AGENCY => {
-            let (scope, agency) = unpack_agency(p)?;
-            (scope, None, Some(agency))
-        }
-        _ => {
-            let (scope, app_cred) = unpack_scope(version, p)?;
-            (scope, app_cred, None)
-        }
+    let (scope, app_cred_id) = match version {
+        AGENCY => (unpack_agency(p)?, None),
+        _ => unpack_scope(version, p)?,
     };
     Ok(TokenData {
         user_id,
@@ -402,12 +401,11 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         issued_at: 0,
         app_cred_id,
         federated,
-        agency_id,
     })
 }
 
-/// The scope and agency of a version 100 payload.
-fn unpack_agency(p: &[Value]) -> Result<(Scope, String), TokenError> {
+/// The scope (with its agency) of a version 100 payload.
+fn unpack_agency(p: &[Value]) -> Result<Scope, TokenError> {
     let required = |v: &Value| unpack_id(v)?.ok_or(TokenError::Invalid);
     let scope = match p[2].as_array().map(Vec::as_slice) {
         Some([kind, id]) => match kind.as_u64() {
@@ -417,7 +415,10 @@ fn unpack_agency(p: &[Value]) -> Result<(Scope, String), TokenError> {
         },
         _ => return Err(TokenError::Invalid),
     };
-    Ok((scope, required(&p[5])?))
+    Ok(Scope::Agency {
+        agency_id: required(&p[5])?,
+        scope: Box::new(scope),
+    })
 }
 
 fn unpack_methods(v: &Value) -> Result<Vec<String>, TokenError> {

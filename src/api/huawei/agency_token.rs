@@ -53,13 +53,15 @@ pub fn issue(
     let mut data = TokenData {
         user_id: caller.user.id.clone(),
         methods: vec![AGENCY_METHOD.to_string()],
-        scope,
+        scope: Scope::Agency {
+            agency_id: agency.id,
+            scope: Box::new(scope),
+        },
         audit_ids: vec![token::new_audit_id()],
         expires_at: expires_at.floor(),
         issued_at: now as i64,
         app_cred_id: None,
         federated: None,
-        agency_id: Some(agency.id),
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     data.issued_at = token::fernet::creation_time(&token_id)?;

@@ -207,7 +207,6 @@ fn issue(app: &App, who: Authenticated, scope: Scope, now: f64) -> Result<Value>
         issued_at: now as i64,
         app_cred_id: None,
         federated: None,
-        agency_id: None,
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     data.issued_at = token::fernet::creation_time(&token_id)?;

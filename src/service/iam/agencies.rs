@@ -4,7 +4,8 @@
 //! Agency tokens. A user of B presents its own token and asks for `assume_role` on
 //! `{agency_name | xrole_name, domain of A}` with a scope of A. The Fernet token carries
 //! the real user, the scope and the agency id in keystone-lite's own payload version 100
-//! (src/token/payload.rs; upstream stops at 10, so upstream tokens never read as one).
+//! (src/token/payload.rs; upstream stops at 10, so upstream tokens never read as one), as
+//! `Scope::Agency { agency_id, scope }` (a scope variant, so `TokenData` keeps its shape).
 //! Resolving such a token (`resolve_token`, called first by `auth::resolve`) builds the
 //! `AuthContext` as the agency: `user` is a synthetic user (id = agency id, name
 //! "<A name>/<agency name>", domain A) that is never stored, so Keystone's user lists and
@@ -296,7 +297,9 @@ pub fn resolve_token(
     at: AsOf,
 ) -> std::result::Result<AuthContext, AuthError> {
     let invalid = AuthError::invalid_token;
-    let agency_id = token.agency_id.as_deref().ok_or_else(invalid)?;
+    let Scope::Agency { agency_id, scope } = &token.scope else {
+        return Err(invalid());
+    };
     let agency = store::get(r, agency_id)?.ok_or_else(invalid)?;
     let mut real = identity::get_user(r, &token.user_id)?.ok_or_else(invalid)?;
     let real_domain = resource::get_domain(r, &real.domain_id)?.ok_or_else(invalid)?;
@@ -309,7 +312,7 @@ pub fn resolve_token(
     if !usable {
         return Err(invalid());
     }
-    let scope = match &token.scope {
+    let scope = match scope.as_ref() {
         Scope::Domain(d) if *d == domain.id => ResolvedScope::Domain(domain.clone()),
         Scope::Project(p) => crate::auth::enabled_project(r, p)?,
         _ => return Err(invalid()),

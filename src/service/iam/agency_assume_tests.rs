@@ -85,7 +85,6 @@ fn caller(store: &Store, user_id: &str) -> AuthContext {
             issued_at: NOW as i64,
             app_cred_id: None,
             federated: None,
-            agency_id: None,
         },
         user,
         user_domain,
@@ -187,13 +186,15 @@ fn an_agency_token_resolves_as_the_agency_until_its_grant_goes() {
     let token = TokenData {
         user_id: "u".into(),
         methods: vec!["assume_role".into()],
-        scope: Scope::Domain("a".into()),
+        scope: Scope::Agency {
+            agency_id: agency.id.clone(),
+            scope: Box::new(Scope::Domain("a".into())),
+        },
         audit_ids: vec!["x".into()],
         expires_at: NOW + 3600.0,
         issued_at: NOW as i64,
         app_cred_id: None,
         federated: None,
-        agency_id: Some(agency.id.clone()),
     };
     let at = AsOf {
         now: NOW,

@@ -270,7 +270,6 @@ fn mint(app: &App, proof: Proof, scope: Scope, now: f64) -> Result<(String, core
         issued_at: now as i64,
         app_cred_id: proof.app_cred.as_ref().map(|c| c.id.clone()),
         federated: proof.federated,
-        agency_id: None,
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     // issued_at is the Fernet timestamp, as upstream reads it back on validation.

@@ -142,7 +142,6 @@ fn issue_token(app: &App, user_id: &str, project_id: &str, now: f64) -> Result<(
         issued_at: now as i64,
         app_cred_id: None,
         federated: None,
-        agency_id: None,
     };
     let token_id = app.tokens.encode(&data, now as i64)?;
     data.issued_at = token::fernet::creation_time(&token_id)?;

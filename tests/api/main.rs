@@ -21,6 +21,7 @@ mod federation_websso;
 mod filters;
 mod hierarchy;
 mod hostile;
+mod huawei_agencies;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

@@ -50,28 +50,30 @@ fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<
         .ok()
         .and_then(|b| b.pointer("/agency/domain_id").cloned())
         .unwrap_or(Value::Null);
-    Ok(json!({"domain_id": domain}))
+    Ok(json!({"target": {"domain_id": domain}}))
 }
 
 fn list_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": req.query("domain_id")}))
+    Ok(json!({"target": {"domain_id": req.query("domain_id")}}))
 }
 
 /// The agency's account; empty when there is no such agency (the handler answers 404).
 fn agency_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
     let agency = app.store.read(|r| store::get(r, p.get("agency_id")))?;
-    Ok(json!({"domain_id": agency.map(|a| a.domain_id)}))
+    Ok(json!({"target": {"domain_id": agency.map(|a| a.domain_id)}}))
 }
 
 fn domain_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": p.get("domain_id")}))
+    Ok(json!({"target": {"domain_id": p.get("domain_id")}}))
 }
 
 fn project_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
     let project = app
         .store
         .read(|r| resource::get_project(r, p.get("project_id")))?;
-    Ok(json!({"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}))
+    Ok(
+        json!({"target": {"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}}),
+    )
 }
 
 /// The `agency` object of a body (400 when absent).

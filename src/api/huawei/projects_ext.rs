@@ -41,7 +41,9 @@ fn project_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result
     let project = app
         .store
         .read(|r| resource::get_project(r, p.get("project_id")))?;
-    Ok(json!({"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}))
+    Ok(
+        json!({"target": {"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}}),
+    )
 }
 
 /// PUT {project{status: "suspended" | "normal"}}: 204.

@@ -320,7 +320,9 @@ fn suspended_project_and_deleted_agency_are_refused() {
     let scope = json!({"project": {"id": REGION}});
     let r = assume(&s, &bob_token, "agency_name", "ops", scope.clone());
     let token = r.expect(201).subject_token();
-    // Suspending the project: the token stops validating, no new one is issued.
+    // Validated once (so cached), then the project is suspended: the token stops
+    // validating, no new one is issued.
+    s.validate(&token, &token, "").expect(200);
     let status = format!("/v3-ext/projects/{REGION}");
     s.send_json(
         "PUT",

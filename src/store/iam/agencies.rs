@@ -7,7 +7,7 @@ use redb::TableDefinition;
 use serde::{Deserialize, Serialize};
 
 use crate::store::error::StoreResult;
-use crate::store::tables::{key2, Table, SEP};
+use crate::store::tables::{key2, Table};
 use crate::store::{Reader, Writer};
 
 /// id -> Agency
@@ -140,21 +140,6 @@ pub fn granted_roles(
     target: &str,
 ) -> StoreResult<Vec<String>> {
     r.suffixes(AGENCY_GRANTS, &key2(&key2(agency_id, on.key()), target))
-}
-
-/// Removes every agency grant naming `id` as a target or a role (a deleted project, domain
-/// or role); the agency's own grants go with [`delete`].
-pub fn forget(w: &impl Writer, id: &str) -> StoreResult<()> {
-    let keys: Vec<String> = w
-        .scan(AGENCY_GRANTS, None)?
-        .into_iter()
-        .map(|(k, _)| k)
-        .filter(|k| k.split(SEP).skip(2).any(|part| part == id))
-        .collect();
-    for k in keys {
-        w.remove(AGENCY_GRANTS, &k)?;
-    }
-    Ok(())
 }
 
 /// Whether a project is suspended (OS-PROJECT status).

@@ -111,6 +111,9 @@ pub struct AuthContext {
     pub trust: Option<crate::model::Trust>,
     /// The application credential a token was issued for.
     pub app_cred: Option<crate::model::ApplicationCredential>,
+    /// Huawei IAM agency token: the real user who assumed the agency (`user` is then the
+    /// agency itself, see src/service/iam/agencies.rs).
+    pub assumed_by: Option<crate::service::iam::agencies::AssumedBy>,
 }
 
 /// Work done once per cached validation: the policy credentials and the rendered bodies.
@@ -245,6 +248,9 @@ pub fn resolve(
     at: AsOf,
 ) -> std::result::Result<AuthContext, AuthError> {
     let now = at.now;
+    if matches!(token.scope, Scope::Agency { .. }) {
+        return crate::service::iam::agencies::resolve_token(r, token, at);
+    }
     let invalid = AuthError::invalid_token;
     let user = identity::get_user(r, &token.user_id)?.ok_or_else(invalid)?;
     let user_domain = resource::get_domain(r, &user.domain_id)?.ok_or_else(invalid)?;
@@ -284,6 +290,7 @@ pub fn resolve(
         memo: Memo::default(),
         trust: scoped.trust,
         app_cred,
+        assumed_by: None,
     })
 }
 
@@ -318,6 +325,8 @@ fn resolve_scope(
             plain(ResolvedScope::Domain(domain))
         }
         Scope::System(_) => plain(ResolvedScope::System),
+        // Resolved by the agencies service before this is reached.
+        Scope::Agency { .. } => return Err(AuthError::invalid_token()),
         Scope::Trust { trust_id, .. } => {
             let (trust, scope) = delegation::trust_scope(r, user, trust_id, now)?;
             Scoped {
@@ -343,12 +352,14 @@ fn resolve_scope(
     })
 }
 
-/// A project scope whose project and domain both exist and are enabled.
-fn enabled_project(r: &impl Reader, id: &str) -> std::result::Result<ResolvedScope, AuthError> {
+/// A project scope whose project and domain both exist and are enabled (a project Huawei's
+/// OS-PROJECT status suspended counts as disabled).
+pub fn enabled_project(r: &impl Reader, id: &str) -> std::result::Result<ResolvedScope, AuthError> {
     let invalid = AuthError::invalid_token;
     let project = resource::get_project(r, id)?.ok_or_else(invalid)?;
     let domain = resource::get_domain(r, &project.domain_id)?.ok_or_else(invalid)?;
-    if !project.enabled || !domain.enabled {
+    let suspended = crate::store::iam::agencies::project_suspended(r, id)?;
+    if !project.enabled || !domain.enabled || suspended {
         return Err(invalid());
     }
     Ok(ResolvedScope::Project { project, domain })

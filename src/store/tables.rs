@@ -109,6 +109,10 @@ pub const ALL: &[Table] = &[
     crate::store::iam::mfa::MFA_DEVICES,
     crate::store::iam::mfa::MFA_SERIALS,
     crate::store::iam::mfa::LOGIN_PROTECTS,
+    crate::store::iam::agencies::AGENCIES,
+    crate::store::iam::agencies::AGENCY_NAMES,
+    crate::store::iam::agencies::AGENCY_GRANTS,
+    crate::store::iam::agencies::PROJECT_STATUS,
 ];
 
 /// `a SEP b`

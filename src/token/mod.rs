@@ -61,6 +61,12 @@ pub enum Scope {
         project_id: String,
         access_token_id: String,
     },
+    /// Huawei IAM agency token (keystone-lite's own payload version 100): the user assumed
+    /// agency `agency_id`, and `scope` (a `Domain` or a `Project`) is of the agency's account.
+    Agency {
+        agency_id: String,
+        scope: Box<Scope>,
+    },
 }
 
 /// Everything a Fernet token carries.

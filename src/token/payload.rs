@@ -15,6 +15,14 @@
 //! | 7       | OAuth1 scoped          | project, access_token, expires, audit_ids         |
 //! | 8       | system scoped          | system (str), expires, audit_ids                  |
 //! | 9       | application credential | project, expires, audit_ids, app_cred             |
+//! | 100     | Huawei agency (ours)   | [kind, scope pair], expires, audit_ids, agency    |
+//!
+//! Version 100 is keystone-lite's own (upstream stops at 10, so no upstream token is ever
+//! read as one): a Huawei IAM agency token. `user` is the real user who assumed the agency,
+//! `kind` 0 a domain scope and 1 a project scope of the delegating account, `agency` an id
+//! pair; its methods are always `["assume_role"]` (the only way to get one), so its bitmask
+//! is 0 and upstream's method list is unchanged. Upstream Keystone sharing the keys would
+//! refuse such a token, as it should.
 //!
 //! Ids marked as pairs are `[is_stored_as_bytes, value]`: a uuid becomes its
 //! 16 raw bytes, anything else stays a string. `methods` is a bitmask over
@@ -55,6 +63,9 @@ const FED_DOMAIN: u64 = 6;
 const OAUTH: u64 = 7;
 const SYSTEM: u64 = 8;
 const APP_CRED: u64 = 9;
+const AGENCY: u64 = 100;
+/// The method of every version 100 token (Huawei's agency token).
+pub const AGENCY_METHOD: &str = "assume_role";
 
 /// Python's `urlsafe_b64decode` ignores missing padding and stray bits.
 const LENIENT_URLSAFE: GeneralPurpose = GeneralPurpose::new(
@@ -211,6 +222,7 @@ fn unpack_expires(v: &Value) -> Result<f64, TokenError> {
 pub fn pack(data: &TokenData) -> Result<Vec<u8>, TokenError> {
     // Every payload is [kind, user, methods, <scope...>, expires_at, audit_ids, <tail...>].
     let (kind, scope, tail) = match (&data.federated, &data.scope) {
+        (_, Scope::Agency { agency_id, scope }) => agency_fields(data, agency_id, scope)?,
         // Upstream's provider picks oauth and trust payloads before federated ones.
         (Some(fed), s) if !matches!(s, Scope::Trust { .. } | Scope::OAuth1 { .. }) => {
             federated_fields(fed, s)?
@@ -250,6 +262,24 @@ fn federated_fields(
     fields.push(pack_id(&fed.idp_id));
     fields.push(fed.protocol_id.as_str().into());
     Ok((kind, fields, vec![]))
+}
+
+/// Version 100 (keystone-lite's own): `[kind, scope pair]` before expires_at, the agency
+/// after the audit ids. Only a domain or a project scope can be delegated by an agency.
+fn agency_fields(
+    data: &TokenData,
+    agency: &str,
+    scope: &Scope,
+) -> Result<(u64, Vec<Value>, Vec<Value>), TokenError> {
+    let scope = match scope {
+        Scope::Domain(d) => Value::Array(vec![0.into(), pack_id(d)]),
+        Scope::Project(p) => Value::Array(vec![1.into(), pack_id(p)]),
+        _ => return Err(TokenError::Invalid),
+    };
+    if data.federated.is_some() || data.app_cred_id.is_some() {
+        return Err(TokenError::Invalid);
+    }
+    Ok((AGENCY, vec![scope], vec![pack_id(agency)]))
 }
 
 /// The payload kind of a scope, the fields between methods and expires_at, and those after
@@ -308,6 +338,8 @@ fn scope_fields(
         }
         (Scope::System(s), None) => (SYSTEM, vec![s.as_str().into()], vec![]),
         (Scope::Unscoped, None) => (UNSCOPED, vec![], vec![]),
+        // Packed by `agency_fields` before this is reached.
+        (Scope::Agency { .. }, None) => return Err(TokenError::Invalid),
     })
 }
 
@@ -328,7 +360,7 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
     let need = match version {
         UNSCOPED => 4,
         DOMAIN | PROJECT | SYSTEM => 5,
-        TRUST | APP_CRED | OAUTH => 6,
+        TRUST | APP_CRED | OAUTH | AGENCY => 6,
         FED_UNSCOPED => 7,
         FED_PROJECT | FED_DOMAIN => 8,
         _ => return Err(TokenError::Invalid),
@@ -337,7 +369,10 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         return Err(TokenError::Invalid);
     }
     let user_id = unpack_id(&p[0])?.ok_or(TokenError::Invalid)?;
-    let methods = unpack_methods(&p[1])?;
+    let methods = match version {
+        AGENCY => vec![AGENCY_METHOD.to_string()],
+        _ => unpack_methods(&p[1])?,
+    };
     // Expiry and audit ids follow the scope field, except when unscoped.
     let (e, a) = match version {
         UNSCOPED => (2, 3),
@@ -353,7 +388,10 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         FED_PROJECT | FED_DOMAIN => Some(unpack_federated(&p[3..6])?),
         _ => None,
     };
-    let (scope, app_cred_id) = unpack_scope(version, p)?;
+    let (scope, app_cred_id) = match version {
+        AGENCY => (unpack_agency(p)?, None),
+        _ => unpack_scope(version, p)?,
+    };
     Ok(TokenData {
         user_id,
         methods,
@@ -363,6 +401,23 @@ pub fn unpack(bytes: &[u8]) -> Result<TokenData, TokenError> {
         issued_at: 0,
         app_cred_id,
         federated,
+    })
+}
+
+/// The scope (with its agency) of a version 100 payload.
+fn unpack_agency(p: &[Value]) -> Result<Scope, TokenError> {
+    let required = |v: &Value| unpack_id(v)?.ok_or(TokenError::Invalid);
+    let scope = match p[2].as_array().map(Vec::as_slice) {
+        Some([kind, id]) => match kind.as_u64() {
+            Some(0) => Scope::Domain(required(id)?),
+            Some(1) => Scope::Project(required(id)?),
+            _ => return Err(TokenError::Invalid),
+        },
+        _ => return Err(TokenError::Invalid),
+    };
+    Ok(Scope::Agency {
+        agency_id: required(&p[5])?,
+        scope: Box::new(scope),
     })
 }
 

@@ -26,6 +26,7 @@ mod huawei_signing;
 mod huawei_security_policy;
 mod huawei_users;
 mod huawei_mfa;
+mod huawei_agencies;
 mod logs;
 mod lost_updates;
 mod mapping_engine;

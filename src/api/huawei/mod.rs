@@ -6,7 +6,9 @@
 //! `{"error_code", "error_msg"}`, which the SDKs parse; Keystone paths keep Keystone's body.
 
 pub mod agencies;
+pub mod agency_token;
 pub mod credentials;
+pub mod domain_quota;
 pub mod errors;
 pub mod federation;
 pub mod mfa;
@@ -35,6 +37,7 @@ pub fn table() -> Vec<Route> {
     routes.extend(agencies::routes());
     routes.extend(security_policy::routes());
     routes.extend(projects_ext::routes());
+    routes.extend(domain_quota::routes());
     routes.extend(permissions::routes());
     routes.extend(federation::routes());
     routes

@@ -1,100 +1,111 @@
-//! Huawei IAM routes of this group (see ../shared/reference/huawei-iam-api.md).
+//! Huawei IAM project status (OS-PROJECT, `/v3-ext/projects/{project_id}`) and project
+//! quota (OS-QUOTA). The status is kept beside the project (src/store/iam/agencies.rs
+//! PROJECT_STATUS), so Keystone's project body stays upstream's; a suspended project
+//! cannot be scoped and tokens scoped to it stop validating (`auth::enabled_project`).
 
 use serde_json::{json, Value};
 
 use crate::app::App;
 use crate::auth::AuthContext;
-use crate::error::Result;
-use crate::http::request::Method::Get;
+use crate::error::{Error, Result};
+use crate::http::request::Method::{Get, Put};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::routes::{policy, Granted, Params, Route};
-use crate::policy::Action;
-use crate::store::{federation, identity, resource};
+use crate::policy::Action as A;
+use crate::store::iam::agencies as store;
+use crate::store::{assignment, resource};
+
+/// Sub-projects an account may create under a region project. Huawei's default quota is
+/// not published; these are keystone-lite's (max is the most it may be raised to).
+const PROJECT_QUOTA: u64 = 10;
+const PROJECT_QUOTA_MAX: u64 = 50;
 
 /// This group's routes.
 pub fn routes() -> Vec<Route> {
-    let mut routes = Vec::new();
-    routes.extend(domain_quota_routes());
-    routes
+    project_routes()
 }
 
-/// GET /v3.0/OS-QUOTA/domains/{domain_id} (§1.4, the users group's route).
-fn domain_quota_routes() -> Vec<Route> {
-    vec![policy(
-        Get,
-        "/v3.0/OS-QUOTA/domains/{domain_id}",
-        Action::IamQuotasListQuotasForDomain,
-        domain_target,
-        domain_quota,
-    )]
+/// Project status and project quota.
+#[rustfmt::skip]
+pub fn project_routes() -> Vec<Route> {
+    vec![
+        policy(Put, "/v3-ext/projects/{project_id}", A::IamProjectsUpdateProjectStatus, project_target, update_status),
+        policy(Get, "/v3-ext/projects/{project_id}", A::IamProjectsGetProjectStatus, project_target, get_status),
+        policy(Get, "/v3.0/OS-QUOTA/projects/{project_id}", A::IamQuotasListQuotasForProject, project_target, get_quota),
+    ]
 }
 
-fn domain_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"target": {"domain_id": p.get("domain_id")}}))
+/// The project's account; empty when there is no such project (the handler answers 404).
+fn project_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+    let project = app
+        .store
+        .read(|r| resource::get_project(r, p.get("project_id")))?;
+    Ok(
+        json!({"target": {"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}}),
+    )
 }
 
-/// Each quota type's maximum. CHOSEN: Huawei's published per-account defaults (1000 users,
-/// 20 groups, 10 identity providers, 50 agencies, 200 custom policies, 500 of each kind of
-/// assignment, 10 mappings); nothing here can raise them, so `quota` = `max`.
-/// The type names are Huawei's, "assigment" misspelling included.
-const QUOTAS: &[(&str, i64)] = &[
-    ("user", 1000),
-    ("group", 20),
-    ("idp", 10),
-    ("agency", 50),
-    ("policy", 200),
-    ("assigment_group_mp", 500),
-    ("assigment_agency_mp", 500),
-    ("assigment_group_ep", 500),
-    ("assigment_user_ep", 500),
-    ("mapping", 10),
-];
-
-/// The counts behind `used`: users, groups and identity providers of the account and the
-/// mappings (global in Keystone); the other types are other groups' objects and count 0
-/// until they are stored here.
-fn used(app: &App, domain_id: &str) -> Result<Vec<(&'static str, i64)>> {
-    app.store.read(|r| -> Result<_> {
-        resource::require_domain(r, domain_id)?;
-        let users = identity::list_users(r)?
-            .iter()
-            .filter(|u| u.domain_id == domain_id)
-            .count() as i64;
-        let groups = identity::list_groups(r)?
-            .iter()
-            .filter(|g| g.domain_id == domain_id)
-            .count() as i64;
-        let idps = federation::list_idps(r)?
-            .iter()
-            .filter(|i| i.domain_id == domain_id)
-            .count() as i64;
-        let mappings = federation::list_mappings(r)?.len() as i64;
-        Ok(vec![
-            ("user", users),
-            ("group", groups),
-            ("idp", idps),
-            ("mapping", mappings),
-        ])
-    })
+/// PUT {project{status: "suspended" | "normal"}}: 204.
+fn update_status(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let body = req.json()?;
+    let suspended = match body.pointer("/project/status").and_then(Value::as_str) {
+        Some("suspended") => true,
+        Some("normal") => false,
+        Some(other) => {
+            return Err(Error::Iam {
+                status: 400,
+                code: "IAM.0073",
+                message: format!("Invalid input for field status: {other}."),
+            })
+        }
+        None => {
+            return Err(Error::Iam {
+                status: 400,
+                code: "IAM.0072",
+                message: "'status' is a required property".to_string(),
+            })
+        }
+    };
+    let id = p.get("project_id");
+    app.store.write(|w| -> Result<()> {
+        resource::require_project(w, id)?;
+        Ok(store::set_project_suspended(w, id, suspended)?)
+    })?;
+    Ok(Response::no_content())
 }
 
-fn domain_quota(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let counts = used(app, p.get("domain_id"))?;
-    let wanted = req.query("type").filter(|t| !t.is_empty());
-    let resources: Vec<Value> = QUOTAS
-        .iter()
-        .filter(|(t, _)| wanted.is_none_or(|w| w == *t))
-        .map(|(t, max)| {
-            let used = counts.iter().find(|(c, _)| c == t).map_or(0, |(_, n)| *n);
-            json!({"type": t, "max": max, "min": used, "quota": max, "used": used})
-        })
-        .collect();
-    if resources.is_empty() {
-        return Err(crate::service::iam::security_policy::invalid(
-            "type",
-            "not a quota type",
-        ));
-    }
-    Ok(Response::ok(&json!({"quotas": {"resources": resources}})))
+/// GET: the project with its status.
+fn get_status(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("project_id");
+    let (project, suspended) = app.store.read(|r| -> Result<_> {
+        let project = resource::require_project(r, id)?;
+        Ok((project, store::project_suspended(r, id)?))
+    })?;
+    Ok(Response::ok(&json!({"project": {
+        "id": project.id,
+        "name": project.name,
+        "domain_id": project.domain_id,
+        "parent_id": project.parent_id,
+        "is_domain": false,
+        "enabled": project.enabled,
+        "description": project.description,
+        "status": if suspended { "suspended" } else { "normal" },
+    }})))
+}
+
+/// GET: the sub-project quota, `used` counting the projects below this one.
+fn get_quota(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
+    let id = p.get("project_id");
+    let used = app.store.read(|r| -> Result<usize> {
+        resource::require_project(r, id)?;
+        Ok(assignment::subtree_ids(r, id)?.len())
+    })?;
+    Ok(Response::ok(&json!({"quotas": {"resources": [{
+        "type": "project",
+        "max": PROJECT_QUOTA_MAX,
+        "min": 0,
+        "quota": PROJECT_QUOTA,
+        "used": used,
+    }]}})))
 }

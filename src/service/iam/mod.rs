@@ -9,3 +9,4 @@ pub mod password_rules;
 pub mod security_policy;
 pub mod users;
 pub mod mfa;
+pub mod agencies;

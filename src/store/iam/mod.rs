@@ -5,3 +5,4 @@ pub mod access_keys;
 pub mod security_policy;
 pub mod user_profiles;
 pub mod mfa;
+pub mod agencies;

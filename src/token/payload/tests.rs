@@ -197,3 +197,28 @@ fn malformed_payloads_are_invalid() {
     d.expires_at = 1e13;
     assert!(unpack(&pack(&d).unwrap()).is_err());
 }
+
+#[test]
+fn agency_payload_round_trips_as_keystone_lites_own_version() {
+    for scope in [
+        Scope::Domain("0970dd7a1300f5672ff2c003c60ae115".into()),
+        Scope::Project("06f6a1ff1a00d3fc2f1dc003d7f4b3d1".into()),
+    ] {
+        let agency = Scope::Agency {
+            agency_id: "5f1c2a9e6d7b4c3a8e9f0a1b2c3d4e5f".into(),
+            scope: Box::new(scope),
+        };
+        let mut d = data(agency, None);
+        d.methods = vec!["assume_role".into()];
+        let bytes = pack(&d).unwrap();
+        // [100, user, methods, ...]: a version upstream never uses.
+        assert_eq!(bytes[1], 100);
+        assert_eq!(unpack(&bytes).unwrap(), d);
+    }
+    // Only a domain or project of the delegating account can be an agency's scope.
+    let system = Scope::Agency {
+        agency_id: "5f1c2a9e6d7b4c3a8e9f0a1b2c3d4e5f".into(),
+        scope: Box::new(Scope::System("all".into())),
+    };
+    assert!(pack(&data(system, None)).is_err());
+}

@@ -43,6 +43,13 @@ pub fn issue_token_with(app: &App, req: &Request, body: &Value) -> Result<Respon
 
 fn issue_checked(app: &App, req: &Request, body: &Value) -> Result<Response> {
     let (auth, identity_obj, methods) = requested_methods(body)?;
+    // Huawei IAM's agency token: the caller's own token assumes an agency (its own flow).
+    if methods
+        .iter()
+        .any(|m| m == crate::token::payload::AGENCY_METHOD)
+    {
+        return crate::api::huawei::agency_token::issue(app, req, auth, identity_obj);
+    }
     let now = req.now;
     let mut proof = authenticate_methods(app, req, auth, identity_obj, &methods, now)?;
     let (scope, trust) = scope::token_scope(app, auth, &mut proof, now)?;

@@ -59,6 +59,10 @@ pub fn render_token(app: &App, context: &AuthContext, include_catalog: bool) -> 
         token.insert("catalog".into(), Value::Array(catalog));
     }
     crate::api::v3::federation::auth::insert_federation(app, &mut token, context)?;
+    // Huawei IAM's agency token names the real user behind the agency.
+    if let Some(section) = crate::service::iam::agencies::assumed_by_section(context) {
+        token.insert("assumed_by".into(), section);
+    }
     if let Scope::OAuth1 {
         access_token_id, ..
     } = &data.scope

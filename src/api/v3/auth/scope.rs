@@ -113,7 +113,10 @@ fn default_scope(r: &impl Reader, user_id: &str, at: AsOf) -> Result<Scope> {
     if let Some(project_id) = user.default_project_id {
         if let Some(project) = resource::get_project(r, &project_id)? {
             let target = Target::Project(project.id.clone());
-            if project.enabled && !assignment::token_roles(r, user_id, &target, at)?.is_empty() {
+            // A project Huawei's OS-PROJECT status suspended is not usable either.
+            let usable =
+                project.enabled && !crate::store::iam::agencies::project_suspended(r, &project.id)?;
+            if usable && !assignment::token_roles(r, user_id, &target, at)?.is_empty() {
                 return Ok(Scope::Project(project.id));
             }
         }

@@ -511,3 +511,31 @@ fn enforcer_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<Enforcer>();
 }
+
+#[test]
+fn huawei_account_rules_never_match_a_target_without_an_account() {
+    let e = Enforcer::load(None).unwrap();
+    let domain_admin = json!({"roles": ["te_admin"], "user_id": "u", "domain_id": "d1",
+        "project_domain_id": null, "system_scope": null});
+    let project_admin = json!({"roles": ["te_admin"], "user_id": "u", "domain_id": null,
+        "project_id": "p", "project_domain_id": "d1", "system_scope": null});
+    for creds in [&domain_admin, &project_admin] {
+        assert!(e
+            .enforce(
+                "iam_account_admin",
+                creds,
+                &json!({"target": {"domain_id": "d1"}})
+            )
+            .is_ok());
+        for target in [
+            json!({"target": {"domain_id": null}}),
+            json!({"target": {}}),
+            json!({"target": {"domain_id": "d2"}}),
+        ] {
+            assert!(
+                e.enforce("iam_account_admin", creds, &target).is_err(),
+                "{creds} {target}"
+            );
+        }
+    }
+}

@@ -381,3 +381,63 @@ fn suspended_project_and_deleted_agency_are_refused() {
     assert_eq!(q["quotas"]["resources"][0]["type"], json!("project"));
     assert_eq!(q["quotas"]["resources"][0]["used"], json!(1));
 }
+
+fn agency_key(s: &TestServer, caller: &str, agency: &str) -> Resp {
+    let body = json!({"auth": {"identity": {"methods": ["assume_role"], "assume_role": {
+        "agency_name": agency, "domain_name": "hwaccount", "duration_seconds": 900}}}});
+    s.post("/v3.0/OS-CREDENTIAL/securitytokens", Some(caller), &body)
+}
+
+#[test]
+fn temporary_keys_by_agency_act_as_the_agency() {
+    use crate::huawei_signing::{call, send};
+    let s = start();
+    let admin = a_admin(&s);
+    let (b, _, bob_token) = bob(&s);
+    let agency = create_agency(
+        &s,
+        &admin,
+        json!({"name": "ops", "domain_id": A, "trust_domain_id": b}),
+    );
+    let id = agency["id"].as_str().expect("id").to_string();
+    // No grant on A yet: refused.
+    agency_key(&s, &bob_token, "ops").expect(403);
+    let te = role_id(&s, &admin, "te_admin");
+    s.put(
+        &format!("/v3.0/OS-AGENCY/domains/{A}/agencies/{id}/roles/{te}"),
+        Some(&admin),
+    )
+    .expect(204);
+    // Only a user of the trusted account may assume it; an unknown agency is refused.
+    assert_ne!(agency_key(&s, &admin, "ops").status, 201);
+    assert_ne!(agency_key(&s, &bob_token, "nope").status, 201);
+
+    let r = agency_key(&s, &bob_token, "ops");
+    r.expect(201);
+    let cred = r.json()["credential"].clone();
+    let (ak, sk, st) = (
+        cred["access"].as_str().expect("access"),
+        cred["secret"].as_str().expect("secret"),
+        cred["securitytoken"].as_str().expect("securitytoken"),
+    );
+    let target = format!("/v3.0/OS-AGENCY/agencies?domain_id={A}");
+    // Signed with the security token, the key acts as the agency (te_admin on A), which
+    // bob's own token may not.
+    let mut c = call("GET", &target);
+    c.headers.push(("x-security-token", st.to_string()));
+    let r = send(&s, ak, sk, &c);
+    r.expect(200);
+    assert_eq!(r.json()["agencies"][0]["id"], json!(id));
+    s.get(&target, Some(&bob_token)).expect(403);
+    // Without its security token the key is nothing.
+    send(&s, ak, sk, &call("GET", &target)).expect(401);
+    // The grant removed: the key no longer has te_admin on A.
+    s.delete(
+        &format!("/v3.0/OS-AGENCY/domains/{A}/agencies/{id}/roles/{te}"),
+        Some(&admin),
+    )
+    .expect(204);
+    let mut c = call("GET", &target);
+    c.headers.push(("x-security-token", st.to_string()));
+    assert_ne!(send(&s, ak, sk, &c).status, 200);
+}

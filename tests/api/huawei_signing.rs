@@ -30,21 +30,21 @@ fn admin_token(s: &TestServer) -> String {
 }
 
 /// How a test request is signed and sent.
-struct Call<'a> {
-    method: &'a str,
+pub(crate) struct Call<'a> {
+    pub(crate) method: &'a str,
     /// Path and query as sent.
-    target: &'a str,
-    body: &'a [u8],
+    pub(crate) target: &'a str,
+    pub(crate) body: &'a [u8],
     /// Extra headers, signed (lower-case names).
-    headers: Vec<(&'a str, String)>,
+    pub(crate) headers: Vec<(&'a str, String)>,
     /// Unix seconds for X-Sdk-Date.
-    date: f64,
-    algorithm: Option<&'a str>,
+    pub(crate) date: f64,
+    pub(crate) algorithm: Option<&'a str>,
     /// A body sent instead of the one signed.
-    sent_body: Option<&'a [u8]>,
+    pub(crate) sent_body: Option<&'a [u8]>,
 }
 
-fn call<'a>(method: &'a str, target: &'a str) -> Call<'a> {
+pub(crate) fn call<'a>(method: &'a str, target: &'a str) -> Call<'a> {
     Call {
         method,
         target,
@@ -56,7 +56,7 @@ fn call<'a>(method: &'a str, target: &'a str) -> Call<'a> {
     }
 }
 
-fn send(s: &TestServer, ak: &str, sk: &str, c: &Call) -> Resp {
+pub(crate) fn send(s: &TestServer, ak: &str, sk: &str, c: &Call) -> Resp {
     let (path, query_string) = c.target.split_once('?').unwrap_or((c.target, ""));
     let query: Vec<(String, String)> = query_string
         .split('&')

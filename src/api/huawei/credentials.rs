@@ -243,8 +243,19 @@ fn session_policy(identity: &Map<String, Value>) -> Result<Option<Value>> {
     }
 }
 
+/// The answer to a temporary key's creation: the only time its secret and token are shown.
+fn temp_key_created(issued: &service::TempCredential) -> Response {
+    Response::created(&json!({"credential": {
+        "access": issued.access,
+        "secret": issued.secret,
+        "securitytoken": issued.security_token,
+        "expires_at": time(issued.expires_at),
+    }}))
+}
+
 /// POST /v3.0/OS-CREDENTIAL/securitytokens: by token (X-Auth-Token, or only `token.id` in the
-/// body as the SDK's unsigned form sends it) or by agency (not yet).
+/// body as the SDK's unsigned form sends it) or by agency (`assume_role`: the caller's token
+/// assumes an agency of another account, and the key acts as that agency).
 fn security_tokens(app: &App, req: &Request, _: &Params) -> Result<Response> {
     let body = req.json()?;
     let identity = object(&body, "auth").and_then(|a| {
@@ -267,17 +278,32 @@ fn security_tokens(app: &App, req: &Request, _: &Params) -> Result<Response> {
             let duration = duration(token.and_then(|t| t.get("duration_seconds")))?;
             let policy = session_policy(identity)?;
             let issued = service::issue_by_token(app, &context, duration, policy, req.now)?;
-            Ok(Response::created(&json!({"credential": {
-                "access": issued.access,
-                "secret": issued.secret,
-                "securitytoken": issued.security_token,
-                "expires_at": time(issued.expires_at),
-            }})))
+            Ok(temp_key_created(&issued))
         }
         ["assume_role"] => {
             let context = crate::auth::authenticate_request(app, header_token, req.now)?;
-            service::issue_for_agency(app, &context, &body)?;
-            Err(Error::Internal("agency keys without an answer".into()))
+            let assume = identity
+                .get("assume_role")
+                .and_then(Value::as_object)
+                .ok_or_else(|| Error::validation("'assume_role' is a required property"))?;
+            let field = |k: &str| {
+                assume
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .filter(|v| !v.is_empty())
+            };
+            let agency_name = field("agency_name")
+                .or_else(|| field("xrole_name"))
+                .ok_or_else(|| Error::validation("'agency_name' is a required property"))?;
+            let request = service::AgencyKeyRequest {
+                agency_name,
+                domain_id: field("domain_id"),
+                domain_name: field("domain_name"),
+                duration: duration(assume.get("duration_seconds"))?,
+                policy: session_policy(identity)?,
+            };
+            let issued = service::issue_for_agency(app, &context, &request, req.now)?;
+            Ok(temp_key_created(&issued))
         }
         _ => Err(Error::validation(
             "methods must be [\"token\"] or [\"assume_role\"]",

@@ -82,11 +82,18 @@ fn verified_caller(app: &App, req: &Request, header: &str) -> Result<AuthContext
             if req.now >= key.expires_at {
                 return Err(refuse(req, &auth.access, "expired temporary key"));
             }
-            let scope = match (&key.scope.project_id, &key.scope.domain_id) {
+            let mut scope = match (&key.scope.project_id, &key.scope.domain_id) {
                 (Some(p), _) => Scope::Project(p.clone()),
                 (None, Some(d)) => Scope::Domain(d.clone()),
                 _ => Scope::Unscoped,
             };
+            // A key by agency acts as the agency, as its agency token would.
+            if let Some(agency_id) = &key.scope.agency_id {
+                scope = Scope::Agency {
+                    agency_id: agency_id.clone(),
+                    scope: Box::new(scope),
+                };
+            }
             (key.user_id.clone(), scope)
         }
     };

@@ -235,14 +235,34 @@ pub fn issue_by_token(
     let scope = match &context.scope {
         ResolvedScope::Project { project, .. } => TempScope {
             project_id: Some(project.id.clone()),
-            domain_id: None,
+            ..TempScope::default()
         },
         ResolvedScope::Domain(d) => TempScope {
-            project_id: None,
             domain_id: Some(d.id.clone()),
+            ..TempScope::default()
         },
         _ => TempScope::default(),
     };
+    issue(
+        app,
+        &context.user.id,
+        scope,
+        now + duration as f64,
+        policy,
+        now,
+    )
+}
+
+/// Stores a new temporary key of `user_id` acting in `scope` until `expires_at`; expired
+/// keys are pruned in the same transaction.
+fn issue(
+    app: &App,
+    user_id: &str,
+    scope: TempScope,
+    expires_at: f64,
+    policy: Option<Value>,
+    now: f64,
+) -> Result<TempCredential> {
     let mut random = [0u8; 96];
     rand::thread_rng().fill(&mut random[..]);
     let security_token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
@@ -250,12 +270,12 @@ pub fn issue_by_token(
     let (encrypted_secret, key_hash) = encrypt_secret(app, &secret)?;
     let key = TempAccessKey {
         access: new_access(),
-        user_id: context.user.id.clone(),
+        user_id: user_id.to_string(),
         scope,
         encrypted_secret,
         key_hash,
         token_hash: token_hash(&security_token),
-        expires_at: now + duration as f64,
+        expires_at,
         policy,
     };
     app.store.write(|w| -> Result<()> {
@@ -271,13 +291,47 @@ pub fn issue_by_token(
     })
 }
 
-/// Temporary keys by agency (`assume_role`): the agency group supplies this at merge.
+/// What a temporary key by agency asks for.
+pub struct AgencyKeyRequest<'a> {
+    pub agency_name: &'a str,
+    pub domain_id: Option<&'a str>,
+    pub domain_name: Option<&'a str>,
+    pub duration: i64,
+    pub policy: Option<Value>,
+}
+
+/// Issues a temporary key by agency: the caller assumes the agency (its checks: trusted
+/// account, not expired, a grant on the delegating account), and the key acts as the agency
+/// in that account until the requested duration, the agency's expiry or the caller's
+/// token's expiry, whichever comes first.
 pub fn issue_for_agency(
-    _app: &App,
-    _context: &AuthContext,
-    _body: &Value,
+    app: &App,
+    context: &AuthContext,
+    request: &AgencyKeyRequest,
+    now: f64,
 ) -> Result<TempCredential> {
-    Err(Error::bad_request(
-        "Temporary access keys by agency (assume_role) are not supported yet.",
-    ))
+    let assumed = app.store.read(|r| {
+        crate::service::iam::agencies::assume(
+            r,
+            context,
+            request.agency_name,
+            request.domain_id,
+            request.domain_name,
+            Some(request.duration as u64),
+            now,
+        )
+    })?;
+    let scope = TempScope {
+        project_id: None,
+        domain_id: Some(assumed.user_domain.id.clone()),
+        agency_id: Some(assumed.agency.id.clone()),
+    };
+    issue(
+        app,
+        &context.user.id,
+        scope,
+        assumed.expires_at,
+        request.policy.clone(),
+        now,
+    )
 }

@@ -45,6 +45,9 @@ pub struct TempScope {
     pub project_id: Option<String>,
     #[serde(default)]
     pub domain_id: Option<String>,
+    /// A key by agency acts as this agency (of the account `domain_id`).
+    #[serde(default)]
+    pub agency_id: Option<String>,
 }
 
 /// A temporary access key, issued with a security token.

@@ -1,8 +1,8 @@
 //! Huawei Cloud IAM's records: one module per group, each with its own tables (listed in
 //! tables.rs `ALL`, so the store opens them at start).
-pub mod federation;
 pub mod access_keys;
+pub mod agencies;
+pub mod federation;
+pub mod mfa;
 pub mod security_policy;
 pub mod user_profiles;
-pub mod mfa;
-pub mod agencies;

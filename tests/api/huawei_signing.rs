@@ -353,8 +353,9 @@ fn temporary_keys_need_their_security_token() {
     assert_eq!(r.status, 400);
     let agency = json!({"auth": {"identity": {"methods": ["assume_role"],
         "assume_role": {"agency_name": "a", "domain_id": DOMAIN_ID}}}});
+    // An agency that does not exist: refused as any assume_role with nothing to assume.
     let r = s.post("/v3.0/OS-CREDENTIAL/securitytokens", Some(&token), &agency);
-    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.status, 401, "{}", r.text());
 
     let log = s.stderr_text();
     assert!(!log.contains(sk) && !log.contains(&st));

@@ -53,14 +53,19 @@ fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<
     Ok(json!({"target": {"domain_id": domain}}))
 }
 
-fn list_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<Value> {
-    Ok(json!({"target": {"domain_id": req.query("domain_id")}}))
+/// The account listed; the caller's when none is named (the handler answers 400).
+fn list_target(_: &App, req: &Request, _: &Params, context: &AuthContext) -> Result<Value> {
+    let domain_id = req
+        .query("domain_id")
+        .map_or_else(|| super::callers_account(context), |d| json!(d));
+    Ok(json!({"target": {"domain_id": domain_id}}))
 }
 
-/// The agency's account; empty when there is no such agency (the handler answers 404).
-fn agency_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+/// The agency's account; the caller's when there is no such agency (the handler answers 404).
+fn agency_target(app: &App, _: &Request, p: &Params, context: &AuthContext) -> Result<Value> {
     let agency = app.store.read(|r| store::get(r, p.get("agency_id")))?;
-    Ok(json!({"target": {"domain_id": agency.map(|a| a.domain_id)}}))
+    let domain_id = agency.map_or_else(|| super::callers_account(context), |a| json!(a.domain_id));
+    Ok(json!({"target": {"domain_id": domain_id}}))
 }
 
 fn domain_target(_: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {

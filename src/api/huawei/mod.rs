@@ -21,7 +21,10 @@ pub mod users;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use serde_json::Value;
+
 use crate::app::App;
+use crate::auth::AuthContext;
 use crate::error::Error;
 use crate::http::request::Request;
 use crate::http::response::Response;
@@ -41,6 +44,13 @@ pub fn table() -> Vec<Route> {
     routes.extend(permissions::routes());
     routes.extend(federation::routes());
     routes
+}
+
+/// The account (`domain_id`) a missing object is looked for in: the caller's own, so an
+/// administrator of that account learns it does not exist (404, as Huawei answers and
+/// Terraform's refresh after a delete expects) and anyone else gets no more than a 403.
+pub fn callers_account(context: &AuthContext) -> Value {
+    Value::String(context.user.domain_id.clone())
 }
 
 /// Whether a path is Huawei's own (`/v3.0/...`, `/v3-ext/...`), answered in its error form.

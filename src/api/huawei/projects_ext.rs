@@ -37,13 +37,14 @@ pub fn project_routes() -> Vec<Route> {
 }
 
 /// The project's account; empty when there is no such project (the handler answers 404).
-fn project_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+/// The project's account; the caller's when there is no such project (the handler answers
+/// 404).
+fn project_target(app: &App, _: &Request, p: &Params, context: &AuthContext) -> Result<Value> {
     let project = app
         .store
         .read(|r| resource::get_project(r, p.get("project_id")))?;
-    Ok(
-        json!({"target": {"domain_id": project.map(|p| p.domain_id), "project_id": p.get("project_id")}}),
-    )
+    let domain_id = project.map_or_else(|| super::callers_account(context), |p| json!(p.domain_id));
+    Ok(json!({"target": {"domain_id": domain_id, "project_id": p.get("project_id")}}))
 }
 
 /// PUT {project{status: "suspended" | "normal"}}: 204.

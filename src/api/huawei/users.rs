@@ -60,10 +60,12 @@ fn create_target(_: &App, req: &Request, _: &Params, _: &AuthContext) -> Result<
 }
 
 /// The user's id and, when it exists, its account.
-fn user_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
+/// The user's account; the caller's when there is no such user (the handler answers 404).
+fn user_target(app: &App, _: &Request, p: &Params, context: &AuthContext) -> Result<Value> {
     let id = p.get("user_id");
     let user = app.store.read(|r| identity::get_user(r, id))?;
-    Ok(json!({"user_id": id, "target": {"user_id": id, "domain_id": user.map(|u| u.domain_id)}}))
+    let domain_id = user.map_or_else(|| super::callers_account(context), |u| json!(u.domain_id));
+    Ok(json!({"user_id": id, "target": {"user_id": id, "domain_id": domain_id}}))
 }
 
 fn hash(app: &App, password: &str) -> Result<String> {

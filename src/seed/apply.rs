@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::model::{self, ActorKind, Assignment, Target};
+use crate::store::iam::role_details;
 use crate::store::{assignment, catalog, identity, resource, Reader, Writer};
 
 use super::{
@@ -296,10 +297,10 @@ impl Applier<'_> {
         let w = self.w;
         for (i, r) in self.file.seed.roles.iter().enumerate() {
             let did = self.role_domain(i, r.domain.as_ref())?;
-            if assignment::find_role_by_name(w, did.as_deref(), &r.name)
+            if let Some(existing) = assignment::find_role_by_name(w, did.as_deref(), &r.name)
                 .map_err(self.store_err("roles", i))?
-                .is_some()
             {
+                self.role_details(i, r, &existing.id)?;
                 continue;
             }
             let role = model::Role {
@@ -311,8 +312,42 @@ impl Applier<'_> {
                 extra: Default::default(),
             };
             assignment::create_role(w, &role).map_err(self.store_err("roles", i))?;
+            self.role_details(i, r, &role.id)?;
         }
         Ok(())
+    }
+
+    /// A seed role's Huawei fields, when it has some and the store none yet.
+    fn role_details(&self, i: usize, r: &super::SeedRole, role_id: &str) -> Result<(), SeedError> {
+        let h = r;
+        let any = h.display_name.is_some()
+            || h.kind.is_some()
+            || h.catalog.is_some()
+            || h.flag.is_some()
+            || h.description_cn.is_some()
+            || h.policy.is_some();
+        if !any || role_details::get(self.w, role_id).map_err(self.store_err("roles", i))?.is_some() {
+            return Ok(());
+        }
+        let kind = h.kind.clone().filter(|k| ["AX", "XA", "AA", "XX"].contains(&k.as_str()));
+        let Some(kind) = kind else {
+            return Err(self.file.error(
+                "roles",
+                i,
+                "a Huawei role needs type AX, XA, AA or XX".into(),
+            ));
+        };
+        let details = role_details::RoleDetails {
+            display_name: h.display_name.clone(),
+            kind,
+            catalog: h.catalog.clone(),
+            flag: h.flag.clone(),
+            description_cn: h.description_cn.clone(),
+            policy: h.policy.clone().unwrap_or_else(|| serde_json::json!({"Version": "1.0", "Statement": []})),
+            created_time: None,
+            updated_time: None,
+        };
+        role_details::put(self.w, role_id, &details).map_err(self.store_err("roles", i))
     }
 
     /// After every role exists: what each implies (global roles, by name).

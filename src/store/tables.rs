@@ -98,6 +98,9 @@ pub const ALL: &[Table] = &[
     USER_FEDERATED_IDENTITIES,
     EXPIRING_MEMBERSHIPS,
     GROUP_EXPIRING_MEMBERS,
+    crate::store::iam::role_details::ROLE_DETAILS,
+    crate::store::iam::role_details::CUSTOM_POLICY_SEQ,
+    crate::store::iam::ep_grants::EP_GRANTS,
 ];
 
 /// `a SEP b`

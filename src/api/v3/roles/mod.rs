@@ -21,6 +21,7 @@ use crate::store::{assignment, Reader};
 use crate::validate::{nullable, typed, Nullable};
 
 use super::{filtered_list, render_role};
+use crate::api::huawei::roles as huawei_roles;
 
 /// Applies an options update: a null value removes the option.
 pub(crate) fn merge_options(current: &mut Map<String, Value>, update: Map<String, Value>) {
@@ -81,21 +82,29 @@ pub fn list_action(req: &Request) -> Action {
 
 /// GET/HEAD /v3/roles
 pub fn list(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    if huawei_roles::is_huawei_list(req) {
+        return huawei_roles::list_permissions(app, req);
+    }
     let wanted_domain = req.query("domain_id").filter(|d| !d.is_empty());
-    let roles = app.store.read(assignment::list_roles)?;
+    // Huawei roles carry their Huawei fields; plain roles render exactly as upstream's.
+    let (roles, details) = huawei_roles::roles_with_details(app, wanted_domain)?;
     let items = roles
         .iter()
-        .filter(|r| r.domain_id.as_deref() == wanted_domain)
-        .map(|r| render_role(app, r))
+        .map(|r| huawei_roles::render(app, r, details.get(&r.id)))
         .collect();
-    Ok(Response::ok(&filtered_list(
+    let mut body = filtered_list(
         app,
         req,
         "roles",
         items,
         &["name"],
         app.config.list_limit("role"),
-    )))
+    );
+    // Huawei counts an account's custom policies; only when the list has Huawei roles.
+    if wanted_domain.is_some() && roles.iter().any(|r| details.contains_key(&r.id)) {
+        body["total_number"] = json!(body["roles"].as_array().map_or(0, Vec::len));
+    }
+    Ok(Response::ok(&body))
 }
 
 /// Whether the role in a target (`target.role`) is domain-specific: upstream then enforces
@@ -175,10 +184,10 @@ pub fn update_target(app: &App, req: &Request, p: &Params, _: &AuthContext) -> R
 }
 
 /// GET/HEAD /v3/roles/{role_id}
-pub fn get(_: &App, _: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    Ok(Response::ok(
-        &json!({"role": granted.target()["target"]["role"]}),
-    ))
+pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
+    let mut role = granted.target()["target"]["role"].clone();
+    huawei_roles::add_details(app, p.get("role_id"), &mut role)?;
+    Ok(Response::ok(&json!({"role": role})))
 }
 
 /// POST /v3/roles
@@ -257,7 +266,11 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
     if is_immutable(&role.options) {
         return Err(immutable_error("delete", "role", id));
     }
-    app.store.write(|w| assignment::delete_role(w, &role))?;
+    app.store.write(|w| {
+        assignment::delete_role(w, &role)?;
+        // A Huawei role's fields go with it (nothing for a plain role).
+        crate::store::iam::role_details::remove(w, &role.id)
+    })?;
     Ok(Response::no_content())
 }
 

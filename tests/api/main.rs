@@ -44,3 +44,4 @@ mod service_layer;
 mod tokens;
 mod v2_tenant;
 mod writes;
+mod huawei_roles;

@@ -176,7 +176,7 @@ pub fn caller_account(ctx: &AuthContext) -> String {
 
 /// Target of list/create: the caller's account.
 fn account_target(_: &App, _: &Request, _: &Params, ctx: &AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": caller_account(ctx)}))
+    Ok(json!({"target": {"domain_id": caller_account(ctx)}}))
 }
 
 /// Target of one policy: its account (a missing policy: the caller's, so its admin sees 404).
@@ -185,7 +185,7 @@ fn policy_target(app: &App, _: &Request, p: &Params, ctx: &AuthContext) -> Resul
     let domain_id = role
         .and_then(|r| r.domain_id)
         .unwrap_or_else(|| caller_account(ctx));
-    Ok(json!({"domain_id": domain_id, "role_id": p.get("role_id")}))
+    Ok(json!({"target": {"domain_id": domain_id, "role_id": p.get("role_id")}}))
 }
 
 fn one(app: &App, status: u16, role: &Role, details: &RoleDetails) -> Response {
@@ -195,7 +195,7 @@ fn one(app: &App, status: u16, role: &Role, details: &RoleDetails) -> Response {
 /// GET /v3.0/OS-ROLE/roles?page&per_page
 fn list_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let paging = paging(req)?;
-    let domain_id = granted.target()["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
     let policies = app.store.read(|r| custom_policies::list(r, domain_id))?;
     let total = policies.len();
     let items = page_of(policies, paging)
@@ -210,7 +210,7 @@ fn list_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result
 /// POST /v3.0/OS-ROLE/roles (cloud-service or agency policy): 201.
 fn create_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let input = custom_policies::parse_body(&req.json()?)?;
-    let domain_id = granted.target()["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
     let (role, details) = app
         .store
         .write(|w| custom_policies::create(w, domain_id, input, req.now))?;

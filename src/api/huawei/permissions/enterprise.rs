@@ -56,14 +56,14 @@ fn actor_domain(r: &impl Reader, kind: &str, id: &str) -> Result<Option<String>>
 }
 
 fn account_target(_: &App, _: &Request, _: &Params, ctx: &AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": caller_account(ctx)}))
+    Ok(json!({"target": {"domain_id": caller_account(ctx)}}))
 }
 
 /// Target: the actor's account (a missing actor: the caller's, so its admin sees 404).
 fn actor_target(app: &App, _: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
     let (kind, id) = actor(p);
     let domain = app.store.read(|r| actor_domain(r, kind, id))?;
-    Ok(json!({"domain_id": domain.unwrap_or_else(|| caller_account(ctx))}))
+    Ok(json!({"target": {"domain_id": domain.unwrap_or_else(|| caller_account(ctx))}}))
 }
 
 fn require_actor(r: &impl Reader, kind: &str, id: &str) -> Result<String> {
@@ -167,7 +167,7 @@ fn holders(r: &impl Reader, kind: &str, ep: &str, domain_id: &str) -> Result<Vec
 
 /// GET …/enterprise-projects/{ep}/groups (field names as the SDK's model spells them).
 fn list_groups(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let domain_id = granted.target()["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
     let ep = p.get("enterprise_project_id");
     let groups = app.store.read(|r| -> Result<Vec<Value>> {
         let mut out = Vec::new();
@@ -184,7 +184,7 @@ fn list_groups(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<R
 
 /// GET …/enterprise-projects/{ep}/users: users with a direct role there, with their count.
 fn list_users(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let domain_id = granted.target()["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
     let ep = p.get("enterprise_project_id");
     let users = app.store.read(|r| -> Result<Vec<Value>> {
         let mut out = Vec::new();

@@ -97,9 +97,13 @@ impl Row {
     }
 }
 
-/// Target: the account named by `?domain_id` (may be empty: the handler answers 400).
-fn query_domain_target(_: &App, req: &Request, _: &Params, _: &crate::auth::AuthContext) -> Result<Value> {
-    Ok(json!({"domain_id": req.query("domain_id").unwrap_or_default()}))
+/// Target: the account named by `?domain_id` (none: the caller's, and the handler answers 400).
+fn query_domain_target(_: &App, req: &Request, _: &Params, ctx: &crate::auth::AuthContext) -> Result<Value> {
+    let domain_id = match req.query("domain_id").filter(|d| !d.is_empty()) {
+        Some(d) => d.to_string(),
+        None => crate::api::huawei::roles::caller_account(ctx),
+    };
+    Ok(json!({"target": {"domain_id": domain_id}}))
 }
 
 /// Every assignment on the account's own scopes: the domain, its projects, and the
@@ -174,10 +178,10 @@ fn page(req: &Request) -> Result<(usize, usize)> {
 /// GET /v3.0/OS-PERMISSION/role-assignments?domain_id&role_id&subject...&scope...&is_inherited
 /// &include_group&page&per_page
 fn list_role_assignments(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
-    let domain_id = granted.target()["domain_id"].as_str().unwrap_or_default().to_string();
-    if domain_id.is_empty() {
+    let Some(domain_id) = req.query("domain_id").filter(|d| !d.is_empty()) else {
         return Err(Error::Validation("domain_id is required.".into()));
-    }
+    };
+    debug_assert_eq!(granted.target()["target"]["domain_id"], domain_id);
     // An agency subject is valid and (until agencies hold grants) matches nothing.
     let subject = parse_kind(req, "subject", &[("user", Some(Subject::User)), ("group", Some(Subject::Group)), ("agency", None)])?;
     let scope = parse_kind(req, "scope", &[("project", Some(Scope::Project)), ("domain", Some(Scope::Domain)), ("enterprise_project", Some(Scope::EnterpriseProject))])?;
@@ -189,7 +193,7 @@ fn list_role_assignments(app: &App, req: &Request, _: &Params, granted: Granted)
             Some(u) if include_group => identity::group_ids_of_user(r, u)?,
             _ => Vec::new(),
         };
-        Ok((account_rows(r, &domain_id)?, groups))
+        Ok((account_rows(r, domain_id)?, groups))
     })?;
     let is_subject = |row: &Row| {
         let by_kind = subject.is_none_or(|s| s == Some(row.subject));

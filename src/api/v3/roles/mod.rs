@@ -73,11 +73,28 @@ fn immutable_error(verb: &str, kind: &str, id: &str) -> Error {
 
 /// list_domain_roles when `?domain_id` is set, else list_roles.
 pub fn list_action(req: &Request) -> Action {
+    if huawei_roles::is_huawei_list(req) {
+        // Huawei's KeystoneListPermissions (its own parameters): Huawei's rule.
+        return Action::IamRolesListRoles;
+    }
     if req.query("domain_id").is_some_and(|d| !d.is_empty()) {
         Action::ListDomainRoles
     } else {
         Action::ListRoles
     }
+}
+
+/// Target of list_(domain_)roles: the `?domain_id` asked for (upstream's rules read none of
+/// it; Huawei's list, iam:roles:listRoles, lets an account's members list their own).
+pub fn list_target(_: &App, req: &Request, _: &Params, ctx: &AuthContext) -> Result<Value> {
+    Ok(match req.query("domain_id").filter(|d| !d.is_empty()) {
+        Some(domain_id) => json!({"target": {"domain_id": domain_id}}),
+        // Huawei's system roles and policies: any member of an account may list them.
+        None if huawei_roles::is_huawei_list(req) => {
+            json!({"target": {"domain_id": huawei_roles::caller_account(ctx)}})
+        }
+        None => json!({}),
+    })
 }
 
 /// GET/HEAD /v3/roles

@@ -326,10 +326,17 @@ impl Applier<'_> {
             || h.flag.is_some()
             || h.description_cn.is_some()
             || h.policy.is_some();
-        if !any || role_details::get(self.w, role_id).map_err(self.store_err("roles", i))?.is_some() {
+        if !any
+            || role_details::get(self.w, role_id)
+                .map_err(self.store_err("roles", i))?
+                .is_some()
+        {
             return Ok(());
         }
-        let kind = h.kind.clone().filter(|k| ["AX", "XA", "AA", "XX"].contains(&k.as_str()));
+        let kind = h
+            .kind
+            .clone()
+            .filter(|k| ["AX", "XA", "AA", "XX"].contains(&k.as_str()));
         let Some(kind) = kind else {
             return Err(self.file.error(
                 "roles",
@@ -343,7 +350,10 @@ impl Applier<'_> {
             catalog: h.catalog.clone(),
             flag: h.flag.clone(),
             description_cn: h.description_cn.clone(),
-            policy: h.policy.clone().unwrap_or_else(|| serde_json::json!({"Version": "1.0", "Statement": []})),
+            policy: h
+                .policy
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({"Version": "1.0", "Statement": []})),
             created_time: None,
             updated_time: None,
         };

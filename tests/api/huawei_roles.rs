@@ -29,7 +29,10 @@ fn login(server: &TestServer, name: &str, password: &str) -> String {
 
 fn login_project(server: &TestServer, name: &str, password: &str) -> String {
     let scope = json!({"project": {"id": REGION_PROJECT}});
-    let r = server.issue(&password_auth(user_by_name(name, DOMAIN), password, Some(scope)), "");
+    let r = server.issue(
+        &password_auth(user_by_name(name, DOMAIN), password, Some(scope)),
+        "",
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     r.subject_token()
 }
@@ -58,21 +61,40 @@ fn huawei_fields_only_on_huawei_roles() {
     let full = role_named(&server, &token, "system_all_1001");
     assert_eq!(full["display_name"], "FullAccess");
     assert_eq!(full["flag"], "fine_grained");
-    let one = server.get(&format!("/v3/roles/{}", full["id"].as_str().unwrap()), Some(&token));
-    assert_eq!(one.json()["role"]["policy"]["Version"], "1.1", "{}", one.text());
+    let one = server.get(
+        &format!("/v3/roles/{}", full["id"].as_str().unwrap()),
+        Some(&token),
+    );
+    assert_eq!(
+        one.json()["role"]["policy"]["Version"],
+        "1.1",
+        "{}",
+        one.text()
+    );
 
     // A plain Keystone role renders exactly as upstream's, before and after Huawei data exists.
     let reader = role_named(&server, &token, "reader");
     let keys: Vec<&String> = reader.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["id", "name", "domain_id", "description", "options", "links"]);
+    assert_eq!(
+        keys,
+        ["id", "name", "domain_id", "description", "options", "links"]
+    );
     let path = format!("/v3/roles/{}", reader["id"].as_str().unwrap());
     let before = server.get(&path, Some(&token)).body;
-    server.post("/v3.0/OS-ROLE/roles", Some(&token), &cloud_policy("p1")).expect(201);
+    server
+        .post("/v3.0/OS-ROLE/roles", Some(&token), &cloud_policy("p1"))
+        .expect(201);
     assert_eq!(server.get(&path, Some(&token)).body, before);
     // Upstream's own list (no Huawei parameter) has no total_number for global roles.
     let list = server.get("/v3/roles", Some(&token)).json();
     assert!(list.get("total_number").is_none());
-    let plain = list["roles"].as_array().unwrap().iter().find(|r| r["name"] == "member").unwrap().clone();
+    let plain = list["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "member")
+        .unwrap()
+        .clone();
     assert!(plain.get("type").is_none() && plain.get("display_name").is_none());
 }
 
@@ -83,30 +105,52 @@ fn keystone_list_permissions_filters() {
         let r = server.get(&format!("/v3/roles?{query}"), Some(&token));
         assert_eq!(r.status, 200, "{query}: {}", r.text());
         let body = r.json();
-        let names = body["roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()).collect();
+        let names = body["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect();
         (names, body["total_number"].clone())
     };
     let (policies, total) = names("permission_type=policy");
     assert_eq!(total, json!(policies.len()));
-    assert!(policies.contains(&"system_all_1001".to_string()) && !policies.contains(&"te_admin".to_string()));
+    assert!(
+        policies.contains(&"system_all_1001".to_string())
+            && !policies.contains(&"te_admin".to_string())
+    );
     let (roles, _) = names("permission_type=role");
-    assert!(roles.contains(&"te_admin".to_string()) && !roles.contains(&"system_all_1001".to_string()));
+    assert!(
+        roles.contains(&"te_admin".to_string()) && !roles.contains(&"system_all_1001".to_string())
+    );
     assert_eq!(names("display_name=FullAccess").0, ["system_all_1001"]);
     let (ecs, _) = names("catalog=ECS");
     assert_eq!(ecs, ["server_adm"]);
     let (domain_level, _) = names("type=domain");
-    assert!(domain_level.contains(&"secu_admin".to_string()) && !domain_level.contains(&"server_adm".to_string()));
+    assert!(
+        domain_level.contains(&"secu_admin".to_string())
+            && !domain_level.contains(&"server_adm".to_string())
+    );
     let (project_level, _) = names("type=project");
-    assert!(project_level.contains(&"server_adm".to_string()) && !project_level.contains(&"secu_admin".to_string()));
+    assert!(
+        project_level.contains(&"server_adm".to_string())
+            && !project_level.contains(&"secu_admin".to_string())
+    );
     let (page1, total) = names("page=1&per_page=2");
     let (page2, _) = names("page=2&per_page=2");
     assert_eq!(page1.len(), 2);
     assert!(total.as_u64().unwrap() > 2 && page1 != page2);
-    server.get("/v3/roles?per_page=301", Some(&token)).expect(400);
-    server.get("/v3/roles?permission_type=nope", Some(&token)).expect(400);
+    server
+        .get("/v3/roles?per_page=301", Some(&token))
+        .expect(400);
+    server
+        .get("/v3/roles?permission_type=nope", Some(&token))
+        .expect(400);
 
     // With domain_id: the account's custom policies, counted.
-    server.post("/v3.0/OS-ROLE/roles", Some(&token), &cloud_policy("mine")).expect(201);
+    server
+        .post("/v3.0/OS-ROLE/roles", Some(&token), &cloud_policy("mine"))
+        .expect(201);
     let (custom, total) = names(&format!("domain_id={DOMAIN}&page=1&per_page=10"));
     assert_eq!(custom.len(), 1);
     assert_eq!(total, json!(1));
@@ -126,7 +170,9 @@ fn custom_policy_crud_and_verbatim_document() {
     assert_eq!(role["catalog"], "CUSTOMED");
     // The document comes back as sent, key order included.
     let sent = serde_json::to_string(&body["role"]["policy"]).unwrap();
-    let got = server.get(&format!("/v3.0/OS-ROLE/roles/{id}"), Some(&token)).json();
+    let got = server
+        .get(&format!("/v3.0/OS-ROLE/roles/{id}"), Some(&token))
+        .json();
     assert_eq!(serde_json::to_string(&got["role"]["policy"]).unwrap(), sent);
     assert_eq!(serde_json::to_string(&role["policy"]).unwrap(), sent);
 
@@ -137,7 +183,9 @@ fn custom_policy_crud_and_verbatim_document() {
     assert_eq!(a.status, 201, "{}", a.text());
     assert_eq!(a.json()["role"]["name"], format!("custom_{DOMAIN}_2"));
 
-    let list = server.get("/v3.0/OS-ROLE/roles?page=1&per_page=1", Some(&token)).json();
+    let list = server
+        .get("/v3.0/OS-ROLE/roles?page=1&per_page=1", Some(&token))
+        .json();
     assert_eq!(list["total_number"], 2);
     assert_eq!(list["roles"].as_array().unwrap().len(), 1);
 
@@ -150,19 +198,41 @@ fn custom_policy_crud_and_verbatim_document() {
 
     // A custom policy is a domain role of the account: the Keystone grant routes grant it.
     let group = server.id_by_name(&token, "groups", "admin");
-    server.put(&format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles/{id}"), Some(&token)).expect(204);
-    let granted = server.get(&format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles"), Some(&token)).json();
+    server
+        .put(
+            &format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles/{id}"),
+            Some(&token),
+        )
+        .expect(204);
+    let granted = server
+        .get(
+            &format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles"),
+            Some(&token),
+        )
+        .json();
     assert_eq!(granted["roles"][0]["display_name"], "renamed");
 
     let deleted = server.delete(&format!("/v3.0/OS-ROLE/roles/{id}"), Some(&token));
     assert_eq!(deleted.status, 200);
     assert_eq!(deleted.json(), json!({"message": "Delete success"}));
-    server.get(&format!("/v3.0/OS-ROLE/roles/{id}"), Some(&token)).expect(404);
-    let after = server.get(&format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles"), Some(&token)).json();
+    server
+        .get(&format!("/v3.0/OS-ROLE/roles/{id}"), Some(&token))
+        .expect(404);
+    let after = server
+        .get(
+            &format!("/v3/projects/{REGION_PROJECT}/groups/{group}/roles"),
+            Some(&token),
+        )
+        .json();
     assert_eq!(after["roles"], json!([]));
     // A system role is no custom policy.
     let te_admin = role_named(&server, &token, "te_admin");
-    server.get(&format!("/v3.0/OS-ROLE/roles/{}", te_admin["id"].as_str().unwrap()), Some(&token)).expect(404);
+    server
+        .get(
+            &format!("/v3.0/OS-ROLE/roles/{}", te_admin["id"].as_str().unwrap()),
+            Some(&token),
+        )
+        .expect(404);
 }
 
 #[test]
@@ -180,12 +250,24 @@ fn custom_policy_validation_and_access() {
     bad(&|b| b["role"]["policy"]["Statement"][0]["Effect"] = json!("Maybe"));
     bad(&|b| b["role"]["policy"]["Statement"][0]["Action"] = json!(["obs:get"]));
     bad(&|b| b["role"]["policy"]["Statement"] = json!([]));
-    bad(&|b| b["role"].as_object_mut().unwrap().remove("display_name").map(|_| ()).unwrap_or(()));
+    bad(&|b| {
+        b["role"]
+            .as_object_mut()
+            .unwrap()
+            .remove("display_name")
+            .map(|_| ())
+            .unwrap_or(())
+    });
     bad(&|b| b["role"]["policy"]["Statement"][0]["Resource"] = json!({"uri": ["/iam/agencies/x"]}));
     // A reader lists but does not create.
     let reader = login_project(&server, "hwuser", "User@12345");
     server.get("/v3.0/OS-ROLE/roles", Some(&reader)).expect(200);
-    assert_eq!(server.post("/v3.0/OS-ROLE/roles", Some(&reader), &cloud_policy("x")).status, 403);
+    assert_eq!(
+        server
+            .post("/v3.0/OS-ROLE/roles", Some(&reader), &cloud_policy("x"))
+            .status,
+        403
+    );
     assert_eq!(server.get("/v3.0/OS-ROLE/roles", None).status, 401);
 }
 
@@ -196,7 +278,10 @@ fn role_assignments_query_and_enterprise_projects() {
     let group = server.id_by_name(&token, "groups", "admin");
     let admin = server.id_by_name(&token, "users", "hwaccount");
     let query = |q: &str| -> Value {
-        let r = server.get(&format!("/v3.0/OS-PERMISSION/role-assignments?domain_id={DOMAIN}{q}"), Some(&token));
+        let r = server.get(
+            &format!("/v3.0/OS-PERMISSION/role-assignments?domain_id={DOMAIN}{q}"),
+            Some(&token),
+        );
         assert_eq!(r.status, 200, "{q}: {}", r.text());
         r.json()
     };
@@ -205,31 +290,79 @@ fn role_assignments_query_and_enterprise_projects() {
     let users = query("&subject=user");
     assert_eq!(users["total_num"], 1);
     assert_eq!(users["role_assignments"][0]["user"]["id"], user);
-    assert_eq!(users["role_assignments"][0]["scope"]["project"]["id"], REGION_PROJECT);
+    assert_eq!(
+        users["role_assignments"][0]["scope"]["project"]["id"],
+        REGION_PROJECT
+    );
     assert_eq!(query("&is_inherited=true")["total_num"], 1);
     assert_eq!(query(&format!("&scope.domain_id={DOMAIN}"))["total_num"], 3);
-    assert_eq!(query(&format!("&subject.group_id={group}&scope=domain&is_inherited=false"))["total_num"], 2);
+    assert_eq!(
+        query(&format!(
+            "&subject.group_id={group}&scope=domain&is_inherited=false"
+        ))["total_num"],
+        2
+    );
     assert_eq!(query(&format!("&subject.user_id={admin}"))["total_num"], 0);
-    assert_eq!(query(&format!("&subject.user_id={admin}&include_group=true"))["total_num"], 3);
+    assert_eq!(
+        query(&format!("&subject.user_id={admin}&include_group=true"))["total_num"],
+        3
+    );
     assert_eq!(query("&subject=agency")["total_num"], 0);
-    assert_eq!(query("&page=2&per_page=3")["role_assignments"].as_array().unwrap().len(), 1);
-    server.get("/v3.0/OS-PERMISSION/role-assignments", Some(&token)).expect(400);
-    server.get(&format!("/v3.0/OS-PERMISSION/role-assignments?domain_id={DOMAIN}&subject=robot"), Some(&token)).expect(400);
+    assert_eq!(
+        query("&page=2&per_page=3")["role_assignments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    server
+        .get("/v3.0/OS-PERMISSION/role-assignments", Some(&token))
+        .expect(400);
+    server
+        .get(
+            &format!("/v3.0/OS-PERMISSION/role-assignments?domain_id={DOMAIN}&subject=robot"),
+            Some(&token),
+        )
+        .expect(400);
 
     // Enterprise-project grants: their own table, visible in the query.
-    let readonly = role_named(&server, &token, "readonly")["id"].as_str().unwrap().to_string();
+    let readonly = role_named(&server, &token, "readonly")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ep = "0aa2b3c4d5e6f708192a3b4c5d6e7f80";
-    let path = format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups/{group}/roles/{readonly}");
+    let path =
+        format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups/{group}/roles/{readonly}");
     server.put(&path, Some(&token)).expect(204);
-    let roles = server.get(&format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups/{group}/roles"), Some(&token)).json();
+    let roles = server
+        .get(
+            &format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups/{group}/roles"),
+            Some(&token),
+        )
+        .json();
     assert_eq!(roles["roles"][0]["display_name"], "Tenant Guest");
-    let groups = server.get(&format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups"), Some(&token)).json();
+    let groups = server
+        .get(
+            &format!("/v3.0/OS-PERMISSION/enterprise-projects/{ep}/groups"),
+            Some(&token),
+        )
+        .json();
     assert_eq!(groups["groups"][0]["id"], group);
-    let eps = server.get(&format!("/v3.0/OS-PERMISSION/users/{admin}/enterprise-projects"), Some(&token)).json();
+    let eps = server
+        .get(
+            &format!("/v3.0/OS-PERMISSION/users/{admin}/enterprise-projects"),
+            Some(&token),
+        )
+        .json();
     assert_eq!(eps["enterprise-projects"], json!([{"projectId": ep}]));
-    let scoped = query(&format!("&scope=enterprise_project&scope.enterprise_projects_id={ep}"));
+    let scoped = query(&format!(
+        "&scope=enterprise_project&scope.enterprise_projects_id={ep}"
+    ));
     assert_eq!(scoped["total_num"], 1);
-    assert_eq!(scoped["role_assignments"][0]["scope"]["enterprise_project"]["id"], ep);
+    assert_eq!(
+        scoped["role_assignments"][0]["scope"]["enterprise_project"]["id"],
+        ep
+    );
     server.delete(&path, Some(&token)).expect(204);
     server.delete(&path, Some(&token)).expect(404);
     assert_eq!(query("&scope=enterprise_project")["total_num"], 0);

@@ -35,11 +35,41 @@ const HUAWEI_LIST_PARAMS: &[&str] = &[
 pub fn routes() -> Vec<Route> {
     use Method::*;
     vec![
-        policy(Get, "/v3.0/OS-ROLE/roles", Action::IamRolesListRoles, account_target, list_custom),
-        policy(Post, "/v3.0/OS-ROLE/roles", Action::IamRolesCreateRole, account_target, create_custom),
-        policy(Get, "/v3.0/OS-ROLE/roles/{role_id}", Action::IamRolesGetRole, policy_target, get_custom),
-        policy(Patch, "/v3.0/OS-ROLE/roles/{role_id}", Action::IamRolesUpdateRole, policy_target, update_custom),
-        policy(Delete, "/v3.0/OS-ROLE/roles/{role_id}", Action::IamRolesDeleteRole, policy_target, delete_custom),
+        policy(
+            Get,
+            "/v3.0/OS-ROLE/roles",
+            Action::IamRolesListRoles,
+            account_target,
+            list_custom,
+        ),
+        policy(
+            Post,
+            "/v3.0/OS-ROLE/roles",
+            Action::IamRolesCreateRole,
+            account_target,
+            create_custom,
+        ),
+        policy(
+            Get,
+            "/v3.0/OS-ROLE/roles/{role_id}",
+            Action::IamRolesGetRole,
+            policy_target,
+            get_custom,
+        ),
+        policy(
+            Patch,
+            "/v3.0/OS-ROLE/roles/{role_id}",
+            Action::IamRolesUpdateRole,
+            policy_target,
+            update_custom,
+        ),
+        policy(
+            Delete,
+            "/v3.0/OS-ROLE/roles/{role_id}",
+            Action::IamRolesDeleteRole,
+            policy_target,
+            delete_custom,
+        ),
     ]
 }
 
@@ -75,9 +105,9 @@ pub fn roles_with_details(
     app: &App,
     domain_id: Option<&str>,
 ) -> Result<(Vec<Role>, HashMap<String, RoleDetails>)> {
-    let (roles, details) = app.store.read(|r| -> Result<_> {
-        Ok((assignment::list_roles(r)?, role_details::all(r)?))
-    })?;
+    let (roles, details) = app
+        .store
+        .read(|r| -> Result<_> { Ok((assignment::list_roles(r)?, role_details::all(r)?)) })?;
     let roles = roles
         .into_iter()
         .filter(|r| r.domain_id.as_deref() == domain_id)
@@ -125,21 +155,30 @@ pub fn page_of<T>(items: Vec<T>, paging: Option<(usize, usize)>) -> Vec<T> {
 fn huawei_filter(req: &Request) -> Result<impl Fn(&Role, Option<&RoleDetails>) -> bool + '_> {
     let permission_type = req.query("permission_type");
     if permission_type.is_some_and(|t| t != "policy" && t != "role") {
-        return Err(Error::Validation("permission_type must be 'policy' or 'role'.".into()));
+        return Err(Error::Validation(
+            "permission_type must be 'policy' or 'role'.".into(),
+        ));
     }
     let level: Option<&[&str]> = match req.query("type") {
         None => None,
         Some("domain") => Some(&["AX", "AA"]),
         Some("project") => Some(&["XA", "AA"]),
         Some("all") => Some(&["AA"]),
-        Some(_) => return Err(Error::Validation("type must be domain, project or all.".into())),
+        Some(_) => {
+            return Err(Error::Validation(
+                "type must be domain, project or all.".into(),
+            ))
+        }
     };
     Ok(move |role: &Role, details: Option<&RoleDetails>| {
         let text = |f: fn(&RoleDetails) -> Option<&String>| details.and_then(f).map(String::as_str);
         req.query("name").is_none_or(|n| n == role.name)
-            && permission_type.is_none_or(|t| details.is_some_and(|d| d.is_policy() == (t == "policy")))
+            && permission_type
+                .is_none_or(|t| details.is_some_and(|d| d.is_policy() == (t == "policy")))
             && level.is_none_or(|kinds| details.is_some_and(|d| kinds.contains(&d.kind.as_str())))
-            && req.query("catalog").is_none_or(|c| text(|d| d.catalog.as_ref()) == Some(c))
+            && req
+                .query("catalog")
+                .is_none_or(|c| text(|d| d.catalog.as_ref()) == Some(c))
             && req
                 .query("display_name")
                 .is_none_or(|n| text(|d| d.display_name.as_ref()).is_some_and(|d| d.contains(n)))
@@ -181,7 +220,9 @@ fn account_target(_: &App, _: &Request, _: &Params, ctx: &AuthContext) -> Result
 
 /// Target of one policy: its account (a missing policy: the caller's, so its admin sees 404).
 fn policy_target(app: &App, _: &Request, p: &Params, ctx: &AuthContext) -> Result<Value> {
-    let role = app.store.read(|r| assignment::get_role(r, p.get("role_id")))?;
+    let role = app
+        .store
+        .read(|r| assignment::get_role(r, p.get("role_id")))?;
     let domain_id = role
         .and_then(|r| r.domain_id)
         .unwrap_or_else(|| caller_account(ctx));
@@ -195,7 +236,9 @@ fn one(app: &App, status: u16, role: &Role, details: &RoleDetails) -> Response {
 /// GET /v3.0/OS-ROLE/roles?page&per_page
 fn list_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let paging = paging(req)?;
-    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"]
+        .as_str()
+        .unwrap_or_default();
     let policies = app.store.read(|r| custom_policies::list(r, domain_id))?;
     let total = policies.len();
     let items = page_of(policies, paging)
@@ -210,7 +253,9 @@ fn list_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result
 /// POST /v3.0/OS-ROLE/roles (cloud-service or agency policy): 201.
 fn create_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
     let input = custom_policies::parse_body(&req.json()?)?;
-    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"]
+        .as_str()
+        .unwrap_or_default();
     let (role, details) = app
         .store
         .write(|w| custom_policies::create(w, domain_id, input, req.now))?;
@@ -219,7 +264,9 @@ fn create_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Resu
 
 /// GET /v3.0/OS-ROLE/roles/{role_id}
 fn get_custom(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
-    let (role, details) = app.store.read(|r| custom_policies::get(r, p.get("role_id")))?;
+    let (role, details) = app
+        .store
+        .read(|r| custom_policies::get(r, p.get("role_id")))?;
     Ok(one(app, 200, &role, &details))
 }
 

@@ -105,7 +105,9 @@ fn check_statement(statement: &Value) -> Result<()> {
             }
             check_agency_resource(resource)
         }
-        Some(_) => Err(invalid("'Resource' must be a list of strings or {\"uri\": [...]}.")),
+        Some(_) => Err(invalid(
+            "'Resource' must be a list of strings or {\"uri\": [...]}.",
+        )),
     }
 }
 
@@ -234,7 +236,11 @@ pub fn list(r: &impl Reader, domain_id: &str) -> Result<Vec<(Role, RoleDetails)>
         .filter(|role| role.domain_id.as_deref() == Some(domain_id))
         .filter_map(|role| details.remove(&role.id).map(|d| (role, d)))
         .collect();
-    out.sort_by(|a, b| a.1.created_time.cmp(&b.1.created_time).then(a.0.name.cmp(&b.0.name)));
+    out.sort_by(|a, b| {
+        a.1.created_time
+            .cmp(&b.1.created_time)
+            .then(a.0.name.cmp(&b.0.name))
+    });
     Ok(out)
 }
 

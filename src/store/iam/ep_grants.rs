@@ -29,7 +29,10 @@ fn actor_key(kind: &str, id: &str) -> String {
 
 fn key(g: &EpGrant) -> String {
     key2(
-        &key2(&actor_key(&g.actor_kind, &g.actor_id), &g.enterprise_project_id),
+        &key2(
+            &actor_key(&g.actor_kind, &g.actor_id),
+            &g.enterprise_project_id,
+        ),
         &g.role_id,
     )
 }

@@ -19,7 +19,6 @@ use crate::store::iam::ep_grants::{self, EpGrant};
 use crate::store::iam::role_details;
 use crate::store::{assignment, identity, Reader};
 
-
 pub fn routes() -> Vec<Route> {
     use Action::*;
     use Method::*;
@@ -39,7 +38,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// The path's actor: ("group"|"user", id).
-fn actor<'p>(p: &'p Params) -> (&'static str, &'p str) {
+fn actor(p: &Params) -> (&'static str, &str) {
     match p.get("group_id") {
         "" => ("user", p.get("user_id")),
         id => ("group", id),
@@ -167,14 +166,18 @@ fn holders(r: &impl Reader, kind: &str, ep: &str, domain_id: &str) -> Result<Vec
 
 /// GET …/enterprise-projects/{ep}/groups (field names as the SDK's model spells them).
 fn list_groups(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"]
+        .as_str()
+        .unwrap_or_default();
     let ep = p.get("enterprise_project_id");
     let groups = app.store.read(|r| -> Result<Vec<Value>> {
         let mut out = Vec::new();
         for id in holders(r, "group", ep, domain_id)? {
             if let Some(g) = identity::get_group(r, &id)? {
-                out.push(json!({"id": g.id, "name": g.name, "description": g.description,
-                                "domainId": g.domain_id}));
+                out.push(
+                    json!({"id": g.id, "name": g.name, "description": g.description,
+                                "domainId": g.domain_id}),
+                );
             }
         }
         Ok(out)
@@ -184,12 +187,16 @@ fn list_groups(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<R
 
 /// GET …/enterprise-projects/{ep}/users: users with a direct role there, with their count.
 fn list_users(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let domain_id = granted.target()["target"]["domain_id"].as_str().unwrap_or_default();
+    let domain_id = granted.target()["target"]["domain_id"]
+        .as_str()
+        .unwrap_or_default();
     let ep = p.get("enterprise_project_id");
     let users = app.store.read(|r| -> Result<Vec<Value>> {
         let mut out = Vec::new();
         for id in holders(r, "user", ep, domain_id)? {
-            let Some(u) = identity::get_user(r, &id)? else { continue };
+            let Some(u) = identity::get_user(r, &id)? else {
+                continue;
+            };
             let policy_num = ep_grants::list_for_actor(r, "user", &id)?
                 .iter()
                 .filter(|g| g.enterprise_project_id == ep)

@@ -98,7 +98,12 @@ impl Row {
 }
 
 /// Target: the account named by `?domain_id` (none: the caller's, and the handler answers 400).
-fn query_domain_target(_: &App, req: &Request, _: &Params, ctx: &crate::auth::AuthContext) -> Result<Value> {
+fn query_domain_target(
+    _: &App,
+    req: &Request,
+    _: &Params,
+    ctx: &crate::auth::AuthContext,
+) -> Result<Value> {
     let domain_id = match req.query("domain_id").filter(|d| !d.is_empty()) {
         Some(d) => d.to_string(),
         None => crate::api::huawei::roles::caller_account(ctx),
@@ -132,23 +137,47 @@ fn account_rows(r: &impl Reader, domain_id: &str) -> Result<Vec<Row>> {
                 ActorKind::User => Subject::User,
                 ActorKind::Group => Subject::Group,
             };
-            rows.push(Row { subject, subject_id: a.actor_id, role_id: a.role_id, scope, scope_id, inherited: a.inherited });
+            rows.push(Row {
+                subject,
+                subject_id: a.actor_id,
+                role_id: a.role_id,
+                scope,
+                scope_id,
+                inherited: a.inherited,
+            });
         }
     }
     for g in ep_grants::list_all(r)? {
         let (subject, owner) = if g.actor_kind == "group" {
-            (Subject::Group, identity::get_group(r, &g.actor_id)?.map(|x| x.domain_id))
+            (
+                Subject::Group,
+                identity::get_group(r, &g.actor_id)?.map(|x| x.domain_id),
+            )
         } else {
-            (Subject::User, identity::get_user(r, &g.actor_id)?.map(|x| x.domain_id))
+            (
+                Subject::User,
+                identity::get_user(r, &g.actor_id)?.map(|x| x.domain_id),
+            )
         };
         if owner.as_deref() == Some(domain_id) {
-            rows.push(Row { subject, subject_id: g.actor_id, role_id: g.role_id, scope: Scope::EnterpriseProject, scope_id: g.enterprise_project_id, inherited: false });
+            rows.push(Row {
+                subject,
+                subject_id: g.actor_id,
+                role_id: g.role_id,
+                scope: Scope::EnterpriseProject,
+                scope_id: g.enterprise_project_id,
+                inherited: false,
+            });
         }
     }
     Ok(rows)
 }
 
-fn parse_kind<T: Copy>(req: &Request, name: &str, kinds: &[(&str, Option<T>)]) -> Result<Option<Option<T>>> {
+fn parse_kind<T: Copy>(
+    req: &Request,
+    name: &str,
+    kinds: &[(&str, Option<T>)],
+) -> Result<Option<Option<T>>> {
     match req.query(name) {
         None => Ok(None),
         Some(v) => kinds
@@ -177,14 +206,35 @@ fn page(req: &Request) -> Result<(usize, usize)> {
 
 /// GET /v3.0/OS-PERMISSION/role-assignments?domain_id&role_id&subject...&scope...&is_inherited
 /// &include_group&page&per_page
-fn list_role_assignments(app: &App, req: &Request, _: &Params, granted: Granted) -> Result<Response> {
+fn list_role_assignments(
+    app: &App,
+    req: &Request,
+    _: &Params,
+    granted: Granted,
+) -> Result<Response> {
     let Some(domain_id) = req.query("domain_id").filter(|d| !d.is_empty()) else {
         return Err(Error::Validation("domain_id is required.".into()));
     };
     debug_assert_eq!(granted.target()["target"]["domain_id"], domain_id);
     // An agency subject is valid and (until agencies hold grants) matches nothing.
-    let subject = parse_kind(req, "subject", &[("user", Some(Subject::User)), ("group", Some(Subject::Group)), ("agency", None)])?;
-    let scope = parse_kind(req, "scope", &[("project", Some(Scope::Project)), ("domain", Some(Scope::Domain)), ("enterprise_project", Some(Scope::EnterpriseProject))])?;
+    let subject = parse_kind(
+        req,
+        "subject",
+        &[
+            ("user", Some(Subject::User)),
+            ("group", Some(Subject::Group)),
+            ("agency", None),
+        ],
+    )?;
+    let scope = parse_kind(
+        req,
+        "scope",
+        &[
+            ("project", Some(Scope::Project)),
+            ("domain", Some(Scope::Domain)),
+            ("enterprise_project", Some(Scope::EnterpriseProject)),
+        ],
+    )?;
     let (page, per_page) = page(req)?;
     let user_id = req.query("subject.user_id");
     let include_group = req.query("include_group").is_some_and(query_is_true);
@@ -210,7 +260,10 @@ fn list_role_assignments(app: &App, req: &Request, _: &Params, granted: Granted)
         scope.is_none_or(|s| s == Some(row.scope))
             && [Scope::Project, Scope::Domain, Scope::EnterpriseProject]
                 .iter()
-                .all(|s| req.query(s.id_param()).is_none_or(|id| *s == row.scope && id == row.scope_id))
+                .all(|s| {
+                    req.query(s.id_param())
+                        .is_none_or(|id| *s == row.scope && id == row.scope_id)
+                })
     };
     let inherited = req.query("is_inherited").map(query_is_true);
     let matching: Vec<Value> = rows
@@ -221,6 +274,12 @@ fn list_role_assignments(app: &App, req: &Request, _: &Params, granted: Granted)
         .map(Row::render)
         .collect();
     let total = matching.len();
-    let items: Vec<Value> = matching.into_iter().skip((page - 1).saturating_mul(per_page)).take(per_page).collect();
-    Ok(Response::ok(&json!({"role_assignments": items, "total_num": total})))
+    let items: Vec<Value> = matching
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    Ok(Response::ok(
+        &json!({"role_assignments": items, "total_num": total}),
+    ))
 }

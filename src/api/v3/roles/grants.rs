@@ -209,7 +209,11 @@ fn list(app: &App, req: &Request, p: &Params, inherited: bool) -> Result<Respons
             if let Some(role) = assignment::get_role(r, &id)? {
                 // Huawei's RoleResult for a Huawei role; upstream's rendering otherwise.
                 let details = crate::store::iam::role_details::get(r, &id)?;
-                out.push(crate::api::huawei::roles::render(app, &role, details.as_ref()));
+                out.push(crate::api::huawei::roles::render(
+                    app,
+                    &role,
+                    details.as_ref(),
+                ));
             }
         }
         Ok(out)

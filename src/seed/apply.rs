@@ -319,45 +319,18 @@ impl Applier<'_> {
 
     /// A seed role's Huawei fields, when it has some and the store none yet.
     fn role_details(&self, i: usize, r: &super::SeedRole, role_id: &str) -> Result<(), SeedError> {
-        let h = r;
-        let any = h.display_name.is_some()
-            || h.kind.is_some()
-            || h.catalog.is_some()
-            || h.flag.is_some()
-            || h.description_cn.is_some()
-            || h.policy.is_some();
-        if !any
-            || role_details::get(self.w, role_id)
-                .map_err(self.store_err("roles", i))?
-                .is_some()
-        {
+        let Some(details) = super::huawei_roles::details_of(r)
+            .map_err(|message| self.file.error("roles", i, message))?
+        else {
             return Ok(());
+        };
+        if role_details::get(self.w, role_id)
+            .map_err(self.store_err("roles", i))?
+            .is_none()
+        {
+            role_details::put(self.w, role_id, &details).map_err(self.store_err("roles", i))?;
         }
-        let kind = h
-            .kind
-            .clone()
-            .filter(|k| ["AX", "XA", "AA", "XX"].contains(&k.as_str()));
-        let Some(kind) = kind else {
-            return Err(self.file.error(
-                "roles",
-                i,
-                "a Huawei role needs type AX, XA, AA or XX".into(),
-            ));
-        };
-        let details = role_details::RoleDetails {
-            display_name: h.display_name.clone(),
-            kind,
-            catalog: h.catalog.clone(),
-            flag: h.flag.clone(),
-            description_cn: h.description_cn.clone(),
-            policy: h
-                .policy
-                .clone()
-                .unwrap_or_else(|| serde_json::json!({"Version": "1.0", "Statement": []})),
-            created_time: None,
-            updated_time: None,
-        };
-        role_details::put(self.w, role_id, &details).map_err(self.store_err("roles", i))
+        Ok(())
     }
 
     /// After every role exists: what each implies (global roles, by name).

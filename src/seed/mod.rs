@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 mod apply;
+mod huawei_roles;
 pub mod records;
 
 use crate::model;

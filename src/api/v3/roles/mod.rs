@@ -75,7 +75,7 @@ fn immutable_error(verb: &str, kind: &str, id: &str) -> Error {
 pub fn list_action(req: &Request) -> Action {
     if huawei_roles::is_huawei_list(req) {
         // Huawei's KeystoneListPermissions (its own parameters): Huawei's rule.
-        return Action::IamRolesListRoles;
+        return Action::IamRolesListPermissions;
     }
     if req.query("domain_id").is_some_and(|d| !d.is_empty()) {
         Action::ListDomainRoles
@@ -85,7 +85,7 @@ pub fn list_action(req: &Request) -> Action {
 }
 
 /// Target of list_(domain_)roles: the `?domain_id` asked for (upstream's rules read none of
-/// it; Huawei's list, iam:roles:listRoles, lets an account's members list their own).
+/// it; Huawei's list, iam:roles:listPermissions, lets an account's members list their own).
 pub fn list_target(_: &App, req: &Request, _: &Params, ctx: &AuthContext) -> Result<Value> {
     Ok(match req.query("domain_id").filter(|d| !d.is_empty()) {
         Some(domain_id) => json!({"target": {"domain_id": domain_id}}),

@@ -228,6 +228,18 @@ pub fn delete(w: &impl Writer, role_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A deleted account's Huawei role fields and policy-name counter (its roles go with the
+/// domain, in the same transaction).
+pub fn forget_domain(w: &impl Writer, domain_id: &str) -> Result<()> {
+    for role in assignment::list_roles(w)? {
+        if role.domain_id.as_deref() == Some(domain_id) {
+            role_details::remove(w, &role.id)?;
+        }
+    }
+    role_details::forget_custom_numbers(w, domain_id)?;
+    Ok(())
+}
+
 /// An account's custom policies, oldest first.
 pub fn list(r: &impl Reader, domain_id: &str) -> Result<Vec<(Role, RoleDetails)>> {
     let mut details = role_details::all(r)?;

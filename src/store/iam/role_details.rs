@@ -72,3 +72,8 @@ pub fn next_custom_number(w: &impl Writer, domain_id: &str) -> StoreResult<u64> 
     w.put(CUSTOM_POLICY_SEQ, domain_id, &n)?;
     Ok(n)
 }
+
+/// Drops a deleted domain's name counter.
+pub fn forget_custom_numbers(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
+    w.remove(CUSTOM_POLICY_SEQ, domain_id).map(|_| ())
+}

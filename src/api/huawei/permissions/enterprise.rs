@@ -84,10 +84,12 @@ fn grant(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response> {
     let g = grant_of(p);
     app.store.write(|w| -> Result<()> {
         let domain = require_actor(w, &g.actor_kind, &g.actor_id)?;
-        let role = assignment::get_role(w, &g.role_id)?
-            .filter(|r| r.domain_id.is_none() || r.domain_id.as_deref() == Some(domain.as_str()))
-            .ok_or_else(|| Error::not_found("role", &g.role_id))?;
-        debug_assert_eq!(role.id, g.role_id);
+        let grantable = assignment::get_role(w, &g.role_id)?.is_some_and(|r| {
+            r.domain_id.is_none() || r.domain_id.as_deref() == Some(domain.as_str())
+        });
+        if !grantable {
+            return Err(Error::not_found("role", &g.role_id));
+        }
         Ok(ep_grants::grant(w, &g)?)
     })?;
     Ok(Response::no_content())

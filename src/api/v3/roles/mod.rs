@@ -273,7 +273,9 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     }
     app.store
         .write(|w| assignment::update_role(w, &old, &new))?;
-    Ok(Response::ok(&json!({"role": render_role(app, &new)})))
+    let mut role = render_role(app, &new);
+    huawei_roles::add_details(app, id, &mut role)?;
+    Ok(Response::ok(&json!({"role": role})))
 }
 
 /// DELETE /v3/roles/{role_id}

@@ -183,6 +183,11 @@ fn custom_policy_crud_and_verbatim_document() {
     assert_eq!(a.status, 201, "{}", a.text());
     assert_eq!(a.json()["role"]["name"], format!("custom_{DOMAIN}_2"));
 
+    // KeystoneShowPermission on a custom policy (a domain role) for the account's admin.
+    let shown = server.get(&format!("/v3/roles/{id}"), Some(&token));
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.json()["role"]["display_name"], "obs reader");
+
     let list = server
         .get("/v3.0/OS-ROLE/roles?page=1&per_page=1", Some(&token))
         .json();

@@ -133,6 +133,11 @@ fn domain_role(target: &Value) -> bool {
 }
 
 pub fn get_action(target: &Value) -> Action {
+    if domain_role(target) && target["target"]["role"].get("policy").is_some() {
+        // A Huawei custom policy (KeystoneShowPermission): Huawei's rule, which lets the
+        // account's members read it with the domain-scoped tokens Huawei issues.
+        return Action::IamRolesShowPermission;
+    }
     if domain_role(target) {
         Action::GetDomainRole
     } else {
@@ -171,7 +176,9 @@ fn loaded_role_target(app: &App, id: &str) -> Result<(Role, Value)> {
         .store
         .read(|r| assignment::get_role(r, id))?
         .ok_or_else(|| Error::not_found("role", id))?;
-    let target = json!({"role_id": id, "target": {"role": render_role(app, &role)}});
+    let mut rendered = render_role(app, &role);
+    huawei_roles::add_details(app, id, &mut rendered)?;
+    let target = json!({"role_id": id, "target": {"role": rendered}});
     Ok((role, target))
 }
 
@@ -202,9 +209,11 @@ pub fn update_target(app: &App, req: &Request, p: &Params, _: &AuthContext) -> R
 
 /// GET/HEAD /v3/roles/{role_id}
 pub fn get(app: &App, _: &Request, p: &Params, granted: Granted) -> Result<Response> {
-    let mut role = granted.target()["target"]["role"].clone();
-    huawei_roles::add_details(app, p.get("role_id"), &mut role)?;
-    Ok(Response::ok(&json!({"role": role})))
+    // The target's rendering carries a Huawei role's fields (loaded_role_target).
+    debug_assert_eq!(granted.target()["role_id"], p.get("role_id"));
+    Ok(Response::ok(
+        &json!({"role": granted.target()["target"]["role"]}),
+    ))
 }
 
 /// POST /v3/roles

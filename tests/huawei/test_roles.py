@@ -94,6 +94,9 @@ def test_custom_policy_lifecycle(client):
     assert listed.total_number == len(listed.roles)
     shown = client.show_custom_policy(ShowCustomPolicyRequest(role_id=created.id)).role
     assert (shown.display_name, shown.catalog) == ("obs reader", "CUSTOMED")
+    # A custom policy is also a role: KeystoneShowPermission reads it with the account's token.
+    as_role = client.keystone_show_permission(KeystoneShowPermissionRequest(role_id=created.id)).role
+    assert (as_role.display_name, as_role.domain_id, as_role.policy.version) == ("obs reader", DOMAIN_ID, "1.1")
 
     updated = client.update_cloud_service_custom_policy(UpdateCloudServiceCustomPolicyRequest(
         role_id=created.id, body=UpdateCloudServiceCustomPolicyRequestBody(role=service_option("obs denier", "Deny")))).role

@@ -125,7 +125,7 @@ fn identity() -> Vec<Route> {
 #[rustfmt::skip]
 fn assignment() -> Vec<Route> {
     vec![
-        policy_by(Get, "/v3/roles", roles::list_action, no_target, roles::list),
+        policy_by(Get, "/v3/roles", roles::list_action, roles::list_target, roles::list),
         policy_of(Post, "/v3/roles", roles::create_action, roles::create_target, roles::create),
         policy_of(Get, "/v3/roles/{role_id}", roles::get_action, roles::role_target, roles::get),
         policy_of(Patch, "/v3/roles/{role_id}", roles::update_action, roles::update_target, roles::update),

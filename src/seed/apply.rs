@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::model::{self, ActorKind, Assignment, Target};
+use crate::store::iam::role_details;
 use crate::store::{assignment, catalog, identity, resource, Reader, Writer};
 
 use super::{
@@ -296,10 +297,10 @@ impl Applier<'_> {
         let w = self.w;
         for (i, r) in self.file.seed.roles.iter().enumerate() {
             let did = self.role_domain(i, r.domain.as_ref())?;
-            if assignment::find_role_by_name(w, did.as_deref(), &r.name)
+            if let Some(existing) = assignment::find_role_by_name(w, did.as_deref(), &r.name)
                 .map_err(self.store_err("roles", i))?
-                .is_some()
             {
+                self.role_details(i, r, &existing.id)?;
                 continue;
             }
             let role = model::Role {
@@ -311,6 +312,23 @@ impl Applier<'_> {
                 extra: Default::default(),
             };
             assignment::create_role(w, &role).map_err(self.store_err("roles", i))?;
+            self.role_details(i, r, &role.id)?;
+        }
+        Ok(())
+    }
+
+    /// A seed role's Huawei fields, when it has some and the store none yet.
+    fn role_details(&self, i: usize, r: &super::SeedRole, role_id: &str) -> Result<(), SeedError> {
+        let Some(details) = super::huawei_roles::details_of(r)
+            .map_err(|message| self.file.error("roles", i, message))?
+        else {
+            return Ok(());
+        };
+        if role_details::get(self.w, role_id)
+            .map_err(self.store_err("roles", i))?
+            .is_none()
+        {
+            role_details::put(self.w, role_id, &details).map_err(self.store_err("roles", i))?;
         }
         Ok(())
     }

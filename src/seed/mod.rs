@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 pub mod access_keys;
 mod apply;
+mod huawei_roles;
 pub mod records;
 
 use crate::model;
@@ -131,6 +132,17 @@ pub struct SeedRole {
     /// Names of the global roles this role implies.
     #[serde(default)]
     pub implies: Vec<String>,
+    /// Huawei's optional fields (huawei-iam-api.md §1.8 RoleResult), kept beside the role
+    /// (store::iam::role_details); a role without them is a plain Keystone role.
+    pub display_name: Option<String>,
+    /// "AX" | "XA" | "AA" | "XX"; required when any Huawei field is given.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub catalog: Option<String>,
+    pub flag: Option<String>,
+    pub description_cn: Option<String>,
+    /// The policy document {Version, Statement, Depends}.
+    pub policy: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

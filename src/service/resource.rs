@@ -57,6 +57,7 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
         super::identity::delete_group_in(w, &group)?;
     }
     // The domain's own roles, the assignments on it, its configuration and limits.
+    super::iam::custom_policies::forget_domain(w, &domain.id)?;
     assignment::delete_roles_of_domain(w, &domain.id)?;
     assignment::delete_for_target(w, &Target::Domain(domain.id.clone()))?;
     domain_config::delete(w, &domain.id)?;

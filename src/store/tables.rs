@@ -113,6 +113,9 @@ pub const ALL: &[Table] = &[
     crate::store::iam::agencies::AGENCY_NAMES,
     crate::store::iam::agencies::AGENCY_GRANTS,
     crate::store::iam::agencies::PROJECT_STATUS,
+    crate::store::iam::role_details::ROLE_DETAILS,
+    crate::store::iam::role_details::CUSTOM_POLICY_SEQ,
+    crate::store::iam::ep_grants::EP_GRANTS,
 ];
 
 /// `a SEP b`

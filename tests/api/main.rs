@@ -24,6 +24,7 @@ mod hostile;
 mod huawei_agencies;
 mod huawei_federation;
 mod huawei_mfa;
+mod huawei_roles;
 mod huawei_security_policy;
 mod huawei_signing;
 mod huawei_users;

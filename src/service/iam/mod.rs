@@ -4,6 +4,7 @@
 pub mod access_keys;
 pub mod acl;
 pub mod agencies;
+pub mod custom_policies;
 pub mod federation;
 pub mod mfa;
 pub mod password_rules;

@@ -207,7 +207,13 @@ fn list(app: &App, req: &Request, p: &Params, inherited: bool) -> Result<Respons
         let mut out = Vec::new();
         for id in ids {
             if let Some(role) = assignment::get_role(r, &id)? {
-                out.push(render_role(app, &role));
+                // Huawei's RoleResult for a Huawei role; upstream's rendering otherwise.
+                let details = crate::store::iam::role_details::get(r, &id)?;
+                out.push(crate::api::huawei::roles::render(
+                    app,
+                    &role,
+                    details.as_ref(),
+                ));
             }
         }
         Ok(out)

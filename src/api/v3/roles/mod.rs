@@ -21,6 +21,7 @@ use crate::store::{assignment, Reader};
 use crate::validate::{nullable, typed, Nullable};
 
 use super::{filtered_list, render_role};
+use crate::api::huawei::roles as huawei_roles;
 
 /// Applies an options update: a null value removes the option.
 pub(crate) fn merge_options(current: &mut Map<String, Value>, update: Map<String, Value>) {
@@ -72,6 +73,10 @@ fn immutable_error(verb: &str, kind: &str, id: &str) -> Error {
 
 /// list_domain_roles when `?domain_id` is set, else list_roles.
 pub fn list_action(req: &Request) -> Action {
+    if huawei_roles::is_huawei_list(req) {
+        // Huawei's KeystoneListPermissions (its own parameters): Huawei's rule.
+        return Action::IamRolesListPermissions;
+    }
     if req.query("domain_id").is_some_and(|d| !d.is_empty()) {
         Action::ListDomainRoles
     } else {
@@ -79,23 +84,44 @@ pub fn list_action(req: &Request) -> Action {
     }
 }
 
+/// Target of list_(domain_)roles: the `?domain_id` asked for (upstream's rules read none of
+/// it; Huawei's list, iam:roles:listPermissions, lets an account's members list their own).
+pub fn list_target(_: &App, req: &Request, _: &Params, ctx: &AuthContext) -> Result<Value> {
+    Ok(match req.query("domain_id").filter(|d| !d.is_empty()) {
+        Some(domain_id) => json!({"target": {"domain_id": domain_id}}),
+        // Huawei's system roles and policies: any member of an account may list them.
+        None if huawei_roles::is_huawei_list(req) => {
+            json!({"target": {"domain_id": huawei_roles::caller_account(ctx)}})
+        }
+        None => json!({}),
+    })
+}
+
 /// GET/HEAD /v3/roles
 pub fn list(app: &App, req: &Request, _: &Params, _: Granted) -> Result<Response> {
+    if huawei_roles::is_huawei_list(req) {
+        return huawei_roles::list_permissions(app, req);
+    }
     let wanted_domain = req.query("domain_id").filter(|d| !d.is_empty());
-    let roles = app.store.read(assignment::list_roles)?;
+    // Huawei roles carry their Huawei fields; plain roles render exactly as upstream's.
+    let (roles, details) = huawei_roles::roles_with_details(app, wanted_domain)?;
     let items = roles
         .iter()
-        .filter(|r| r.domain_id.as_deref() == wanted_domain)
-        .map(|r| render_role(app, r))
+        .map(|r| huawei_roles::render(app, r, details.get(&r.id)))
         .collect();
-    Ok(Response::ok(&filtered_list(
+    let mut body = filtered_list(
         app,
         req,
         "roles",
         items,
         &["name"],
         app.config.list_limit("role"),
-    )))
+    );
+    // Huawei counts an account's custom policies; only when the list has Huawei roles.
+    if wanted_domain.is_some() && roles.iter().any(|r| details.contains_key(&r.id)) {
+        body["total_number"] = json!(body["roles"].as_array().map_or(0, Vec::len));
+    }
+    Ok(Response::ok(&body))
 }
 
 /// Whether the role in a target (`target.role`) is domain-specific: upstream then enforces
@@ -107,6 +133,11 @@ fn domain_role(target: &Value) -> bool {
 }
 
 pub fn get_action(target: &Value) -> Action {
+    if domain_role(target) && target["target"]["role"].get("policy").is_some() {
+        // A Huawei custom policy (KeystoneShowPermission): Huawei's rule, which lets the
+        // account's members read it with the domain-scoped tokens Huawei issues.
+        return Action::IamRolesShowPermission;
+    }
     if domain_role(target) {
         Action::GetDomainRole
     } else {
@@ -145,7 +176,9 @@ fn loaded_role_target(app: &App, id: &str) -> Result<(Role, Value)> {
         .store
         .read(|r| assignment::get_role(r, id))?
         .ok_or_else(|| Error::not_found("role", id))?;
-    let target = json!({"role_id": id, "target": {"role": render_role(app, &role)}});
+    let mut rendered = render_role(app, &role);
+    huawei_roles::add_details(app, id, &mut rendered)?;
+    let target = json!({"role_id": id, "target": {"role": rendered}});
     Ok((role, target))
 }
 
@@ -176,6 +209,7 @@ pub fn update_target(app: &App, req: &Request, p: &Params, _: &AuthContext) -> R
 
 /// GET/HEAD /v3/roles/{role_id}
 pub fn get(_: &App, _: &Request, _: &Params, granted: Granted) -> Result<Response> {
+    // The target's rendering carries a Huawei role's fields (loaded_role_target).
     Ok(Response::ok(
         &json!({"role": granted.target()["target"]["role"]}),
     ))
@@ -247,7 +281,9 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     }
     app.store
         .write(|w| assignment::update_role(w, &old, &new))?;
-    Ok(Response::ok(&json!({"role": render_role(app, &new)})))
+    let mut role = render_role(app, &new);
+    huawei_roles::add_details(app, id, &mut role)?;
+    Ok(Response::ok(&json!({"role": role})))
 }
 
 /// DELETE /v3/roles/{role_id}
@@ -257,7 +293,11 @@ pub fn delete(app: &App, _: &Request, p: &Params, _: Granted) -> Result<Response
     if is_immutable(&role.options) {
         return Err(immutable_error("delete", "role", id));
     }
-    app.store.write(|w| assignment::delete_role(w, &role))?;
+    app.store.write(|w| {
+        assignment::delete_role(w, &role)?;
+        // A Huawei role's fields go with it (nothing for a plain role).
+        crate::store::iam::role_details::remove(w, &role.id)
+    })?;
     Ok(Response::no_content())
 }
 

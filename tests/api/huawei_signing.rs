@@ -360,3 +360,54 @@ fn temporary_keys_need_their_security_token() {
     let log = s.stderr_text();
     assert!(!log.contains(sk) && !log.contains(&st));
 }
+
+fn login_token(s: &TestServer, access: &str, secret: &str, id: &str, duration: Value) -> Resp {
+    let body = json!({"auth": {"securitytoken": {
+        "access": access, "secret": secret, "id": id, "duration_seconds": duration}}});
+    s.post("/v3.0/OS-AUTH/securitytoken/logintokens", None, &body)
+}
+
+#[test]
+fn login_tokens_are_made_only_from_a_proven_temporary_key() {
+    let s = start();
+    let token = admin_token(&s);
+    let body = json!({"auth": {"identity": {"methods": ["token"]}}});
+    let c = temp_key(&s, &body, Some(&token));
+    let (ak, sk, st) = (
+        c["access"].as_str().unwrap(),
+        c["secret"].as_str().unwrap(),
+        c["securitytoken"].as_str().unwrap(),
+    );
+    let r = login_token(&s, ak, sk, st, json!(900));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let lt = r
+        .header("X-Subject-LoginToken")
+        .expect("login token")
+        .to_string();
+    let body = r.json()["logintoken"].clone();
+    assert_eq!(body["user_name"], json!("hwaccount"));
+    assert_eq!(body["domain_id"], json!(DOMAIN_ID));
+    assert_eq!(body["method"], json!("token"));
+    // Never past the temporary key (900 s by default): the login token asked 900 s.
+    let expires = body["expires_at"].as_str().unwrap();
+    assert!(expires.ends_with('Z') && expires.len() == 27, "{expires}");
+    // It is a token of the key's user.
+    let v = s.validate(&token, &lt, "");
+    assert_eq!(v.status, 200, "{}", v.text());
+    assert_eq!(v.json()["token"]["user"]["name"], json!("hwaccount"));
+    // Refused: a wrong secret, a wrong security token, a permanent key, a bad duration.
+    assert_eq!(
+        login_token(&s, ak, "x".repeat(40).as_str(), st, json!(900)).status,
+        401
+    );
+    assert_eq!(login_token(&s, ak, sk, "nope", json!(900)).status, 401);
+    assert_eq!(
+        login_token(&s, DEMO_AK, DEMO_SK, st, json!(900)).status,
+        401
+    );
+    let r = login_token(&s, ak, sk, st, json!(60));
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["error_code"], json!("IAM.0007"));
+    let log = s.stderr_text();
+    assert!(!log.contains(sk) && !log.contains(st) && !log.contains(&lt));
+}

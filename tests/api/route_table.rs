@@ -53,6 +53,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ),
     // Huawei IAM: the ID token is the proof (as Keystone's protocol auth route).
     ("POST", "/v3.0/OS-AUTH/id-token/tokens"),
+    // Huawei IAM: a temporary key's secret and security token are the proof.
+    ("POST", "/v3.0/OS-AUTH/securitytoken/logintokens"),
     ("GET", "/v2.0"),
     ("GET", "/v2.0/extensions"),
     ("GET", "/v2.0/extensions/{alias}"),

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod domain_quota;
 pub mod errors;
 pub mod federation;
+pub mod login_tokens;
 pub mod mfa;
 pub mod permissions;
 pub mod projects_ext;
@@ -43,6 +44,7 @@ pub fn table() -> Vec<Route> {
     routes.extend(domain_quota::routes());
     routes.extend(permissions::routes());
     routes.extend(federation::routes());
+    routes.extend(login_tokens::routes());
     routes
 }
 

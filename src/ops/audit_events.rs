@@ -130,6 +130,20 @@ const RULES: &[(Method, &str, &[Emit])] = &[
     (Delete, "/v2.0/OS-KSADM/services/{service_id}", &[R("service", "deleted", P("service_id"))]),
     (Post, "/v2.0/endpoints", &[R("endpoint", "created", B("/endpoint/id"))]),
     (Delete, "/v2.0/endpoints/{endpoint_id}", &[R("endpoint", "deleted", P("endpoint_id"))]),
+    // Huawei IAM's routes on the same identities send the same events; its own objects
+    // (access keys, agencies) are named as Huawei's trace service names them.
+    (Post, "/v3.0/OS-USER/users", &[R("user", "created", B("/user/id"))]),
+    (Put, "/v3.0/OS-USER/users/{user_id}", &[R("user", "updated", P("user_id"))]),
+    (Put, "/v3.0/OS-USER/users/{user_id}/info", &[R("user", "updated", P("user_id"))]),
+    (Post, "/v3.0/OS-CREDENTIAL/credentials", &[R("credential", "created", B("/credential/access"))]),
+    (Put, "/v3.0/OS-CREDENTIAL/credentials/{access_key}", &[R("credential", "updated", P("access_key"))]),
+    (Delete, "/v3.0/OS-CREDENTIAL/credentials/{access_key}", &[R("credential", "deleted", P("access_key"))]),
+    (Post, "/v3.0/OS-ROLE/roles", &[R("role", "created", B("/role/id"))]),
+    (Patch, "/v3.0/OS-ROLE/roles/{role_id}", &[R("role", "updated", P("role_id"))]),
+    (Delete, "/v3.0/OS-ROLE/roles/{role_id}", &[R("role", "deleted", P("role_id"))]),
+    (Post, "/v3.0/OS-AGENCY/agencies", &[R("agency", "created", B("/agency/id"))]),
+    (Put, "/v3.0/OS-AGENCY/agencies/{agency_id}", &[R("agency", "updated", P("agency_id"))]),
+    (Delete, "/v3.0/OS-AGENCY/agencies/{agency_id}", &[R("agency", "deleted", P("agency_id"))]),
 ];
 
 /// upstream's CADF_TYPE_MAP (pycadf taxonomy); other types are "unknown".

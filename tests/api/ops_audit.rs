@@ -485,3 +485,49 @@ fn sighup_reopens_the_audit_file_after_a_rotation() {
         .all(|e| e["event_type"] == "identity.project.created"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn huawei_routes_send_the_same_events_and_no_secret() {
+    let dir = temp_dir("audit-huawei");
+    let file = dir.join("audit.jsonl");
+    let conf = format!("[audit]\nfile = {}\n", file.display());
+    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/seed/huawei.yaml"))
+        .expect("seed/huawei.yaml");
+    let s = TestServer::start_with(&seed, &[], Some(&conf));
+    let domain = "0970dd7a1300f5672ff2c003c60ae115";
+    let admin = s.token(
+        user_by_name("hwaccount", domain),
+        "Admin@12345",
+        Some(serde_json::json!({"domain": {"id": domain}})),
+    );
+    let body =
+        serde_json::json!({"user": {"name": "audited", "domain_id": domain, "password": SECRET}});
+    let r = s.post("/v3.0/OS-USER/users", Some(&admin), &body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let user = r.json()["user"]["id"].as_str().unwrap().to_string();
+    let body = serde_json::json!({"credential": {"user_id": user}});
+    let r = s.post("/v3.0/OS-CREDENTIAL/credentials", Some(&admin), &body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let access = r.json()["credential"]["access"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = r.json()["credential"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let wanted = |all: &[Value]| {
+        let has = |t: &str, id: &str| {
+            all.iter()
+                .any(|e| e["event_type"] == t && e["payload"]["resource_info"] == id)
+        };
+        has("identity.user.created", &user) && has("identity.credential.created", &access)
+    };
+    while !wanted(&events(&file)) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", events(&file));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(SECRET) && !text.contains(&secret));
+}

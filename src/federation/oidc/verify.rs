@@ -60,16 +60,7 @@ impl OidcVerifier {
         remote_ids: &[String],
         now_unix: i64,
     ) -> Result<Claims, OidcError> {
-        // The policy is checked on the header's own text: `none` and HS* never get further.
-        let alg = raw_header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or_else(|| OidcError::Invalid("header has no alg".to_string()))?;
-        if !self.config.allowed_algorithms.iter().any(|a| a == alg) {
-            return Err(OidcError::UnsupportedAlgorithm(alg.to_string()));
-        }
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| OidcError::Invalid("header".to_string()))?;
+        let header = self.allowed_header(token, raw_header)?;
         let unverified = token
             .split('.')
             .nth(1)
@@ -109,15 +100,7 @@ impl OidcVerifier {
         let token = token.trim();
         let raw_header =
             jwt_header(token).ok_or_else(|| OidcError::Invalid("not a JWT".to_string()))?;
-        let alg = raw_header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or_else(|| OidcError::Invalid("header has no alg".to_string()))?;
-        if !self.config.allowed_algorithms.iter().any(|a| a == alg) {
-            return Err(OidcError::UnsupportedAlgorithm(alg.to_string()));
-        }
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| OidcError::Invalid("header".to_string()))?;
+        let header = self.allowed_header(token, &raw_header)?;
         let claims = verify_signature(token, &header, keys)?;
         if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
             return Err(OidcError::WrongIssuer);
@@ -127,6 +110,19 @@ impl OidcVerifier {
             return Err(OidcError::WrongAudience);
         }
         Ok(claims)
+    }
+
+    /// The token's header, once its `alg` is one `[oidc] allowed_algorithms` names. The
+    /// policy is checked on the header's own text: `none` and HS* never get further.
+    fn allowed_header(&self, token: &str, raw_header: &Claims) -> Result<Header, OidcError> {
+        let alg = raw_header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or_else(|| OidcError::Invalid("header has no alg".to_string()))?;
+        if !self.config.allowed_algorithms.iter().any(|a| a == alg) {
+            return Err(OidcError::UnsupportedAlgorithm(alg.to_string()));
+        }
+        jsonwebtoken::decode_header(token).map_err(|_| OidcError::Invalid("header".to_string()))
     }
 
     pub(crate) fn check_audience(&self, claims: &Claims) -> Result<(), OidcError> {

@@ -67,6 +67,9 @@ pub struct Request {
     /// The authenticated caller, set by the router once the token validated (the audit
     /// events' initiator, read after the answer).
     pub caller: std::cell::OnceCell<std::sync::Arc<crate::auth::AuthContext>>,
+    /// What a delete's cascade removed besides its object (kind, id), set by the handler for
+    /// the audit events sent after the answer.
+    pub cascade: std::cell::RefCell<Vec<(&'static str, String)>>,
 }
 
 impl Request {
@@ -103,6 +106,7 @@ impl Request {
             remote_addr: None,
             route: std::cell::Cell::new(None),
             caller: std::cell::OnceCell::new(),
+            cascade: std::cell::RefCell::new(Vec::new()),
         }
     }
 

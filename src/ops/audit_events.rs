@@ -195,6 +195,10 @@ pub fn observe(app: &App, a: &Answered) {
         return;
     };
     let params = path_params(pattern, &a.req.segments);
+    // A cascade's children first, as upstream deletes (and notifies) them before the parent.
+    for (kind, id) in a.req.cascade.borrow().iter() {
+        resource_event(app, a, kind, "deleted", id, None);
+    }
     for emit in *emits {
         send(app, a, &params, *emit);
     }

@@ -28,9 +28,15 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
     )?)
 }
 
+/// What a cascade deleted besides the object asked for, in deletion order: (kind, id) of
+/// each project, user and group, for the audit events upstream sends one by one.
+pub type Cascade = Vec<(&'static str, String)>;
+
 /// Upstream's `delete_domain` (`_delete_domain_contents`): its projects leaves first, its
-/// users (each with the whole user cascade) and groups, then the domain itself.
-pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()> {
+/// users (each with the whole user cascade) and groups, then the domain itself. Returns the
+/// projects, users and groups it deleted.
+pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<Cascade> {
+    let mut cascade = Cascade::new();
     // Upstream's federation manager listens for the deletion: the domain's IdPs go too.
     super::federation::delete_idps_of_domain_in(w, &domain.id, now)?;
     let mut projects: Vec<(usize, Project)> = Vec::new();
@@ -43,18 +49,21 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
     projects.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
     for (_, project) in &projects {
         delete_project_in(w, project, now)?;
+        cascade.push(("project", project.id.clone()));
     }
     for user in identity::list_users(w)?
         .into_iter()
         .filter(|u| u.domain_id == domain.id)
     {
         super::identity::delete_user_in(w, &user, now)?;
+        cascade.push(("user", user.id.clone()));
     }
     for group in identity::list_groups(w)?
         .into_iter()
         .filter(|g| g.domain_id == domain.id)
     {
         super::identity::delete_group_in(w, &group)?;
+        cascade.push(("group", group.id.clone()));
     }
     // The domain's own roles, the assignments on it, its configuration and limits.
     super::iam::custom_policies::forget_domain(w, &domain.id)?;
@@ -64,5 +73,6 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<()
     limits::delete_for_domain(w, &domain.id)?;
     // Its Huawei security settings (OS-SECURITYPOLICY).
     crate::store::iam::security_policy::delete_for_domain(w, &domain.id)?;
-    Ok(resource::delete_domain(w, domain)?)
+    resource::delete_domain(w, domain)?;
+    Ok(cascade)
 }

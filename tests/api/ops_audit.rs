@@ -531,3 +531,88 @@ fn huawei_routes_send_the_same_events_and_no_secret() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains(SECRET) && !text.contains(&secret));
 }
+
+#[test]
+fn a_domain_delete_sends_a_deleted_event_for_each_project_user_and_group_in_it() {
+    let dir = temp_dir("audit-cascade");
+    let file = dir.join("audit.jsonl");
+    let conf = format!("[audit]\nfile = {}\n", file.display());
+    let s = TestServer::start_with(DEMO_SEED, &[], Some(&conf));
+    let sys = s.system_admin_token();
+    let id = |r: Resp, key: &str| {
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()[key]["id"].as_str().unwrap().to_string()
+    };
+    let post = |path: &str, body: Value| s.post(path, Some(&sys), &body);
+    let d = id(
+        post(
+            "/v3/domains",
+            serde_json::json!({"domain": {"name": "doomed"}}),
+        ),
+        "domain",
+    );
+    let p = id(
+        post(
+            "/v3/projects",
+            serde_json::json!({"project": {"name": "p", "domain_id": d}}),
+        ),
+        "project",
+    );
+    let u = id(
+        post(
+            "/v3/users",
+            serde_json::json!({"user": {"name": "u", "domain_id": d}}),
+        ),
+        "user",
+    );
+    let g = id(
+        post(
+            "/v3/groups",
+            serde_json::json!({"group": {"name": "g", "domain_id": d}}),
+        ),
+        "group",
+    );
+    s.patch(
+        &format!("/v3/domains/{d}"),
+        Some(&sys),
+        &serde_json::json!({"domain": {"enabled": false}}),
+    )
+    .expect(200);
+    s.delete(&format!("/v3/domains/{d}"), Some(&sys))
+        .expect(204);
+    let deleted = |all: &[Value]| -> Vec<(String, String)> {
+        all.iter()
+            .filter(|e| {
+                e["event_type"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with(".deleted"))
+            })
+            .map(|e| {
+                (
+                    e["event_type"].as_str().unwrap().to_string(),
+                    e["payload"]["resource_info"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let want = |t: &str, id: &str| (t.to_string(), id.to_string());
+    let expected = vec![
+        want("identity.project.deleted", &p),
+        want("identity.user.deleted", &u),
+        want("identity.group.deleted", &g),
+        want("identity.project.deleted", &d),
+        want("identity.domain.deleted", &d),
+    ];
+    while deleted(&events(&file)) != expected {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            deleted(&events(&file))
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -191,7 +191,7 @@ pub fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
 pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> {
     let id = p.get("domain_id");
     let now = req.now as i64;
-    app.store.write(|w| {
+    let cascade = app.store.write(|w| {
         let current = resource::require_domain(w, id)?;
         if current.enabled {
             return Err(Error::Forbidden(
@@ -200,5 +200,6 @@ pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
         }
         crate::service::resource::delete_domain_in(w, &current, now)
     })?;
+    req.cascade.replace(cascade);
     Ok(Response::no_content())
 }

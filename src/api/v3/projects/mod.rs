@@ -337,7 +337,7 @@ pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
     let id = p.get("project_id");
     let now = req.now as i64;
     // The cascades are the service layer's, shared with /v3/domains and /v2.0/tenants.
-    app.store.write(|w| match get_node(w, id)? {
+    let cascade = app.store.write(|w| match get_node(w, id)? {
         None => Err(Error::not_found("project", id)),
         Some(Node::Domain(d)) => {
             if d.enabled {
@@ -347,8 +347,11 @@ pub fn delete(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Respon
             }
             crate::service::resource::delete_domain_in(w, &d, now)
         }
-        Some(Node::Project(p)) => crate::service::resource::delete_project_in(w, &p, now),
+        Some(Node::Project(p)) => {
+            crate::service::resource::delete_project_in(w, &p, now).map(|()| Vec::new())
+        }
     })?;
+    req.cascade.replace(cascade);
     Ok(Response::no_content())
 }
 

@@ -19,6 +19,8 @@ enum Id {
     Param(&'static str),
     /// A JSON pointer into the response body (created resources).
     Body(&'static str),
+    /// A field of a form-encoded response body (OAuth1's token endpoints answer in a form).
+    Form(&'static str),
 }
 
 /// One notification a successful request sends.
@@ -34,7 +36,7 @@ enum Emit {
 }
 
 use Emit::{Assignment as A, Membership as M, Resource as R};
-use Id::{Body as B, Param as P};
+use Id::{Body as B, Form as F, Param as P};
 use Method::{Delete, Patch, Post, Put};
 
 /// The notifications of each write route, in the order upstream sends them. Upstream's
@@ -105,6 +107,8 @@ const RULES: &[(Method, &str, &[Emit])] = &[
     (Post, "/v3/OS-OAUTH1/consumers", &[R("OS-OAUTH1:consumer", "created", B("/consumer/id"))]),
     (Patch, "/v3/OS-OAUTH1/consumers/{consumer_id}", &[R("OS-OAUTH1:consumer", "updated", P("consumer_id"))]),
     (Delete, "/v3/OS-OAUTH1/consumers/{consumer_id}", &[R("OS-OAUTH1:consumer", "deleted", P("consumer_id"))]),
+    (Post, "/v3/OS-OAUTH1/request_token", &[R("OS-OAUTH1:request_token", "created", F("oauth_token"))]),
+    (Post, "/v3/OS-OAUTH1/access_token", &[R("OS-OAUTH1:access_token", "created", F("oauth_token"))]),
     (Delete, "/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}", &[R("OS-OAUTH1:access_token", "deleted", P("access_token_id"))]),
     // v2.0's admin API ran on the same managers.
     (Post, "/v2.0/tenants", &[R("project", "created", B("/tenant/id"))]),
@@ -162,6 +166,9 @@ const CADF_TYPES: &[(&str, &str)] = &[
     ("OS-OAUTH1:request_token", "data/security/credential"),
     ("OS-OAUTH1:consumer", "data/security/account"),
     ("application_credential", "data/security/credential"),
+    // Huawei IAM's access keys and agencies (its own objects).
+    ("credential", "data/security/credential"),
+    ("agency", "data/security/account"),
 ];
 
 /// What one answered request tells the audit sink.
@@ -204,6 +211,16 @@ pub fn observe(app: &App, a: &Answered) {
     }
 }
 
+/// `field` of a form-encoded body (`oauth_token=...&oauth_token_secret=...`); the secret is
+/// never read.
+fn form_field(body: &[u8], field: &str) -> Option<String> {
+    std::str::from_utf8(body)
+        .ok()?
+        .split('&')
+        .find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == field))
+        .map(|(_, v)| crate::http::request::percent_decode(v))
+}
+
 fn is_auth_route(method: Method, pattern: &str) -> bool {
     matches!(pattern, "/v3/auth/tokens" | "/v2.0/tokens") && method == Post
         || pattern.ends_with("/protocols/{protocol_id}/auth")
@@ -228,6 +245,7 @@ fn send(app: &App, a: &Answered, params: &[(&str, String)], emit: Emit) {
                             .and_then(Value::as_str)
                             .map(str::to_string)
                     }),
+                F(field) => form_field(&a.response.body, field),
             };
             // POST /v3/projects with is_domain creates a domain, and upstream says so.
             let kind = if kind == "project" && op == "created" && created_domain(a) {
@@ -399,6 +417,13 @@ fn path_params(pattern: &'static str, segments: &[String]) -> Vec<(&'static str,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oauth1_token_ids_come_from_the_form_answer() {
+        let body = b"oauth_token=abc%2Bd&oauth_token_secret=s3cr3t&oauth_expires_at=x";
+        assert_eq!(form_field(body, "oauth_token").as_deref(), Some("abc+d"));
+        assert_eq!(form_field(b"nothing", "oauth_token"), None);
+    }
 
     #[test]
     fn every_rule_is_a_route() {

@@ -156,7 +156,10 @@ def server():
         srv.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         srv.proc.kill()
-    shutil.rmtree(srv.data_dir, ignore_errors=True)
+    if os.environ.get("KSL_HW_KEEP"):
+        print(f"\nkept the server's data dir and log: {srv.data_dir}")
+    else:
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
 
 
 def _config():

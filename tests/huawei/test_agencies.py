@@ -160,3 +160,54 @@ def test_project_status_and_quota(server, admin, project):
     quota = admin.show_project_quota(ShowProjectQuotaRequest(project_id=REGION_PROJECT_ID)).quotas
     [resource] = quota.resources
     assert resource.type == "project" and resource.used == 0 and resource.quota >= resource.used
+
+
+def test_temporary_key_and_token_by_agency(server, admin):
+    """The account administrator (of the trusted account) assumes an agency: a temporary key by
+    agency (it acts as the agency), then the agency token. Both calls take the caller's
+    X-Auth-Token; every signed kind is refused, as asserted."""
+    from huaweicloudsdkiam.v3 import (
+        AgencyAuth, AgencyAuthIdentity, CreateTemporaryAccessKeyByAgencyRequest,
+        CreateTemporaryAccessKeyByAgencyRequestBody, IdentityAssumerole)
+    from conftest import global_client, remember
+    lookup = token_client(server, server.token())
+    name = "sdk-sts-" + uuid.uuid4().hex[:8]
+    agency = lookup.create_agency(CreateAgencyRequest(body=CreateAgencyRequestBody(
+        agency=CreateAgencyOption(name=name, domain_id=DOMAIN_ID, trust_domain_id=DOMAIN_ID,
+                                  duration="FOREVER")))).agency
+    try:
+        lookup.associate_agency_with_domain_permission(AssociateAgencyWithDomainPermissionRequest(
+            domain_id=DOMAIN_ID, agency_id=agency.id, role_id=role_id(lookup, "te_admin")))
+        by_agency = CreateTemporaryAccessKeyByAgencyRequest(
+            body=CreateTemporaryAccessKeyByAgencyRequestBody(auth=AgencyAuth(identity=AgencyAuthIdentity(
+                methods=["assume_role"], assume_role=IdentityAssumerole(
+                    agency_name=name, domain_id=DOMAIN_ID, duration_seconds=900)))))
+        if admin.kind == "token":
+            cred = admin.create_temporary_access_key_by_agency(by_agency).credential
+            remember(cred.secret, cred.securitytoken)
+            as_agency = global_client(server, cred.access, cred.secret,
+                                      security_token=cred.securitytoken)
+            assert name in [a.name for a in as_agency.list_agencies(
+                ListAgenciesRequest(domain_id=DOMAIN_ID)).agencies]
+        else:
+            # Huawei documents this call with the caller's X-Auth-Token only (iam_04_0101,
+            # huawei-iam-api.md §1 "by agency"): a signed caller is not authenticated.
+            with pytest.raises(ClientRequestException) as e:
+                admin.create_temporary_access_key_by_agency(by_agency)
+            assert (e.value.status_code, e.value.error_code) == (401, "IAM.0001")
+        body = KeystoneCreateAgencyTokenRequestBody(auth=AgencyTokenAuth(
+            identity=AgencyTokenIdentity(methods=["assume_role"], assume_role=AgencyTokenAssumerole(
+                agency_name=name, domain_id=DOMAIN_ID)),
+            scope=AgencyTokenScope(domain=AgencyTokenScopeDomain(id=DOMAIN_ID))))
+        request = KeystoneCreateAgencyTokenRequest(body=body)
+        if admin.kind == "token":
+            token = admin.keystone_create_agency_token(request).token
+            assert (token.user.id, token.assumed_by.user.name) == (agency.id, ADMIN[0])
+        else:
+            # The assume_role token method is the caller's X-Auth-Token too (upstream's
+            # token-based methods): a signed caller gets Keystone's 401.
+            with pytest.raises(ClientRequestException) as e:
+                admin.keystone_create_agency_token(request)
+            assert (e.value.status_code, str(e.value.error_code)) == (401, "401")
+    finally:
+        lookup.delete_agency(DeleteAgencyRequest(agency_id=agency.id))

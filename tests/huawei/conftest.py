@@ -48,8 +48,9 @@ SECRETS = {ADMIN[1], USER[1], CLOUD_ADMIN[1], ADMIN_SK, DEMO_SK}
 
 
 def remember(*secrets):
-    """Adds secrets a test used to the set the end-of-session log check looks for."""
-    SECRETS.update(s for s in secrets if s)
+    """Adds secrets a test used to the set the end-of-session log check looks for. Strings under
+    8 characters (refused weak passwords such as "abc") would match inside any id."""
+    SECRETS.update(s for s in secrets if s and len(s) >= 8)
 
 
 class Server:

@@ -277,3 +277,48 @@ fn saml_metadata_is_kept_per_protocol() {
     let other = "/v3-ext/OS-FEDERATION/identity_providers/hwidp/protocols/nope/metadata";
     ok(&s.post(other, Some(&t), &json!({"metadata": xml})), 404);
 }
+
+/// An identity provider of a Huawei account: its administrator (domain- or project-scoped)
+/// manages the provider's OpenID Connect configuration; another account's user may not. The
+/// Huawei seed's cloud operator (admin/Cloud@12345, system scope) creates the provider.
+#[test]
+fn the_providers_account_administrator_manages_its_configuration() {
+    const ACCOUNT: &str = "0970dd7a1300f5672ff2c003c60ae115";
+    const REGION_PROJECT: &str = "06f6a1ff1a00d3fc2f1dc003d7f4b3d1";
+    let s = TestServer::start(include_str!("../../seed/huawei.yaml"));
+    let cloud = s.token(
+        user_by_name("admin", "default"),
+        "Cloud@12345",
+        Some(system_scope()),
+    );
+    let idp = json!({"identity_provider": {"domain_id": ACCOUNT}});
+    ok(&s.send_json("PUT", IDP, Some(&cloud), &idp), 201);
+    let admin = |scope: Value| {
+        s.token(
+            user_by_name("hwaccount", ACCOUNT),
+            "Admin@12345",
+            Some(scope),
+        )
+    };
+    for token in [
+        admin(json!({"domain": {"id": ACCOUNT}})),
+        admin(json!({"project": {"id": REGION_PROJECT}})),
+    ] {
+        // Past policy: the provider has no configuration yet.
+        assert_eq!(
+            ok(&s.get(CONFIG, Some(&token)), 404)["error_code"],
+            "IAM.0004"
+        );
+    }
+    let reader = s.token(
+        user_by_name("hwuser", ACCOUNT),
+        "User@12345",
+        Some(json!({"project": {"id": REGION_PROJECT}})),
+    );
+    let config = json!({"openid_connect_config": {"access_mode": "program",
+        "idp_url": "https://idp.example.org", "client_id": "keystone", "signing_key": "{}"}});
+    assert_eq!(
+        ok(&s.post(CONFIG, Some(&reader), &config), 403)["error_code"],
+        "IAM.0003"
+    );
+}

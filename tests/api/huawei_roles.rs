@@ -372,3 +372,32 @@ fn role_assignments_query_and_enterprise_projects() {
     server.delete(&path, Some(&token)).expect(404);
     assert_eq!(query("&scope=enterprise_project")["total_num"], 0);
 }
+
+/// KeystoneShowPermission (GET /v3/roles/{id}) of a custom policy answers the account's
+/// administrator project-scoped too (BasicCredentials sign with a region project), and not
+/// a caller without a role in the account.
+#[test]
+fn custom_policy_shown_to_the_accounts_project_scoped_administrator() {
+    let (server, token) = start();
+    let created = server
+        .post("/v3.0/OS-ROLE/roles", Some(&token), &cloud_policy("scoped"))
+        .expect(201)
+        .json();
+    let path = format!("/v3/roles/{}", created["role"]["id"].as_str().unwrap());
+    let project_admin = login_project(&server, "hwaccount", "Admin@12345");
+    let shown = server.get(&path, Some(&project_admin)).expect(200).json();
+    assert_eq!(shown["role"]["domain_id"], DOMAIN);
+    // A user of the account holding no role (an unscoped token) is refused.
+    let outsider = server.post(
+        "/v3/users",
+        Some(&token),
+        &json!({"user": {"name": "outsider", "domain_id": DOMAIN, "password": "Out@12345x"}}),
+    );
+    assert_eq!(outsider.status, 201, "{}", outsider.text());
+    let r = server.issue(
+        &password_auth(user_by_name("outsider", DOMAIN), "Out@12345x", None),
+        "",
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(server.get(&path, Some(&r.subject_token())).status, 403);
+}

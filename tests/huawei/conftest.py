@@ -28,6 +28,29 @@ REGION = "cn-north-4"
 REGION_PROJECT_ID = "06f6a1ff1a00d3fc2f1dc003d7f4b3d1"
 ADMIN = ("hwaccount", "Admin@12345")
 USER = ("hwuser", "User@12345")
+# The cloud operator (Default domain, system-scoped admin): Keystone's cloud-wide objects only.
+CLOUD_ADMIN = ("admin", "Cloud@12345")
+# The seed's demo keys (public in seed/huawei.yaml).
+ADMIN_AK, ADMIN_SK = "HWADMINDEMOACCESSKEY", "DemoSecretKeyForHwaccountAdminNotForUse1"
+DEMO_AK, DEMO_SK = "HWUSERDEMOACCESSKEY1", "DemoSecretKeyForHwuserOnlyNotForUse00001"
+
+# Every credential kind the SDK authenticates with, as the account administrator: X-Auth-Token;
+# GlobalCredentials (X-Domain-Id) with the domain given or looked up by the SDK
+# (GET /v3/auth/domains); BasicCredentials (X-Project-Id) with the region project given or
+# looked up (GET /v3/projects?name=cn-north-4); a temporary key with its X-Security-Token.
+KINDS = ["token", "global", "global-bootstrap", "basic", "basic-bootstrap", "temporary"]
+# Project-scoped callers (as a project-scoped Keystone token is).
+PROJECT_KINDS = {"basic", "basic-bootstrap"}
+
+# Every SK, security token, MFA seed and password a test used: none may reach the server log
+# (checked by test_zz_no_secret_leak.py at the end of the session).
+SECRETS = {ADMIN[1], USER[1], CLOUD_ADMIN[1], ADMIN_SK, DEMO_SK}
+
+
+def remember(*secrets):
+    """Adds secrets a test used to the set the end-of-session log check looks for. Strings under
+    8 characters (refused weak passwords such as "abc") would match inside any id."""
+    SECRETS.update(s for s in secrets if s and len(s) >= 8)
 
 
 class Server:
@@ -69,6 +92,33 @@ class Server:
         assert status == 201, status
         return headers["X-Subject-Token"]
 
+    def system_token(self):
+        """The cloud operator's system-scoped token (identity providers, mappings, protocols)."""
+        name, password = CLOUD_ADMIN
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": name, "password": password, "domain": {"id": "default"}}}},
+            "scope": {"system": {"all": True}}}}
+        status, headers, _ = self.request("POST", "/v3/auth/tokens", body)
+        assert status == 201, status
+        return headers["X-Subject-Token"]
+
+    def temporary_key(self, token):
+        """A temporary key (access, secret, security token) made with `token`."""
+        status, _, body = self.request(
+            "POST", "/v3.0/OS-CREDENTIAL/securitytokens",
+            {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}},
+            headers={"X-Auth-Token": token})
+        assert status == 201, body
+        cred = body["credential"]
+        remember(cred["secret"], cred["securitytoken"])
+        return cred["access"], cred["secret"], cred["securitytoken"]
+
+    def log_text(self):
+        with open(os.path.join(self.data_dir, "server.log"), encoding="utf-8",
+                  errors="replace") as f:
+            return f.read()
+
     def user_id(self, name):
         status, _, body = self.request(
             "GET", f"/v3/users?name={name}&domain_id={DOMAIN_ID}",
@@ -107,7 +157,10 @@ def server():
         srv.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         srv.proc.kill()
-    shutil.rmtree(srv.data_dir, ignore_errors=True)
+    if os.environ.get("KSL_HW_KEEP"):
+        print(f"\nkept the server's data dir and log: {srv.data_dir}")
+    else:
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
 
 
 def _config():
@@ -148,3 +201,44 @@ def token_client(server, token):
     creds = IamCredentials().with_x_auth_token(token)
     return (IamClient.new_builder().with_http_config(_config()).with_credentials(creds)
             .with_endpoints([server.url]).build())
+
+
+def forget_bootstrap(ak):
+    """Drops the SDK's process-wide cache of looked-up domain and project ids for `ak`, so
+    each bootstrap client really makes its look-up."""
+    cache = GlobalCredentials._CACHE
+    for key in [k for k in cache if isinstance(k, str) and k.startswith(ak)]:
+        cache.pop(key, None)
+
+
+def client_of_kind(server, kind, ak, sk, token):
+    """An IamClient for one of KINDS, authenticating as the owner of (ak, sk) and `token`."""
+    if kind == "token":
+        return token_client(server, token)
+    if kind in ("global-bootstrap", "basic-bootstrap"):
+        forget_bootstrap(ak)
+    if kind == "global":
+        return global_client(server, ak, sk)
+    if kind == "global-bootstrap":
+        return global_client(server, ak, sk, domain_id=None)
+    if kind == "basic":
+        return basic_client(server, ak, sk)
+    if kind == "basic-bootstrap":
+        return basic_client(server, ak, sk, project_id=None)
+    assert kind == "temporary", kind
+    access, secret, security_token = server.temporary_key(token)
+    return global_client(server, access, secret, security_token=security_token)
+
+
+@pytest.fixture(params=KINDS)
+def admin_iam(request, server):
+    """The account administrator hwaccount's IamClient, once per credential kind; `.kind`
+    names the kind (tests assert upstream's refusals where a kind is refused on purpose)."""
+    client = client_of_kind(server, request.param, ADMIN_AK, ADMIN_SK, server.token())
+    client.kind = request.param
+    return client
+
+
+def pytest_collection_modifyitems(items):
+    """The log check runs last, whatever -k selected, so it sees every test's secrets."""
+    items.sort(key=lambda item: item.fspath.basename == "test_zz_no_secret_leak.py")

@@ -1,7 +1,6 @@
 """OS-CREDENTIAL and AK/SK signing with the real SDK: keys made with a token, then the SDK signing
 with them (GlobalCredentials, BasicCredentials, their bootstrap look-ups), temporary keys with a
 security token, and refusals the SDK raises as ClientRequestException."""
-import os
 import re
 
 import pytest
@@ -15,12 +14,9 @@ from huaweicloudsdkiam.v3 import (
     ShowPermanentAccessKeyRequest, TokenAuth, TokenAuthIdentity, UpdateCredentialOption,
     UpdatePermanentAccessKeyRequest, UpdatePermanentAccessKeyRequestBody)
 
-from conftest import (DOMAIN_ID, REGION, REGION_PROJECT_ID, basic_client, global_client,
-                      token_client)
+from conftest import (DEMO_AK, DEMO_SK, DOMAIN_ID, REGION, REGION_PROJECT_ID, basic_client,
+                      global_client, remember, token_client)
 
-DEMO_AK = "HWUSERDEMOACCESSKEY1"
-DEMO_SK = "DemoSecretKeyForHwuserOnlyNotForUse00001"
-SECRETS = []
 
 
 @pytest.fixture
@@ -31,7 +27,7 @@ def admin_key(server):
     body = CreatePermanentAccessKeyRequestBody(
         credential=CreateCredentialOption(user_id=user_id, description="sdk test"))
     cred = client.create_permanent_access_key(CreatePermanentAccessKeyRequest(body=body)).credential
-    SECRETS.append(cred.secret)
+    remember(cred.secret)
     yield cred
     try:
         client.delete_permanent_access_key(DeletePermanentAccessKeyRequest(access_key=cred.access))
@@ -105,7 +101,7 @@ def _temporary(server, client, duration=None, token_id=None):
         auth=TokenAuth(identity=TokenAuthIdentity(methods=["token"], token=token)))
     cred = client.create_temporary_access_key_by_token(
         CreateTemporaryAccessKeyByTokenRequest(body=body)).credential
-    SECRETS.extend([cred.secret, cred.securitytoken])
+    remember(cred.secret, cred.securitytoken)
     return cred
 
 
@@ -135,13 +131,42 @@ def test_temporary_key_by_body_token_only(server):
         "auth": {"identity": {"methods": ["token"], "token": {"id": token}}}})
     assert status == 201, body
     cred = body["credential"]
-    SECRETS.extend([cred["secret"], cred["securitytoken"]])
+    remember(cred["secret"], cred["securitytoken"])
     assert set(cred) == {"access", "secret", "securitytoken", "expires_at"}
 
 
-def test_no_secret_in_the_server_log(server):
-    with open(os.path.join(server.data_dir, "server.log"), encoding="utf-8",
-              errors="replace") as f:
-        log = f.read()
-    for secret in SECRETS + [DEMO_SK]:
-        assert secret not in log
+def test_permanent_key_lifecycle(server, admin_iam):
+    """The account administrator manages its keys with every credential kind."""
+    user_id = server.user_id("hwaccount")
+    body = CreatePermanentAccessKeyRequestBody(
+        credential=CreateCredentialOption(user_id=user_id, description=admin_iam.kind))
+    cred = admin_iam.create_permanent_access_key(
+        CreatePermanentAccessKeyRequest(body=body)).credential
+    remember(cred.secret)
+    try:
+        shown = admin_iam.show_permanent_access_key(
+            ShowPermanentAccessKeyRequest(access_key=cred.access)).credential
+        assert (shown.user_id, shown.description, shown.status) == (user_id, admin_iam.kind, "active")
+        keys = admin_iam.list_permanent_access_keys(
+            ListPermanentAccessKeysRequest(user_id=user_id)).credentials
+        assert cred.access in [k.access for k in keys]
+        assert cred.secret not in str(keys) + str(shown)
+        body = UpdatePermanentAccessKeyRequestBody(
+            credential=UpdateCredentialOption(status="inactive", description="off"))
+        updated = admin_iam.update_permanent_access_key(
+            UpdatePermanentAccessKeyRequest(access_key=cred.access, body=body)).credential
+        assert (updated.status, updated.description) == ("inactive", "off")
+    finally:
+        admin_iam.delete_permanent_access_key(DeletePermanentAccessKeyRequest(access_key=cred.access))
+    with pytest.raises(ClientRequestException) as e:
+        admin_iam.show_permanent_access_key(ShowPermanentAccessKeyRequest(access_key=cred.access))
+    assert (e.value.status_code, e.value.error_code) == (404, "IAM.0004")
+
+
+def test_temporary_key_by_token_with_every_kind(server, admin_iam):
+    """CreateTemporaryAccessKeyByToken: the token in the body, the request authenticated by
+    every kind (the token names whose key it is)."""
+    cred = _temporary(server, admin_iam, duration=900, token_id=server.token())
+    client = global_client(server, cred.access, cred.secret, security_token=cred.securitytoken)
+    domains = client.keystone_list_auth_domains(KeystoneListAuthDomainsRequest()).domains
+    assert [d.id for d in domains] == [DOMAIN_ID]

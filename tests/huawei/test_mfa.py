@@ -1,5 +1,5 @@
 """Virtual MFA devices, login protection and the password + virtual MFA token, through the real
-SDK (token_client). A fresh user per test keeps the seed users' logins untouched for the other
+SDK (admin_iam: every credential kind). A fresh user per test keeps the seed users' logins untouched for the other
 groups' tests in the same server. TOTP codes (RFC 6238, SHA-1, 30 s, 6 digits) are computed
 here from the seed the server shows once."""
 import base64
@@ -22,7 +22,7 @@ from huaweicloudsdkiam.v3 import (
     UpdateLoginProtectRequest,
 )
 
-from conftest import DOMAIN_ID, DOMAIN_NAME, token_client
+from conftest import DOMAIN_ID, DOMAIN_NAME, remember
 
 PASSWORD = "Mfa@12345x"
 
@@ -68,6 +68,7 @@ def create_and_bind(client, user_id):
     created = client.create_mfa_device(CreateMfaDeviceRequest(body=CreateMfaDeviceReq(
         virtual_mfa_device=CreateMfaDevice(name="phone-" + user_id[:6], user_id=user_id))))
     serial, seed = created.virtual_mfa_device.serial_number, created.virtual_mfa_device.base32_string_seed
+    remember(seed)
     assert serial == f"iam:{DOMAIN_ID}:mfa/phone-{user_id[:6]}"
     client.create_binding_device(CreateBindingDeviceRequest(body=BindMfaDevice(
         user_id=user_id, serial_number=serial,
@@ -75,13 +76,14 @@ def create_and_bind(client, user_id):
     return serial, seed
 
 
-def test_mfa_device_create_bind_show_list_unbind_delete(server, user):
+def test_mfa_device_create_bind_show_list_unbind_delete(server, user, admin_iam):
     user_id, _ = user
-    client = token_client(server, server.token())
+    client = admin_iam
     created = client.create_mfa_device(CreateMfaDeviceRequest(body=CreateMfaDeviceReq(
         virtual_mfa_device=CreateMfaDevice(name="dev-" + user_id[:6], user_id=user_id))))
     serial = created.virtual_mfa_device.serial_number
     seed = created.virtual_mfa_device.base32_string_seed
+    remember(seed)
     assert len(seed) == 32
 
     with pytest.raises(ClientRequestException) as e:
@@ -108,9 +110,9 @@ def test_mfa_device_create_bind_show_list_unbind_delete(server, user):
     assert e.value.status_code == 404 and e.value.error_code == "IAM.0004"
 
 
-def test_login_protect_vmfa_and_the_password_and_mfa_token(server, user):
+def test_login_protect_vmfa_and_the_password_and_mfa_token(server, user, admin_iam):
     user_id, name = user
-    client = token_client(server, server.token())
+    client = admin_iam
     shown = client.show_user_login_protect(ShowUserLoginProtectRequest(user_id=user_id))
     assert (shown.login_protect.enabled, shown.login_protect.verification_method) == (False, "none")
 

@@ -1,4 +1,4 @@
-"""Huawei permissions with the real SDK (token auth): KeystoneListPermissions and its filters,
+"""Huawei permissions with the real SDK (admin_iam: every credential kind): KeystoneListPermissions and its filters,
 KeystoneShowPermission, custom policies (OS-ROLE), group grants on projects/domains/all
 projects (Keystone routes) with RoleResult-shaped roles, enterprise projects, and the
 OS-PERMISSION role-assignment query."""
@@ -22,17 +22,18 @@ from huaweicloudsdkiam.v3 import (
     UpdateDomainGroupInheritRoleRequest,
 )
 
-from conftest import DOMAIN_ID, REGION_PROJECT_ID, token_client
+from conftest import DOMAIN_ID, PROJECT_KINDS, REGION_PROJECT_ID, token_client
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    return token_client(server, server.token())
+@pytest.fixture
+def client(admin_iam):
+    """The account administrator with every credential kind."""
+    return admin_iam
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def group_id(server):
-    """A group of the account of this module's own (the seed's stay as they are)."""
+    """A fresh group of the account per test (the seed's stay as they are)."""
     status, _, body = server.request(
         "POST", "/v3/groups", {"group": {"name": "roles-" + uuid.uuid4().hex[:8], "domain_id": DOMAIN_ID}},
         headers={"X-Auth-Token": server.token()})
@@ -40,10 +41,28 @@ def group_id(server):
     return body["group"]["id"]
 
 
-def role_id(client, name):
-    roles = client.keystone_list_permissions(KeystoneListPermissionsRequest(name=name)).roles
-    assert len(roles) == 1, roles
-    return roles[0].id
+@pytest.fixture
+def role_id(server):
+    """Looks a role's id up with a domain-scoped token (upstream's list_roles refuses
+    project-scoped callers; test_show_permission asserts that)."""
+    lookup = token_client(server, server.token())
+
+    def find(name):
+        roles = lookup.keystone_list_permissions(KeystoneListPermissionsRequest(name=name)).roles
+        assert len(roles) == 1, roles
+        return roles[0].id
+    return find
+
+
+def refused_to_project_scope(client, call):
+    """Upstream's grant and list_roles rules want a domain or system scope: a project-scoped
+    caller (BasicCredentials, as a project-scoped token) gets Keystone's 403. True if refused."""
+    if client.kind not in PROJECT_KINDS:
+        return False
+    with pytest.raises(ClientRequestException) as e:
+        call()
+    assert (e.value.status_code, str(e.value.error_code)) == (403, "403")
+    return True
 
 
 def service_option(display_name, effect="Allow"):
@@ -55,6 +74,10 @@ def service_option(display_name, effect="Allow"):
 
 
 def test_list_permissions_with_huawei_filters(client):
+    # Keystone's plain list_roles (no Huawei parameter) keeps upstream's rule.
+    by_name = KeystoneListPermissionsRequest(name="te_admin")
+    if not refused_to_project_scope(client, lambda: client.keystone_list_permissions(by_name)):
+        assert [r.name for r in client.keystone_list_permissions(by_name).roles] == ["te_admin"]
     resp = client.keystone_list_permissions(KeystoneListPermissionsRequest(permission_type="policy", page=1, per_page=300))
     names = {r.name for r in resp.roles}
     assert "system_all_1001" in names and "te_admin" not in names
@@ -70,8 +93,9 @@ def test_list_permissions_with_huawei_filters(client):
     assert [r.name for r in ecs] == ["server_adm"]
 
 
-def test_show_permission(client):
-    role = client.keystone_show_permission(KeystoneShowPermissionRequest(role_id=role_id(client, "secu_admin"))).role
+def test_show_permission(client, role_id):
+    request = KeystoneShowPermissionRequest(role_id=role_id("secu_admin"))
+    role = client.keystone_show_permission(request).role
     assert (role.name, role.display_name, role.type, role.catalog) == ("secu_admin", "Security Administrator", "AX", "BASE")
     assert role.policy.statement[0].action == ["identity:*:*"]
 
@@ -122,8 +146,12 @@ def test_custom_policy_validation(client):
     assert e.value.status_code == 400 and e.value.error_code == "IAM.0007"
 
 
-def test_group_grants_show_role_results(client, group_id):
-    te_admin, server_adm = role_id(client, "te_admin"), role_id(client, "server_adm")
+def test_group_grants_show_role_results(client, group_id, role_id):
+    te_admin, server_adm = role_id("te_admin"), role_id("server_adm")
+    if refused_to_project_scope(client, lambda: client.keystone_associate_group_with_project_permission(
+            KeystoneAssociateGroupWithProjectPermissionRequest(
+                project_id=REGION_PROJECT_ID, group_id=group_id, role_id=server_adm))):
+        return
     client.keystone_associate_group_with_project_permission(KeystoneAssociateGroupWithProjectPermissionRequest(
         project_id=REGION_PROJECT_ID, group_id=group_id, role_id=server_adm))
     client.keystone_check_project_permission_for_group(KeystoneCheckProjectPermissionForGroupRequest(
@@ -156,10 +184,10 @@ def test_group_grants_show_role_results(client, group_id):
     assert [a.role.id for a in projects.role_assignments] == [server_adm]
 
 
-def test_enterprise_project_grants(client, group_id):
+def test_enterprise_project_grants(client, group_id, role_id):
     ep = uuid.uuid4().hex
     client.associate_role_to_group_on_enterprise_project(AssociateRoleToGroupOnEnterpriseProjectRequest(
-        enterprise_project_id=ep, group_id=group_id, role_id=role_id(client, "readonly")))
+        enterprise_project_id=ep, group_id=group_id, role_id=role_id("readonly")))
     eps = client.list_enterprise_projects_for_group(ListEnterpriseProjectsForGroupRequest(group_id=group_id))
     assert [p.project_id for p in eps.enterprise_projects] == [ep]
     resp = client.show_domain_role_assignments(ShowDomainRoleAssignmentsRequest(

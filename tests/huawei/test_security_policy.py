@@ -1,4 +1,4 @@
-"""OS-SECURITYPOLICY and §1.4's security_compliance through the real SDK (token_client). Every
+"""OS-SECURITYPOLICY and §1.4's security_compliance through the real SDK (admin_iam: every credential kind). Every
 test sets the account's documents back to the defaults, which un-stores them, so the other
 groups' tests on this session's server see the account as the seed left it."""
 import pytest
@@ -16,14 +16,15 @@ from huaweicloudsdkiam.v3 import (
     UpdateDomainPasswordPolicyRequestBody, UpdateDomainProtectPolicyRequest,
     UpdateDomainProtectPolicyRequestBody)
 
-from conftest import DOMAIN_ID, token_client
+from conftest import DOMAIN_ID
 
 ALL_IPV4 = [AllowIpRangesOption(ip_range="0.0.0.0-255.255.255.255", description="")]
 
 
 @pytest.fixture
-def admin(server):
-    return token_client(server, server.token())
+def admin(admin_iam):
+    """The account administrator with every credential kind."""
+    return admin_iam
 
 
 def _password(client, **fields):

@@ -1,4 +1,4 @@
-"""OS-USER through the real SDK (token_client): CreateUser, ShowUser, UpdateUser,
+"""OS-USER through the real SDK (admin_iam: every credential kind): CreateUser, ShowUser, UpdateUser,
 UpdateUserInformation, and Huawei's error codes as the SDK raises them."""
 import uuid
 
@@ -9,10 +9,11 @@ from huaweicloudsdkiam.v3 import (
     ShowUserRequest, UpdateUserInformationOption, UpdateUserInformationRequest,
     UpdateUserInformationRequestBody, UpdateUserOption, UpdateUserRequest, UpdateUserRequestBody)
 
-from conftest import DOMAIN_ID, token_client
+from conftest import DOMAIN_ID, remember, token_client
 
 
 def _create(client, name, password="Sdk@2024user", **extra):
+    remember(password)
     option = CreateUserOption(name=name, domain_id=DOMAIN_ID, password=password, **extra)
     return client.create_user(CreateUserRequest(body=CreateUserRequestBody(user=option))).user
 
@@ -26,8 +27,8 @@ def _unscoped_token(server, name, password):
     return headers["X-Subject-Token"]
 
 
-def test_create_show_update_and_own_info(server):
-    admin = token_client(server, server.token())
+def test_create_show_update_and_own_info(server, admin_iam):
+    admin = admin_iam
     name = "sdk-" + uuid.uuid4().hex[:8]
     user = _create(admin, name, email="sdk@example.com", areacode="0086", phone="123456789",
                    access_mode="programmatic", description="from the SDK")
@@ -50,8 +51,8 @@ def test_create_show_update_and_own_info(server):
     assert (shown.email, shown.phone) == ("me@example.com", "987654321")
 
 
-def test_huawei_error_codes_reach_the_sdk(server):
-    admin = token_client(server, server.token())
+def test_huawei_error_codes_reach_the_sdk(admin_iam):
+    admin = admin_iam
     name = "dup-" + uuid.uuid4().hex[:8]
     _create(admin, name)
     with pytest.raises(ClientRequestException) as e:
@@ -65,8 +66,8 @@ def test_huawei_error_codes_reach_the_sdk(server):
     assert e.value.error_code == "IAM.0007"
 
 
-def test_domain_quota(server):
-    admin = token_client(server, server.token())
+def test_domain_quota(admin_iam):
+    admin = admin_iam
     resp = admin.show_domain_quota(ShowDomainQuotaRequest(domain_id=DOMAIN_ID, type="user"))
     [users] = resp.quotas.resources
     assert users.type == "user" and users.max == 1000 and users.used >= 2

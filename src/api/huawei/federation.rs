@@ -30,14 +30,14 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The identity provider's account (`domain_id`); empty when there is no such provider, so
-/// policy is decided before the 404.
+/// The identity provider's account (`target.domain_id`, as the rules read it); empty when
+/// there is no such provider, so policy is decided before the 404.
 fn idp_target(app: &App, _: &Request, p: &Params, _: &AuthContext) -> Result<Value> {
     let idp = app
         .store
         .read(|r| crate::store::federation::get_idp(r, p.get("idp_id")))?;
     Ok(match idp {
-        Some(idp) => json!({"domain_id": idp.domain_id}),
+        Some(idp) => json!({"target": {"domain_id": idp.domain_id}}),
         None => json!({}),
     })
 }

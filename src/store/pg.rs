@@ -431,10 +431,14 @@ fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: imp
                 continue;
             }
         };
-        if let Some((last_generation, last_own)) = seen {
-            if generation - last_generation > own - last_own {
-                on_change();
-            }
+        // The first poll catches up too: a write committed between start-up's reads (the
+        // revocation index) and this poll would otherwise never be seen.
+        let moved = seen.is_none_or(|(last_generation, last_own)| {
+            generation - last_generation > own - last_own
+        });
+        if moved {
+            log::debug!("another node wrote (generation {generation}): caches dropped");
+            on_change();
         }
         seen = Some((generation, own));
     }

@@ -51,3 +51,4 @@ mod service_layer;
 mod tokens;
 mod v2_tenant;
 mod writes;
+mod postgres;

@@ -52,7 +52,10 @@ fn database_url(value: &str) -> Result<DatabaseUrl, String> {
     if scheme == "postgresql" || scheme == "postgres" || scheme.starts_with("postgresql+") {
         Ok(DatabaseUrl(value.to_string()))
     } else {
-        Err("only postgresql:// connections are supported (leave it unset for the embedded store)".to_string())
+        Err(
+            "only postgresql:// connections are supported (leave it unset for the embedded store)"
+                .to_string(),
+        )
     }
 }
 

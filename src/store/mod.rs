@@ -42,10 +42,10 @@ use serde::Serialize;
 
 use crate::model::RevokeEvent;
 pub use changes::{Dep, Stamp, Tx, Versions};
-pub use engine::{ReadTx, WriteTx};
 use engine::Handle;
-pub use pg::POLL_INTERVAL;
+pub use engine::{ReadTx, WriteTx};
 pub use error::{StoreError, StoreResult};
+pub use pg::POLL_INTERVAL;
 use revocation::{RevocationIndex, Revocations};
 use tables::{prefix_range, Table};
 

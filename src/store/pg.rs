@@ -150,9 +150,7 @@ impl PgTx {
         let conn = &mut *self.conn.borrow_mut();
         let name = table.name();
         let rows = match (range, limit) {
-            (Some((start, end)), _) => conn
-                .client
-                .query(&conn.scan_range, &[&name, &start, &end]),
+            (Some((start, end)), _) => conn.client.query(&conn.scan_range, &[&name, &start, &end]),
             (None, Some(n)) => {
                 let n = i64::try_from(n).unwrap_or(i64::MAX);
                 conn.client.query(&conn.scan_first, &[&name, &n])
@@ -165,7 +163,9 @@ impl PgTx {
 
     pub fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
         let conn = &mut *self.conn.borrow_mut();
-        let done = conn.client.execute(&conn.put, &[&table.name(), &key, &value]);
+        let done = conn
+            .client
+            .execute(&conn.put, &[&table.name(), &key, &value]);
         self.note(done).map(drop)
     }
 

@@ -161,7 +161,14 @@ impl Drop for Postgres {
         let data = self.dir.join("data");
         let _ = self.run(
             "pg_ctl",
-            &["-D", data.to_str().unwrap_or(""), "-m", "immediate", "-w", "stop"],
+            &[
+                "-D",
+                data.to_str().unwrap_or(""),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
         );
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -220,14 +227,28 @@ fn postgres_node_serves_the_demo_seed() {
     assert_eq!(s.validate(&admin, &demo, "").status, 200);
     // User CRUD.
     let id = new_user(&s, &admin, "pg-alice");
-    let r = s.patch(&format!("/v3/users/{id}"), Some(&admin), &json!({"user": {"email": "a@x"}}));
+    let r = s.patch(
+        &format!("/v3/users/{id}"),
+        Some(&admin),
+        &json!({"user": {"email": "a@x"}}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(s.get(&format!("/v3/users/{id}"), Some(&admin)).json()["user"]["email"], "a@x");
+    assert_eq!(
+        s.get(&format!("/v3/users/{id}"), Some(&admin)).json()["user"]["email"],
+        "a@x"
+    );
     let alice = s.token(user_by_id(&id), "pw-of-pg-alice", None);
     assert_eq!(s.validate(&admin, &alice, "").status, 200);
-    assert_eq!(s.delete(&format!("/v3/users/{id}"), Some(&admin)).status, 204);
+    assert_eq!(
+        s.delete(&format!("/v3/users/{id}"), Some(&admin)).status,
+        204
+    );
     assert_eq!(s.get(&format!("/v3/users/{id}"), Some(&admin)).status, 404);
-    assert_eq!(s.validate(&admin, &alice, "").status, 404, "deleted user's token");
+    assert_eq!(
+        s.validate(&admin, &alice, "").status,
+        404,
+        "deleted user's token"
+    );
     // A project delete cascades to its grants and its tokens.
     let r = s.post(
         "/v3/projects",
@@ -246,7 +267,11 @@ fn postgres_node_serves_the_demo_seed() {
         Some(project_scope_by_id(&project)),
     );
     assert_eq!(s.validate(&admin, &scoped, "").status, 200);
-    assert_eq!(s.delete(&format!("/v3/projects/{project}"), Some(&admin)).status, 204);
+    assert_eq!(
+        s.delete(&format!("/v3/projects/{project}"), Some(&admin))
+            .status,
+        204
+    );
     assert_eq!(s.validate(&admin, &scoped, "").status, 404);
     let grants = s.get(
         &format!("/v3/role_assignments?user.id={demo_id}&scope.project.id={project}"),
@@ -270,7 +295,11 @@ fn postgres_two_nodes_share_identities_and_revocations() {
     let bob = b.token(user_by_id(&id), "pw-of-pg-bob", None);
     assert_eq!(a.validate(&admin_a, &bob, "").status, 200);
     let demo = a.demo_token();
-    assert_eq!(b.validate(&admin_b, &demo, "").status, 200, "A's token on B");
+    assert_eq!(
+        b.validate(&admin_b, &demo, "").status,
+        200,
+        "A's token on B"
+    );
     // Revoked on A (B has it cached): B refuses it within 1 s.
     assert_eq!(b.validate(&admin_b, &demo, "").status, 200);
     let r = a.request(
@@ -285,15 +314,40 @@ fn postgres_two_nodes_share_identities_and_revocations() {
     });
     eprintln!("cross-node revocation seen after {took:?}");
     assert!(took.is_some(), "B still validates a token A revoked");
+    // A role removed on A: B's cached validation of a token carrying it stops within 1 s.
+    let project = a.id_by_name(&admin_a, "projects", "demo");
+    let member = a.id_by_name(&admin_a, "roles", "member");
+    let grant = format!("/v3/projects/{project}/users/{id}/roles/{member}");
+    assert_eq!(a.put(&grant, Some(&admin_a)).status, 204);
+    let scoped = b.token(
+        user_by_id(&id),
+        "pw-of-pg-bob",
+        Some(project_scope_by_id(&project)),
+    );
+    assert_eq!(b.validate(&admin_b, &scoped, "").status, 200);
+    assert_eq!(b.validate(&admin_b, &scoped, "").status, 200);
+    assert_eq!(a.delete(&grant, Some(&admin_a)).status, 204);
+    let took = within(Duration::from_secs(1), || {
+        b.validate(&admin_b, &scoped, "").status == 404
+    });
+    eprintln!("cross-node role removal seen after {took:?}");
+    assert!(took.is_some(), "B still validates a role A removed");
     // A user disabled on A: B's cached validation of the user's token stops within 1 s.
     assert_eq!(b.validate(&admin_b, &bob, "").status, 200);
-    let r = a.patch(&format!("/v3/users/{id}"), Some(&admin_a), &json!({"user": {"enabled": false}}));
+    let r = a.patch(
+        &format!("/v3/users/{id}"),
+        Some(&admin_a),
+        &json!({"user": {"enabled": false}}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let took = within(Duration::from_secs(1), || {
         b.validate(&admin_b, &bob, "").status == 404
     });
     eprintln!("cross-node user disable seen after {took:?}");
-    assert!(took.is_some(), "B still validates a token of a user A disabled");
+    assert!(
+        took.is_some(),
+        "B still validates a token of a user A disabled"
+    );
     assert!(!a.stderr_text().contains(SECRET) && !b.stderr_text().contains(SECRET));
 }
 
@@ -315,7 +369,9 @@ fn postgres_concurrent_writes_from_two_nodes_lose_nothing() {
         &json!({"group": {"name": "pg-race", "domain_id": "default"}}),
     );
     let group = r.json()["group"]["id"].as_str().expect("id").to_string();
-    let users: Vec<String> = (0..20).map(|i| new_user(&a, &token, &format!("pg-r{i}"))).collect();
+    let users: Vec<String> = (0..20)
+        .map(|i| new_user(&a, &token, &format!("pg-r{i}")))
+        .collect();
     // 20 parallel writers, alternating nodes: each adds a tag to the one project (a
     // read-modify-write of one record) and a member to the one group.
     let handles: Vec<_> = users
@@ -326,7 +382,10 @@ fn postgres_concurrent_writes_from_two_nodes_lose_nothing() {
             let (token, project, group, user) =
                 (token.clone(), project.clone(), group.clone(), user.clone());
             std::thread::spawn(move || {
-                let tag = s.put(&format!("/v3/projects/{project}/tags/t{i:02}"), Some(&token));
+                let tag = s.put(
+                    &format!("/v3/projects/{project}/tags/t{i:02}"),
+                    Some(&token),
+                );
                 let member = s.put(&format!("/v3/groups/{group}/users/{user}"), Some(&token));
                 (tag.status, member.status, tag.text(), member.text())
             })
@@ -337,10 +396,18 @@ fn postgres_concurrent_writes_from_two_nodes_lose_nothing() {
         assert_eq!(tag, 201, "tag: {tag_body}");
         assert_eq!(member, 204, "member: {member_body}");
     }
-    let tags = b.get(&format!("/v3/projects/{project}/tags"), Some(&token)).json();
+    let tags = b
+        .get(&format!("/v3/projects/{project}/tags"), Some(&token))
+        .json();
     assert_eq!(tags["tags"].as_array().map(Vec::len), Some(20), "{tags}");
-    let members = b.get(&format!("/v3/groups/{group}/users"), Some(&token)).json();
-    assert_eq!(members["users"].as_array().map(Vec::len), Some(20), "{members}");
+    let members = b
+        .get(&format!("/v3/groups/{group}/users"), Some(&token))
+        .json();
+    assert_eq!(
+        members["users"].as_array().map(Vec::len),
+        Some(20),
+        "{members}"
+    );
 }
 
 #[test]
@@ -349,16 +416,31 @@ fn postgres_down_answers_503_then_recovers() {
     let s = node(&pg);
     let admin = s.admin_token();
     let body = |name: &str| json!({"project": {"name": name, "domain_id": "default"}});
-    assert_eq!(s.post("/v3/projects", Some(&admin), &body("pg-before")).status, 201);
+    assert_eq!(
+        s.post("/v3/projects", Some(&admin), &body("pg-before"))
+            .status,
+        201
+    );
     pg.ctl_stop();
     let r = s.post("/v3/projects", Some(&admin), &body("pg-during"));
-    assert_eq!(r.status, 503, "a write with the database down: {}", r.text());
+    assert_eq!(
+        r.status,
+        503,
+        "a write with the database down: {}",
+        r.text()
+    );
     assert_eq!(s.get("/healthcheck", None).status, 503);
     pg.ctl_start();
     let recovered = within(Duration::from_secs(10), || {
-        s.post("/v3/projects", Some(&admin), &body("pg-after")).status == 201
+        s.post("/v3/projects", Some(&admin), &body("pg-after"))
+            .status
+            == 201
     });
-    assert!(recovered.is_some(), "writes did not recover: {}", s.stderr_text());
+    assert!(
+        recovered.is_some(),
+        "writes did not recover: {}",
+        s.stderr_text()
+    );
     assert_eq!(s.get("/healthcheck", None).status, 200);
     assert!(!s.stderr_text().contains(SECRET));
 }

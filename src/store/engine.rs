@@ -11,12 +11,15 @@ use super::tables::Table;
 use super::{Reader, StoreResult, Writer};
 
 /// One read transaction: a redb MVCC snapshot, or a PostgreSQL REPEATABLE READ READ ONLY one.
+/// One lives on the stack per operation: boxing a variant would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum ReadTx {
     Redb(redb::ReadTransaction),
     Pg(PgTx),
 }
 
 /// One write transaction: redb's single writer, or a PostgreSQL SERIALIZABLE one.
+#[allow(clippy::large_enum_variant)]
 pub enum WriteTx {
     Redb(redb::WriteTransaction),
     Pg(PgTx),

@@ -274,7 +274,7 @@ impl PgEngine {
             Err(e) => {
                 let kind = classify(&e);
                 if kind == Failure::Down {
-                    self.down.store(true, Ordering::Release);
+                    self.lost();
                 } else if !commit {
                     self.checkin(conn);
                 }
@@ -283,10 +283,19 @@ impl PgEngine {
         }
     }
 
+    /// The database went away: every pooled connection is as dead as this one (a restarted
+    /// server closed them all), so none is handed to the next request to fail it too.
+    fn lost(&self) {
+        self.down.store(true, Ordering::Release);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.clear();
+        }
+    }
+
     /// A transaction that failed: drop a dead connection, roll back a live one.
     fn abandon(&self, conn: Conn, failure: Failure) {
         if failure == Failure::Down {
-            self.down.store(true, Ordering::Release);
+            self.lost();
             return;
         }
         let _ = self.end(conn, false);
@@ -333,7 +342,13 @@ impl PgEngine {
         for attempt in 0..WRITE_ATTEMPTS {
             match self.write_once(bump, &mut f)? {
                 Attempt::Done(out) => return out,
-                Attempt::Retry => pause(attempt),
+                Attempt::Retry => {
+                    log::debug!(
+                        "write serialization failure, attempt {}: re-run",
+                        attempt + 1
+                    );
+                    pause(attempt)
+                }
             }
         }
         log::warn!("a write gave up after {WRITE_ATTEMPTS} serialization failures");

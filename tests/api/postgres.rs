@@ -421,7 +421,15 @@ fn postgres_down_answers_503_then_recovers() {
             .status,
         201
     );
+    let demo = s.demo_token();
+    assert_eq!(s.validate(&admin, &demo, "").status, 200);
     pg.ctl_stop();
+    // A cached validation does no database round trip: it still answers.
+    assert_eq!(
+        s.validate(&admin, &demo, "").status,
+        200,
+        "cache hit with the database down"
+    );
     let r = s.post("/v3/projects", Some(&admin), &body("pg-during"));
     assert_eq!(
         r.status,

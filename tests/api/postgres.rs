@@ -444,6 +444,7 @@ fn postgres_down_answers_503_then_recovers() {
             .status
             == 201
     });
+    eprintln!("writes recovered {recovered:?} after the database restarted");
     assert!(
         recovered.is_some(),
         "writes did not recover: {}",

@@ -301,16 +301,25 @@ impl PgEngine {
         let _ = self.end(conn, false);
     }
 
+    /// A pooled connection the server closed meanwhile (a restart, an idle timeout) fails
+    /// its BEGIN, before anything was done: then once more on a fresh connection.
     fn begin(&self, sql: &str) -> StoreResult<Conn> {
-        let mut conn = self.checkout()?;
-        match conn.client.batch_execute(sql) {
-            Ok(()) => Ok(conn),
-            Err(e) => {
-                let kind = classify(&e);
-                self.abandon(conn, kind);
-                Err(error_of(kind, &e))
+        let mut failed = None;
+        for _ in 0..2 {
+            let mut conn = self.checkout()?;
+            match conn.client.batch_execute(sql) {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    let kind = classify(&e);
+                    self.abandon(conn, kind);
+                    if kind != Failure::Down {
+                        return Err(error_of(kind, &e));
+                    }
+                    failed = Some(error_of(kind, &e));
+                }
             }
         }
+        Err(failed.unwrap_or_else(|| StoreError::Unavailable("the database is unreachable".into())))
     }
 
     pub fn read<T, E: From<StoreError>>(

@@ -517,3 +517,47 @@ fn ensure_schema(client: &mut Client) -> StoreResult<()> {
     .map_err(fail)?;
     tx.commit().map_err(fail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_upstreams_form_are_accepted_and_never_echoed() {
+        let config = parse_url("postgresql+psycopg2://ks:s3cret@db.example:6543/keystone")
+            .expect("SQLAlchemy form");
+        assert_eq!(config.get_dbname(), Some("keystone"));
+        assert_eq!(config.get_ports(), &[6543]);
+        assert!(parse_url("postgresql://ks:s3cret@127.0.0.1/ks").is_ok());
+        let err = parse_url("postgresql://ks:s3cret@[bad/ks?sslmode=nonsense").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        let url = crate::config::DatabaseUrl("postgresql://ks:s3cret@h/d".into());
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn config_reads_the_database_connection() {
+        let dir = std::env::temp_dir().join(format!("ksl-pg-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let conf = dir.join("keystone.conf");
+        std::fs::write(&conf, "[database]\nconnection = postgresql://u:p@h:1/d\n").expect("w");
+        let args = |extra: &[&str]| {
+            let mut v = vec!["--config".to_string()];
+            v.push(conf.display().to_string());
+            v.extend(extra.iter().map(|s| s.to_string()));
+            v
+        };
+        let c = crate::config::Config::from_args(args(&[])).expect("config");
+        assert_eq!(
+            c.database.map(|u| u.0).as_deref(),
+            Some("postgresql://u:p@h:1/d")
+        );
+        let c = crate::config::Config::from_args(args(&["--database-url", "postgres://x@y/z"]))
+            .expect("flag");
+        assert_eq!(c.database.map(|u| u.0).as_deref(), Some("postgres://x@y/z"));
+        assert!(
+            crate::config::Config::from_args(args(&["--database-url", "mysql://x@y/z"])).is_err()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -20,6 +20,8 @@ run: release
 test: test-rust test-clients test-huawei test-ops test-packaging
 
 test-rust:
+	# A PostgreSQL server for tests/api/postgres.rs (skipped there, saying so, if this fails).
+	-tests/postgres/install.sh
 	cargo test --locked
 
 test-clients: build

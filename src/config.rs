@@ -31,6 +31,32 @@ pub struct Config {
     pub list_limits: Vec<(String, usize)>,
     /// Health, metrics, log format, proxy headers, TLS (src/ops).
     pub ops: crate::ops::OpsConfig,
+    /// `[database] connection` or `--database-url`: a postgresql:// URL puts the store on
+    /// PostgreSQL (several nodes on one database); None keeps the redb file in the data dir.
+    pub database: Option<DatabaseUrl>,
+}
+
+/// A database URL: it may hold a password, so Debug (any logged Config) hides it.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(..)")
+    }
+}
+
+/// Only PostgreSQL is a server engine here (upstream's SQLAlchemy form with a driver is accepted).
+fn database_url(value: &str) -> Result<DatabaseUrl, String> {
+    let scheme = value.split_once("://").map(|(s, _)| s).unwrap_or("");
+    if scheme == "postgresql" || scheme == "postgres" || scheme.starts_with("postgresql+") {
+        Ok(DatabaseUrl(value.to_string()))
+    } else {
+        Err(
+            "only postgresql:// connections are supported (leave it unset for the embedded store)"
+                .to_string(),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +129,7 @@ impl Default for Config {
             max_active_keys: 3,
             list_limits: Vec::new(),
             ops: Default::default(),
+            database: None,
         }
     }
 }
@@ -121,6 +148,8 @@ usage: keystone-lite --seed FILE [--data-dir DIR] [--listen ADDR:PORT] [--config
   --metrics-listen ADDR:PORT  serve Prometheus /metrics there (default: off)
   --log-format text|json      log lines as text (default) or JSON objects
   --tls-cert FILE --tls-key FILE  serve HTTPS with this PEM certificate chain and key
+  --database-url postgresql://USER:PASS@HOST:PORT/DB  the store on PostgreSQL ([database]
+                      connection); several nodes may share it (same key repositories)
 
 commands (keystone-manage's, with its flag names):
   bootstrap --bootstrap-password P [--bootstrap-username ... --bootstrap-public-url URL ...]
@@ -141,6 +170,7 @@ impl Config {
         let mut config_file: Option<PathBuf> = None;
         let mut policy_flag: Option<PathBuf> = None;
         let mut data_dir_flag = None;
+        let mut database_flag: Option<String> = None;
         let mut ops_flags = crate::ops::OpsConfig::default();
         let mut log_format_flag: Option<String> = None;
         let mut parser = lexopt::Parser::from_args(args);
@@ -155,6 +185,7 @@ impl Config {
                 Long("seed") => config.seed = Some(PathBuf::from(value(&mut parser)?)),
                 Long("data-dir") => data_dir_flag = Some(PathBuf::from(value(&mut parser)?)),
                 Long("listen") => config.listen = value(&mut parser)?,
+                Long("database-url") => database_flag = Some(value(&mut parser)?),
                 Long("config") => config_file = Some(PathBuf::from(value(&mut parser)?)),
                 Long("public-url") => config.public_url = Some(value(&mut parser)?),
                 Long("policy-file") => policy_flag = Some(PathBuf::from(value(&mut parser)?)),
@@ -185,6 +216,9 @@ impl Config {
             config.policy_file = policy_flag;
         }
         config.ops.override_with(ops_flags);
+        if let Some(url) = database_flag {
+            config.database = Some(database_url(&url).map_err(|e| format!("--database-url: {e}"))?);
+        }
         if let Some(format) = log_format_flag {
             config.ops.set_log_format(&format)?;
         }
@@ -228,6 +262,7 @@ impl Config {
             }
             ("DEFAULT", "max_request_body_size") => self.max_request_body_size = num(value)?,
             ("DEFAULT", "debug" | "log_file" | "use_stderr" | "verbose") => {}
+            ("database", "connection") => self.database = Some(database_url(value)?),
             ("token", "expiration") => self.token.expiration = num(value)?,
             ("token", "allow_expired_window") => self.token.allow_expired_window = num(value)?,
             ("token", "cache_bytes") => self.token.cache_bytes = num(value)?,

@@ -70,7 +70,12 @@ fn start(
     let store_path = data_dir.join("keystone.redb");
     let keys_path = data_dir.join("fernet-keys");
     let credential_keys_path = data_dir.join("credential-keys");
-    let fresh = check_data_dir(&store_path, &keys_path, &credential_keys_path)?;
+    // On PostgreSQL the store is not in the data dir (only the key repositories are, copied
+    // to every node), so a data dir with keys and no store file is the normal case there.
+    let fresh = match config.database {
+        None => check_data_dir(&store_path, &keys_path, &credential_keys_path)?,
+        Some(_) => false,
+    };
     let cleanup = |msg: String| -> String {
         if fresh {
             let _ = std::fs::remove_file(&store_path);
@@ -90,8 +95,13 @@ fn start(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    let store = store::Store::open(&store_path)
-        .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?;
+    let store = match &config.database {
+        None => store::Store::open(&store_path)
+            .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?,
+        // A connection per worker, plus the background threads' (index, pruning).
+        Some(url) => store::Store::open_postgres(&url.0, config.workers + 2)
+            .map_err(|e| format!("[database] connection: {e}"))?,
+    };
     let hasher = password::Hasher {
         algorithm: config.identity.password_hash_algorithm.clone(),
         rounds: config.identity.password_hash_rounds,

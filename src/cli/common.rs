@@ -174,6 +174,11 @@ pub fn world_accessible(dir: &Path) -> bool {
 
 /// Opens the store for a command; a running server holds its lock, which is said plainly.
 pub fn open_store(config: &Config) -> Result<Store, String> {
+    if let Some(url) = &config.database {
+        // On PostgreSQL a command shares the database with running nodes (their pollers see
+        // its writes); two connections: the command's and the revocation index's.
+        return Store::open_postgres(&url.0, 2).map_err(|e| format!("[database] connection: {e}"));
+    }
     let path = crate::store_path(&config.data_dir);
     if !path.exists() {
         return Err(format!(
@@ -217,7 +222,8 @@ pub fn init_data_dir(config: &Config) -> Result<Vec<String>, String> {
         created.push(credential.display().to_string());
     }
     let store = crate::store_path(&config.data_dir);
-    if std::fs::metadata(&store).map_or(true, |m| m.len() == 0) {
+    let embedded = config.database.is_none();
+    if embedded && std::fs::metadata(&store).map_or(true, |m| m.len() == 0) {
         let opened = Store::open(&store).map_err(|e| format!("{}: {e}", store.display()))?;
         // The default domain, as upstream's db_sync and our first start make it.
         let empty =

@@ -76,7 +76,15 @@ pub fn login(
                 token: unscoped(user_id, method, None, app, now),
             });
         }
-        let user = shadow_user(w, &idp, protocol_id, &mapped, remote_user, &group_ids, now)?;
+        let user = shadow_user(
+            w,
+            &idp,
+            protocol_id,
+            &mapped,
+            remote_user.clone(),
+            &group_ids,
+            now,
+        )?;
         if !mapped.projects.is_empty() {
             provision_projects(w, &mapped, &rules.schema_version, &idp, &user)?;
         }

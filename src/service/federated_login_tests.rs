@@ -47,7 +47,7 @@ fn setup(rules: Value, schema_version: &str, config: Config) -> TestApp {
                 w,
                 &Mapping {
                     id: "m".into(),
-                    rules,
+                    rules: rules.clone(),
                     schema_version: schema_version.into(),
                 },
             )?;
@@ -227,7 +227,7 @@ fn the_assertion_prefix_filters_what_the_mapping_sees() {
     app.store
         .write(|w| -> Result<()> {
             let mut m = federation::require_mapping(w, "m")?;
-            m.rules = rules;
+            m.rules = rules.clone();
             federation::put_mapping(w, &m)?;
             Ok(())
         })

@@ -43,7 +43,7 @@ pub fn delete_user_in(w: &impl Writer, user: &User, now: i64) -> Result<()> {
 pub fn delete_user(
     store: &Store,
     now: i64,
-    find: impl FnOnce(&crate::store::Tx) -> Result<User>,
+    mut find: impl FnMut(&crate::store::Tx) -> Result<User>,
 ) -> Result<User> {
     store.write(|w| {
         let user = find(w)?;

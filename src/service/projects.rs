@@ -96,7 +96,7 @@ pub fn create_project(store: &Store, project: Project) -> Result<Project> {
         }
         let project = Project {
             parent_id: Some(parent_id),
-            ..project
+            ..project.clone()
         };
         resource::create_project(w, &project)?;
         Ok(project)

@@ -131,7 +131,7 @@ pub fn create_user_with(
     cfg: &SecurityComplianceConfig,
     input: NewUser,
     now: f64,
-    also: impl FnOnce(&crate::store::Tx, &User) -> Result<()>,
+    mut also: impl FnMut(&crate::store::Tx, &User) -> Result<()>,
 ) -> Result<User> {
     let mut user = User {
         id: new_id(),

@@ -99,6 +99,11 @@ impl Versions {
         self.slots[slot].fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Every cached validation is stale (another node wrote: which records is not known).
+    pub fn bump_all(&self) {
+        self.bump_slot(EVERYTHING);
+    }
+
     pub fn bump(&self, dep: Dep) {
         self.bump_slot(Self::slot(&dep));
     }
@@ -201,7 +206,7 @@ pub struct Touched {
 
 /// A write transaction that notes what it touches.
 pub struct Tx<'a> {
-    pub(super) tx: &'a redb::WriteTransaction,
+    pub(super) tx: &'a super::WriteTx,
     pub(super) touched: RefCell<Touched>,
 }
 

@@ -28,19 +28,24 @@ pub mod oauth1;
 pub mod application_credentials;
 pub mod trusts;
 
+mod engine;
 mod open;
+mod pg;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use redb::{Database, ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{Database, ReadableTable, ReadableTableMetadata};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::model::RevokeEvent;
 pub use changes::{Dep, Stamp, Tx, Versions};
+use engine::Handle;
+pub use engine::{ReadTx, WriteTx};
 pub use error::{StoreError, StoreResult};
+pub use pg::POLL_INTERVAL;
 use revocation::{RevocationIndex, Revocations};
 use tables::{prefix_range, Table};
 
@@ -59,8 +64,11 @@ pub struct Store {
     writes_failing: AtomicBool,
     /// Bumped after every committed write (kept for callers that only ask "did anything change").
     generation: AtomicU64,
-    /// Per-record versions the validation cache checks (see `changes`).
-    versions: Versions,
+    /// Per-record versions the validation cache checks (see `changes`); shared with the
+    /// PostgreSQL engine's change poller, which bumps them all when another node wrote.
+    versions: Arc<Versions>,
+    /// The PostgreSQL engine, when `[database] connection` names one; `db` is then None.
+    pg: Option<Arc<pg::PgEngine>>,
     /// The revocation events, indexed (see `revocation::RevocationIndex`).
     revocations: Arc<Revocations>,
     /// Seconds after which an event can match no token that still validates: the longest
@@ -130,70 +138,6 @@ pub trait Reader {
     }
 }
 
-fn scan_first_of<T: ReadableTable<&'static str, &'static [u8]>>(
-    table: &T,
-    n: usize,
-) -> StoreResult<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::with_capacity(n.min(1024));
-    for item in table.iter()?.take(n) {
-        let (k, v) = item?;
-        out.push((k.value().to_string(), v.value().to_vec()));
-    }
-    Ok(out)
-}
-
-fn scan_table<T: ReadableTable<&'static str, &'static [u8]>>(
-    table: &T,
-    range: Option<(&str, &str)>,
-) -> StoreResult<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let iter = match range {
-        Some((start, end)) => table.range::<&str>(start..end)?,
-        None => table.iter()?,
-    };
-    for item in iter {
-        let (k, v) = item?;
-        out.push((k.value().to_string(), v.value().to_vec()));
-    }
-    Ok(out)
-}
-
-impl Reader for ReadTransaction {
-    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        let t = self.open_table(table)?;
-        let value = t.get(key)?.map(|v| v.value().to_vec());
-        Ok(value)
-    }
-    fn scan(
-        &self,
-        table: Table,
-        range: Option<(&str, &str)>,
-    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        scan_table(&self.open_table(table)?, range)
-    }
-    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        scan_first_of(&self.open_table(table)?, n)
-    }
-}
-
-impl Reader for WriteTransaction {
-    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        let t = self.open_table(table)?;
-        let value = t.get(key)?.map(|v| v.value().to_vec());
-        Ok(value)
-    }
-    fn scan(
-        &self,
-        table: Table,
-        range: Option<(&str, &str)>,
-    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        scan_table(&self.open_table(table)?, range)
-    }
-    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        scan_first_of(&self.open_table(table)?, n)
-    }
-}
-
 /// Writes, only inside a write transaction.
 pub trait Writer: Reader {
     fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()>;
@@ -215,19 +159,6 @@ pub trait Writer: Reader {
             self.remove(table, k)?;
         }
         Ok(keys)
-    }
-}
-
-impl Writer for WriteTransaction {
-    fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
-        let mut t = self.open_table(table)?;
-        t.insert(key, value)?;
-        Ok(())
-    }
-    fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
-        let mut t = self.open_table(table)?;
-        let removed = t.remove(key)?.is_some();
-        Ok(removed)
     }
 }
 
@@ -263,59 +194,112 @@ impl Store {
     /// A damaged file is an error naming it, never a panic (src/store/open.rs).
     pub fn open(path: &Path) -> StoreResult<Store> {
         let db = open::open_checked(path)?;
+        Store::with_engine(path, Some(Arc::new(db)), None)
+    }
+
+    /// Opens the PostgreSQL engine at `url` (`[database] connection`), creating or checking
+    /// its schema, with a pool of `pool_size` connections (the worker count, plus the
+    /// background threads'), and starts watching for other nodes' writes.
+    pub fn open_postgres(url: &str, pool_size: usize) -> StoreResult<Store> {
+        let engine = pg::PgEngine::open(url, pool_size)?;
+        let store = Store::with_engine(Path::new(""), None, Some(engine.clone()))?;
+        let (versions, revocations) = (store.versions.clone(), store.revocations.clone());
+        let handle = Handle::Pg(engine.clone());
+        engine.watch(move || {
+            // Another node wrote: every cached validation may be stale, and it may have
+            // appended revocation events.
+            versions.bump_all();
+            if let Err(e) = catch_up_revocations(&handle, &revocations) {
+                log::warn!("reloading revocation events: {e}");
+            }
+        })?;
+        Ok(store)
+    }
+
+    fn with_engine(
+        path: &Path,
+        db: Option<Arc<Database>>,
+        pg: Option<Arc<pg::PgEngine>>,
+    ) -> StoreResult<Store> {
         let store = Store {
             path: path.to_path_buf(),
-            db: RwLock::new(Some(Arc::new(db))),
+            db: RwLock::new(db),
             io_failed: AtomicBool::new(false),
             writes_failing: AtomicBool::new(false),
             generation: AtomicU64::new(1),
-            versions: Versions::default(),
+            versions: Arc::new(Versions::default()),
+            pg,
             revocations: Arc::new(Revocations::default()),
             revocation_lifetime: AtomicI64::new(i64::MAX),
         };
         // Reading, parsing and indexing 100,000 events takes a while, so it runs beside the
         // rest of start-up; validations wait for it.
-        let (db, revocations) = (store.database()?, store.revocations.clone());
+        let (handle, revocations) = (store.handle()?, store.revocations.clone());
         std::thread::Builder::new()
             .name("revocation-index".to_string())
             .spawn(move || {
-                let loaded = load_revocations(&db);
+                let loaded = load_revocations(&handle);
                 // Released before the index is marked loaded: a dropped Store closes the file.
-                drop(db);
+                drop(handle);
                 revocations.install(loaded);
             })
             .map_err(|e| StoreError::Io(e.to_string()))?;
         Ok(store)
     }
 
+    /// The engine, for the background threads.
+    fn handle(&self) -> StoreResult<Handle> {
+        match &self.pg {
+            Some(pg) => Ok(Handle::Pg(pg.clone())),
+            None => Ok(Handle::Redb(self.database()?)),
+        }
+    }
+
     /// Runs `f` in one read transaction. `f` may fail with any error a store error converts
     /// into (the API's error, for handlers), so callers never convert by hand.
     pub fn read<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&ReadTransaction) -> Result<T, E>,
+        f: impl FnOnce(&ReadTx) -> Result<T, E>,
     ) -> Result<T, E> {
+        if let Some(pg) = &self.pg {
+            return pg.read(f);
+        }
         let db = self.database()?;
         let tx = db.begin_read().map_err(|e| self.failed(e))?;
-        f(&tx)
+        f(&ReadTx::Redb(tx))
     }
 
     /// Runs `f` in one write transaction; commits only if it returns Ok. Before this returns,
     /// the versions of what `f` changed are bumped (cached validations built from them are
-    /// stale) and the revocation events it appended are in the in-memory index.
+    /// stale) and the revocation events it appended are in the in-memory index. On
+    /// PostgreSQL `f` may run more than once (a serialization failure re-runs it from
+    /// scratch), so it must re-read what it depends on, as every operation here does.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&Tx) -> Result<T, E>,
+        mut f: impl FnMut(&Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let db = self.database()?;
-        let raw = db.begin_write().map_err(|e| self.failed(e))?;
-        let tx = Tx {
-            tx: &raw,
-            touched: Default::default(),
+        let mut run = |raw: &WriteTx| -> Result<_, E> {
+            let tx = Tx {
+                tx: raw,
+                touched: Default::default(),
+            };
+            let out = f(&tx)?;
+            let touched = tx.touched.into_inner();
+            let pruned = self.prune_with(raw, &touched)?;
+            Ok((out, touched, pruned))
         };
-        let out = f(&tx)?;
-        let touched = tx.touched.into_inner();
-        let pruned = self.prune_with(&raw, &touched)?;
-        raw.commit().map_err(|e| self.failed(e))?;
+        let (out, touched, pruned) = match &self.pg {
+            Some(pg) => pg.write(true, run)?,
+            None => {
+                let db = self.database()?;
+                let raw = WriteTx::Redb(db.begin_write().map_err(|e| self.failed(e))?);
+                let done = run(&raw)?;
+                if let WriteTx::Redb(raw) = raw {
+                    raw.commit().map_err(|e| self.failed(e))?;
+                }
+                done
+            }
+        };
         self.writes_failing.store(false, Ordering::Release);
         self.generation.fetch_add(1, Ordering::SeqCst);
         for (table, key) in &touched.keys {
@@ -338,7 +322,7 @@ impl Store {
     /// match any token, judged by the time of the newest event (the request's `now`).
     fn prune_with(
         &self,
-        tx: &redb::WriteTransaction,
+        tx: &WriteTx,
         touched: &changes::Touched,
     ) -> StoreResult<Vec<(u64, RevokeEvent)>> {
         let lifetime = self.revocation_lifetime.load(Ordering::Relaxed);
@@ -362,12 +346,17 @@ impl Store {
     /// validation on the slow path.
     pub fn write_bookkeeping<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, E>,
+        mut f: impl FnMut(&WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
+        if let Some(pg) = &self.pg {
+            return pg.write(false, f);
+        }
         let db = self.database()?;
-        let tx = db.begin_write().map_err(|e| self.failed(e))?;
+        let tx = WriteTx::Redb(db.begin_write().map_err(|e| self.failed(e))?);
         let out = f(&tx)?;
-        tx.commit().map_err(|e| self.failed(e))?;
+        if let WriteTx::Redb(tx) = tx {
+            tx.commit().map_err(|e| self.failed(e))?;
+        }
         self.writes_failing.store(false, Ordering::Release);
         Ok(out)
     }
@@ -403,16 +392,7 @@ impl Store {
     /// already indexes what it appends, so this only catches up; inserting is idempotent, so
     /// it can never put back an older state.
     pub fn reload_revocations(&self) -> StoreResult<()> {
-        let first = self.with_revocations(|index| index.next);
-        let events = self.read(|r| revocation::load_from(r, first))?;
-        if events.is_empty() {
-            return Ok(());
-        }
-        let mut index = self.revocations.write_loaded();
-        for (seq, event) in events {
-            index.insert(seq, event);
-        }
-        Ok(())
+        catch_up_revocations(&self.handle()?, &self.revocations)
     }
 
     /// From now on, keeps events only `lifetime` seconds (the longest token lifetime plus the
@@ -425,9 +405,9 @@ impl Store {
     ) -> std::thread::JoinHandle<StoreResult<usize>> {
         self.revocation_lifetime.store(lifetime, Ordering::Relaxed);
         let cutoff = now.saturating_sub(lifetime);
-        let (db, revocations) = (self.database(), self.revocations.clone());
+        let (handle, revocations) = (self.handle(), self.revocations.clone());
         std::thread::spawn(move || {
-            let pruned = db.and_then(|db| prune_old(&db, &revocations, cutoff));
+            let pruned = handle.and_then(|h| prune_old(&h, &revocations, cutoff));
             match &pruned {
                 Ok(0) => {}
                 Ok(n) => log::info!("pruned {n} expired revocation events"),
@@ -447,7 +427,15 @@ impl Drop for Store {
 }
 
 /// Every stored event, parsed straight from the table (no copy of 100,000 rows first).
-fn load_revocations(db: &Database) -> StoreResult<RevocationIndex> {
+fn load_revocations(handle: &Handle) -> StoreResult<RevocationIndex> {
+    let Handle::Redb(db) = handle else {
+        let events = handle.read(|r| revocation::load_from(r, 0))?;
+        let mut index = RevocationIndex::with_capacity(events.len());
+        for (seq, event) in events {
+            index.insert(seq, event);
+        }
+        return Ok(index);
+    };
     let tx = db.begin_read()?;
     let table = tx.open_table(tables::REVOCATIONS)?;
     let mut index = RevocationIndex::with_capacity(table.len()? as usize);
@@ -459,17 +447,33 @@ fn load_revocations(db: &Database) -> StoreResult<RevocationIndex> {
     Ok(index)
 }
 
+/// Reads the events stored after the newest one in memory and indexes them. Inserting is
+/// idempotent, so this can never put back an older state.
+fn catch_up_revocations(handle: &Handle, revocations: &Revocations) -> StoreResult<()> {
+    let first = revocations.read(|index| index.next);
+    let events = handle.read(|r| revocation::load_from(r, first))?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut index = revocations.write_loaded();
+    for (seq, event) in events {
+        index.insert(seq, event);
+    }
+    Ok(())
+}
+
 /// Removes the events issued before `cutoff` from the store, then from the index.
-fn prune_old(db: &Database, revocations: &Revocations, cutoff: i64) -> StoreResult<usize> {
+fn prune_old(handle: &Handle, revocations: &Revocations, cutoff: i64) -> StoreResult<usize> {
     let old = revocations.read(|index| index.issued_before(cutoff));
     if old.is_empty() {
         return Ok(0);
     }
-    let tx = db.begin_write()?;
-    for (seq, _) in &old {
-        tx.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
-    }
-    tx.commit()?;
+    handle.write(|w| {
+        for (seq, _) in &old {
+            w.remove(tables::REVOCATIONS, &revocation::seq_key(*seq))?;
+        }
+        Ok(())
+    })?;
     let mut index = revocations.write();
     for (seq, event) in &old {
         index.remove(*seq, event);

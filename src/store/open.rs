@@ -99,6 +99,9 @@ impl Store {
     /// Whether writes are failing: the last write failed on I/O (e.g. a full disk) and none
     /// has committed since. For /healthcheck.
     pub fn writes_failing(&self) -> bool {
+        if let Some(pg) = &self.pg {
+            return pg.is_down();
+        }
         self.writes_failing.load(Ordering::Acquire)
     }
 

@@ -41,6 +41,7 @@ mod ops_metrics;
 mod ops_tls;
 mod personas;
 mod policy;
+mod postgres;
 mod reads;
 mod restart;
 mod revocation_cache;

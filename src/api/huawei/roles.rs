@@ -258,7 +258,7 @@ fn create_custom(app: &App, req: &Request, _: &Params, granted: Granted) -> Resu
         .unwrap_or_default();
     let (role, details) = app
         .store
-        .write(|w| custom_policies::create(w, domain_id, input, req.now))?;
+        .write(|w| custom_policies::create(w, domain_id, input.clone(), req.now))?;
     Ok(one(app, 201, &role, &details))
 }
 
@@ -275,7 +275,7 @@ fn update_custom(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Res
     let input = custom_policies::parse_body(&req.json()?)?;
     let (role, details) = app
         .store
-        .write(|w| custom_policies::update(w, p.get("role_id"), input, req.now))?;
+        .write(|w| custom_policies::update(w, p.get("role_id"), input.clone(), req.now))?;
     Ok(one(app, 200, &role, &details))
 }
 

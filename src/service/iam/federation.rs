@@ -159,7 +159,7 @@ pub fn create_oidc_config(
             });
         }
         store::put_oidc_config(w, idp_id, &config)?;
-        Ok(config)
+        Ok(config.clone())
     })
 }
 
@@ -277,11 +277,11 @@ pub fn import_metadata(
             id,
             idp_id: idp_id.to_string(),
             protocol_id: protocol_id.to_string(),
-            entity_id,
+            entity_id: entity_id.clone(),
             domain_id: idp.domain_id.clone(),
-            xaccount_type,
+            xaccount_type: xaccount_type.clone(),
             update_time: crate::clock::format_utc_micros(now, "T", "Z"),
-            data,
+            data: data.clone(),
         };
         store::put_metadata(w, &metadata)?;
         Ok(())

@@ -91,7 +91,7 @@ pub fn create_device(app: &App, user_id: &str, name: &str) -> Result<(String, St
                 user_id: user_id.to_string(),
                 domain_id: user.domain_id,
                 serial_number: serial_number.clone(),
-                encrypted_seed,
+                encrypted_seed: encrypted_seed.clone(),
                 bound: false,
             },
         )?;

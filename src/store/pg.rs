@@ -1,0 +1,563 @@
+//! The PostgreSQL engine: every store table is rows of one `kv(tbl, k, v)` table, keys in
+//! byte order (`COLLATE "C"`, as redb orders `&str`), values the same JSON bytes as redb's.
+//! A read is one REPEATABLE READ READ ONLY transaction (one snapshot, as redb's); a write is
+//! one SERIALIZABLE transaction, re-run from scratch on a serialization failure. Every cache
+//! visible write also bumps `changes.generation` (its first statement, so concurrent writers
+//! queue on that row instead of doing doomed work); each node polls it (`watch`) and
+//! invalidates its caches when another node wrote.
+//!
+//! Connections come from a small pool; a connection that failed is dropped, and an
+//! unreachable database is `StoreError::Unavailable` (503) until it answers again. The
+//! connection string holds a password: it is never logged nor put in an error.
+
+use std::cell::RefCell;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use postgres::{Client, NoTls, Statement};
+use rand::Rng;
+use redb::TableHandle;
+
+use super::engine::{ReadTx, WriteTx};
+use super::tables::Table;
+use super::{StoreError, StoreResult};
+
+/// The layout this binary writes; a database at a newer one is refused.
+const SCHEMA_VERSION: i32 = 1;
+/// Attempts of one write before it answers 503 (each waits a jittered, growing pause).
+const WRITE_ATTEMPTS: u32 = 30;
+/// How often a node looks whether another node wrote: the staleness bound is about twice it.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Why a statement failed, worst last: the transaction decides what to do with the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Failure {
+    /// A SQL error (the transaction is aborted): 500.
+    Sql,
+    /// Serialization failure or deadlock: re-run the transaction.
+    Retry,
+    /// The connection or the server is gone: drop the connection, 503.
+    Down,
+}
+
+fn classify(e: &postgres::Error) -> Failure {
+    let code = e.code();
+    if code == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+        || code == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+    {
+        return Failure::Retry;
+    }
+    match code {
+        // 08: connection exception; 57: operator intervention (shutdown, cannot connect now).
+        Some(c) if c.code().starts_with("08") || c.code().starts_with("57") => Failure::Down,
+        Some(_) if !e.is_closed() => Failure::Sql,
+        _ => Failure::Down,
+    }
+}
+
+fn error_of(failure: Failure, e: &postgres::Error) -> StoreError {
+    match failure {
+        Failure::Down => StoreError::Unavailable("the database is unreachable".into()),
+        Failure::Retry => StoreError::Io("serialization failure".into()),
+        // The server's message names tables or values, never the connection string.
+        Failure::Sql => StoreError::Io(format!("database: {e}")),
+    }
+}
+
+/// A connection and its prepared statements (one round trip per store operation).
+pub struct Conn {
+    client: Client,
+    get: Statement,
+    scan_all: Statement,
+    scan_range: Statement,
+    scan_first: Statement,
+    put: Statement,
+    remove: Statement,
+}
+
+impl Conn {
+    fn open(config: &postgres::Config) -> Result<Conn, postgres::Error> {
+        let mut client = config.connect(NoTls)?;
+        let c = &mut client;
+        let get = c.prepare("SELECT v FROM kv WHERE tbl = $1 AND k = $2")?;
+        let scan_all = c.prepare("SELECT k, v FROM kv WHERE tbl = $1 ORDER BY k")?;
+        let scan_range = c.prepare(
+            "SELECT k, v FROM kv WHERE tbl = $1 AND k >= $2 COLLATE \"C\" \
+             AND k < $3 COLLATE \"C\" ORDER BY k",
+        )?;
+        let scan_first = c.prepare("SELECT k, v FROM kv WHERE tbl = $1 ORDER BY k LIMIT $2")?;
+        let put = c.prepare(
+            "INSERT INTO kv (tbl, k, v) VALUES ($1, $2, $3) \
+             ON CONFLICT (tbl, k) DO UPDATE SET v = EXCLUDED.v",
+        )?;
+        let remove = c.prepare("DELETE FROM kv WHERE tbl = $1 AND k = $2")?;
+        Ok(Conn {
+            client,
+            get,
+            scan_all,
+            scan_range,
+            scan_first,
+            put,
+            remove,
+        })
+    }
+}
+
+/// One open transaction on a pooled connection; remembers the worst failure it met, since
+/// the closure may turn a store error into its own error type (or drop it).
+pub struct PgTx {
+    conn: RefCell<Conn>,
+    failure: RefCell<Option<(Failure, StoreError)>>,
+}
+
+impl PgTx {
+    fn new(conn: Conn) -> PgTx {
+        PgTx {
+            conn: RefCell::new(conn),
+            failure: RefCell::new(None),
+        }
+    }
+
+    fn note<T>(&self, result: Result<T, postgres::Error>) -> StoreResult<T> {
+        result.map_err(|e| {
+            let kind = classify(&e);
+            let err = error_of(kind, &e);
+            let mut failure = self.failure.borrow_mut();
+            if failure.as_ref().is_none_or(|(worst, _)| kind > *worst) {
+                *failure = Some((kind, err.clone()));
+            }
+            err
+        })
+    }
+
+    pub fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let conn = &mut *self.conn.borrow_mut();
+        let row = self.note(conn.client.query_opt(&conn.get, &[&table.name(), &key]))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// `range` as redb's `start..end`, `limit` the first n; both in byte order of the keys.
+    pub fn scan(
+        &self,
+        table: Table,
+        range: Option<(&str, &str)>,
+        limit: Option<usize>,
+    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let conn = &mut *self.conn.borrow_mut();
+        let name = table.name();
+        let rows = match (range, limit) {
+            (Some((start, end)), _) => conn.client.query(&conn.scan_range, &[&name, &start, &end]),
+            (None, Some(n)) => {
+                let n = i64::try_from(n).unwrap_or(i64::MAX);
+                conn.client.query(&conn.scan_first, &[&name, &n])
+            }
+            (None, None) => conn.client.query(&conn.scan_all, &[&name]),
+        };
+        let rows = self.note(rows)?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
+        let conn = &mut *self.conn.borrow_mut();
+        let done = conn
+            .client
+            .execute(&conn.put, &[&table.name(), &key, &value]);
+        self.note(done).map(drop)
+    }
+
+    pub fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
+        let conn = &mut *self.conn.borrow_mut();
+        let done = conn.client.execute(&conn.remove, &[&table.name(), &key]);
+        Ok(self.note(done)? > 0)
+    }
+
+    fn into_parts(self) -> (Conn, Option<(Failure, StoreError)>) {
+        (self.conn.into_inner(), self.failure.into_inner())
+    }
+}
+
+pub struct PgEngine {
+    config: postgres::Config,
+    pool: Mutex<Vec<Conn>>,
+    pool_size: usize,
+    /// The last operation could not reach the database (/healthcheck's "writes failing").
+    down: AtomicBool,
+    /// Cache-visible writes this node committed: the poller tells them from other nodes'.
+    own_commits: AtomicI64,
+}
+
+/// What one attempt of a write came to.
+enum Attempt<T, E> {
+    Done(Result<T, E>),
+    Retry,
+}
+
+/// `postgresql+psycopg2://...` (upstream's SQLAlchemy form) is `postgresql://...` here.
+fn parse_url(url: &str) -> StoreResult<postgres::Config> {
+    let url = match url.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("postgresql+") || scheme == "postgres" => {
+            format!("postgresql://{rest}")
+        }
+        _ => url.to_string(),
+    };
+    let mut config = postgres::Config::from_str(&url).map_err(|_| {
+        StoreError::Io("[database] connection is not a valid postgresql:// URL".into())
+    })?;
+    config.connect_timeout(CONNECT_TIMEOUT);
+    config.application_name("keystone-lite");
+    Ok(config)
+}
+
+impl PgEngine {
+    /// Connects, creates or checks the schema, and keeps up to `pool_size` connections.
+    pub fn open(url: &str, pool_size: usize) -> StoreResult<Arc<PgEngine>> {
+        let config = parse_url(url)?;
+        let mut first = config.connect(NoTls).map_err(|e| {
+            StoreError::Unavailable(format!("cannot connect to the database: {}", reason(&e)))
+        })?;
+        ensure_schema(&mut first)?;
+        drop(first);
+        let engine = PgEngine {
+            config,
+            pool: Mutex::new(Vec::new()),
+            pool_size: pool_size.max(1),
+            down: AtomicBool::new(false),
+            own_commits: AtomicI64::new(0),
+        };
+        let conn = engine.checkout()?;
+        engine.checkin(conn);
+        Ok(Arc::new(engine))
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    fn checkout(&self) -> StoreResult<Conn> {
+        loop {
+            let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+            match pooled {
+                Some(conn) if conn.client.is_closed() => continue,
+                Some(conn) => return Ok(conn),
+                None => break,
+            }
+        }
+        Conn::open(&self.config).map_err(|e| {
+            self.down.store(true, Ordering::Release);
+            log::warn!("database connection failed: {}", reason(&e));
+            StoreError::Unavailable("the database is unreachable".into())
+        })
+    }
+
+    fn checkin(&self, conn: Conn) {
+        self.down.store(false, Ordering::Release);
+        if let Ok(mut pool) = self.pool.lock() {
+            if pool.len() < self.pool_size && !conn.client.is_closed() {
+                pool.push(conn);
+            }
+        }
+    }
+
+    /// Ends the transaction (COMMIT or ROLLBACK) and returns the connection to the pool, or
+    /// drops it if it failed.
+    fn end(&self, mut conn: Conn, commit: bool) -> Result<(), (Failure, StoreError)> {
+        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+        match conn.client.batch_execute(sql) {
+            Ok(()) => {
+                self.checkin(conn);
+                Ok(())
+            }
+            Err(e) => {
+                let kind = classify(&e);
+                if kind == Failure::Down {
+                    self.lost();
+                } else if !commit {
+                    self.checkin(conn);
+                }
+                Err((kind, error_of(kind, &e)))
+            }
+        }
+    }
+
+    /// The database went away: every pooled connection is as dead as this one (a restarted
+    /// server closed them all), so none is handed to the next request to fail it too.
+    fn lost(&self) {
+        self.down.store(true, Ordering::Release);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.clear();
+        }
+    }
+
+    /// A transaction that failed: drop a dead connection, roll back a live one.
+    fn abandon(&self, conn: Conn, failure: Failure) {
+        if failure == Failure::Down {
+            self.lost();
+            return;
+        }
+        let _ = self.end(conn, false);
+    }
+
+    /// A pooled connection the server closed meanwhile (a restart, an idle timeout) fails
+    /// its BEGIN, before anything was done: then once more on a fresh connection.
+    fn begin(&self, sql: &str) -> StoreResult<Conn> {
+        let mut failed = None;
+        for _ in 0..2 {
+            let mut conn = self.checkout()?;
+            match conn.client.batch_execute(sql) {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    let kind = classify(&e);
+                    self.abandon(conn, kind);
+                    if kind != Failure::Down {
+                        return Err(error_of(kind, &e));
+                    }
+                    failed = Some(error_of(kind, &e));
+                }
+            }
+        }
+        Err(failed.unwrap_or_else(|| StoreError::Unavailable("the database is unreachable".into())))
+    }
+
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&ReadTx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let tx = ReadTx::Pg(PgTx::new(conn));
+        let out = f(&tx);
+        let ReadTx::Pg(tx) = tx else {
+            return Err(StoreError::Io("engine mismatch".into()).into());
+        };
+        let (conn, failure) = tx.into_parts();
+        if let Some((kind, err)) = failure {
+            self.abandon(conn, kind);
+            return Err(err.into());
+        }
+        self.end(conn, true).map_err(|(_, err)| err)?;
+        out
+    }
+
+    /// Runs `f` in a SERIALIZABLE transaction, re-running it on a serialization failure;
+    /// `bump` moves `changes.generation` so the other nodes drop their caches.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        bump: bool,
+        mut f: impl FnMut(&WriteTx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        for attempt in 0..WRITE_ATTEMPTS {
+            match self.write_once(bump, &mut f)? {
+                Attempt::Done(out) => return out,
+                Attempt::Retry => {
+                    log::debug!(
+                        "write serialization failure, attempt {}: re-run",
+                        attempt + 1
+                    );
+                    pause(attempt)
+                }
+            }
+        }
+        log::warn!("a write gave up after {WRITE_ATTEMPTS} serialization failures");
+        Err(StoreError::Unavailable("too many concurrent writes; retry".into()).into())
+    }
+
+    fn write_once<T, E: From<StoreError>>(
+        &self,
+        bump: bool,
+        f: &mut impl FnMut(&WriteTx) -> Result<T, E>,
+    ) -> StoreResult<Attempt<T, E>> {
+        let mut conn = self.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+        if bump {
+            let bumped = conn
+                .client
+                .batch_execute("UPDATE changes SET generation = generation + 1 WHERE id = 1");
+            if let Err(e) = bumped {
+                let kind = classify(&e);
+                self.abandon(conn, kind);
+                return match kind {
+                    Failure::Retry => Ok(Attempt::Retry),
+                    _ => Err(error_of(kind, &e)),
+                };
+            }
+        }
+        let tx = WriteTx::Pg(PgTx::new(conn));
+        let out = f(&tx);
+        let WriteTx::Pg(tx) = tx else {
+            return Err(StoreError::Io("engine mismatch".into()));
+        };
+        let (conn, failure) = tx.into_parts();
+        match (failure, out) {
+            (Some((Failure::Retry, _)), _) => {
+                self.abandon(conn, Failure::Retry);
+                Ok(Attempt::Retry)
+            }
+            (Some((kind, err)), _) => {
+                self.abandon(conn, kind);
+                Err(err)
+            }
+            (None, Err(e)) => {
+                self.abandon(conn, Failure::Sql);
+                Ok(Attempt::Done(Err(e)))
+            }
+            (None, Ok(value)) => match self.end(conn, true) {
+                Ok(()) => {
+                    if bump {
+                        self.own_commits.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(Attempt::Done(Ok(value)))
+                }
+                Err((Failure::Retry, _)) => Ok(Attempt::Retry),
+                Err((_, err)) => Err(err),
+            },
+        }
+    }
+
+    /// Polls `changes.generation` every `POLL_INTERVAL` on its own connection and calls
+    /// `on_change` when a write this node did not make has committed. Ends when the engine
+    /// is dropped. A write on another node is thus seen here within one interval plus one
+    /// query; the caller's reaction (cache bumps, revocation reload) adds a read.
+    pub fn watch(self: &Arc<Self>, on_change: impl Fn() + Send + 'static) -> StoreResult<()> {
+        let engine: Weak<PgEngine> = Arc::downgrade(self);
+        let config = self.config.clone();
+        std::thread::Builder::new()
+            .name("pg-changes".to_string())
+            .spawn(move || poll_changes(engine, config, on_change))
+            .map(drop)
+            .map_err(|e| StoreError::Io(e.to_string()))
+    }
+}
+
+fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: impl Fn()) {
+    let mut client: Option<Client> = None;
+    // (generation, own commits) at the last poll.
+    let mut seen: Option<(i64, i64)> = None;
+    loop {
+        std::thread::sleep(POLL_INTERVAL);
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        if client.as_ref().is_none_or(Client::is_closed) {
+            client = config.connect(NoTls).ok();
+        }
+        let Some(c) = client.as_mut() else {
+            continue;
+        };
+        // Read before the generation: an own commit counted here is already in it, so an
+        // own commit can never hide another node's.
+        let own = engine.own_commits.load(Ordering::SeqCst);
+        let generation = match c.query_one("SELECT generation FROM changes WHERE id = 1", &[]) {
+            Ok(row) => row.get::<_, i64>(0),
+            Err(_) => {
+                client = None;
+                continue;
+            }
+        };
+        // The first poll catches up too: a write committed between start-up's reads (the
+        // revocation index) and this poll would otherwise never be seen.
+        let moved = seen.is_none_or(|(last_generation, last_own)| {
+            generation - last_generation > own - last_own
+        });
+        if moved {
+            log::debug!("another node wrote (generation {generation}): caches dropped");
+            on_change();
+        }
+        seen = Some((generation, own));
+    }
+}
+
+/// A failed connection's cause without the connection string (postgres' messages never
+/// include the password, but say so plainly rather than rely on it for I/O errors too).
+fn reason(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None if e.is_closed() => "connection closed".to_string(),
+        None => e.to_string(),
+    }
+}
+
+fn pause(attempt: u32) {
+    let ceiling_ms = 2u64 << attempt.min(5);
+    let ms = rand::thread_rng().gen_range(0..=ceiling_ms);
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// Creates the tables on an empty database, under an advisory lock so nodes starting
+/// together do not race; refuses a database a newer binary laid out.
+fn ensure_schema(client: &mut Client) -> StoreResult<()> {
+    let fail = |e: postgres::Error| StoreError::Io(format!("database schema: {}", reason(&e)));
+    let mut tx = client.transaction().map_err(fail)?;
+    tx.batch_execute(
+        "SELECT pg_advisory_xact_lock(715015);
+         CREATE TABLE IF NOT EXISTS schema_version (
+             id int PRIMARY KEY CHECK (id = 1), version int NOT NULL);",
+    )
+    .map_err(fail)?;
+    let found: Option<i32> = tx
+        .query_opt("SELECT version FROM schema_version WHERE id = 1", &[])
+        .map_err(fail)?
+        .map(|row| row.get(0));
+    if let Some(version) = found.filter(|v| *v > SCHEMA_VERSION) {
+        return Err(StoreError::Io(format!(
+            "the database has schema version {version}, newer than this binary's \
+             {SCHEMA_VERSION}; upgrade keystone-lite"
+        )));
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS kv (
+             tbl text NOT NULL, k text COLLATE \"C\" NOT NULL, v bytea NOT NULL,
+             PRIMARY KEY (tbl, k));
+         CREATE TABLE IF NOT EXISTS changes (
+             id int PRIMARY KEY CHECK (id = 1), generation bigint NOT NULL);
+         INSERT INTO changes VALUES (1, 0) ON CONFLICT DO NOTHING;
+         INSERT INTO schema_version VALUES (1, 1) ON CONFLICT DO NOTHING;",
+    )
+    .map_err(fail)?;
+    tx.commit().map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_upstreams_form_are_accepted_and_never_echoed() {
+        let config = parse_url("postgresql+psycopg2://ks:s3cret@db.example:6543/keystone")
+            .expect("SQLAlchemy form");
+        assert_eq!(config.get_dbname(), Some("keystone"));
+        assert_eq!(config.get_ports(), &[6543]);
+        assert!(parse_url("postgresql://ks:s3cret@127.0.0.1/ks").is_ok());
+        let err = parse_url("postgresql://ks:s3cret@[bad/ks?sslmode=nonsense").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        let url = crate::config::DatabaseUrl("postgresql://ks:s3cret@h/d".into());
+        assert!(!format!("{url:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn config_reads_the_database_connection() {
+        let dir = std::env::temp_dir().join(format!("ksl-pg-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let conf = dir.join("keystone.conf");
+        std::fs::write(&conf, "[database]\nconnection = postgresql://u:p@h:1/d\n").expect("w");
+        let args = |extra: &[&str]| {
+            let mut v = vec!["--config".to_string()];
+            v.push(conf.display().to_string());
+            v.extend(extra.iter().map(|s| s.to_string()));
+            v
+        };
+        let c = crate::config::Config::from_args(args(&[])).expect("config");
+        assert_eq!(
+            c.database.map(|u| u.0).as_deref(),
+            Some("postgresql://u:p@h:1/d")
+        );
+        let c = crate::config::Config::from_args(args(&["--database-url", "postgres://x@y/z"]))
+            .expect("flag");
+        assert_eq!(c.database.map(|u| u.0).as_deref(), Some("postgres://x@y/z"));
+        assert!(
+            crate::config::Config::from_args(args(&["--database-url", "mysql://x@y/z"])).is_err()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

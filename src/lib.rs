@@ -107,7 +107,7 @@ fn start(
         rounds: config.identity.password_hash_rounds,
     };
     // The keys first: a seed's access keys are stored encrypted with the credential keys.
-    let keys = Keys::load(&config, &data_dir, &cleanup)?;
+    let keys = Keys::load(&config, &data_dir, &store, &cleanup)?;
     let store = apply_seed(store, seed.as_ref(), &hasher, &public_url, &cleanup)?;
     let store = apply_seed_access_keys(store, seed.as_ref(), &keys.credentials, &cleanup)?;
     let workers = config.workers;
@@ -246,6 +246,7 @@ impl Keys {
     fn load(
         config: &Config,
         data_dir: &Path,
+        store: &store::Store,
         cleanup: &dyn Fn(String) -> String,
     ) -> Result<Keys, String> {
         let keys_path = data_dir.join("fernet-keys");
@@ -255,6 +256,21 @@ impl Keys {
         let credential_keys_path = data_dir.join("credential-keys");
         let credentials = credential_keys::CredentialKeys::setup(&credential_keys_path)
             .map_err(|e| cleanup(format!("{}: {e}", credential_keys_path.display())))?;
+        // On PostgreSQL the keys are the database's (this node's repositories seed an empty
+        // database): every node encrypts and decrypts with the same ones.
+        let repo = store
+            .shared_key_repository(store::shared_keys::FERNET_KEYS, &repo)
+            .map_err(|e| format!("shared fernet keys: {e}"))?;
+        if store.shares_keys() {
+            let local = token::keys::KeyRepository::load(&credential_keys_path)
+                .map_err(|e| format!("{}: {e}", credential_keys_path.display()))?;
+            let shared = store
+                .shared_key_repository(store::shared_keys::CREDENTIAL_KEYS, &local)
+                .map_err(|e| format!("shared credential keys: {e}"))?;
+            credentials
+                .reload(&shared)
+                .map_err(|e| format!("shared credential keys: {e}"))?;
+        }
         let tokens = token::TokenCodec::new(&repo).map_err(|e| format!("fernet keys: {e}"))?;
         // Upstream's `[fernet_receipts] key_repository` defaults to the token one.
         let receipts =

@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use crate::app::App;
+use crate::token::keys::KeyRepository;
 
 /// How often the key repositories are looked at.
 pub const KEY_CHECK_INTERVAL: Duration = Duration::from_secs(1);
@@ -69,6 +70,17 @@ pub fn spawn(app: &Arc<App>) -> Result<(), String> {
     let weak = Arc::downgrade(app);
     let (tokens_dir, credentials_dir) = key_dirs(app);
     let mut seen = (fingerprint(&tokens_dir), fingerprint(&credentials_dir));
+    // Keys shared through the database: the change poller reloads them after a rotation; the
+    // local directories only seeded an empty database and are not watched.
+    let shared = app.store.shares_keys();
+    if shared {
+        let listener = Arc::downgrade(app);
+        app.store.on_shared_keys_changed(Box::new(move || {
+            if let Some(app) = Weak::upgrade(&listener) {
+                reload_shared_keys(&app);
+            }
+        }));
+    }
     std::thread::Builder::new()
         .name("reload".to_string())
         .spawn(move || loop {
@@ -84,6 +96,12 @@ pub fn spawn(app: &Arc<App>) -> Result<(), String> {
                 if let Err(e) = app.audit.reopen() {
                     log::error!("SIGHUP: the audit file stays as it was: {e}");
                 }
+            }
+            if shared {
+                if forced {
+                    reload_shared_keys(&app);
+                }
+                continue;
             }
             let now = (fingerprint(&tokens_dir), fingerprint(&credentials_dir));
             if forced || now.0 != seen.0 {
@@ -109,21 +127,41 @@ fn key_dirs(app: &App) -> (std::path::PathBuf, std::path::PathBuf) {
 /// repository caught mid-rotation or unreadable keeps the keys in use; the next change retries.
 fn reload_token_keys(app: &App, dir: &Path) {
     let loaded = crate::token::keys::KeyRepository::load(dir).map_err(|e| e.to_string());
+    apply_token_keys(app, loaded);
+}
+
+fn apply_token_keys(app: &App, loaded: Result<KeyRepository, String>) {
     let result = loaded.and_then(|repo| {
         app.tokens.reload(&repo).map_err(|e| e.to_string())?;
         app.receipt_keys.reload(&repo).map_err(|e| e.to_string())?;
         // A cached validation skips decryption; a token whose key is gone must not pass.
         app.validated.clear();
-        Ok(repo.indexes())
+        Ok((repo.dir().display().to_string(), repo.indexes()))
     });
     match result {
-        Ok(indexes) => log::info!("fernet keys reloaded from {} ({indexes:?})", dir.display()),
+        Ok((from, indexes)) => log::info!("fernet keys reloaded from {from} ({indexes:?})"),
         Err(e) => log::warn!("fernet keys not reloaded, keeping the current ones: {e}"),
     }
 }
 
+/// Both shared repositories, from the database; one that cannot be read keeps its keys.
+fn reload_shared_keys(app: &App) {
+    use crate::store::shared_keys::{CREDENTIAL_KEYS, FERNET_KEYS};
+    let load = |name: &str| match app.store.load_shared_keys(name) {
+        Ok(Some(repo)) => Ok(repo),
+        Ok(None) => Err(format!("the database has no {name} keys")),
+        Err(e) => Err(e.to_string()),
+    };
+    apply_token_keys(app, load(FERNET_KEYS));
+    apply_credential_keys(app, load(CREDENTIAL_KEYS));
+}
+
 fn reload_credential_keys(app: &App, dir: &Path) {
     let loaded = crate::token::keys::KeyRepository::load(dir).map_err(|e| e.to_string());
+    apply_credential_keys(app, loaded);
+}
+
+fn apply_credential_keys(app: &App, loaded: Result<KeyRepository, String>) {
     let result = loaded.and_then(|repo| {
         app.credential_keys
             .reload(&repo)

@@ -31,6 +31,7 @@ pub mod trusts;
 mod engine;
 mod open;
 mod pg;
+pub mod shared_keys;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};

@@ -25,6 +25,9 @@ use super::engine::{ReadTx, WriteTx};
 use super::tables::Table;
 use super::{StoreError, StoreResult};
 
+mod keys;
+pub use keys::KeyListener;
+
 /// The layout this binary writes; a database at a newer one is refused.
 const SCHEMA_VERSION: i32 = 1;
 /// Attempts of one write before it answers 503 (each waits a jittered, growing pause).
@@ -188,6 +191,8 @@ pub struct PgEngine {
     down: AtomicBool,
     /// Cache-visible writes this node committed: the poller tells them from other nodes'.
     own_commits: AtomicI64,
+    /// Called by the poller when the shared keys changed (src/store/pg/keys.rs).
+    key_listener: Mutex<Option<KeyListener>>,
 }
 
 /// What one attempt of a write came to.
@@ -227,6 +232,7 @@ impl PgEngine {
             pool_size: pool_size.max(1),
             down: AtomicBool::new(false),
             own_commits: AtomicI64::new(0),
+            key_listener: Mutex::new(None),
         };
         let conn = engine.checkout()?;
         engine.checkin(conn);
@@ -434,6 +440,7 @@ fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: imp
     let mut client: Option<Client> = None;
     // (generation, own commits) at the last poll.
     let mut seen: Option<(i64, i64)> = None;
+    let mut keys_seen: Option<i64> = None;
     loop {
         std::thread::sleep(POLL_INTERVAL);
         let Some(engine) = engine.upgrade() else {
@@ -448,8 +455,12 @@ fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: imp
         // Read before the generation: an own commit counted here is already in it, so an
         // own commit can never hide another node's.
         let own = engine.own_commits.load(Ordering::SeqCst);
-        let generation = match c.query_one("SELECT generation FROM changes WHERE id = 1", &[]) {
-            Ok(row) => row.get::<_, i64>(0),
+        let polled = c.query_one(
+            "SELECT generation, keys_generation FROM changes WHERE id = 1",
+            &[],
+        );
+        let (generation, keys_generation) = match polled {
+            Ok(row) => (row.get::<_, i64>(0), row.get::<_, i64>(1)),
             Err(_) => {
                 client = None;
                 continue;
@@ -465,6 +476,12 @@ fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: imp
             on_change();
         }
         seen = Some((generation, own));
+        // A rotation (here or on any node) moved the shared keys; the first poll reloads too,
+        // for a rotation between start-up's key load and it.
+        if keys_seen != Some(keys_generation) {
+            engine.keys_changed();
+            keys_seen = Some(keys_generation);
+        }
     }
 }
 
@@ -512,6 +529,10 @@ fn ensure_schema(client: &mut Client) -> StoreResult<()> {
          CREATE TABLE IF NOT EXISTS changes (
              id int PRIMARY KEY CHECK (id = 1), generation bigint NOT NULL);
          INSERT INTO changes VALUES (1, 0) ON CONFLICT DO NOTHING;
+         ALTER TABLE changes ADD COLUMN IF NOT EXISTS keys_generation bigint NOT NULL DEFAULT 0;
+         CREATE TABLE IF NOT EXISTS keys (
+             repository text NOT NULL, idx bigint NOT NULL, key text NOT NULL,
+             PRIMARY KEY (repository, idx));
          INSERT INTO schema_version VALUES (1, 1) ON CONFLICT DO NOTHING;",
     )
     .map_err(fail)?;

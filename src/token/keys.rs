@@ -139,6 +139,39 @@ impl KeyRepository {
     pub fn max_active_keys(&self) -> usize {
         self.max_active_keys
     }
+
+    /// A repository held elsewhere than in files (the PostgreSQL `keys` table): `label`
+    /// names it in messages; entries in any order, each checked as `reload` checks a file.
+    pub fn from_entries(label: &str, entries: Vec<(i64, String)>) -> Result<KeyRepository, TokenError> {
+        let mut keys = entries;
+        for (index, key) in &keys {
+            if ::fernet::Fernet::new(key).is_none() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{label} key {index} is not a Fernet key"),
+                )
+                .into());
+            }
+        }
+        keys.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(KeyRepository {
+            dir: PathBuf::from(label),
+            max_active_keys: DEFAULT_MAX_ACTIVE_KEYS,
+            keys,
+        })
+    }
+
+    /// (index, key), highest index first.
+    pub fn entries(&self) -> &[(i64, String)] {
+        &self.keys
+    }
+}
+
+/// A fresh key as `Fernet.generate_key()` makes it (urlsafe base64 with padding).
+pub fn generate_key() -> io::Result<String> {
+    let mut raw = [0u8; 32];
+    getrandom::getrandom(&mut raw).map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(base64::engine::general_purpose::URL_SAFE.encode(raw))
 }
 
 /// The regular files whose name is an integer, by index (as upstream's

@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::store::Store;
 
 /// Server flags a command accepts (each takes a value).
-const SERVER_FLAGS: &[&str] = &["data-dir", "config", "policy-file", "seed"];
+// `database-url`: the commands work on the database the nodes share, as the server does.
+const SERVER_FLAGS: &[&str] = &["data-dir", "config", "policy-file", "seed", "database-url"];
 
 /// A command's parsed arguments.
 pub struct Args {

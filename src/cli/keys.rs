@@ -12,6 +12,7 @@ use std::path::Path;
 use super::common::{self, Args};
 use crate::credential_keys::{self, CredentialKeys};
 use crate::store::credentials;
+use crate::store::shared_keys::{CREDENTIAL_KEYS, FERNET_KEYS};
 use crate::token::keys::KeyRepository;
 
 const OWNER_FLAGS: &[&str] = &["keystone-user", "keystone-group"];
@@ -52,9 +53,47 @@ fn fernet_rotate_inner(args: Vec<String>) -> Result<(), String> {
     let args = Args::parse(args, OWNER_FLAGS, &[])?;
     let owner = args.owner()?;
     let dir = args.fernet_dir();
+    if args.config.database.is_some() {
+        return rotate_shared(&args, FERNET_KEYS, &dir, args.config.max_active_keys);
+    }
     common::validate_key_repository(&dir, "fernet_tokens", true)?;
     rotate(&dir, args.config.max_active_keys)?;
     owner.apply(&dir)
+}
+
+/// With `[database] connection` the keys live in the database (src/store/shared_keys.rs):
+/// rotated there in one transaction, and every node reloads them within the poll bound.
+/// This host's repository is only read, to seed a database that has none of these keys.
+fn rotate_shared(
+    args: &Args,
+    name: &str,
+    dir: &Path,
+    max_active_keys: usize,
+) -> Result<(), String> {
+    let store = common::open_store(&args.config)?;
+    let local = KeyRepository::load(dir)
+        .ok()
+        .filter(|r| r.primary().is_some());
+    let before = store
+        .load_shared_keys(name)
+        .map_err(|e| e.to_string())?
+        .map(|r| r.indexes());
+    if before.is_none() && local.is_none() {
+        return Err(format!(
+            "the database has no {name} keys and {} holds none to import",
+            dir.display()
+        ));
+    }
+    let after = store
+        .rotate_shared_keys(name, local.as_ref(), max_active_keys)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Rotated the {name} keys in the database: keys {:?} -> {:?} (primary {})",
+        before.unwrap_or_default(),
+        after.indexes(),
+        after.indexes().first().copied().unwrap_or_default()
+    );
+    Ok(())
 }
 
 fn rotate(dir: &Path, max_active_keys: usize) -> Result<(), String> {
@@ -101,9 +140,12 @@ fn credential_rotate_inner(args: Vec<String>) -> Result<(), String> {
     let args = Args::parse(args, OWNER_FLAGS, &[])?;
     let owner = args.owner()?;
     let dir = args.credential_dir();
-    common::validate_key_repository(&dir, "credential", true)?;
-    let keys = load_credential_keys(&dir)?;
+    let shared = args.config.database.is_some();
+    if !shared {
+        common::validate_key_repository(&dir, "credential", true)?;
+    }
     let store = common::open_store(&args.config)?;
+    let keys = credential_keys_for(&store, &dir)?;
     let primary = keys.primary_key_hash();
     let stale = store
         .read(credentials::list_stored)
@@ -120,8 +162,27 @@ fn credential_rotate_inner(args: Vec<String>) -> Result<(), String> {
                 .to_string(),
         );
     }
+    if shared {
+        return rotate_shared(
+            &args,
+            CREDENTIAL_KEYS,
+            &dir,
+            credential_keys::MAX_ACTIVE_KEYS,
+        );
+    }
     rotate(&dir, credential_keys::MAX_ACTIVE_KEYS)?;
     owner.apply(&dir)
+}
+
+/// The credential keys in force: the database's when shared (this host's when it has none).
+fn credential_keys_for(store: &crate::store::Store, dir: &Path) -> Result<CredentialKeys, String> {
+    match store
+        .load_shared_keys(CREDENTIAL_KEYS)
+        .map_err(|e| e.to_string())?
+    {
+        Some(repo) => CredentialKeys::from_repo(&repo).map_err(|e| e.to_string()),
+        None => load_credential_keys(dir),
+    }
 }
 
 /// `credential-migrate`: every credential not encrypted with the primary key is decrypted
@@ -133,9 +194,11 @@ pub fn credential_migrate(args: Vec<String>) -> i32 {
 fn credential_migrate_inner(args: Vec<String>) -> Result<(), String> {
     let args = Args::parse(args, OWNER_FLAGS, &[])?;
     let dir = args.credential_dir();
-    common::validate_key_repository(&dir, "credential", false)?;
-    let keys = load_credential_keys(&dir)?;
+    if args.config.database.is_none() {
+        common::validate_key_repository(&dir, "credential", false)?;
+    }
     let store = common::open_store(&args.config)?;
+    let keys = credential_keys_for(&store, &dir)?;
     let primary = keys.primary_key_hash();
     let migrated = store
         .write(|w| -> crate::store::StoreResult<usize> {

@@ -60,7 +60,12 @@ impl Store {
             return Err(StoreError::Io("keys are shared only on PostgreSQL".into()));
         };
         let new_key = keys::generate_key().map_err(|e| StoreError::Io(e.to_string()))?;
-        let entries = pg.rotate_keys(name, local.map(KeyRepository::entries), max_active_keys, new_key)?;
+        let entries = pg.rotate_keys(
+            name,
+            local.map(KeyRepository::entries),
+            max_active_keys,
+            new_key,
+        )?;
         repository(name, entries)
     }
 

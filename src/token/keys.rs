@@ -142,7 +142,10 @@ impl KeyRepository {
 
     /// A repository held elsewhere than in files (the PostgreSQL `keys` table): `label`
     /// names it in messages; entries in any order, each checked as `reload` checks a file.
-    pub fn from_entries(label: &str, entries: Vec<(i64, String)>) -> Result<KeyRepository, TokenError> {
+    pub fn from_entries(
+        label: &str,
+        entries: Vec<(i64, String)>,
+    ) -> Result<KeyRepository, TokenError> {
         let mut keys = entries;
         for (index, key) in &keys {
             if ::fernet::Fernet::new(key).is_none() {
@@ -153,7 +156,7 @@ impl KeyRepository {
                 .into());
             }
         }
-        keys.sort_by(|a, b| b.0.cmp(&a.0));
+        keys.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
         Ok(KeyRepository {
             dir: PathBuf::from(label),
             max_active_keys: DEFAULT_MAX_ACTIVE_KEYS,

@@ -186,8 +186,9 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A second node on the same database, with the first node's key repositories (shared keys
-/// in the database are a later slice: nodes need the same repositories, as upstream's rsync).
+/// A second node on the same database, with the first node's key repositories copied (as
+/// upstream's rsync would); the keys come from the database anyway (`shared_keys` below
+/// starts nodes with different repositories).
 fn second_node(pg: &Postgres, a: &TestServer) -> TestServer {
     let mut b = node(pg);
     b.stop();
@@ -452,4 +453,138 @@ fn postgres_down_answers_503_then_recovers() {
     );
     assert_eq!(s.get("/healthcheck", None).status, 200);
     assert!(!s.stderr_text().contains(SECRET));
+}
+
+/// `keystone-lite <command>` against the database, with `data_dir` as its local data dir.
+fn admin_command(pg: &Postgres, data_dir: &Path, command: &str) -> String {
+    let out = Command::new(BIN)
+        .args([command, "--data-dir"])
+        .arg(data_dir)
+        .args(["--database-url", &pg.url()])
+        .output()
+        .expect("run keystone-lite");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{command}: {text}");
+    assert!(!text.contains(SECRET), "{command} printed the password");
+    text
+}
+
+#[test]
+fn postgres_nodes_share_keys_and_rotations_through_the_database() {
+    let Some(pg) = Postgres::start() else { return };
+    // Each node creates its own (different) key repositories at start; the first imports its
+    // into the empty database, the second loads the database's.
+    let a = node(&pg);
+    let b = node(&pg);
+    let key = |s: &TestServer| std::fs::read_to_string(s.data_dir.join("fernet-keys/1")).ok();
+    assert_ne!(key(&a), key(&b), "the local repositories differ");
+    let admin_a = a.admin_token();
+    let admin_b = b.admin_token();
+    let before = a.demo_token();
+    assert_eq!(
+        b.validate(&admin_b, &before, "").status,
+        200,
+        "A's token on B"
+    );
+    let from_b = b.demo_token();
+    assert_eq!(
+        a.validate(&admin_a, &from_b, "").status,
+        200,
+        "B's token on A"
+    );
+    // A credential encrypted on A decrypts on B (shared credential keys).
+    let demo_id = a.id_by_name(&admin_a, "users", "demo");
+    let body = json!({"credential": {"type": "cert", "user_id": demo_id,
+        "blob": "sk-shared"}});
+    let r = a.post("/v3/credentials", Some(&admin_a), &body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let cred = r.json()["credential"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = b.get(&format!("/v3/credentials/{cred}"), Some(&admin_b));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("sk-shared"), "{}", r.text());
+
+    // Rotated in the database by the admin command (with a third, empty data dir): both
+    // nodes reload within the poll bound (their log says which keys they now hold).
+    let elsewhere = temp_dir("pg-rotate");
+    let reloaded = |indexes: &str| {
+        let line = format!("fernet keys reloaded from database fernet keys ({indexes})");
+        move |s: &TestServer| s.stderr_text().contains(&line)
+    };
+    let out = admin_command(&pg, &elsewhere, "fernet-rotate");
+    assert!(
+        out.contains("Rotated the fernet keys in the database"),
+        "{out}"
+    );
+    let seen = reloaded("[2, 1, 0]");
+    let took = within(Duration::from_secs(1), || seen(&a) && seen(&b));
+    eprintln!("first rotation reloaded on both nodes {took:?} after the command returned");
+    assert!(
+        took.is_some(),
+        "a node did not pick up the rotation within 1 s"
+    );
+    let between = a.demo_token();
+    assert_eq!(
+        b.validate(&admin_b, &before, "").status,
+        200,
+        "pre-rotation token"
+    );
+    // A second rotation makes the key the first one staged primary: no node had it before
+    // the first rotation, so A's new token validating on B means B reloaded.
+    admin_command(&pg, &elsewhere, "fernet-rotate");
+    let seen = reloaded("[3, 2, 0]");
+    let took = within(Duration::from_secs(1), || seen(&a) && seen(&b));
+    eprintln!("second rotation reloaded on both nodes {took:?} after the command returned");
+    assert!(
+        took.is_some(),
+        "a node did not pick up the second rotation within 1 s"
+    );
+    // The admin tokens were encrypted with key 1, purged now: fresh ones.
+    let (admin_a, admin_b) = (a.admin_token(), b.admin_token());
+    let after = a.demo_token();
+    assert_eq!(
+        b.validate(&admin_b, &after, "").status,
+        200,
+        "new primary's token on B"
+    );
+    assert_eq!(
+        b.validate(&admin_b, &between, "").status,
+        200,
+        "token of key 2 on B"
+    );
+    // max_active_keys = 3: key 1 was purged by the second rotation, on every node.
+    assert_eq!(
+        b.validate(&admin_b, &before, "").status,
+        404,
+        "purged key's token on B"
+    );
+    assert_eq!(
+        a.validate(&admin_a, &before, "").status,
+        404,
+        "purged key's token on A"
+    );
+    // The credential keys rotate the same way; the credential still reads on both.
+    admin_command(&pg, &elsewhere, "credential-migrate");
+    let out = admin_command(&pg, &elsewhere, "credential-rotate");
+    assert!(
+        out.contains("Rotated the credential keys in the database"),
+        "{out}"
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    for (s, t) in [(&a, &admin_a), (&b, &admin_b)] {
+        let r = s.get(&format!("/v3/credentials/{cred}"), Some(t));
+        assert!(
+            r.status == 200 && r.text().contains("sk-shared"),
+            "{}",
+            r.text()
+        );
+    }
+    assert!(!a.stderr_text().contains(SECRET) && !b.stderr_text().contains(SECRET));
+    let _ = std::fs::remove_dir_all(&elsewhere);
 }

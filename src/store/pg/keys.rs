@@ -67,23 +67,25 @@ pub fn rotated(
         .iter()
         .find(|(i, _)| *i == 0)
         .ok_or("no staged key 0 to promote")?;
-    let primary = others.iter().map(|(i, _)| *i).max().map_or(1, |max| max + 1).max(1);
+    let primary = others
+        .iter()
+        .map(|(i, _)| *i)
+        .max()
+        .map_or(1, |max| max + 1)
+        .max(1);
     others.push((primary, staged.1.clone()));
     others.sort_by_key(|(i, _)| *i);
     let keep = max_active_keys.saturating_sub(1);
     let excess = others.len().saturating_sub(keep);
     let mut out: Vec<(i64, String)> = others.split_off(excess);
     out.push((0, new_key));
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
     Ok(out)
 }
 
 impl PgEngine {
     /// Runs `f` in one transaction on a pooled connection, under the keys lock.
-    fn keys_tx<T>(
-        &self,
-        f: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    fn keys_tx<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.checkout()?;
         let out = run_locked(&mut conn.client, f);
         match &out {

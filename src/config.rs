@@ -34,6 +34,9 @@ pub struct Config {
     /// `[database] connection` or `--database-url`: a postgresql:// URL puts the store on
     /// PostgreSQL (several nodes on one database); None keeps the redb file in the data dir.
     pub database: Option<DatabaseUrl>,
+    /// `[database] slave_connection` (upstream's name): reads go to this streaming replica,
+    /// writes to `database` (src/store/replica.rs).
+    pub database_replica: Option<DatabaseUrl>,
 }
 
 /// A database URL: it may hold a password, so Debug (any logged Config) hides it.
@@ -130,6 +133,7 @@ impl Default for Config {
             list_limits: Vec::new(),
             ops: Default::default(),
             database: None,
+            database_replica: None,
         }
     }
 }
@@ -263,6 +267,9 @@ impl Config {
             ("DEFAULT", "max_request_body_size") => self.max_request_body_size = num(value)?,
             ("DEFAULT", "debug" | "log_file" | "use_stderr" | "verbose") => {}
             ("database", "connection") => self.database = Some(database_url(value)?),
+            ("database", "slave_connection") => {
+                self.database_replica = Some(database_url(value)?)
+            }
             ("token", "expiration") => self.token.expiration = num(value)?,
             ("token", "allow_expired_window") => self.token.allow_expired_window = num(value)?,
             ("token", "cache_bytes") => self.token.cache_bytes = num(value)?,

@@ -105,6 +105,12 @@ impl Error {
             Error::TooManyRequests { retry_after } => format!(
                 "Too many failed authentication attempts. Try again in {retry_after} seconds."
             ),
+            // Said plainly for a node reading from a replica: only writes are refused.
+            Error::Unavailable(detail) if detail.contains(crate::store::PRIMARY_UNREACHABLE) => {
+                "The service is temporarily unable to store data: the primary database is \
+                 unreachable (reads are still served). Please try again later."
+                    .to_string()
+            }
             Error::Unavailable(_) => "The service is temporarily unable to store data. Please \
                                       try again later."
                 .to_string(),

@@ -99,7 +99,11 @@ fn start(
         None => store::Store::open(&store_path)
             .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?,
         // A connection per worker, plus the background threads' (index, pruning).
-        Some(url) => store::Store::open_postgres(&url.0, config.workers + 2)
+        Some(url) => store::Store::open_postgres_replicated(
+            &url.0,
+            config.database_replica.as_ref().map(|r| r.0.as_str()),
+            config.workers + 2,
+        )
             .map_err(|e| format!("[database] connection: {e}"))?,
     };
     let hasher = password::Hasher {

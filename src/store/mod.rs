@@ -32,6 +32,7 @@ mod engine;
 mod open;
 mod pg;
 pub mod shared_keys;
+mod replica;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -47,6 +48,8 @@ use engine::Handle;
 pub use engine::{ReadTx, WriteTx};
 pub use error::{StoreError, StoreResult};
 pub use pg::POLL_INTERVAL;
+/// The detail of a write refused because the primary is down while a replica serves reads.
+pub const PRIMARY_UNREACHABLE: &str = "the primary database is unreachable";
 use revocation::{RevocationIndex, Revocations};
 use tables::{prefix_range, Table};
 
@@ -70,6 +73,8 @@ pub struct Store {
     versions: Arc<Versions>,
     /// The PostgreSQL engine, when `[database] connection` names one; `db` is then None.
     pg: Option<Arc<pg::PgEngine>>,
+    /// `[database] slave_connection`: the streaming replica reads go to (src/store/replica.rs).
+    replica: Option<replica::Replica>,
     /// The revocation events, indexed (see `revocation::RevocationIndex`).
     revocations: Arc<Revocations>,
     /// Seconds after which an event can match no token that still validates: the longest
@@ -202,11 +207,29 @@ impl Store {
     /// its schema, with a pool of `pool_size` connections (the worker count, plus the
     /// background threads'), and starts watching for other nodes' writes.
     pub fn open_postgres(url: &str, pool_size: usize) -> StoreResult<Store> {
-        let engine = pg::PgEngine::open(url, pool_size)?;
-        let store = Store::with_engine(Path::new(""), None, Some(engine.clone()))?;
+        Store::open_postgres_replicated(url, None, pool_size)
+    }
+
+    /// As `open_postgres`, reading from the streaming replica at `replica_url` when given.
+    pub fn open_postgres_replicated(
+        url: &str,
+        replica_url: Option<&str>,
+        pool_size: usize,
+    ) -> StoreResult<Store> {
+        let role = match replica_url {
+            Some(_) => "the primary database",
+            None => "the database",
+        };
+        let engine = pg::PgEngine::open(url, pool_size, role)?;
+        let replica = match replica_url {
+            Some(url) => Some(pg::PgEngine::open_replica(url, pool_size)?),
+            None => None,
+        };
+        let mut store = Store::with_engine(Path::new(""), None, Some(engine.clone()))?;
+        store.replica = replica.clone().map(replica::Replica::new);
         let (versions, revocations) = (store.versions.clone(), store.revocations.clone());
         let handle = Handle::Pg(engine.clone());
-        engine.watch(move || {
+        engine.watch(replica.as_deref(), move || {
             // Another node wrote: every cached validation may be stale, and it may have
             // appended revocation events.
             versions.bump_all();
@@ -230,6 +253,7 @@ impl Store {
             generation: AtomicU64::new(1),
             versions: Arc::new(Versions::default()),
             pg,
+            replica: None,
             revocations: Arc::new(Revocations::default()),
             revocation_lifetime: AtomicI64::new(i64::MAX),
         };
@@ -263,7 +287,11 @@ impl Store {
         f: impl FnOnce(&ReadTx) -> Result<T, E>,
     ) -> Result<T, E> {
         if let Some(pg) = &self.pg {
-            return pg.read(f);
+            return match &self.replica {
+                Some(r) if r.reads_on_primary() => pg::PgEngine::read_either(pg, &r.engine, f),
+                Some(r) => pg::PgEngine::read_either(&r.engine, pg, f),
+                None => pg.read(f),
+            };
         }
         let db = self.database()?;
         let tx = db.begin_read().map_err(|e| self.failed(e))?;
@@ -302,6 +330,9 @@ impl Store {
             }
         };
         self.writes_failing.store(false, Ordering::Release);
+        if let Some(replica) = &self.replica {
+            replica.wrote();
+        }
         self.generation.fetch_add(1, Ordering::SeqCst);
         for (table, key) in &touched.keys {
             self.versions.bump_for(table, key);

@@ -193,7 +193,12 @@ pub struct PgEngine {
     own_commits: AtomicI64,
     /// Called by the poller when the shared keys changed (src/store/pg/keys.rs).
     key_listener: Mutex<Option<KeyListener>>,
+    /// What an unreachable server is called in errors: "the database", or "the primary
+    /// database" when a replica serves the reads (the 503 then says writes are what fails).
+    role: &'static str,
 }
+
+const READ_SQL: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// What one attempt of a write came to.
 enum Attempt<T, E> {
@@ -219,24 +224,40 @@ fn parse_url(url: &str) -> StoreResult<postgres::Config> {
 
 impl PgEngine {
     /// Connects, creates or checks the schema, and keeps up to `pool_size` connections.
-    pub fn open(url: &str, pool_size: usize) -> StoreResult<Arc<PgEngine>> {
+    pub fn open(url: &str, pool_size: usize, role: &'static str) -> StoreResult<Arc<PgEngine>> {
         let config = parse_url(url)?;
         let mut first = config.connect(NoTls).map_err(|e| {
-            StoreError::Unavailable(format!("cannot connect to the database: {}", reason(&e)))
+            StoreError::Unavailable(format!("cannot connect to {role}: {}", reason(&e)))
         })?;
         ensure_schema(&mut first)?;
         drop(first);
-        let engine = PgEngine {
+        let engine = PgEngine::new(config, pool_size, role);
+        let conn = engine.checkout()?;
+        engine.checkin(conn);
+        Ok(Arc::new(engine))
+    }
+
+    /// A streaming replica (`[database] slave_connection`): read only, so no schema work,
+    /// and not connected yet: a replica down at start-up only sends the reads to the primary.
+    pub fn open_replica(url: &str, pool_size: usize) -> StoreResult<Arc<PgEngine>> {
+        let config = parse_url(url)?;
+        Ok(Arc::new(PgEngine::new(config, pool_size, "the replica database")))
+    }
+
+    fn new(config: postgres::Config, pool_size: usize, role: &'static str) -> PgEngine {
+        PgEngine {
             config,
             pool: Mutex::new(Vec::new()),
             pool_size: pool_size.max(1),
             down: AtomicBool::new(false),
             own_commits: AtomicI64::new(0),
             key_listener: Mutex::new(None),
-        };
-        let conn = engine.checkout()?;
-        engine.checkin(conn);
-        Ok(Arc::new(engine))
+            role,
+        }
+    }
+
+    fn unreachable(&self) -> StoreError {
+        StoreError::Unavailable(format!("{} is unreachable", self.role))
     }
 
     pub fn is_down(&self) -> bool {
@@ -254,8 +275,8 @@ impl PgEngine {
         }
         Conn::open(&self.config).map_err(|e| {
             self.down.store(true, Ordering::Release);
-            log::warn!("database connection failed: {}", reason(&e));
-            StoreError::Unavailable("the database is unreachable".into())
+            log::warn!("connection to {} failed: {}", self.role, reason(&e));
+            self.unreachable()
         })
     }
 
@@ -321,18 +342,43 @@ impl PgEngine {
                     if kind != Failure::Down {
                         return Err(error_of(kind, &e));
                     }
-                    failed = Some(error_of(kind, &e));
+                    failed = Some(self.unreachable());
                 }
             }
         }
-        Err(failed.unwrap_or_else(|| StoreError::Unavailable("the database is unreachable".into())))
+        Err(failed.unwrap_or_else(|| self.unreachable()))
     }
 
     pub fn read<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&ReadTx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        let conn = self.begin(READ_SQL)?;
+        self.read_on(conn, f)
+    }
+
+    /// A read on `first` (the replica, or the primary just after this node wrote), on
+    /// `second` when `first` cannot be reached: the choice is made before `f` runs, at BEGIN.
+    pub fn read_either<T, E: From<StoreError>>(
+        first: &PgEngine,
+        second: &PgEngine,
+        f: impl FnOnce(&ReadTx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match first.begin(READ_SQL) {
+            Ok(conn) => first.read_on(conn, f),
+            Err(StoreError::Unavailable(_)) => {
+                let conn = second.begin(READ_SQL)?;
+                second.read_on(conn, f)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn read_on<T, E: From<StoreError>>(
+        &self,
+        conn: Conn,
+        f: impl FnOnce(&ReadTx) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = ReadTx::Pg(PgTx::new(conn));
         let out = f(&tx);
         let ReadTx::Pg(tx) = tx else {
@@ -425,18 +471,27 @@ impl PgEngine {
     /// `on_change` when a write this node did not make has committed. Ends when the engine
     /// is dropped. A write on another node is thus seen here within one interval plus one
     /// query; the caller's reaction (cache bumps, revocation reload) adds a read.
-    pub fn watch(self: &Arc<Self>, on_change: impl Fn() + Send + 'static) -> StoreResult<()> {
+    ///
+    /// With a `replica`, the generation is read there first: the data it replays comes with
+    /// the generation bump of the same transaction, so caches are dropped only once the
+    /// reads (which go to the replica) can see the change; the primary when it is down.
+    pub fn watch(
+        self: &Arc<Self>,
+        replica: Option<&PgEngine>,
+        on_change: impl Fn() + Send + 'static,
+    ) -> StoreResult<()> {
         let engine: Weak<PgEngine> = Arc::downgrade(self);
-        let config = self.config.clone();
+        let mut sources: Vec<postgres::Config> = replica.map(|r| r.config.clone()).into_iter().collect();
+        sources.push(self.config.clone());
         std::thread::Builder::new()
             .name("pg-changes".to_string())
-            .spawn(move || poll_changes(engine, config, on_change))
+            .spawn(move || poll_changes(engine, sources, on_change))
             .map(drop)
             .map_err(|e| StoreError::Io(e.to_string()))
     }
 }
 
-fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: impl Fn()) {
+fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_change: impl Fn()) {
     let mut client: Option<Client> = None;
     // (generation, own commits) at the last poll.
     let mut seen: Option<(i64, i64)> = None;
@@ -447,7 +502,7 @@ fn poll_changes(engine: Weak<PgEngine>, config: postgres::Config, on_change: imp
             return;
         };
         if client.as_ref().is_none_or(Client::is_closed) {
-            client = config.connect(NoTls).ok();
+            client = sources.iter().find_map(|config| config.connect(NoTls).ok());
         }
         let Some(c) = client.as_mut() else {
             continue;

@@ -267,9 +267,7 @@ impl Config {
             ("DEFAULT", "max_request_body_size") => self.max_request_body_size = num(value)?,
             ("DEFAULT", "debug" | "log_file" | "use_stderr" | "verbose") => {}
             ("database", "connection") => self.database = Some(database_url(value)?),
-            ("database", "slave_connection") => {
-                self.database_replica = Some(database_url(value)?)
-            }
+            ("database", "slave_connection") => self.database_replica = Some(database_url(value)?),
             ("token", "expiration") => self.token.expiration = num(value)?,
             ("token", "allow_expired_window") => self.token.allow_expired_window = num(value)?,
             ("token", "cache_bytes") => self.token.cache_bytes = num(value)?,

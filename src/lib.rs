@@ -104,7 +104,7 @@ fn start(
             config.database_replica.as_ref().map(|r| r.0.as_str()),
             config.workers + 2,
         )
-            .map_err(|e| format!("[database] connection: {e}"))?,
+        .map_err(|e| format!("[database] connection: {e}"))?,
     };
     let hasher = password::Hasher {
         algorithm: config.identity.password_hash_algorithm.clone(),

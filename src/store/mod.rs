@@ -31,8 +31,8 @@ pub mod trusts;
 mod engine;
 mod open;
 mod pg;
-pub mod shared_keys;
 mod replica;
+pub mod shared_keys;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};

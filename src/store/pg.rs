@@ -241,7 +241,11 @@ impl PgEngine {
     /// and not connected yet: a replica down at start-up only sends the reads to the primary.
     pub fn open_replica(url: &str, pool_size: usize) -> StoreResult<Arc<PgEngine>> {
         let config = parse_url(url)?;
-        Ok(Arc::new(PgEngine::new(config, pool_size, "the replica database")))
+        Ok(Arc::new(PgEngine::new(
+            config,
+            pool_size,
+            "the replica database",
+        )))
     }
 
     fn new(config: postgres::Config, pool_size: usize, role: &'static str) -> PgEngine {
@@ -481,7 +485,8 @@ impl PgEngine {
         on_change: impl Fn() + Send + 'static,
     ) -> StoreResult<()> {
         let engine: Weak<PgEngine> = Arc::downgrade(self);
-        let mut sources: Vec<postgres::Config> = replica.map(|r| r.config.clone()).into_iter().collect();
+        let mut sources: Vec<postgres::Config> =
+            replica.map(|r| r.config.clone()).into_iter().collect();
         sources.push(self.config.clone());
         std::thread::Builder::new()
             .name("pg-changes".to_string())

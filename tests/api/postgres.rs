@@ -15,6 +15,8 @@ use serde_json::json;
 
 use crate::common::*;
 
+mod replica;
+
 /// A private PostgreSQL: initdb'd in a temp dir, trust auth on loopback, stopped and removed
 /// on drop.
 struct Postgres {

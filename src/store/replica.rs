@@ -51,3 +51,21 @@ impl Replica {
         last != 0 && self.now_ms().saturating_sub(last) < window
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_stay_on_the_primary_only_just_after_an_own_write() {
+        // Opening a replica does not connect: no server needed.
+        let engine = PgEngine::open_replica("postgresql://u@127.0.0.1:1/d", 1).expect("url");
+        let replica = Replica::new(engine);
+        assert!(!replica.reads_on_primary(), "no write yet");
+        replica.wrote();
+        assert!(replica.reads_on_primary(), "just wrote");
+        replica.last_write.store(1, Ordering::Release);
+        std::thread::sleep(READ_OWN_WRITES + Duration::from_millis(20));
+        assert!(!replica.reads_on_primary(), "window over");
+    }
+}

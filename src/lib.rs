@@ -95,17 +95,7 @@ fn start(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{addr}"));
-    let store = match &config.database {
-        None => store::Store::open(&store_path)
-            .map_err(|e| cleanup(format!("{}: {e}", store_path.display())))?,
-        // A connection per worker, plus the background threads' (index, pruning).
-        Some(url) => store::Store::open_postgres_replicated(
-            &url.0,
-            config.database_replica.as_ref().map(|r| r.0.as_str()),
-            config.workers + 2,
-        )
-        .map_err(|e| format!("[database] connection: {e}"))?,
-    };
+    let store = open_store(&config, &store_path, &cleanup)?;
     let hasher = password::Hasher {
         algorithm: config.identity.password_hash_algorithm.clone(),
         rounds: config.identity.password_hash_rounds,
@@ -145,6 +135,26 @@ fn start(
         audit,
     });
     serve_until_stopped(app, listener, addr, workers, tls, &data_dir)
+}
+
+/// The store: the redb file in the data dir, or PostgreSQL when `[database] connection` is
+/// set (reads on `slave_connection` when that is set too).
+fn open_store(
+    config: &Config,
+    store_path: &Path,
+    cleanup: &dyn Fn(String) -> String,
+) -> Result<store::Store, String> {
+    match &config.database {
+        None => store::Store::open(store_path)
+            .map_err(|e| cleanup(format!("{}: {e}", store_path.display()))),
+        // A connection per worker, plus the background threads' (index, pruning).
+        Some(url) => store::Store::open_postgres_replicated(
+            &url.0,
+            config.database_replica.as_ref().map(|r| r.0.as_str()),
+            config.workers + 2,
+        )
+        .map_err(|e| format!("[database] connection: {e}")),
+    }
 }
 
 /// Whether the data dir is fresh (nothing of a store yet: it is created). A store without its

@@ -101,55 +101,38 @@ fn get_of<T: ReadableTable<&'static str, &'static [u8]>>(
     Ok(value)
 }
 
-impl Reader for ReadTx {
-    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        match self {
-            ReadTx::Redb(tx) => redb_reads!(tx, table, get_of, key),
-            ReadTx::Pg(tx) => tx.get_bytes(table, key),
+/// The reads of either transaction kind: the same three calls on either engine.
+macro_rules! engine_reads {
+    ($tx:ident) => {
+        impl Reader for $tx {
+            fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
+                match self {
+                    $tx::Redb(tx) => redb_reads!(tx, table, get_of, key),
+                    $tx::Pg(tx) => tx.get_bytes(table, key),
+                }
+            }
+            fn scan(
+                &self,
+                table: Table,
+                range: Option<(&str, &str)>,
+            ) -> StoreResult<Vec<(String, Vec<u8>)>> {
+                match self {
+                    $tx::Redb(tx) => redb_reads!(tx, table, scan_table, range),
+                    $tx::Pg(tx) => tx.scan(table, range, None),
+                }
+            }
+            fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
+                match self {
+                    $tx::Redb(tx) => redb_reads!(tx, table, scan_first_of, n),
+                    $tx::Pg(tx) => tx.scan(table, None, Some(n)),
+                }
+            }
         }
-    }
-    fn scan(
-        &self,
-        table: Table,
-        range: Option<(&str, &str)>,
-    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        match self {
-            ReadTx::Redb(tx) => redb_reads!(tx, table, scan_table, range),
-            ReadTx::Pg(tx) => tx.scan(table, range, None),
-        }
-    }
-    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        match self {
-            ReadTx::Redb(tx) => redb_reads!(tx, table, scan_first_of, n),
-            ReadTx::Pg(tx) => tx.scan(table, None, Some(n)),
-        }
-    }
+    };
 }
 
-impl Reader for WriteTx {
-    fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        match self {
-            WriteTx::Redb(tx) => redb_reads!(tx, table, get_of, key),
-            WriteTx::Pg(tx) => tx.get_bytes(table, key),
-        }
-    }
-    fn scan(
-        &self,
-        table: Table,
-        range: Option<(&str, &str)>,
-    ) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        match self {
-            WriteTx::Redb(tx) => redb_reads!(tx, table, scan_table, range),
-            WriteTx::Pg(tx) => tx.scan(table, range, None),
-        }
-    }
-    fn scan_first(&self, table: Table, n: usize) -> StoreResult<Vec<(String, Vec<u8>)>> {
-        match self {
-            WriteTx::Redb(tx) => redb_reads!(tx, table, scan_first_of, n),
-            WriteTx::Pg(tx) => tx.scan(table, None, Some(n)),
-        }
-    }
-}
+engine_reads!(ReadTx);
+engine_reads!(WriteTx);
 
 impl Writer for WriteTx {
     fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {

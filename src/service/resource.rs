@@ -14,6 +14,8 @@ pub fn delete_project_in(w: &impl Writer, project: &Project, now: i64) -> Result
     limits::delete_for_project(w, &project.id)?;
     assignment::delete_for_target(w, &Target::Project(project.id.clone()))?;
     credentials::delete_for_project(w, &project.id)?;
+    // Huawei IAM: agency grants on it and its status.
+    crate::store::iam::agencies::delete_for_target(w, &project.id)?;
     for user in identity::list_users(w)? {
         application_credentials::delete_for_user(w, &user.id, Some(&project.id))?;
     }
@@ -73,6 +75,9 @@ pub fn delete_domain_in(w: &impl Writer, domain: &Domain, now: i64) -> Result<Ca
     limits::delete_for_domain(w, &domain.id)?;
     // Its Huawei security settings (OS-SECURITYPOLICY).
     crate::store::iam::security_policy::delete_for_domain(w, &domain.id)?;
+    // Its agencies, and other accounts' agencies' grants on it.
+    crate::store::iam::agencies::delete_of_domain(w, &domain.id)?;
+    crate::store::iam::agencies::delete_for_target(w, &domain.id)?;
     resource::delete_domain(w, domain)?;
     Ok(cascade)
 }

@@ -441,3 +441,57 @@ fn temporary_keys_by_agency_act_as_the_agency() {
     c.headers.push(("x-security-token", st.to_string()));
     assert_ne!(send(&s, ak, sk, &c).status, 200);
 }
+
+#[test]
+fn deleting_a_project_or_an_account_leaves_no_agency_rows_behind() {
+    use keystone_lite::store::iam::agencies as agency_store;
+    let mut s = start();
+    let admin = a_admin(&s);
+    let (b, _, _) = bob(&s);
+    let agency = create_agency(
+        &s,
+        &admin,
+        json!({"name": "ops", "domain_id": A, "trust_domain_id": b}),
+    );
+    let id = agency["id"].as_str().expect("id").to_string();
+    let r = s.post(
+        "/v3/projects",
+        Some(&admin),
+        &json!({"project": {"name": "cn-north-4_tmp", "domain_id": A, "parent_id": REGION}}),
+    );
+    r.expect(201);
+    let p = r.json()["project"]["id"].as_str().expect("id").to_string();
+    let ro = role_id(&s, &admin, "readonly");
+    s.put(
+        &format!("/v3.0/OS-AGENCY/projects/{p}/agencies/{id}/roles/{ro}"),
+        Some(&admin),
+    )
+    .expect(204);
+    s.send_json(
+        "PUT",
+        &format!("/v3-ext/projects/{p}"),
+        Some(&admin),
+        &json!({"project": {"status": "suspended"}}),
+    )
+    .expect(204);
+    s.delete(&format!("/v3/projects/{p}"), Some(&admin))
+        .expect(204);
+    s.stop();
+    let store = keystone_lite::store::Store::open(&keystone_lite::store_path(&s.data_dir))
+        .expect("open store");
+    let (grants, suspended, agency_left) = store
+        .read(|r| -> Result<_, keystone_lite::store::StoreError> {
+            Ok((
+                agency_store::granted_roles(r, &id, agency_store::GrantOn::Project, &p)?,
+                agency_store::project_suspended(r, &p)?,
+                agency_store::get(r, &id)?.is_some(),
+            ))
+        })
+        .expect("read");
+    assert!(
+        grants.is_empty(),
+        "grants on the deleted project left: {grants:?}"
+    );
+    assert!(!suspended, "the deleted project's status left");
+    assert!(agency_left, "the agency itself stays");
+}

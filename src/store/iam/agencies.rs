@@ -142,6 +142,30 @@ pub fn granted_roles(
     r.suffixes(AGENCY_GRANTS, &key2(&key2(agency_id, on.key()), target))
 }
 
+/// A deleted project's or domain's traces: the grants any agency holds on it, and (for a
+/// project) its status.
+pub fn delete_for_target(w: &impl Writer, target_id: &str) -> StoreResult<()> {
+    let keys: Vec<String> = w
+        .scan(AGENCY_GRANTS, None)?
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.split(crate::store::tables::SEP).nth(2) == Some(target_id))
+        .collect();
+    for key in keys {
+        w.remove(AGENCY_GRANTS, &key)?;
+    }
+    w.remove(PROJECT_STATUS, target_id)?;
+    Ok(())
+}
+
+/// A deleted account's agencies, with their grants.
+pub fn delete_of_domain(w: &impl Writer, domain_id: &str) -> StoreResult<()> {
+    for agency in list(w)?.into_iter().filter(|a| a.domain_id == domain_id) {
+        delete(w, &agency.id)?;
+    }
+    Ok(())
+}
+
 /// Whether a project is suspended (OS-PROJECT status).
 pub fn project_suspended(r: &impl Reader, project_id: &str) -> StoreResult<bool> {
     r.exists(PROJECT_STATUS, project_id)

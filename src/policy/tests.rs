@@ -545,9 +545,17 @@ fn huawei_account_admins_may_not_grant_keystones_admin_role() {
     let e = Enforcer::load(None).unwrap();
     let te_admin = json!({"roles": ["te_admin"], "user_id": "u", "domain_id": "d1",
         "project_domain_id": null, "system_scope": null});
-    let target = |role: &str| json!({"target": {"user": {"domain_id": "d1"},
-        "project": {"domain_id": "d1"}, "role": {"name": role}}});
-    assert!(e.enforce("identity:create_grant", &te_admin, &target("readonly")).is_ok());
-    assert!(e.enforce("identity:create_grant", &te_admin, &target("admin")).is_err());
-    assert!(e.enforce("identity:create_grant", &te_admin, &target("service")).is_err());
+    let target = |role: &str| {
+        json!({"target": {"user": {"domain_id": "d1"},
+        "project": {"domain_id": "d1"}, "role": {"name": role}}})
+    };
+    assert!(e
+        .enforce("identity:create_grant", &te_admin, &target("readonly"))
+        .is_ok());
+    assert!(e
+        .enforce("identity:create_grant", &te_admin, &target("admin"))
+        .is_err());
+    assert!(e
+        .enforce("identity:create_grant", &te_admin, &target("service"))
+        .is_err());
 }

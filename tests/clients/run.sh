@@ -19,6 +19,8 @@
 #   KSL_VENV   client venv (default: $HOME/.cache/keystone-lite/client-venv); (re)installed
 #              from requirements.txt whenever that file's hash changes.
 #   KSL_SKIP_TEMPEST=1      skip the tempest phase.
+#   KSL_SKIP_PYTEST=1       skip the pytest phase (tests/multinode runs tempest alone).
+#   KSL_SKIP_MAPPING=1      skip the mapping-engine phase.
 #   (the mapping-engine phase runs tests/federation/mapping/oracle.py on KSL_BIN, or the
 #   debug binary, whenever it exists: upstream's mapping_engine vs ours on every case)
 #   KSL_TEMPEST_REGEX, KSL_TEMPEST_CONCURRENCY  tempest selection (default: the whole
@@ -198,6 +200,9 @@ RESULTS=()
 FAILED_PHASES=()
 TOTAL_PASS=0; TOTAL_FAIL=0; TOTAL_SKIP=0
 T0=$(date +%s)
+if [ "${KSL_SKIP_PYTEST:-0}" = 1 ]; then
+  RESULTS+=("pytest: skipped (KSL_SKIP_PYTEST=1)")
+else
 log "pytest: $HERE"
 set +e
 # shellcheck disable=SC2086
@@ -222,6 +227,7 @@ RESULTS+=("pytest:  $P_PASS passed, $P_BAD failed, $P_SKIP skipped (exit $PYTEST
 if [ "$PYTEST_RC" != 0 ] || [ "$P_PASS" -le 0 ] || [ "$P_BAD" -gt 0 ]; then
   FAILED_PHASES+=(pytest)
   [ "$PYTEST_RC" = 0 ] && [ "$P_PASS" -le 0 ] && log "pytest ran no test"
+fi
 fi
 
 # --- tempest --------------------------------------------------------------------------
@@ -385,7 +391,9 @@ fi
 # --- mapping engine: upstream's keystone-manage mapping_engine vs ours, case by case ----
 ME_BIN="${KSL_BIN:-$REPO/target/debug/keystone-lite}"
 case "$ME_BIN" in /*) ;; *) ME_BIN="$REPO/$ME_BIN" ;; esac
-if [ -x "$ME_BIN" ]; then
+if [ "${KSL_SKIP_MAPPING:-0}" = 1 ]; then
+  RESULTS+=("mapping engine: skipped (KSL_SKIP_MAPPING=1)")
+elif [ -x "$ME_BIN" ]; then
   T0=$(date +%s)
   set +e
   ME_OUT="$(PYTHONWARNINGS=ignore timeout -k 10 600 "$VENV/bin/python" "$REPO/tests/federation/mapping/oracle.py" "$ME_BIN" 2>"$RUN_DIR/mapping-oracle.stderr")"

@@ -3,7 +3,7 @@ SEED ?= seed/demo.yaml
 LISTEN ?= 127.0.0.1:5000
 DATA_DIR ?= ./keystone-lite-data
 
-.PHONY: run build release test test-rust test-clients test-huawei test-ops test-packaging deb image soak bench bench-compare fuzz fmt lint clean
+.PHONY: run build release test test-rust test-clients test-huawei test-ops test-multinode test-packaging deb image soak bench bench-compare fuzz fmt lint clean
 
 build:
 	cargo build
@@ -17,7 +17,7 @@ run: release
 # Every test: unit and integration tests against the real binary, then the real OpenStack
 # clients (openstack CLI, openstacksdk, keystoneauth1, keystonemiddleware, Fernet interop
 # with upstream's formatter) and tempest's token/discovery/catalog tests.
-test: test-rust test-clients test-huawei test-ops test-packaging
+test: test-rust test-clients test-huawei test-ops test-multinode test-packaging
 
 test-rust:
 	# A PostgreSQL server for tests/api/postgres.rs (skipped there, saying so, if this fails).
@@ -36,6 +36,13 @@ test-huawei: build
 # populated, its sqlite database and keys imported, its token validated here.
 test-ops: build
 	tests/ops/import_upstream.sh
+
+# Several nodes (issue 15): PostgreSQL primary + streaming replica, three nodes behind HAProxy
+# and an edge node on the replica (both from Debian, installed if missing): cross-node
+# staleness, kill -9 under load, database restart, edge with its primary down, then
+# tempest's identity suite at --concurrency 4 through the balancer.
+test-multinode: build
+	tests/multinode/run.sh
 
 # Packages (packaging/): one static release build (glibc, +crt-static) for both. As root:
 # the image's layer records a non-root owner, and the test installs and purges the .deb.

@@ -33,8 +33,13 @@ pub use keys::KeyListener;
 const SCHEMA_VERSION: i32 = 1;
 /// Attempts of one write before it answers 503 (each waits a jittered, growing pause).
 const WRITE_ATTEMPTS: u32 = 30;
-/// How often a node looks whether another node wrote: the staleness bound is about twice it.
+/// How often a node looks whether another node wrote when no notification told it: the
+/// staleness bound without notifications (on a replica, or a lost notification) is about
+/// twice it.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// The channel a cache-visible write notifies on commit (payload: the writing node's id), so
+/// the other nodes drop their caches at once instead of at their next poll.
+const CHANGES_CHANNEL: &str = "keystone_lite_changes";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why a statement failed, worst last: the transaction decides what to do with the worst.
@@ -192,6 +197,8 @@ pub struct PgEngine {
     down: AtomicBool,
     /// Cache-visible writes this node committed: the poller tells them from other nodes'.
     own_commits: AtomicI64,
+    /// This process's id in change notifications: its poller ignores its own.
+    node_id: String,
     /// Called by the poller when the shared keys changed (src/store/pg/keys.rs).
     key_listener: Mutex<Option<KeyListener>>,
     /// What an unreachable server is called in errors: "the database", or "the primary
@@ -256,6 +263,7 @@ impl PgEngine {
             pool_size: pool_size.max(1),
             down: AtomicBool::new(false),
             own_commits: AtomicI64::new(0),
+            node_id: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             key_listener: Mutex::new(None),
             role,
         }
@@ -428,9 +436,12 @@ impl PgEngine {
     ) -> StoreResult<Attempt<T, E>> {
         let mut conn = self.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
         if bump {
-            let bumped = conn
-                .client
-                .batch_execute("UPDATE changes SET generation = generation + 1 WHERE id = 1");
+            // One round trip; PostgreSQL delivers the notification when (if) this commits.
+            let bumped = conn.client.batch_execute(&format!(
+                "UPDATE changes SET generation = generation + 1 WHERE id = 1;
+                 NOTIFY {CHANGES_CHANNEL}, '{}'",
+                self.node_id
+            ));
             if let Err(e) = bumped {
                 let kind = classify(&e);
                 self.abandon(conn, kind);

@@ -205,4 +205,6 @@ def check_edge(c):
             seen * 1000, (w[2] or {}).get("error", {}).get("message", "")[:60], back * 1000)
 
 
-CHECKS = [check_cross_node, check_kill_a_node, check_database_restart, check_edge]
+# The edge first: after a primary restart the replica reconnects on its own schedule
+# (wal_retrieve_retry_interval, 5 s), which is not what the edge check measures.
+CHECKS = [check_cross_node, check_edge, check_kill_a_node, check_database_restart]

@@ -1,12 +1,17 @@
 //! The change poller: each node reads `changes` every `POLL_INTERVAL` and reacts to other
 //! nodes' writes (cache invalidation) and to key rotations (a reload of the shared keys).
+//! On the primary it also LISTENs: another node's write wakes it at its commit, so caches
+//! drop within milliseconds; the poll stays as the bound when a notification is missed (a
+//! reconnect) or cannot be had (a hot standby cannot LISTEN).
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
-use super::{PgEngine, POLL_INTERVAL};
+use super::{PgEngine, CHANGES_CHANNEL, POLL_INTERVAL};
 use crate::store::{StoreError, StoreResult};
 
 impl PgEngine {
@@ -40,13 +45,22 @@ fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_chang
     // (generation, own commits) at the last poll.
     let mut seen: Option<(i64, i64)> = None;
     let mut keys_seen: Option<i64> = None;
+    // Whether `client` is the primary's and listens on the changes channel.
+    let mut listening = false;
+    let node_id = match engine.upgrade() {
+        Some(engine) => engine.node_id.clone(),
+        None => return,
+    };
     loop {
-        std::thread::sleep(POLL_INTERVAL);
+        match client.as_mut() {
+            Some(c) if listening => wait_for_other_node(c, &node_id),
+            _ => std::thread::sleep(POLL_INTERVAL),
+        }
         let Some(engine) = engine.upgrade() else {
             return;
         };
         if client.as_ref().is_none_or(Client::is_closed) {
-            client = sources.iter().find_map(|config| config.connect(NoTls).ok());
+            (client, listening) = connect(&sources);
         }
         let Some(c) = client.as_mut() else {
             continue;
@@ -80,6 +94,40 @@ fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_chang
         if keys_seen != Some(keys_generation) {
             engine.keys_changed();
             keys_seen = Some(keys_generation);
+        }
+    }
+}
+
+/// The first source that answers, and whether it listens (the last source is the primary).
+fn connect(sources: &[postgres::Config]) -> (Option<Client>, bool) {
+    let last = sources.len().saturating_sub(1);
+    for (i, config) in sources.iter().enumerate() {
+        let Ok(mut client) = config.connect(NoTls) else {
+            continue;
+        };
+        let listening =
+            i == last && client.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).is_ok();
+        return (Some(client), listening);
+    }
+    (None, false)
+}
+
+/// Returns when another node's write notified, or after `POLL_INTERVAL`. This node's own
+/// notifications are drained and ignored (its caches are already right).
+fn wait_for_other_node(client: &mut Client, node_id: &str) {
+    let deadline = Instant::now() + POLL_INTERVAL;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        let mut notifications = client.notifications();
+        let next = notifications.timeout_iter(left).next();
+        match next {
+            Ok(Some(n)) if n.payload() == node_id => continue,
+            // Another node's write, a lost connection (the query after this sees it) or
+            // the interval's end.
+            _ => return,
         }
     }
 }

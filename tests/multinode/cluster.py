@@ -23,7 +23,12 @@ SEED = os.path.join(REPO, "seed", "demo.yaml")
 
 # upstream's [security_compliance] settings tempest's identity suite runs with (the same as
 # tests/clients/run.sh gives its single server).
-NODE_CONF = """[security_compliance]
+NODE_CONF = """[DEFAULT]
+# the balancer's URL: links and the catalog's identity endpoint name it, not the node, so
+# clients that follow the catalog (tempest does) stay behind the balancer
+public_endpoint = {public}
+
+[security_compliance]
 lockout_failure_attempts = 2
 lockout_duration = 5
 unique_last_password_count = 2
@@ -32,6 +37,9 @@ minimum_password_age = 0
 [database]
 connection = {primary}
 {replica_line}
+
+[metrics]
+listen = 127.0.0.1:{metrics_port}
 """
 
 HAPROXY_CFG = """global
@@ -115,12 +123,14 @@ class Node:
         self.cluster, self.name = cluster, name
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.metrics_port = free_port()
         self.dir = os.path.join(cluster.dir, name)
         os.makedirs(os.path.join(self.dir, "data"))
         self.conf = os.path.join(self.dir, "keystone.conf")
         replica_line = "slave_connection = %s" % replica_url if replica_url else ""
         with open(self.conf, "w") as f:
-            f.write(NODE_CONF.format(primary=cluster.primary_url, replica_line=replica_line))
+            f.write(NODE_CONF.format(primary=cluster.primary_url, replica_line=replica_line,
+                                     public=cluster.url, metrics_port=self.metrics_port))
         self.proc = None
 
     def start(self):
@@ -147,6 +157,14 @@ class Node:
                 self.proc.kill()
                 self.proc.wait()
 
+    def requests_served(self):
+        """keystone_http_requests_total summed over its labels (this node's /metrics)."""
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port,
+                                    timeout=10) as r:
+            text = r.read().decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("keystone_http_requests_total{"))
+
     def log(self):
         with open(os.path.join(self.dir, "server.log"), "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -163,6 +181,8 @@ class Cluster:
         self.replica_dir = os.path.join(self.dir, "pg-replica")
         self.primary_url = self.pg("pg_start", self.primary_dir)
         self.replica_url = self.pg("pg_replica", self.replica_dir, self.primary_dir)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
         self.nodes = [Node(self, "node%d" % i) for i in range(1, nodes + 1)]
         # one at a time: the first creates the schema and imports its key repository,
         # the others find both in the database
@@ -170,8 +190,6 @@ class Cluster:
             node.start()
         self.edge = Node(self, "edge", replica_url=self.replica_url)
         self.edge.start()
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
         self.start_haproxy()
 
     def pg(self, function, *args):

@@ -27,6 +27,17 @@ def run_tempest(c):
     return subprocess.run([os.path.join(REPO, "tests", "clients", "run.sh")], env=env).returncode
 
 
+def tempest_was_balanced(c, before):
+    """Every balanced node served a fair share of tempest's requests and the edge none (the
+    catalog names the balancer, so a client following it stays behind it)."""
+    served = [after - b for after, b in zip(
+        [n.requests_served() for n in c.nodes + [c.edge]], before)]
+    total = sum(served[:-1])
+    print("[multinode] tempest's requests per node: %s, edge %d" % (
+        ", ".join("%s %d" % (n.name, s) for n, s in zip(c.nodes, served)), served[-1]))
+    return served[-1] == 0 and all(s >= total / (2 * len(c.nodes)) for s in served[:-1])
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     keep = os.environ.get("KSL_KEEP") == "1"
@@ -48,8 +59,11 @@ def main():
                 print("[multinode] FAIL %s" % check.__name__, flush=True)
                 traceback.print_exc()
         if os.environ.get("KSL_MULTINODE_TEMPEST", "1") != "0":
+            before = [n.requests_served() for n in c.nodes + [c.edge]]
             if run_tempest(c) != 0:
                 failed.append("tempest")
+            if not tempest_was_balanced(c, before):
+                failed.append("balance")
         for n in c.nodes + [c.edge]:
             if "panicked" in n.log():
                 failed.append("panic in " + n.name)

@@ -52,7 +52,7 @@ impl Handle {
                 }
                 Ok(out)
             }
-            Handle::Pg(pg) => pg.write(false, f),
+            Handle::Pg(pg) => pg.write(None, f),
         }
     }
 }

@@ -229,12 +229,24 @@ impl Store {
         store.replica = replica.clone().map(replica::Replica::new);
         let (versions, revocations) = (store.versions.clone(), store.revocations.clone());
         let handle = Handle::Pg(engine.clone());
-        engine.watch(replica.as_deref(), move || {
-            // Another node wrote: every cached validation may be stale, and it may have
-            // appended revocation events.
-            versions.bump_all();
-            if let Err(e) = catch_up_revocations(&handle, &revocations) {
-                log::warn!("reloading revocation events: {e}");
+        engine.watch(replica.as_deref(), move |change| {
+            // Another node wrote: what its records fed is stale, as after a write here.
+            let reload = match change {
+                pg::Change::Everything => {
+                    versions.bump_all();
+                    true
+                }
+                pg::Change::Records { keys, revocations } => {
+                    for (table, key) in &keys {
+                        versions.bump_for(table, key);
+                    }
+                    revocations
+                }
+            };
+            if reload {
+                if let Err(e) = catch_up_revocations(&handle, &revocations) {
+                    log::warn!("reloading revocation events: {e}");
+                }
             }
         })?;
         Ok(store)
@@ -318,7 +330,10 @@ impl Store {
             Ok((out, touched, pruned))
         };
         let (out, touched, pruned) = match &self.pg {
-            Some(pg) => pg.write(true, run)?,
+            Some(pg) => {
+                let notice = |(_, touched, _): &(T, changes::Touched, _)| pg::notice_body(touched);
+                pg.write(Some(&notice), run)?
+            }
             None => {
                 let db = self.database()?;
                 let raw = WriteTx::Redb(db.begin_write().map_err(|e| self.failed(e))?);
@@ -381,7 +396,7 @@ impl Store {
         mut f: impl FnMut(&WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
         if let Some(pg) = &self.pg {
-            return pg.write(false, f);
+            return pg.write(None, f);
         }
         let db = self.database()?;
         let tx = WriteTx::Redb(db.begin_write().map_err(|e| self.failed(e))?);

@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,8 +26,10 @@ use super::tables::Table;
 use super::{StoreError, StoreResult};
 
 mod keys;
+mod notify;
 mod poll;
 pub use keys::KeyListener;
+pub use notify::{body as notice_body, Change};
 
 /// The layout this binary writes; a database at a newer one is refused.
 const SCHEMA_VERSION: i32 = 1;
@@ -86,6 +88,7 @@ pub struct Conn {
     scan_first: Statement,
     put: Statement,
     remove: Statement,
+    bump: Statement,
 }
 
 impl Conn {
@@ -104,6 +107,9 @@ impl Conn {
              ON CONFLICT (tbl, k) DO UPDATE SET v = EXCLUDED.v",
         )?;
         let remove = c.prepare("DELETE FROM kv WHERE tbl = $1 AND k = $2")?;
+        let bump = c.prepare(
+            "UPDATE changes SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+        )?;
         Ok(Conn {
             client,
             get,
@@ -112,6 +118,7 @@ impl Conn {
             scan_first,
             put,
             remove,
+            bump,
         })
     }
 }
@@ -195,8 +202,9 @@ pub struct PgEngine {
     pool_size: usize,
     /// The last operation could not reach the database (/healthcheck's "writes failing").
     down: AtomicBool,
-    /// Cache-visible writes this node committed: the poller tells them from other nodes'.
-    own_commits: AtomicI64,
+    /// The generations of the cache-visible writes this node committed since the poller's
+    /// last look: the poller tells them from other nodes' (drained every poll).
+    own_generations: Mutex<Vec<i64>>,
     /// This process's id in change notifications: its poller ignores its own.
     node_id: String,
     /// Called by the poller when the shared keys changed (src/store/pg/keys.rs).
@@ -262,10 +270,16 @@ impl PgEngine {
             pool: Mutex::new(Vec::new()),
             pool_size: pool_size.max(1),
             down: AtomicBool::new(false),
-            own_commits: AtomicI64::new(0),
+            own_generations: Mutex::new(Vec::new()),
             node_id: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             key_listener: Mutex::new(None),
             role,
+        }
+    }
+
+    fn committed(&self, generation: i64) {
+        if let Ok(mut own) = self.own_generations.lock() {
+            own.push(generation);
         }
     }
 
@@ -304,8 +318,13 @@ impl PgEngine {
 
     /// Ends the transaction (COMMIT or ROLLBACK) and returns the connection to the pool, or
     /// drops it if it failed.
-    fn end(&self, mut conn: Conn, commit: bool) -> Result<(), (Failure, StoreError)> {
-        let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+    fn end(&self, conn: Conn, commit: bool) -> Result<(), (Failure, StoreError)> {
+        self.end_with(conn, if commit { "COMMIT" } else { "ROLLBACK" })
+    }
+
+    /// As `end`, running `sql` (which ends the transaction, possibly after a NOTIFY).
+    fn end_with(&self, mut conn: Conn, sql: &str) -> Result<(), (Failure, StoreError)> {
+        let commit = sql.ends_with("COMMIT");
         match conn.client.batch_execute(sql) {
             Ok(()) => {
                 self.checkin(conn);
@@ -406,15 +425,17 @@ impl PgEngine {
         out
     }
 
-    /// Runs `f` in a SERIALIZABLE transaction, re-running it on a serialization failure;
-    /// `bump` moves `changes.generation` so the other nodes drop their caches.
+    /// Runs `f` in a SERIALIZABLE transaction, re-running it on a serialization failure.
+    /// With `notify`, the write moves `changes.generation` and tells the other nodes, with
+    /// its COMMIT, what it changed (`notify` gives the payload body of `f`'s result, see
+    /// src/store/pg/notify.rs), so they drop what their caches built from it.
     pub fn write<T, E: From<StoreError>>(
         &self,
-        bump: bool,
+        notify: Option<&dyn Fn(&T) -> String>,
         mut f: impl FnMut(&WriteTx) -> Result<T, E>,
     ) -> Result<T, E> {
         for attempt in 0..WRITE_ATTEMPTS {
-            match self.write_once(bump, &mut f)? {
+            match self.write_once(notify, &mut f)? {
                 Attempt::Done(out) => return out,
                 Attempt::Retry => {
                     log::debug!(
@@ -431,26 +452,25 @@ impl PgEngine {
 
     fn write_once<T, E: From<StoreError>>(
         &self,
-        bump: bool,
+        notify: Option<&dyn Fn(&T) -> String>,
         f: &mut impl FnMut(&WriteTx) -> Result<T, E>,
     ) -> StoreResult<Attempt<T, E>> {
         let mut conn = self.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
-        if bump {
-            // One round trip; PostgreSQL delivers the notification when (if) this commits.
-            let bumped = conn.client.batch_execute(&format!(
-                "UPDATE changes SET generation = generation + 1 WHERE id = 1;
-                 NOTIFY {CHANGES_CHANNEL}, '{}'",
-                self.node_id
-            ));
-            if let Err(e) = bumped {
-                let kind = classify(&e);
-                self.abandon(conn, kind);
-                return match kind {
-                    Failure::Retry => Ok(Attempt::Retry),
-                    _ => Err(error_of(kind, &e)),
-                };
-            }
-        }
+        // First, so concurrent writers queue on that row instead of doing doomed work.
+        let generation = match notify {
+            Some(_) => match conn.client.query_one(&conn.bump, &[]) {
+                Ok(row) => Some(row.get::<_, i64>(0)),
+                Err(e) => {
+                    let kind = classify(&e);
+                    self.abandon(conn, kind);
+                    return match kind {
+                        Failure::Retry => Ok(Attempt::Retry),
+                        _ => Err(error_of(kind, &e)),
+                    };
+                }
+            },
+            None => None,
+        };
         let tx = WriteTx::Pg(PgTx::new(conn));
         let out = f(&tx);
         let WriteTx::Pg(tx) = tx else {
@@ -470,16 +490,26 @@ impl PgEngine {
                 self.abandon(conn, Failure::Sql);
                 Ok(Attempt::Done(Err(e)))
             }
-            (None, Ok(value)) => match self.end(conn, true) {
-                Ok(()) => {
-                    if bump {
-                        self.own_commits.fetch_add(1, Ordering::SeqCst);
+            (None, Ok(value)) => {
+                // One round trip; PostgreSQL delivers the notification if (when) it commits.
+                let sql = match (notify, generation) {
+                    (Some(body), Some(g)) => format!(
+                        "NOTIFY {CHANGES_CHANNEL}, '{}'; COMMIT",
+                        notify::payload(&self.node_id, g, &body(&value))
+                    ),
+                    _ => "COMMIT".to_string(),
+                };
+                match self.end_with(conn, &sql) {
+                    Ok(()) => {
+                        if let Some(g) = generation {
+                            self.committed(g);
+                        }
+                        Ok(Attempt::Done(Ok(value)))
                     }
-                    Ok(Attempt::Done(Ok(value)))
+                    Err((Failure::Retry, _)) => Ok(Attempt::Retry),
+                    Err((_, err)) => Err(err),
                 }
-                Err((Failure::Retry, _)) => Ok(Attempt::Retry),
-                Err((_, err)) => Err(err),
-            },
+            }
         }
     }
 }

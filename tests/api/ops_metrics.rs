@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 
 /// The metrics address the server logged at start.
-fn metrics_addr(s: &TestServer) -> String {
+pub(crate) fn metrics_addr(s: &TestServer) -> String {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let text = s.stderr_text();
@@ -19,7 +19,7 @@ fn metrics_addr(s: &TestServer) -> String {
     }
 }
 
-fn scrape(addr: &str, path: &str) -> (String, String) {
+pub(crate) fn scrape(addr: &str, path: &str) -> (String, String) {
     let mut conn = std::net::TcpStream::connect(addr).unwrap();
     write!(conn, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut text = String::new();
@@ -29,7 +29,7 @@ fn scrape(addr: &str, path: &str) -> (String, String) {
 }
 
 /// The value of the sample `name{labels}` (exact label text), if present.
-fn sample(body: &str, series: &str) -> Option<f64> {
+pub(crate) fn sample(body: &str, series: &str) -> Option<f64> {
     body.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }

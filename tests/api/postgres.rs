@@ -15,6 +15,7 @@ use serde_json::json;
 
 use crate::common::*;
 
+mod notify;
 mod replica;
 
 /// A private PostgreSQL: initdb'd in a temp dir, trust auth on loopback, stopped and removed

@@ -1,133 +1,208 @@
-//! The change poller: each node reads `changes` every `POLL_INTERVAL` and reacts to other
-//! nodes' writes (cache invalidation) and to key rotations (a reload of the shared keys).
-//! On the primary it also LISTENs: another node's write wakes it at its commit, so caches
-//! drop within milliseconds; the poll stays as the bound when a notification is missed (a
-//! reconnect) or cannot be had (a hot standby cannot LISTEN).
+//! The change watcher: how a node learns of other nodes' writes (to drop what its caches
+//! built from them) and of key rotations (to reload the shared keys).
+//!
+//! A node on the primary alone LISTENs: every cache-visible write NOTIFYs with its COMMIT
+//! the records it touched (src/store/pg/notify.rs), so the other nodes bump just those
+//! records' versions, at once. Every `POLL_INTERVAL` the watcher also reads
+//! `changes.generation`: each committed write has its own generation, so one that was
+//! neither this node's nor notified (a notification lost while reconnecting) is found and
+//! everything is dropped. A notification may trail its commit, so a generation is judged
+//! one interval after it was first seen: bound for a lost one, two intervals plus a query.
+//!
+//! A node reading from a replica cannot LISTEN there (a hot standby refuses it) and must not
+//! drop its caches before the replica replayed the write: it reads the generation on the
+//! replica (the primary when that is down) and drops everything when another node wrote.
 
-use std::sync::atomic::Ordering;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
+use super::notify::{self, Change};
 use super::{PgEngine, CHANGES_CHANNEL, POLL_INTERVAL};
 use crate::store::{StoreError, StoreResult};
 
 impl PgEngine {
-    /// Polls `changes.generation` every `POLL_INTERVAL` on its own connection and calls
-    /// `on_change` when a write this node did not make has committed. Ends when the engine
-    /// is dropped. A write on another node is thus seen here within one interval plus one
-    /// query; the caller's reaction (cache bumps, revocation reload) adds a read.
-    ///
-    /// With a `replica`, the generation is read there first: the data it replays comes with
-    /// the generation bump of the same transaction, so caches are dropped only once the
-    /// reads (which go to the replica) can see the change; the primary when it is down.
+    /// Starts the watcher on its own thread and connection; it calls `on_change` with what
+    /// another node's committed write changed, and ends when the engine is dropped.
     pub fn watch(
         self: &Arc<Self>,
         replica: Option<&PgEngine>,
-        on_change: impl Fn() + Send + 'static,
+        on_change: impl Fn(Change) + Send + 'static,
     ) -> StoreResult<()> {
-        let engine: Weak<PgEngine> = Arc::downgrade(self);
         let mut sources: Vec<postgres::Config> =
             replica.map(|r| r.config.clone()).into_iter().collect();
         sources.push(self.config.clone());
+        let watcher = Watcher {
+            engine: Arc::downgrade(self),
+            node_id: self.node_id.clone(),
+            may_listen: replica.is_none(),
+            sources,
+            client: None,
+            listening: false,
+            accounted: BTreeSet::new(),
+            judged: None,
+            last_seen: None,
+            keys_seen: None,
+        };
         std::thread::Builder::new()
             .name("pg-changes".to_string())
-            .spawn(move || poll_changes(engine, sources, on_change))
+            .spawn(move || watcher.run(on_change))
             .map(drop)
             .map_err(|e| StoreError::Io(e.to_string()))
     }
 }
 
-fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_change: impl Fn()) {
-    let mut client: Option<Client> = None;
-    // (generation, own commits) at the last poll.
-    let mut seen: Option<(i64, i64)> = None;
-    let mut keys_seen: Option<i64> = None;
-    // Whether `client` is the primary's and listens on the changes channel.
-    let mut listening = false;
-    let node_id = match engine.upgrade() {
-        Some(engine) => engine.node_id.clone(),
-        None => return,
-    };
-    loop {
-        match client.as_mut() {
-            Some(c) if listening => wait_for_other_node(c, &node_id),
-            _ => std::thread::sleep(POLL_INTERVAL),
-        }
-        let Some(engine) = engine.upgrade() else {
-            return;
-        };
-        if client.as_ref().is_none_or(Client::is_closed) {
-            (client, listening) = connect(&sources);
-        }
-        let Some(c) = client.as_mut() else {
-            continue;
-        };
-        // Read before the generation: an own commit counted here is already in it, so an
-        // own commit can never hide another node's.
-        let own = engine.own_commits.load(Ordering::SeqCst);
-        let polled = c.query_one(
-            "SELECT generation, keys_generation FROM changes WHERE id = 1",
-            &[],
-        );
-        let (generation, keys_generation) = match polled {
-            Ok(row) => (row.get::<_, i64>(0), row.get::<_, i64>(1)),
-            Err(_) => {
-                client = None;
-                continue;
+struct Watcher {
+    engine: Weak<PgEngine>,
+    node_id: String,
+    /// No replica: notifications may be acted on (the primary serves every read).
+    may_listen: bool,
+    /// Replica first, primary last.
+    sources: Vec<postgres::Config>,
+    client: Option<Client>,
+    listening: bool,
+    /// Generations above `judged` known to be accounted for: this node's own writes and
+    /// notified ones.
+    accounted: BTreeSet<i64>,
+    /// Every generation up to this one is accounted for (or was answered by dropping all).
+    judged: Option<i64>,
+    /// The generation read at the previous poll: judged at this one when listening.
+    last_seen: Option<i64>,
+    keys_seen: Option<i64>,
+}
+
+impl Watcher {
+    fn run(mut self, on_change: impl Fn(Change)) {
+        loop {
+            if self.listening {
+                self.receive_until(Instant::now() + POLL_INTERVAL, &on_change);
+            } else {
+                std::thread::sleep(POLL_INTERVAL);
             }
-        };
-        // The first poll catches up too: a write committed between start-up's reads (the
-        // revocation index) and this poll would otherwise never be seen.
-        let moved = seen.is_none_or(|(last_generation, last_own)| {
-            generation - last_generation > own - last_own
-        });
-        if moved {
-            log::debug!("another node wrote (generation {generation}): caches dropped");
-            on_change();
-        }
-        seen = Some((generation, own));
-        // A rotation (here or on any node) moved the shared keys; the first poll reloads too,
-        // for a rotation between start-up's key load and it.
-        if keys_seen != Some(keys_generation) {
-            engine.keys_changed();
-            keys_seen = Some(keys_generation);
+            let Some(engine) = self.engine.upgrade() else {
+                return;
+            };
+            if self.client.as_ref().is_none_or(Client::is_closed) {
+                self.connect();
+            }
+            if let Some(own) = engine
+                .own_generations
+                .lock()
+                .ok()
+                .map(|mut v| v.split_off(0))
+            {
+                self.accounted.extend(own);
+            }
+            let Some(c) = self.client.as_mut() else {
+                continue;
+            };
+            let polled = c.query_one(
+                "SELECT generation, keys_generation FROM changes WHERE id = 1",
+                &[],
+            );
+            let Ok(row) = polled else {
+                self.client = None;
+                self.listening = false;
+                continue;
+            };
+            self.judge(row.get(0), &on_change);
+            // A rotation (here or on any node) moved the shared keys; the first poll reloads
+            // too, for a rotation between start-up's key load and it.
+            let keys_generation: i64 = row.get(1);
+            if self.keys_seen != Some(keys_generation) {
+                engine.keys_changed();
+                self.keys_seen = Some(keys_generation);
+            }
         }
     }
-}
 
-/// The first source that answers, and whether it listens (the last source is the primary).
-fn connect(sources: &[postgres::Config]) -> (Option<Client>, bool) {
-    let last = sources.len().saturating_sub(1);
-    for (i, config) in sources.iter().enumerate() {
-        let Ok(mut client) = config.connect(NoTls) else {
-            continue;
-        };
-        let listening =
-            i == last && client.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).is_ok();
-        return (Some(client), listening);
-    }
-    (None, false)
-}
-
-/// Returns when another node's write notified, or after `POLL_INTERVAL`. This node's own
-/// notifications are drained and ignored (its caches are already right).
-fn wait_for_other_node(client: &mut Client, node_id: &str) {
-    let deadline = Instant::now() + POLL_INTERVAL;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+    /// The first source that answers; on the primary alone, listening.
+    fn connect(&mut self) {
+        let last = self.sources.len().saturating_sub(1);
+        self.client = None;
+        self.listening = false;
+        for (i, config) in self.sources.iter().enumerate() {
+            let Ok(mut client) = config.connect(NoTls) else {
+                continue;
+            };
+            self.listening = self.may_listen
+                && i == last
+                && client
+                    .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+                    .is_ok();
+            self.client = Some(client);
             return;
         }
-        let mut notifications = client.notifications();
-        let next = notifications.timeout_iter(left).next();
-        match next {
-            Ok(Some(n)) if n.payload() == node_id => continue,
-            // Another node's write, a lost connection (the query after this sees it) or
-            // the interval's end.
-            _ => return,
+    }
+
+    /// Acts on other nodes' notifications until `deadline` (or a broken connection).
+    fn receive_until(&mut self, deadline: Instant, on_change: &impl Fn(Change)) {
+        while let Some(client) = self.client.as_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let next = {
+                let mut notifications = client.notifications();
+                let next = notifications.timeout_iter(left).next();
+                next.map(|n| n.map(|n| notify::parse(n.payload())))
+            };
+            let notice = match next {
+                Ok(Some(notice)) => notice,
+                Ok(None) => return,
+                Err(_) => {
+                    self.client = None;
+                    self.listening = false;
+                    return;
+                }
+            };
+            // Unreadable: the generation check below will find it unaccounted for.
+            let Some(notice) = notice.filter(|n| n.node != self.node_id) else {
+                continue;
+            };
+            if self.judged.is_some_and(|j| notice.generation > j) {
+                self.accounted.insert(notice.generation);
+            }
+            on_change(notice.change);
         }
+    }
+
+    /// Drops everything if a write up to the judged generation is not accounted for.
+    fn judge(&mut self, generation: i64, on_change: &impl Fn(Change)) {
+        let Some(judged) = self.judged else {
+            // The first poll catches up: a write committed between start-up's reads (the
+            // revocation index) and this poll would otherwise never be seen.
+            on_change(Change::Everything);
+            self.accounted.clear();
+            (self.judged, self.last_seen) = (Some(generation), Some(generation));
+            return;
+        };
+        if generation < judged {
+            // The database was replaced (restored): nothing known holds.
+            log::warn!("changes.generation went back from {judged} to {generation}");
+            on_change(Change::Everything);
+            self.accounted.clear();
+            (self.judged, self.last_seen) = (Some(generation), Some(generation));
+            return;
+        }
+        // Listening, a notification may still be on its way: judge what the previous poll
+        // saw. Polling alone, there is nothing to wait for.
+        let upto = match (self.listening, self.last_seen) {
+            (true, Some(seen)) => seen.clamp(judged, generation),
+            _ => generation,
+        };
+        let known = match upto > judged {
+            true => self.accounted.range(judged + 1..=upto).count() as i64,
+            false => 0,
+        };
+        if known < upto - judged {
+            log::debug!("another node wrote (generation {upto}): caches dropped");
+            on_change(Change::Everything);
+        }
+        self.accounted = self.accounted.split_off(&(upto + 1));
+        (self.judged, self.last_seen) = (Some(upto), Some(generation));
     }
 }

@@ -15,7 +15,10 @@ fn inventory(s: &TestServer, token: &str) -> Vec<String> {
     for (collection, fields) in [
         ("users", &["id", "name", "domain_id"][..]),
         ("projects", &["id", "name", "domain_id"][..]),
-        ("credentials", &["id", "type", "user_id", "project_id", "blob"][..]),
+        (
+            "credentials",
+            &["id", "type", "user_id", "project_id", "blob"][..],
+        ),
     ] {
         let r = s.get(&format!("/v3/{collection}"), Some(token));
         assert_eq!(r.status, 200, "{collection}: {}", r.text());
@@ -27,7 +30,10 @@ fn inventory(s: &TestServer, token: &str) -> Vec<String> {
     let r = s.get("/v3/role_assignments", Some(token));
     assert_eq!(r.status, 200, "{}", r.text());
     for a in r.json()["role_assignments"].as_array().expect("list") {
-        out.push(format!("grant {} {} {}", a["user"], a["scope"], a["role"]["id"]));
+        out.push(format!(
+            "grant {} {} {}",
+            a["user"], a["scope"], a["role"]["id"]
+        ));
     }
     out.sort();
     out
@@ -49,7 +55,10 @@ fn populate(s: &TestServer, admin: &str, tag: &str) -> (String, String, String, 
         "blob": blob.to_string()}});
     let r = s.post("/v3/credentials", Some(admin), &body);
     assert_eq!(r.status, 201, "{}", r.text());
-    let cred = r.json()["credential"]["id"].as_str().expect("id").to_string();
+    let cred = r.json()["credential"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let token = s.token(
         user_by_id(&user),
         &format!("pw-of-{tag}"),
@@ -61,7 +70,11 @@ fn populate(s: &TestServer, admin: &str, tag: &str) -> (String, String, String, 
 /// The moved server answers as the old one for what `populate` made under `tag`.
 fn check_moved(s: &TestServer, admin: &str, tag: &str, made: &(String, String, String, String)) {
     let (user, project, cred, token) = made;
-    assert_eq!(s.validate(admin, token, "").status, 200, "{tag}'s old token");
+    assert_eq!(
+        s.validate(admin, token, "").status,
+        200,
+        "{tag}'s old token"
+    );
     let fresh = s.token(
         user_by_id(user),
         &format!("pw-of-{tag}"),
@@ -77,7 +90,10 @@ fn check_moved(s: &TestServer, admin: &str, tag: &str, made: &(String, String, S
 
 /// `keystone-lite <args>`: its stdout; it must succeed and never print the database password.
 fn keystone_lite(args: &[&str]) -> String {
-    let out = Command::new(BIN).args(args).output().expect("run keystone-lite");
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run keystone-lite");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{args:?}: {stderr}");
     assert!(!stderr.contains(SECRET), "{args:?} printed the password");
@@ -100,7 +116,13 @@ fn postgres_moves_from_redb_and_back() {
     let work = temp_dir("engines");
     std::fs::create_dir_all(&work).expect("work dir");
     let export = work.join("export.yaml");
-    keystone_lite(&["export", "--data-dir", path(&redb.data_dir), "-o", path(&export)]);
+    keystone_lite(&[
+        "export",
+        "--data-dir",
+        path(&redb.data_dir),
+        "-o",
+        path(&export),
+    ]);
     let seed = std::fs::read_to_string(&export).expect("export written");
     // The first PostgreSQL node: the export as its seed, the old key repositories copied
     // into its data dir (it imports them into the empty database).
@@ -116,7 +138,11 @@ fn postgres_moves_from_redb_and_back() {
         "the redb server's admin token on the PostgreSQL node"
     );
     let pg_admin = on_pg.admin_token();
-    assert_eq!(inventory(&on_pg, &pg_admin), before, "records kept on PostgreSQL");
+    assert_eq!(
+        inventory(&on_pg, &pg_admin),
+        before,
+        "records kept on PostgreSQL"
+    );
     check_moved(&on_pg, &pg_admin, "mover", &from_redb);
 
     // A write on PostgreSQL, and a key rotation in the database (so the backup's keys can
@@ -137,7 +163,10 @@ fn postgres_moves_from_redb_and_back() {
     let conf = work.join("keystone.conf");
     std::fs::write(&conf, format!("[database]\nconnection = {url}\n")).expect("conf");
     let exported = keystone_lite(&["export", "--config", path(&conf)]);
-    assert!(exported.contains(&from_pg.0), "export from PostgreSQL has the new user");
+    assert!(
+        exported.contains(&from_pg.0),
+        "export from PostgreSQL has the new user"
+    );
 
     // PostgreSQL -> redb: a backup of the database is a redb data dir.
     let backup = work.join("backup");
@@ -164,7 +193,11 @@ fn postgres_moves_from_redb_and_back() {
         200,
         "a token of the database's rotated key"
     );
-    assert_eq!(inventory(&back, &back_admin), on_pg_list, "records kept on redb");
+    assert_eq!(
+        inventory(&back, &back_admin),
+        on_pg_list,
+        "records kept on redb"
+    );
     check_moved(&back, &back_admin, "mover", &from_redb);
     check_moved(&back, &back_admin, "pgmade", &from_pg);
     assert!(!on_pg.stderr_text().contains(SECRET));

@@ -104,6 +104,45 @@ fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// The first PostgreSQL node: the export as its seed, the old key repositories copied into
+/// its data dir before its first start (it imports them into the empty database).
+fn first_node(url: &str, old_data_dir: &Path, seed: &str, work: &Path) -> TestServer {
+    let node_dir = work.join("pg-node");
+    for repo in ["fernet-keys", "credential-keys"] {
+        copy_dir(&old_data_dir.join(repo), &node_dir.join(repo));
+    }
+    let args = ["--database-url", url, "--data-dir", path(&node_dir)];
+    TestServer::start_with(seed, &args, None)
+}
+
+/// Rotates the fernet keys in the database (so a backup's keys can only be the database's,
+/// not any local directory's); an admin token of the new primary key once `node` reloaded.
+fn rotate_in_database(pg: &Postgres, node: &TestServer, work: &Path) -> String {
+    admin_command(pg, &work.join("elsewhere"), "fernet-rotate");
+    let reloaded = "fernet keys reloaded from database fernet keys ([2, 1, 0])";
+    let took = within(Duration::from_secs(2), || {
+        node.stderr_text().contains(reloaded)
+    });
+    assert!(took.is_some(), "the node did not reload the rotated keys");
+    node.admin_token()
+}
+
+/// `backup --database-url`, with a local data dir that holds no keys; the backup dir.
+fn backup_database(url: &str, work: &Path) -> PathBuf {
+    let backup = work.join("backup");
+    let empty_local = work.join("no-keys-here");
+    keystone_lite(&[
+        "backup",
+        "--database-url",
+        url,
+        "--data-dir",
+        path(&empty_local),
+        "--output",
+        path(&backup),
+    ]);
+    backup
+}
+
 #[test]
 fn postgres_moves_from_redb_and_back() {
     let Some(pg) = Postgres::start() else { return };
@@ -124,18 +163,11 @@ fn postgres_moves_from_redb_and_back() {
         path(&export),
     ]);
     let seed = std::fs::read_to_string(&export).expect("export written");
-    // The first PostgreSQL node: the export as its seed, the old key repositories copied
-    // into its data dir (it imports them into the empty database).
-    let node_dir = work.join("pg-node");
-    for repo in ["fernet-keys", "credential-keys"] {
-        copy_dir(&redb.data_dir.join(repo), &node_dir.join(repo));
-    }
-    let args = ["--database-url", &url, "--data-dir", path(&node_dir)];
-    let on_pg = TestServer::start_with(&seed, &args, None);
+    let on_pg = first_node(&url, &redb.data_dir, &seed, &work);
     assert_eq!(
         on_pg.validate(&redb_admin, &from_redb.3, "").status,
         200,
-        "the redb server's admin token on the PostgreSQL node"
+        "a token the redb server issued, on the PostgreSQL node"
     );
     let pg_admin = on_pg.admin_token();
     assert_eq!(
@@ -148,14 +180,7 @@ fn postgres_moves_from_redb_and_back() {
     // A write on PostgreSQL, and a key rotation in the database (so the backup's keys can
     // only be the database's, not any local directory's), then a token of the new key.
     let from_pg = populate(&on_pg, &pg_admin, "pgmade");
-    let elsewhere = work.join("elsewhere");
-    admin_command(&pg, &elsewhere, "fernet-rotate");
-    let reloaded = "fernet keys reloaded from database fernet keys ([2, 1, 0])";
-    let took = within(Duration::from_secs(2), || {
-        on_pg.stderr_text().contains(reloaded)
-    });
-    assert!(took.is_some(), "the node did not reload the rotated keys");
-    let after_rotation = on_pg.admin_token();
+    let after_rotation = rotate_in_database(&pg, &on_pg, &work);
     let on_pg_list = inventory(&on_pg, &pg_admin);
     assert_ne!(on_pg_list, before, "the write on PostgreSQL shows");
 
@@ -169,17 +194,7 @@ fn postgres_moves_from_redb_and_back() {
     );
 
     // PostgreSQL -> redb: a backup of the database is a redb data dir.
-    let backup = work.join("backup");
-    let empty_local = work.join("no-keys-here");
-    keystone_lite(&[
-        "backup",
-        "--database-url",
-        &url,
-        "--data-dir",
-        path(&empty_local),
-        "--output",
-        path(&backup),
-    ]);
+    let backup = backup_database(&url, &work);
     assert!(backup.join("keystone.redb").is_file());
     let back = TestServer::start_with(&seed, &["--data-dir", path(&backup)], None);
     assert_eq!(

@@ -143,6 +143,16 @@ fn backup_database(url: &str, work: &Path) -> PathBuf {
     backup
 }
 
+/// The password hash lines of an export, as written.
+fn password_hashes(export: &str) -> Vec<String> {
+    export
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("password_hash: $"))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
 fn postgres_moves_from_redb_and_back() {
     let Some(pg) = Postgres::start() else { return };
@@ -192,6 +202,12 @@ fn postgres_moves_from_redb_and_back() {
         exported.contains(&from_pg.0),
         "export from PostgreSQL has the new user"
     );
+    let old_hashes = password_hashes(&seed);
+    assert!(old_hashes.len() >= 3, "the redb export holds the hashes");
+    let pg_hashes = password_hashes(&exported);
+    for hash in &old_hashes {
+        assert!(pg_hashes.contains(hash), "hash kept on PostgreSQL: {hash}");
+    }
 
     // PostgreSQL -> redb: a backup of the database is a redb data dir.
     let backup = backup_database(&url, &work);

@@ -163,6 +163,8 @@ commands (keystone-manage's, with its flag names):
   doctor             report configuration and key repository problems (exit 1 if any)
   check-seed SEED... validate seeds without starting
   mapping-engine     test a federation mapping against assertion data
+  export [--output FILE]  every record as a seed (redb, or PostgreSQL with --database-url)
+  backup --output DIR     store and keys as a redb data dir (from redb or PostgreSQL)
   each takes --data-dir and --config as the server does; SIGHUP reloads policy, seed and keys
 ";
 

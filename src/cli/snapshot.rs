@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::seed::records::{self, SeedRecords};
-use crate::store::{tables, Reader, Store};
+use crate::store::{shared_keys, tables, Reader, Store};
 
 /// The admin socket's file name in the data dir.
 const SOCKET: &str = "admin.sock";
@@ -64,6 +64,46 @@ fn snapshot_into(r: &impl Reader, data_dir: &Path, out: &Path) -> Result<usize, 
         copy_dir(&data_dir.join(repo), &out.join(repo))?;
     }
     Ok(copied)
+}
+
+/// A backup of a PostgreSQL store as a redb data dir in `out`: the records in one read
+/// transaction, then the database's shared keys (those every node uses) as key repositories.
+/// A database no node has started on yet holds no keys: then `data_dir`'s repositories, the
+/// ones the first node would have imported.
+pub fn backup_database(store: &Store, data_dir: &Path, out: &Path) -> Result<usize, String> {
+    prepare_output(out)?;
+    let copied = store
+        .read(|r| Ok::<_, crate::store::StoreError>(copy_store(r, &crate::store_path(out))))
+        .map_err(|e| format!("backup: {e}"))??;
+    // Keys after the snapshot, as in `snapshot_into`.
+    let shared = [
+        (shared_keys::FERNET_KEYS, KEY_REPOSITORIES[0]),
+        (shared_keys::CREDENTIAL_KEYS, KEY_REPOSITORIES[1]),
+    ];
+    for (name, dir) in shared {
+        let keys = store
+            .load_shared_keys(name)
+            .map_err(|e| format!("the database's {name} keys: {e}"))?;
+        match keys {
+            Some(repo) => write_keys(repo.entries(), &out.join(dir))?,
+            None => copy_dir(&data_dir.join(dir), &out.join(dir)).map_err(|e| {
+                format!("the database holds no {name} keys, nor does the data dir: {e}")
+            })?,
+        }
+    }
+    Ok(copied)
+}
+
+/// A key repository as upstream lays it out: one file per key, named by its index (0600),
+/// in a new directory (0700).
+fn write_keys(entries: &[(i64, String)], dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (index, key) in entries {
+        write_private(&dir.join(index.to_string()), key)?;
+    }
+    Ok(())
 }
 
 fn prepare_output(out: &Path) -> Result<(), String> {

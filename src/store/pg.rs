@@ -49,6 +49,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 enum Failure {
     /// A SQL error (the transaction is aborted): 500.
     Sql,
+    /// The server is out of a resource (class 53: disk full, out of memory, too many
+    /// connections): 503, as redb's full disk; the connection itself is fine.
+    Full,
     /// Serialization failure or deadlock: re-run the transaction.
     Retry,
     /// The connection or the server is gone: drop the connection, 503.
@@ -63,6 +66,7 @@ fn classify(e: &postgres::Error) -> Failure {
         return Failure::Retry;
     }
     match code {
+        Some(c) if c.code().starts_with("53") => Failure::Full,
         // 08: connection exception; 57: operator intervention (shutdown, cannot connect now).
         Some(c) if c.code().starts_with("08") || c.code().starts_with("57") => Failure::Down,
         Some(_) if !e.is_closed() => Failure::Sql,
@@ -74,6 +78,10 @@ fn error_of(failure: Failure, e: &postgres::Error) -> StoreError {
     match failure {
         Failure::Down => StoreError::Unavailable("the database is unreachable".into()),
         Failure::Retry => StoreError::Io("serialization failure".into()),
+        Failure::Full => {
+            log::warn!("database out of a resource: {}", reason(e));
+            StoreError::Unavailable("the database is out of space or another resource".into())
+        }
         // The server's message names tables or values, never the connection string.
         Failure::Sql => StoreError::Io(format!("database: {e}")),
     }

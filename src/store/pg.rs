@@ -27,6 +27,7 @@ use super::{StoreError, StoreResult};
 
 mod keys;
 mod notify;
+mod peers;
 mod poll;
 pub use keys::KeyListener;
 pub use notify::{body as notice_body, Change};
@@ -42,6 +43,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// The channel a cache-visible write notifies on commit (payload: the writing node's id), so
 /// the other nodes drop their caches at once instead of at their next poll.
 const CHANGES_CHANNEL: &str = "keystone_lite_changes";
+/// The channel the nodes say on which writes they applied (src/store/pg/peers.rs).
+const ACKS_CHANNEL: &str = "keystone_lite_acks";
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why a statement failed, worst last: the transaction decides what to do with the worst.
@@ -215,6 +218,8 @@ pub struct PgEngine {
     own_generations: Mutex<Vec<i64>>,
     /// This process's id in change notifications: its poller ignores its own.
     node_id: String,
+    /// The other nodes' acknowledgements, which a write waits for.
+    peers: peers::Peers,
     /// Called by the poller when the shared keys changed (src/store/pg/keys.rs).
     key_listener: Mutex<Option<KeyListener>>,
     /// What an unreachable server is called in errors: "the database", or "the primary
@@ -280,6 +285,7 @@ impl PgEngine {
             down: AtomicBool::new(false),
             own_generations: Mutex::new(Vec::new()),
             node_id: format!("{:016x}", rand::thread_rng().gen::<u64>()),
+            peers: peers::Peers::default(),
             key_listener: Mutex::new(None),
             role,
         }
@@ -511,6 +517,12 @@ impl PgEngine {
                     Ok(()) => {
                         if let Some(g) = generation {
                             self.committed(g);
+                            // Acknowledged only once the other nodes dropped what it made
+                            // stale (bounded: a slow or dead node is not waited for long).
+                            let behind = self.peers.wait_for(g);
+                            if behind > 0 {
+                                log::debug!("{behind} node(s) had not applied write {g} in time");
+                            }
                         }
                         Ok(Attempt::Done(Ok(value)))
                     }

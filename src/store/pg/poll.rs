@@ -21,7 +21,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
 use super::notify::{self, Change};
-use super::{PgEngine, CHANGES_CHANNEL, POLL_INTERVAL};
+use super::{PgEngine, ACKS_CHANNEL, CHANGES_CHANNEL, POLL_INTERVAL};
 use crate::store::{StoreError, StoreResult};
 
 impl PgEngine {
@@ -109,6 +109,10 @@ impl Watcher {
                 continue;
             };
             self.judge(row.get(0), &on_change);
+            // The heartbeat: this node is alive and has applied everything up to `judged`.
+            if let Some(judged) = self.judged {
+                self.acknowledge(judged);
+            }
             // A rotation (here or on any node) moved the shared keys; the first poll reloads
             // too, for a rotation between start-up's key load and it.
             let keys_generation: i64 = row.get(1);
@@ -131,7 +135,7 @@ impl Watcher {
             self.listening = self.may_listen
                 && i == last
                 && client
-                    .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+                    .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}; LISTEN {ACKS_CHANNEL}"))
                     .is_ok();
             self.client = Some(client);
             return;
@@ -148,10 +152,14 @@ impl Watcher {
             let next = {
                 let mut notifications = client.notifications();
                 let next = notifications.timeout_iter(left).next();
-                next.map(|n| n.map(|n| notify::parse(n.payload())))
+                next.map(|n| n.map(|n| (n.channel() == ACKS_CHANNEL, n.payload().to_string())))
             };
             let notice = match next {
-                Ok(Some(notice)) => notice,
+                Ok(Some((true, ack))) => {
+                    self.heard(&ack);
+                    continue;
+                }
+                Ok(Some((false, payload))) => notify::parse(&payload),
                 Ok(None) => return,
                 Err(_) => {
                     self.client = None;
@@ -167,6 +175,34 @@ impl Watcher {
                 self.accounted.insert(notice.generation);
             }
             on_change(notice.change);
+            self.acknowledge(notice.generation);
+        }
+    }
+
+    /// Another node's acknowledgement (`<node> <generation>`): the writes waiting for it.
+    fn heard(&self, ack: &str) {
+        let Some((node, generation)) = ack.split_once(' ') else {
+            return;
+        };
+        let (Ok(generation), Some(engine)) = (generation.parse(), self.engine.upgrade()) else {
+            return;
+        };
+        if node != self.node_id {
+            engine.peers.heard(node, generation, Instant::now());
+        }
+    }
+
+    /// Tells the other nodes this one applied `generation` (a failure is the next poll's).
+    fn acknowledge(&mut self, generation: i64) {
+        if !self.listening {
+            return;
+        }
+        if let Some(c) = self.client.as_mut() {
+            let sql = format!("NOTIFY {ACKS_CHANNEL}, '{} {generation}'", self.node_id);
+            if c.batch_execute(&sql).is_err() {
+                self.client = None;
+                self.listening = false;
+            }
         }
     }
 

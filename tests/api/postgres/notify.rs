@@ -124,3 +124,31 @@ fn postgres_a_lost_notification_is_caught_within_the_bound() {
     eprintln!("revocation seen on B after its watcher lost its connection: {took:?}");
     assert!(took.is_some(), "B still validates a token A revoked");
 }
+
+#[test]
+fn postgres_a_write_is_acknowledged_once_the_other_nodes_applied_it() {
+    let Some(pg) = Postgres::start() else { return };
+    let a = node(&pg);
+    let b = second_node(&pg, &a);
+    let (admin_a, admin_b) = (a.admin_token(), b.admin_token());
+    // Each node has heard the other's heartbeat (one poll) before the writes.
+    std::thread::sleep(Duration::from_millis(600));
+    for round in 0..20 {
+        let demo = a.demo_token();
+        assert_eq!(b.validate(&admin_b, &demo, "").status, 200);
+        assert_eq!(b.validate(&admin_b, &demo, "").status, 200, "cached on B");
+        let r = a.request(
+            "DELETE",
+            "/v3/auth/tokens",
+            &[("X-Auth-Token", &admin_a), ("X-Subject-Token", &demo)],
+            None,
+        );
+        assert_eq!(r.status, 204, "{}", r.text());
+        // No wait: B had applied the revocation before A answered.
+        let status = b.validate(&admin_b, &demo, "").status;
+        assert_eq!(
+            status, 404,
+            "round {round}: B validated a token A had revoked"
+        );
+    }
+}

@@ -590,3 +590,5 @@ fn postgres_nodes_share_keys_and_rotations_through_the_database() {
     assert!(!a.stderr_text().contains(SECRET) && !b.stderr_text().contains(SECRET));
     let _ = std::fs::remove_dir_all(&elsewhere);
 }
+
+mod round_trips;

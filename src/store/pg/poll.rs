@@ -46,6 +46,7 @@ fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_chang
             return;
         };
         if client.as_ref().is_none_or(Client::is_closed) {
+            engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
             client = sources.iter().find_map(|config| config.connect(NoTls).ok());
         }
         let Some(c) = client.as_mut() else {
@@ -54,6 +55,7 @@ fn poll_changes(engine: Weak<PgEngine>, sources: Vec<postgres::Config>, on_chang
         // Read before the generation: an own commit counted here is already in it, so an
         // own commit can never hide another node's.
         let own = engine.own_commits.load(Ordering::SeqCst);
+        engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
         let polled = c.query_one(
             "SELECT generation, keys_generation FROM changes WHERE id = 1",
             &[],

@@ -81,7 +81,7 @@ start() {
   LAUNCH_MS=$(( $(ms_now) - t0 ))
   [ -n "$URL" ] || { echo "server did not start" >&2; cat "$DATA.log" >&2; exit 1; }
   METRICS=""
-  [ "$ENGINE" = postgresql ] && METRICS=$(grep -o 'metrics on http://[0-9.:]*' "$DATA.log" | head -1 | cut -c20-)
+  [ "$ENGINE" = postgresql ] && METRICS=$(grep -o 'metrics on http://[0-9.:]*' "$DATA.log" | head -1 | sed 's,.*http://,,')
   return 0
 }
 # "requests round_trips" from /metrics (PostgreSQL nodes only).

@@ -322,6 +322,23 @@ fn counter(out: &mut String, name: &str, help: &str, n: u64) {
     );
 }
 
+/// The PostgreSQL engine's round trips (`Store::db_round_trips`): the request path's, and
+/// the change poller's apart (per node and interval, not per request).
+pub fn render_db_round_trips(out: &mut String, (requests, poll): (u64, u64)) {
+    counter(
+        out,
+        "keystone_db_round_trips_total",
+        "Statements sent to PostgreSQL for requests (BEGIN, queries, COMMIT/ROLLBACK, connection setup), primary and replica.",
+        requests,
+    );
+    counter(
+        out,
+        "keystone_db_poll_round_trips_total",
+        "Statements the change poller sent to PostgreSQL.",
+        poll,
+    );
+}
+
 fn gauge(out: &mut String, name: &str, help: &str, v: f64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
 }

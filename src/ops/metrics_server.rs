@@ -86,5 +86,8 @@ pub fn scrape(app: &App) -> String {
     };
     let mut out = app.metrics.render(app.validated.lookups(), &gauges);
     out.push_str(&app.audit.render_metrics());
+    if let Some(trips) = app.store.db_round_trips() {
+        super::metrics::render_db_round_trips(&mut out, trips);
+    }
     out
 }

@@ -105,6 +105,17 @@ impl Store {
         self.writes_failing.load(Ordering::Acquire)
     }
 
+    /// PostgreSQL only: (round trips sent for requests, to the primary and the replica;
+    /// the change poller's). None on redb, which has no round trips.
+    pub fn db_round_trips(&self) -> Option<(u64, u64)> {
+        let (requests, poll) = self.pg.as_ref()?.round_trips();
+        let replica = self
+            .replica
+            .as_ref()
+            .map_or(0, |r| r.engine.round_trips().0);
+        Some((requests + replica, poll))
+    }
+
     /// The current database handle, reopened first if an earlier operation failed on I/O.
     pub(super) fn database(&self) -> StoreResult<Arc<Database>> {
         if self.io_failed.load(Ordering::Acquire) {

@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -93,6 +93,9 @@ fn error_of(failure: Failure, e: &postgres::Error) -> StoreError {
 /// A connection and its prepared statements (one round trip per store operation).
 pub struct Conn {
     client: Client,
+    /// The engine's round-trip counter (`PgEngine::round_trips`): every statement this
+    /// connection sends on behalf of a request adds one.
+    trips: Arc<AtomicU64>,
     get: Statement,
     scan_all: Statement,
     scan_range: Statement,
@@ -103,7 +106,10 @@ pub struct Conn {
 }
 
 impl Conn {
-    fn open(config: &postgres::Config) -> Result<Conn, postgres::Error> {
+    /// Connecting (startup and trust auth: one exchange) and the six prepares are counted:
+    /// a request that finds the pool empty pays them.
+    fn open(config: &postgres::Config, trips: Arc<AtomicU64>) -> Result<Conn, postgres::Error> {
+        trips.fetch_add(7, Ordering::Relaxed);
         let mut client = config.connect(NoTls)?;
         let c = &mut client;
         let get = c.prepare("SELECT v FROM kv WHERE tbl = $1 AND k = $2")?;
@@ -123,6 +129,7 @@ impl Conn {
         )?;
         Ok(Conn {
             client,
+            trips,
             get,
             scan_all,
             scan_range,
@@ -131,6 +138,11 @@ impl Conn {
             remove,
             bump,
         })
+    }
+
+    /// One statement is about to be sent.
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -163,6 +175,7 @@ impl PgTx {
 
     pub fn get_bytes(&self, table: Table, key: &str) -> StoreResult<Option<Vec<u8>>> {
         let conn = &mut *self.conn.borrow_mut();
+        conn.trip();
         let row = self.note(conn.client.query_opt(&conn.get, &[&table.name(), &key]))?;
         Ok(row.map(|r| r.get(0)))
     }
@@ -175,6 +188,7 @@ impl PgTx {
         limit: Option<usize>,
     ) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let conn = &mut *self.conn.borrow_mut();
+        conn.trip();
         let name = table.name();
         let rows = match (range, limit) {
             (Some((start, end)), _) => conn.client.query(&conn.scan_range, &[&name, &start, &end]),
@@ -190,6 +204,7 @@ impl PgTx {
 
     pub fn put_bytes(&self, table: Table, key: &str, value: &[u8]) -> StoreResult<()> {
         let conn = &mut *self.conn.borrow_mut();
+        conn.trip();
         let done = conn
             .client
             .execute(&conn.put, &[&table.name(), &key, &value]);
@@ -198,6 +213,7 @@ impl PgTx {
 
     pub fn remove(&self, table: Table, key: &str) -> StoreResult<bool> {
         let conn = &mut *self.conn.borrow_mut();
+        conn.trip();
         let done = conn.client.execute(&conn.remove, &[&table.name(), &key]);
         Ok(self.note(done)? > 0)
     }
@@ -225,6 +241,14 @@ pub struct PgEngine {
     /// What an unreachable server is called in errors: "the database", or "the primary
     /// database" when a replica serves the reads (the 503 then says writes are what fails).
     role: &'static str,
+    /// Statements sent for requests and start-up work (BEGIN, each query, the generation
+    /// bump, COMMIT/ROLLBACK, a new connection's setup): /metrics
+    /// `keystone_db_round_trips_total`. Shared with every pooled `Conn`.
+    round_trips: Arc<AtomicU64>,
+    /// The change poller's own queries (src/store/pg/poll.rs), apart: they are per node and
+    /// per interval, not per request. Its reactions (a revocation or key reload after
+    /// another node wrote) go through `read` and land in `round_trips`.
+    poll_round_trips: AtomicU64,
 }
 
 const READ_SQL: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -288,6 +312,8 @@ impl PgEngine {
             peers: peers::Peers::default(),
             key_listener: Mutex::new(None),
             role,
+            round_trips: Arc::new(AtomicU64::new(0)),
+            poll_round_trips: AtomicU64::new(0),
         }
     }
 
@@ -295,6 +321,14 @@ impl PgEngine {
         if let Ok(mut own) = self.own_generations.lock() {
             own.push(generation);
         }
+    }
+
+    /// (request-path round trips, poller round trips) since start.
+    pub fn round_trips(&self) -> (u64, u64) {
+        (
+            self.round_trips.load(Ordering::Relaxed),
+            self.poll_round_trips.load(Ordering::Relaxed),
+        )
     }
 
     fn unreachable(&self) -> StoreError {
@@ -314,7 +348,7 @@ impl PgEngine {
                 None => break,
             }
         }
-        Conn::open(&self.config).map_err(|e| {
+        Conn::open(&self.config, self.round_trips.clone()).map_err(|e| {
             self.down.store(true, Ordering::Release);
             log::warn!("connection to {} failed: {}", self.role, reason(&e));
             self.unreachable()
@@ -339,6 +373,7 @@ impl PgEngine {
     /// As `end`, running `sql` (which ends the transaction, possibly after a NOTIFY).
     fn end_with(&self, mut conn: Conn, sql: &str) -> Result<(), (Failure, StoreError)> {
         let commit = sql.ends_with("COMMIT");
+        conn.trip();
         match conn.client.batch_execute(sql) {
             Ok(()) => {
                 self.checkin(conn);
@@ -380,6 +415,7 @@ impl PgEngine {
         let mut failed = None;
         for _ in 0..2 {
             let mut conn = self.checkout()?;
+            conn.trip();
             match conn.client.batch_execute(sql) {
                 Ok(()) => return Ok(conn),
                 Err(e) => {
@@ -471,8 +507,12 @@ impl PgEngine {
     ) -> StoreResult<Attempt<T, E>> {
         let mut conn = self.begin("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
         // First, so concurrent writers queue on that row instead of doing doomed work.
-        let generation = match notify {
-            Some(_) => match conn.client.query_one(&conn.bump, &[]) {
+        let bumped = notify.map(|_| {
+            conn.trip();
+            conn.client.query_one(&conn.bump, &[])
+        });
+        let generation = match bumped {
+            Some(bumped) => match bumped {
                 Ok(row) => Some(row.get::<_, i64>(0)),
                 Err(e) => {
                     let kind = classify(&e);

@@ -15,8 +15,10 @@ use serde_json::json;
 
 use crate::common::*;
 
+mod engines;
 mod notify;
 mod replica;
+mod round_trips;
 
 /// A private PostgreSQL: initdb'd in a temp dir, trust auth on loopback, stopped and removed
 /// on drop.
@@ -591,4 +593,3 @@ fn postgres_nodes_share_keys_and_rotations_through_the_database() {
     assert!(!a.stderr_text().contains(SECRET) && !b.stderr_text().contains(SECRET));
     let _ = std::fs::remove_dir_all(&elsewhere);
 }
-mod engines;

@@ -4,11 +4,13 @@
 # alike; prints each binary's median req/s per cell and the ratio (this tree / REV).
 #
 # Env: REV (HEAD~1), ROUNDS (3), DURATION (8 s per cell), CONNS ("8 32"),
-#      SCENARIOS ("validate list"), SEEDS ("demo").
+#      SCENARIOS ("validate list"), SEEDS ("demo"), ENGINES ("redb": cells are matched by
+#      seed, scenario and conns only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REV="${REV:-HEAD~1}"; ROUNDS="${ROUNDS:-3}"
 export DURATION="${DURATION:-8}" CONNS="${CONNS:-8 32}" SCENARIOS="${SCENARIOS:-validate list}" SEEDS="${SEEDS:-demo}"
+export ENGINES="${ENGINES:-redb}"
 WORK="$(mktemp -d /tmp/ksl-compare.XXXXXX)"
 trap 'git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 cargo build --release --quiet --bins --examples

@@ -8,6 +8,8 @@
 //! Anyone who can read the database can read the keys, as anyone who can read a node's key
 //! directories today: the database's access rules are the keys' access rules.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use postgres::{Client, Transaction};
 
 use super::{reason, PgEngine};
@@ -26,7 +28,17 @@ fn fail(e: postgres::Error) -> StoreError {
     StoreError::Io(format!("shared keys: {}", reason(&e)))
 }
 
-fn entries_of(tx: &mut Transaction<'_>, repository: &str) -> StoreResult<Vec<(i64, String)>> {
+/// Counts `n` statements on the engine's round-trip counter.
+fn sent(trips: &AtomicU64, n: usize) {
+    trips.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+fn entries_of(
+    tx: &mut Transaction<'_>,
+    trips: &AtomicU64,
+    repository: &str,
+) -> StoreResult<Vec<(i64, String)>> {
+    sent(trips, 1);
     let rows = tx
         .query(
             "SELECT idx, key FROM keys WHERE repository = $1 ORDER BY idx DESC",
@@ -38,9 +50,12 @@ fn entries_of(tx: &mut Transaction<'_>, repository: &str) -> StoreResult<Vec<(i6
 
 fn replace(
     tx: &mut Transaction<'_>,
+    trips: &AtomicU64,
     repository: &str,
     entries: &[(i64, String)],
 ) -> StoreResult<()> {
+    // The DELETE, one INSERT per key, the generation bump.
+    sent(trips, entries.len() + 2);
     tx.execute("DELETE FROM keys WHERE repository = $1", &[&repository])
         .map_err(fail)?;
     for (idx, key) in entries {
@@ -87,7 +102,7 @@ impl PgEngine {
     /// Runs `f` in one transaction on a pooled connection, under the keys lock.
     fn keys_tx<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
         let mut conn = self.checkout()?;
-        let out = run_locked(&mut conn.client, f);
+        let out = run_locked(&mut conn.client, &self.round_trips, f);
         match &out {
             Err(StoreError::Unavailable(_)) => self.lost(),
             _ => self.checkin(conn),
@@ -102,19 +117,19 @@ impl PgEngine {
         local: &[(i64, String)],
     ) -> StoreResult<Vec<(i64, String)>> {
         self.keys_tx(|tx| {
-            let found = entries_of(tx, repository)?;
+            let found = entries_of(tx, &self.round_trips, repository)?;
             if !found.is_empty() {
                 return Ok(found);
             }
             log::info!("{repository} keys: the database has none; importing this node's");
-            replace(tx, repository, local)?;
+            replace(tx, &self.round_trips, repository, local)?;
             Ok(local.to_vec())
         })
     }
 
     /// The shared entries of `repository` (empty if never imported).
     pub fn load_keys(&self, repository: &str) -> StoreResult<Vec<(i64, String)>> {
-        self.keys_tx(|tx| entries_of(tx, repository))
+        self.keys_tx(|tx| entries_of(tx, &self.round_trips, repository))
     }
 
     /// Rotates `repository` in one transaction (importing `local` first if the table has
@@ -127,13 +142,13 @@ impl PgEngine {
         new_key: String,
     ) -> StoreResult<Vec<(i64, String)>> {
         self.keys_tx(|tx| {
-            let mut found = entries_of(tx, repository)?;
+            let mut found = entries_of(tx, &self.round_trips, repository)?;
             if found.is_empty() {
                 found = local.map(<[_]>::to_vec).unwrap_or_default();
             }
             let next = rotated(&found, max_active_keys, new_key)
                 .map_err(|e| StoreError::Io(format!("{repository} keys: {e}")))?;
-            replace(tx, repository, &next)?;
+            replace(tx, &self.round_trips, repository, &next)?;
             Ok(next)
         })
     }
@@ -154,10 +169,13 @@ impl PgEngine {
     }
 }
 
+/// BEGIN, the lock and COMMIT are counted here, `f`'s statements where they are sent.
 fn run_locked<T>(
     client: &mut Client,
+    trips: &AtomicU64,
     f: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>,
 ) -> StoreResult<T> {
+    sent(trips, 3);
     let mut tx = client.transaction().map_err(fail)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&KEYS_LOCK])
         .map_err(fail)?;

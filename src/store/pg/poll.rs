@@ -14,6 +14,7 @@
 //! replica (the primary when that is down) and drops everything when another node wrote.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
@@ -86,6 +87,7 @@ impl Watcher {
                 return;
             };
             if self.client.as_ref().is_none_or(Client::is_closed) {
+                engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
                 self.connect();
             }
             if let Some(own) = engine
@@ -99,6 +101,7 @@ impl Watcher {
             let Some(c) = self.client.as_mut() else {
                 continue;
             };
+            engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
             let polled = c.query_one(
                 "SELECT generation, keys_generation FROM changes WHERE id = 1",
                 &[],
@@ -198,6 +201,9 @@ impl Watcher {
             return;
         }
         if let Some(c) = self.client.as_mut() {
+            if let Some(engine) = self.engine.upgrade() {
+                engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
+            }
             let sql = format!("NOTIFY {ACKS_CHANNEL}, '{} {generation}'", self.node_id);
             if c.batch_execute(&sql).is_err() {
                 self.client = None;

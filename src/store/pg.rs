@@ -512,18 +512,16 @@ impl PgEngine {
             conn.client.query_one(&conn.bump, &[])
         });
         let generation = match bumped {
-            Some(bumped) => match bumped {
-                Ok(row) => Some(row.get::<_, i64>(0)),
-                Err(e) => {
-                    let kind = classify(&e);
-                    self.abandon(conn, kind);
-                    return match kind {
-                        Failure::Retry => Ok(Attempt::Retry),
-                        _ => Err(error_of(kind, &e)),
-                    };
-                }
-            },
             None => None,
+            Some(Ok(row)) => Some(row.get::<_, i64>(0)),
+            Some(Err(e)) => {
+                let kind = classify(&e);
+                self.abandon(conn, kind);
+                return match kind {
+                    Failure::Retry => Ok(Attempt::Retry),
+                    _ => Err(error_of(kind, &e)),
+                };
+            }
         };
         let tx = WriteTx::Pg(PgTx::new(conn));
         let out = f(&tx);

@@ -216,6 +216,17 @@ fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> 
     None
 }
 
+/// DELETE /v3/auth/tokens of `subject` on `s`.
+fn revoke(s: &TestServer, admin: &str, subject: &str) {
+    let r = s.request(
+        "DELETE",
+        "/v3/auth/tokens",
+        &[("X-Auth-Token", admin), ("X-Subject-Token", subject)],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.text());
+}
+
 fn new_user(s: &TestServer, token: &str, name: &str) -> String {
     let password = format!("pw-of-{name}");
     let body = json!({"user": {"name": name, "password": password, "domain_id": "default"}});
@@ -308,13 +319,7 @@ fn postgres_two_nodes_share_identities_and_revocations() {
     );
     // Revoked on A (B has it cached): B refuses it within 1 s.
     assert_eq!(b.validate(&admin_b, &demo, "").status, 200);
-    let r = a.request(
-        "DELETE",
-        "/v3/auth/tokens",
-        &[("X-Auth-Token", &admin_a), ("X-Subject-Token", &demo)],
-        None,
-    );
-    assert_eq!(r.status, 204, "{}", r.text());
+    revoke(&a, &admin_a, &demo);
     let took = within(Duration::from_secs(1), || {
         b.validate(&admin_b, &demo, "").status == 404
     });

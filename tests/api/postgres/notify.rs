@@ -111,13 +111,7 @@ fn postgres_a_lost_notification_is_caught_within_the_bound() {
         "found {} watcher sessions in {all:?}",
         cut.len()
     );
-    let r = a.request(
-        "DELETE",
-        "/v3/auth/tokens",
-        &[("X-Auth-Token", &admin_a), ("X-Subject-Token", &demo)],
-        None,
-    );
-    assert_eq!(r.status, 204, "{}", r.text());
+    revoke(&a, &admin_a, &demo);
     let took = within(Duration::from_secs(1), || {
         b.validate(&admin_b, &demo, "").status == 404
     });
@@ -137,13 +131,7 @@ fn postgres_a_write_is_acknowledged_once_the_other_nodes_applied_it() {
         let demo = a.demo_token();
         assert_eq!(b.validate(&admin_b, &demo, "").status, 200);
         assert_eq!(b.validate(&admin_b, &demo, "").status, 200, "cached on B");
-        let r = a.request(
-            "DELETE",
-            "/v3/auth/tokens",
-            &[("X-Auth-Token", &admin_a), ("X-Subject-Token", &demo)],
-            None,
-        );
-        assert_eq!(r.status, 204, "{}", r.text());
+        revoke(&a, &admin_a, &demo);
         // No wait: B had applied the revocation before A answered.
         let status = b.validate(&admin_b, &demo, "").status;
         assert_eq!(

@@ -203,14 +203,17 @@ impl Store {
         Store::with_engine(path, Some(Arc::new(db)), None)
     }
 
-    /// Opens the PostgreSQL engine at `url` (`[database] connection`), creating or checking
-    /// its schema, with a pool of `pool_size` connections (the worker count, plus the
-    /// background threads'), and starts watching for other nodes' writes.
+    /// Opens the PostgreSQL engine at `url` (`[database] connection`) for a command, creating
+    /// or checking its schema, with a pool of `pool_size` connections. A command is not a
+    /// node: it does not watch the other nodes' writes, and they never wait for it.
     pub fn open_postgres(url: &str, pool_size: usize) -> StoreResult<Store> {
-        Store::open_postgres_replicated(url, None, pool_size)
+        let engine = pg::PgEngine::open(url, pool_size, "the database")?;
+        Store::with_engine(Path::new(""), None, Some(engine))
     }
 
-    /// As `open_postgres`, reading from the streaming replica at `replica_url` when given.
+    /// Opens the PostgreSQL engine for a serving node, as `open_postgres` with a pool of
+    /// `pool_size` (the worker count, plus the background threads'), reading from the
+    /// streaming replica at `replica_url` when given, and watching the other nodes' writes.
     pub fn open_postgres_replicated(
         url: &str,
         replica_url: Option<&str>,

@@ -246,9 +246,14 @@ impl Store {
                     revocations
                 }
             };
-            if reload {
-                if let Err(e) = catch_up_revocations(&handle, &revocations) {
-                    log::warn!("reloading revocation events: {e}");
+            if !reload {
+                return true;
+            }
+            match catch_up_revocations(&handle, &revocations) {
+                Ok(()) => true,
+                Err(e) => {
+                    log::warn!("reloading revocation events (retried at the next poll): {e}");
+                    false
                 }
             }
         })?;

@@ -28,10 +28,13 @@ use crate::store::{StoreError, StoreResult};
 impl PgEngine {
     /// Starts the watcher on its own thread and connection; it calls `on_change` with what
     /// another node's committed write changed, and ends when the engine is dropped.
+    /// `on_change` answers whether it could apply the change (a revocation reload reads the
+    /// database): if not, the write is not acknowledged and everything is dropped and
+    /// reloaded again at the next poll, until that works.
     pub fn watch(
         self: &Arc<Self>,
         replica: Option<&PgEngine>,
-        on_change: impl Fn(Change) + Send + 'static,
+        on_change: impl Fn(Change) -> bool + Send + 'static,
     ) -> StoreResult<()> {
         let mut sources: Vec<postgres::Config> =
             replica.map(|r| r.config.clone()).into_iter().collect();
@@ -47,6 +50,7 @@ impl PgEngine {
             judged: None,
             last_seen: None,
             keys_seen: None,
+            owed: false,
         };
         std::thread::Builder::new()
             .name("pg-changes".to_string())
@@ -73,10 +77,12 @@ struct Watcher {
     /// The generation read at the previous poll: judged at this one when listening.
     last_seen: Option<i64>,
     keys_seen: Option<i64>,
+    /// A change could not be applied: everything is to be dropped and reloaded.
+    owed: bool,
 }
 
 impl Watcher {
-    fn run(mut self, on_change: impl Fn(Change)) {
+    fn run(mut self, on_change: impl Fn(Change) -> bool) {
         loop {
             if self.listening {
                 self.receive_until(Instant::now() + POLL_INTERVAL, &on_change);
@@ -112,6 +118,9 @@ impl Watcher {
                 continue;
             };
             self.judge(row.get(0), &on_change);
+            if self.owed {
+                self.owed = !on_change(Change::Everything);
+            }
             // The heartbeat: this node is alive and has applied everything up to `judged`.
             if let Some(judged) = self.judged {
                 self.acknowledge(judged);
@@ -146,7 +155,7 @@ impl Watcher {
     }
 
     /// Acts on other nodes' notifications until `deadline` (or a broken connection).
-    fn receive_until(&mut self, deadline: Instant, on_change: &impl Fn(Change)) {
+    fn receive_until(&mut self, deadline: Instant, on_change: &impl Fn(Change) -> bool) {
         while let Some(client) = self.client.as_mut() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -177,8 +186,11 @@ impl Watcher {
             if self.judged.is_some_and(|j| notice.generation > j) {
                 self.accounted.insert(notice.generation);
             }
-            on_change(notice.change);
-            self.acknowledge(notice.generation);
+            if on_change(notice.change) {
+                self.acknowledge(notice.generation);
+            } else {
+                self.owed = true;
+            }
         }
     }
 
@@ -213,11 +225,11 @@ impl Watcher {
     }
 
     /// Drops everything if a write up to the judged generation is not accounted for.
-    fn judge(&mut self, generation: i64, on_change: &impl Fn(Change)) {
+    fn judge(&mut self, generation: i64, on_change: &impl Fn(Change) -> bool) {
         let Some(judged) = self.judged else {
             // The first poll catches up: a write committed between start-up's reads (the
             // revocation index) and this poll would otherwise never be seen.
-            on_change(Change::Everything);
+            self.owed = !on_change(Change::Everything);
             self.accounted.clear();
             (self.judged, self.last_seen) = (Some(generation), Some(generation));
             return;
@@ -225,7 +237,7 @@ impl Watcher {
         if generation < judged {
             // The database was replaced (restored): nothing known holds.
             log::warn!("changes.generation went back from {judged} to {generation}");
-            on_change(Change::Everything);
+            self.owed = !on_change(Change::Everything);
             self.accounted.clear();
             (self.judged, self.last_seen) = (Some(generation), Some(generation));
             return;
@@ -242,7 +254,7 @@ impl Watcher {
         };
         if known < upto - judged {
             log::debug!("another node wrote (generation {upto}): caches dropped");
-            on_change(Change::Everything);
+            self.owed = !on_change(Change::Everything);
         }
         self.accounted = self.accounted.split_off(&(upto + 1));
         (self.judged, self.last_seen) = (Some(upto), Some(generation));

@@ -339,6 +339,23 @@ pub fn render_db_round_trips(out: &mut String, (requests, poll): (u64, u64)) {
     );
 }
 
+/// The other nodes this one hears, and the writes not held until all of them applied them
+/// (`Store::db_peers`): a growing count names a slow node.
+pub fn render_db_peers(out: &mut String, (live, timeouts): (usize, u64)) {
+    gauge(
+        out,
+        "keystone_db_peer_nodes",
+        "Other nodes on the database heard within the last second (a write waits for them).",
+        live as f64,
+    );
+    counter(
+        out,
+        "keystone_db_write_ack_timeouts_total",
+        "Writes answered after 500 ms without every live node's acknowledgement.",
+        timeouts,
+    );
+}
+
 fn gauge(out: &mut String, name: &str, help: &str, v: f64) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
 }

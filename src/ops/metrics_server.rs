@@ -89,5 +89,8 @@ pub fn scrape(app: &App) -> String {
     if let Some(trips) = app.store.db_round_trips() {
         super::metrics::render_db_round_trips(&mut out, trips);
     }
+    if let Some(peers) = app.store.db_peers() {
+        super::metrics::render_db_peers(&mut out, peers);
+    }
     out
 }

@@ -116,6 +116,12 @@ impl Store {
         Some((requests + replica, poll))
     }
 
+    /// PostgreSQL only: (other nodes heard within the last second, writes answered before
+    /// all of them had applied them). None on redb.
+    pub fn db_peers(&self) -> Option<(usize, u64)> {
+        Some(self.pg.as_ref()?.peer_stats())
+    }
+
     /// The current database handle, reopened first if an earlier operation failed on I/O.
     pub(super) fn database(&self) -> StoreResult<Arc<Database>> {
         if self.io_failed.load(Ordering::Acquire) {

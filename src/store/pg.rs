@@ -147,6 +147,12 @@ impl PgEngine {
         }
     }
 
+    /// (other nodes heard within the last second, writes answered before all of them had
+    /// applied them) since start.
+    pub fn peer_stats(&self) -> (usize, u64) {
+        self.peers.stats()
+    }
+
     /// (request-path round trips, poller round trips) since start.
     pub fn round_trips(&self) -> (u64, u64) {
         (

@@ -18,6 +18,8 @@ def check_cross_node(c):
     revoked token, a disabled user and a removed role no longer validate on any node by the
     time the write is acknowledged (a write waits for the live nodes to apply it), although
     every node had the token cached."""
+    heard = {n.name: n.metric("keystone_db_peer_nodes") for n in c.nodes}
+    assert all(v == len(c.nodes) - 1 for v in heard.values()), "peers heard: %s" % heard
     admin = login(c.url)
     first, others = c.nodes[0], c.nodes[1:]
     name = "xnode-" + uuid.uuid4().hex[:8]

@@ -157,13 +157,16 @@ class Node:
                 self.proc.kill()
                 self.proc.wait()
 
-    def requests_served(self):
-        """keystone_http_requests_total summed over its labels (this node's /metrics)."""
+    def metric(self, name):
+        """The samples of `name` (any labels) on this node's /metrics, summed."""
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.metrics_port,
                                     timeout=10) as r:
             text = r.read().decode()
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith("keystone_http_requests_total{"))
+                   if line.startswith(name + "{") or line.startswith(name + " "))
+
+    def requests_served(self):
+        return self.metric("keystone_http_requests_total")
 
     def log(self):
         with open(os.path.join(self.dir, "server.log"), "rb") as f:

@@ -10,6 +10,7 @@
 //! never listen, so never ack: they keep the poll's bound.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,8 @@ pub struct Peers {
     /// node id -> (highest generation it applied, when it was last heard).
     heard: Mutex<HashMap<String, (i64, Instant)>>,
     changed: Condvar,
+    /// Writes answered before every live node had applied them (/metrics).
+    timeouts: AtomicU64,
 }
 
 impl Peers {
@@ -52,6 +55,9 @@ impl Peers {
                 .count();
             let left = deadline.saturating_duration_since(now);
             if behind == 0 || left.is_zero() {
+                if behind > 0 {
+                    self.timeouts.fetch_add(1, Ordering::Relaxed);
+                }
                 return behind;
             }
             heard = match self.changed.wait_timeout(heard, left) {
@@ -59,6 +65,20 @@ impl Peers {
                 Err(_) => return behind,
             };
         }
+    }
+}
+
+impl Peers {
+    /// (nodes heard within `LIVE`, writes answered before every live node applied them).
+    pub fn stats(&self) -> (usize, u64) {
+        let now = Instant::now();
+        let live = self.heard.lock().map_or(0, |heard| {
+            heard
+                .values()
+                .filter(|(_, at)| now.duration_since(*at) < LIVE)
+                .count()
+        });
+        (live, self.timeouts.load(Ordering::Relaxed))
     }
 }
 
@@ -87,5 +107,6 @@ mod tests {
         // A live node that never applies it: the wait ends at the limit.
         peers.heard("d", 1, Instant::now());
         assert_eq!(peers.wait_for(5), 1);
+        assert_eq!(peers.stats(), (2, 1), "b and d live; one write timed out");
     }
 }

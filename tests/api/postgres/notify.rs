@@ -41,6 +41,12 @@ fn postgres_another_nodes_write_drops_only_what_it_touched() {
     let addr = metrics_addr(&b);
     // The watcher's first poll reloads the shared keys (which drops the cache once).
     std::thread::sleep(Duration::from_millis(600));
+    let (_, body) = scrape(&addr, "/metrics");
+    assert_eq!(
+        sample(&body, "keystone_db_peer_nodes"),
+        Some(1.0),
+        "B hears A"
+    );
     let (admin_a, admin_b) = (a.admin_token(), b.admin_token());
     let carol = new_user(&a, &admin_a, "pg-carol");
     let dave = new_user(&a, &admin_a, "pg-dave");

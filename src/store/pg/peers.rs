@@ -7,7 +7,8 @@
 //! node's write, and once per poll as a heartbeat (the generation up to which it has applied
 //! everything). A node heard within `LIVE` is waited for, at most `WAIT_LIMIT`; a node that
 //! died stops being waited for once its heartbeat is older than `LIVE`. Nodes on a replica
-//! never listen, so never ack: they keep the poll's bound.
+//! never ack (they learn of writes by polling the replica: the poll's bound), but they hear
+//! the others' acks, so their own writes wait as every node's.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -52,11 +52,62 @@ impl PgEngine {
             keys_seen: None,
             owed: false,
         };
+        if replica.is_some() {
+            // Its watcher reads the replica, so it hears no acknowledgements: a second
+            // connection to the primary does, so this node's writes wait as every node's.
+            let engine = Arc::downgrade(self);
+            std::thread::Builder::new()
+                .name("pg-acks".to_string())
+                .spawn(move || hear_acks(engine))
+                .map_err(|e| StoreError::Io(e.to_string()))?;
+        }
         std::thread::Builder::new()
             .name("pg-changes".to_string())
             .spawn(move || watcher.run(on_change))
             .map(drop)
             .map_err(|e| StoreError::Io(e.to_string()))
+    }
+}
+
+impl PgEngine {
+    /// Another node's acknowledgement (`<node> <generation>`): the writes waiting for it.
+    fn heard(&self, ack: &str) {
+        let Some((node, generation)) = ack.split_once(' ') else {
+            return;
+        };
+        if let (true, Ok(generation)) = (node != self.node_id, generation.parse()) {
+            self.peers.heard(node, generation, Instant::now());
+        }
+    }
+}
+
+/// Listens to the other nodes' acknowledgements on the primary (for a node whose watcher
+/// is on a replica) until the engine is dropped; reconnects every poll interval when down.
+fn hear_acks(engine: Weak<PgEngine>) {
+    let mut client: Option<Client> = None;
+    loop {
+        let Some(node) = engine.upgrade() else {
+            return;
+        };
+        if client.as_ref().is_none_or(Client::is_closed) {
+            client = node.config.connect(NoTls).ok().filter(|c| !c.is_closed());
+            if let Some(c) = client.as_mut() {
+                if c.batch_execute(&format!("LISTEN {ACKS_CHANNEL}")).is_err() {
+                    client = None;
+                }
+            }
+        }
+        let Some(c) = client.as_mut() else {
+            drop(node);
+            std::thread::sleep(POLL_INTERVAL);
+            continue;
+        };
+        let next = c.notifications().timeout_iter(POLL_INTERVAL).next();
+        match next {
+            Ok(Some(n)) => node.heard(n.payload()),
+            Ok(None) => {}
+            Err(_) => client = None,
+        }
     }
 }
 
@@ -194,16 +245,9 @@ impl Watcher {
         }
     }
 
-    /// Another node's acknowledgement (`<node> <generation>`): the writes waiting for it.
     fn heard(&self, ack: &str) {
-        let Some((node, generation)) = ack.split_once(' ') else {
-            return;
-        };
-        let (Ok(generation), Some(engine)) = (generation.parse(), self.engine.upgrade()) else {
-            return;
-        };
-        if node != self.node_id {
-            engine.peers.heard(node, generation, Instant::now());
+        if let Some(engine) = self.engine.upgrade() {
+            engine.heard(ack);
         }
     }
 

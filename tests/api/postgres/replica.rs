@@ -115,3 +115,33 @@ fn postgres_replica_serves_reads_while_the_primary_is_down() {
     assert!(r.text().contains("edge-dave"), "{}", r.text());
     assert!(!s.stderr_text().contains(SECRET));
 }
+
+#[test]
+fn postgres_an_edge_nodes_write_waits_for_the_central_nodes() {
+    let Some(primary) = Postgres::start() else {
+        return;
+    };
+    let replica = primary.replica();
+    let central = node(&primary);
+    let conf = format!(
+        "[database]\nconnection = {}\nslave_connection = {}\n",
+        primary.url(),
+        replica.url()
+    );
+    let edge = TestServer::start_with(DEMO_SEED, &[], Some(&conf));
+    let (admin_c, admin_e) = (central.admin_token(), edge.admin_token());
+    // The edge has heard the central node's heartbeat (one poll).
+    std::thread::sleep(Duration::from_millis(600));
+    for round in 0..10 {
+        let demo = central.demo_token();
+        assert_eq!(central.validate(&admin_c, &demo, "").status, 200);
+        assert_eq!(central.validate(&admin_c, &demo, "").status, 200);
+        revoke(&edge, &admin_e, &demo);
+        // No wait: the central node applied the revocation before the edge answered.
+        let status = central.validate(&admin_c, &demo, "").status;
+        assert_eq!(
+            status, 404,
+            "round {round}: revoked on the edge, valid centrally"
+        );
+    }
+}

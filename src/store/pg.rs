@@ -55,7 +55,8 @@ pub struct PgEngine {
     down: AtomicBool,
     /// The generations of the cache-visible writes this node committed since the poller's
     /// last look: the poller tells them from other nodes' (drained every poll).
-    own_generations: Mutex<Vec<i64>>,
+    /// None until a watcher runs (a command has none, so nothing piles up there).
+    own_generations: Mutex<Option<Vec<i64>>>,
     /// This process's id in change notifications: its poller ignores its own.
     node_id: String,
     /// The other nodes' acknowledgements, which a write waits for.
@@ -131,7 +132,7 @@ impl PgEngine {
             pool: Mutex::new(Vec::new()),
             pool_size: pool_size.max(1),
             down: AtomicBool::new(false),
-            own_generations: Mutex::new(Vec::new()),
+            own_generations: Mutex::new(None),
             node_id: format!("{:016x}", rand::thread_rng().gen::<u64>()),
             peers: peers::Peers::default(),
             key_listener: Mutex::new(None),
@@ -143,7 +144,9 @@ impl PgEngine {
 
     fn committed(&self, generation: i64) {
         if let Ok(mut own) = self.own_generations.lock() {
-            own.push(generation);
+            if let Some(own) = own.as_mut() {
+                own.push(generation);
+            }
         }
     }
 

@@ -36,6 +36,9 @@ impl PgEngine {
         replica: Option<&PgEngine>,
         on_change: impl Fn(Change) -> bool + Send + 'static,
     ) -> StoreResult<()> {
+        if let Ok(mut own) = self.own_generations.lock() {
+            *own = Some(Vec::new());
+        }
         let mut sources: Vec<postgres::Config> =
             replica.map(|r| r.config.clone()).into_iter().collect();
         sources.push(self.config.clone());
@@ -147,13 +150,9 @@ impl Watcher {
                 engine.poll_round_trips.fetch_add(1, Ordering::Relaxed);
                 self.connect();
             }
-            if let Some(own) = engine
-                .own_generations
-                .lock()
-                .ok()
-                .map(|mut v| v.split_off(0))
-            {
-                self.accounted.extend(own);
+            if let Ok(mut own) = engine.own_generations.lock() {
+                self.accounted
+                    .extend(own.iter_mut().flat_map(|v| v.drain(..)));
             }
             let Some(c) = self.client.as_mut() else {
                 continue;

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use crate::app::App;
@@ -73,11 +73,13 @@ pub fn spawn(app: &Arc<App>) -> Result<(), String> {
     // Keys shared through the database: the change poller reloads them after a rotation; the
     // local directories only seeded an empty database and are not watched.
     let shared = app.store.shares_keys();
+    let applied = Arc::new(Mutex::new(SharedKeysApplied::default()));
     if shared {
         let listener = Arc::downgrade(app);
+        let applied = applied.clone();
         app.store.on_shared_keys_changed(Box::new(move || {
             if let Some(app) = Weak::upgrade(&listener) {
-                reload_shared_keys(&app);
+                reload_shared_keys(&app, &applied, false);
             }
         }));
     }
@@ -99,7 +101,7 @@ pub fn spawn(app: &Arc<App>) -> Result<(), String> {
             }
             if shared {
                 if forced {
-                    reload_shared_keys(&app);
+                    reload_shared_keys(&app, &applied, true);
                 }
                 continue;
             }
@@ -144,16 +146,39 @@ fn apply_token_keys(app: &App, loaded: Result<KeyRepository, String>) {
     }
 }
 
-/// Both shared repositories, from the database; one that cannot be read keeps its keys.
-fn reload_shared_keys(app: &App) {
+/// The shared keys this node applied last: a rotation of one repository must not reload the
+/// other (reloading the token keys empties the validation cache).
+#[derive(Default)]
+struct SharedKeysApplied {
+    tokens: Option<Vec<(i64, String)>>,
+    credentials: Option<Vec<(i64, String)>>,
+}
+
+/// The shared repositories that changed (both when `force`d), from the database; one that
+/// cannot be read keeps its keys.
+fn reload_shared_keys(app: &App, applied: &Mutex<SharedKeysApplied>, force: bool) {
     use crate::store::shared_keys::{CREDENTIAL_KEYS, FERNET_KEYS};
     let load = |name: &str| match app.store.load_shared_keys(name) {
         Ok(Some(repo)) => Ok(repo),
         Ok(None) => Err(format!("the database has no {name} keys")),
         Err(e) => Err(e.to_string()),
     };
-    apply_token_keys(app, load(FERNET_KEYS));
-    apply_credential_keys(app, load(CREDENTIAL_KEYS));
+    let Ok(mut applied) = applied.lock() else {
+        return;
+    };
+    let changed = |last: &Option<Vec<(i64, String)>>, loaded: &Result<KeyRepository, String>| {
+        force || loaded.as_ref().map_or(true, |repo| last.as_deref() != Some(repo.entries()))
+    };
+    let tokens = load(FERNET_KEYS);
+    if changed(&applied.tokens, &tokens) {
+        applied.tokens = tokens.as_ref().ok().map(|repo| repo.entries().to_vec());
+        apply_token_keys(app, tokens);
+    }
+    let credentials = load(CREDENTIAL_KEYS);
+    if changed(&applied.credentials, &credentials) {
+        applied.credentials = credentials.as_ref().ok().map(|repo| repo.entries().to_vec());
+        apply_credential_keys(app, credentials);
+    }
 }
 
 fn reload_credential_keys(app: &App, dir: &Path) {

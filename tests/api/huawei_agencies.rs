@@ -99,6 +99,12 @@ fn agency_crud_and_grants() {
     assert_eq!(r.json()["error_code"], json!("IAM.0005"));
     // Listing needs domain_id; shows the trusted account's name and the URN.
     s.get("/v3.0/OS-AGENCY/agencies", Some(&admin)).expect(400);
+    // A page whose offset overflows is a 400, not a panicked worker.
+    let huge = format!(
+        "/v3.0/OS-AGENCY/agencies?domain_id={A}&page={}&per_page=500",
+        usize::MAX
+    );
+    s.get(&huge, Some(&admin)).expect(400);
     let list = s.get(
         &format!("/v3.0/OS-AGENCY/agencies?domain_id={A}&name=ops"),
         Some(&admin),

@@ -149,7 +149,8 @@ fn page_window(req: &Request) -> Result<Option<(usize, usize)>> {
             if page == 0 || per_page == 0 || per_page > MAX_PER_PAGE {
                 return Err(bad());
             }
-            Ok(Some(((page - 1) * per_page, per_page)))
+            let skip = (page - 1).checked_mul(per_page).ok_or_else(bad)?;
+            Ok(Some((skip, per_page)))
         }
         _ => Err(bad()),
     }

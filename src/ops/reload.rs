@@ -167,7 +167,10 @@ fn reload_shared_keys(app: &App, applied: &Mutex<SharedKeysApplied>, force: bool
         return;
     };
     let changed = |last: &Option<Vec<(i64, String)>>, loaded: &Result<KeyRepository, String>| {
-        force || loaded.as_ref().map_or(true, |repo| last.as_deref() != Some(repo.entries()))
+        force
+            || loaded
+                .as_ref()
+                .map_or(true, |repo| last.as_deref() != Some(repo.entries()))
     };
     let tokens = load(FERNET_KEYS);
     if changed(&applied.tokens, &tokens) {
@@ -176,7 +179,10 @@ fn reload_shared_keys(app: &App, applied: &Mutex<SharedKeysApplied>, force: bool
     }
     let credentials = load(CREDENTIAL_KEYS);
     if changed(&applied.credentials, &credentials) {
-        applied.credentials = credentials.as_ref().ok().map(|repo| repo.entries().to_vec());
+        applied.credentials = credentials
+            .as_ref()
+            .ok()
+            .map(|repo| repo.entries().to_vec());
         apply_credential_keys(app, credentials);
     }
 }

@@ -78,12 +78,7 @@ fn proven_key(app: &App, input: &Map<String, Value>, now: f64) -> Result<TempAcc
     let Some((Signer::Temporary(key), real_secret)) = access_keys::signer(app, access)? else {
         return Err(refused());
     };
-    let secret_ok = secret.len() == real_secret.len()
-        && secret
-            .bytes()
-            .zip(real_secret.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+    let secret_ok = crate::password::constant_time_eq(secret.as_bytes(), real_secret.as_bytes());
     if !secret_ok || !access_keys::security_token_matches(&key, token) || now >= key.expires_at {
         log::info!("login token refused for temporary key {access}");
         return Err(refused());

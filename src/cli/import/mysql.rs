@@ -53,7 +53,7 @@ pub(super) fn parse(url: &str) -> Sql<Target> {
         .rsplit_once('@')
         .ok_or_else(|| bad("no user@ before the host"))?;
     let (user, password) = match auth.split_once(':') {
-        Some((u, p)) => (u, Some(percent_decode(p))),
+        Some((u, p)) => (u, Some(crate::http::request::percent_decode(p))),
         None => (auth, None),
     };
     let (host_port, database) = rest
@@ -67,41 +67,18 @@ pub(super) fn parse(url: &str) -> Sql<Target> {
     let socket = query
         .split('&')
         .find_map(|kv| kv.strip_prefix("unix_socket="))
-        .map(percent_decode);
+        .map(crate::http::request::percent_decode);
     if database.is_empty() {
         return Err(bad("no database name"));
     }
     Ok(Target {
-        user: percent_decode(user),
+        user: crate::http::request::percent_decode(user),
         password,
         host: host.to_string(),
         port,
-        database: percent_decode(database),
+        database: crate::http::request::percent_decode(database),
         socket,
     })
-}
-
-/// URL percent-escapes (a password with `@` or `/` is written `%40`, `%2F`).
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Mysql {

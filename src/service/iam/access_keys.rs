@@ -188,8 +188,7 @@ pub fn signer(app: &App, access: &str) -> Result<Option<(Signer, String)>> {
 /// Whether `presented` is the security token of `key` (compared as hashes, in constant time).
 pub fn security_token_matches(key: &TempAccessKey, presented: &str) -> bool {
     let presented = token_hash(presented);
-    let (a, b) = (presented.as_bytes(), key.token_hash.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::password::constant_time_eq(presented.as_bytes(), key.token_hash.as_bytes())
 }
 
 /// Records a signed request's use of a permanent key, at most once a `LAST_USE_RESOLUTION`.

@@ -288,8 +288,7 @@ pub fn verify(
     ) else {
         return false;
     };
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    crate::password::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }
 
 #[cfg(test)]

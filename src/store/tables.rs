@@ -104,6 +104,7 @@ pub const ALL: &[Table] = &[
     crate::store::iam::access_keys::USER_ACCESS_KEYS,
     crate::store::iam::access_keys::TEMP_ACCESS_KEYS,
     crate::store::iam::access_keys::TEMP_KEY_EXPIRY,
+    crate::store::iam::access_keys::USER_TEMP_KEYS,
     super::iam::user_profiles::USER_PROFILES,
     super::iam::security_policy::SECURITY_POLICIES,
     crate::store::iam::mfa::MFA_DEVICES,

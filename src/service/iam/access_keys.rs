@@ -27,6 +27,9 @@ pub const MIN_DURATION: i64 = 900;
 pub const MAX_DURATION: i64 = 86400;
 /// Expired temporary keys removed per issue (more than one per issue, so the table shrinks).
 const PRUNE_PER_ISSUE: usize = 16;
+/// Live temporary keys one user may hold; a new one beyond replaces the soonest expiring
+/// (upstream caps a user's credentials the same way, `[credential] user_limit`).
+pub const MAX_TEMP_KEYS_PER_USER: usize = 1000;
 
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -279,6 +282,7 @@ fn issue(
     };
     app.store.write(|w| -> Result<()> {
         store::prune_temp(w, now, PRUNE_PER_ISSUE)?;
+        store::cap_temp_for_user(w, user_id, MAX_TEMP_KEYS_PER_USER - 1)?;
         store::put_temp(w, &key)?;
         Ok(())
     })?;

@@ -19,6 +19,9 @@ pub const USER_ACCESS_KEYS: Table = TableDefinition::new("iam-user-access-keys-1
 pub const TEMP_ACCESS_KEYS: Table = TableDefinition::new("iam-temp-access-keys-1");
 /// zero-padded expiry (Unix seconds) SEP access -> "" (what pruning removes first)
 pub const TEMP_KEY_EXPIRY: Table = TableDefinition::new("iam-temp-key-expiry-1");
+/// user_id SEP zero-padded expiry SEP access -> "" (a user's live temporary keys, soonest
+/// expiring first: what the per-user cap removes)
+pub const USER_TEMP_KEYS: Table = TableDefinition::new("iam-user-temp-keys-1");
 
 /// A permanent access key as stored.
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -141,12 +144,34 @@ pub fn get_temp(r: &impl Reader, access: &str) -> StoreResult<Option<TempAccessK
 }
 
 pub fn put_temp(w: &impl Writer, key: &TempAccessKey) -> StoreResult<()> {
+    let expiry = expiry_key(key.expires_at, &key.access);
     w.put(TEMP_ACCESS_KEYS, &key.access, key)?;
-    w.put_bytes(
-        TEMP_KEY_EXPIRY,
-        &expiry_key(key.expires_at, &key.access),
-        b"",
-    )
+    w.put_bytes(USER_TEMP_KEYS, &user_key(&key.user_id, &expiry), b"")?;
+    w.put_bytes(TEMP_KEY_EXPIRY, &expiry, b"")
+}
+
+/// Removes one temporary key and its index entries (`expiry` is its TEMP_KEY_EXPIRY key).
+fn remove_temp(w: &impl Writer, expiry: &str) -> StoreResult<()> {
+    if let Some((_, access)) = expiry.split_once(SEP) {
+        if let Some(key) = get_temp(w, access)? {
+            w.remove(USER_TEMP_KEYS, &user_key(&key.user_id, expiry))?;
+        }
+        w.remove(TEMP_ACCESS_KEYS, access)?;
+    }
+    w.remove(TEMP_KEY_EXPIRY, expiry)?;
+    Ok(())
+}
+
+/// Leaves `user_id` at most `keep` temporary keys, removing those that expire soonest: any
+/// caller with a token can ask for keys, and each would otherwise live up to a day. Returns
+/// how many went.
+pub fn cap_temp_for_user(w: &impl Writer, user_id: &str, keep: usize) -> StoreResult<usize> {
+    let held = w.suffixes(USER_TEMP_KEYS, user_id)?;
+    let over = held.len().saturating_sub(keep);
+    for expiry in &held[..over] {
+        remove_temp(w, expiry)?;
+    }
+    Ok(over)
 }
 
 /// Removes up to `limit` temporary keys expired before `now` (each issue calls this, so the
@@ -159,10 +184,7 @@ pub fn prune_temp(w: &impl Writer, now: f64, limit: usize) -> StoreResult<usize>
         if index_key.as_str() >= end.as_str() {
             break;
         }
-        if let Some((_, access)) = index_key.split_once(SEP) {
-            w.remove(TEMP_ACCESS_KEYS, access)?;
-        }
-        w.remove(TEMP_KEY_EXPIRY, &index_key)?;
+        remove_temp(w, &index_key)?;
         removed += 1;
     }
     Ok(removed)
@@ -171,4 +193,56 @@ pub fn prune_temp(w: &impl Writer, now: f64, limit: usize) -> StoreResult<usize>
 /// How many temporary keys are stored (for tests of pruning).
 pub fn count_temp(r: &impl Reader) -> StoreResult<usize> {
     Ok(r.scan(TEMP_ACCESS_KEYS, None)?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn temp(access: &str, user_id: &str, expires_at: f64) -> TempAccessKey {
+        TempAccessKey {
+            access: access.into(),
+            user_id: user_id.into(),
+            scope: TempScope::default(),
+            encrypted_secret: String::new(),
+            key_hash: String::new(),
+            token_hash: String::new(),
+            expires_at,
+            policy: None,
+        }
+    }
+
+    #[test]
+    fn a_users_temporary_keys_are_capped_soonest_expiring_first() {
+        let dir = std::env::temp_dir().join(format!("ksl-temp-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = Store::open(&dir.join("t.redb")).expect("store");
+        store
+            .write(|w| {
+                for (i, at) in [500.0, 100.0, 300.0, 400.0, 200.0].iter().enumerate() {
+                    put_temp(w, &temp(&format!("K{i}"), "alice", *at))?;
+                }
+                put_temp(w, &temp("BOB", "bob", 50.0))?;
+                assert_eq!(cap_temp_for_user(w, "alice", 3)?, 2);
+                // Pruning removes the user index entry too.
+                assert_eq!(prune_temp(w, 60.0, 16)?, 1);
+                Ok::<_, crate::store::StoreError>(())
+            })
+            .expect("write");
+        let left: Vec<String> = store
+            .read(|r| r.scan(TEMP_ACCESS_KEYS, None))
+            .expect("read")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            left,
+            vec!["K0", "K2", "K3"],
+            "the two soonest expiring went"
+        );
+        let index = store.read(|r| r.scan(USER_TEMP_KEYS, None)).expect("read");
+        assert_eq!(index.len(), 3, "bob's entry pruned with his key");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

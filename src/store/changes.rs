@@ -195,6 +195,14 @@ const NO_TOKEN_EFFECT: &[Table] = &[
     tables::FEDERATED_IDENTITIES,
     tables::USER_FEDERATED_IDENTITIES,
     tables::GROUP_EXPIRING_MEMBERS,
+    // Huawei access keys sign requests, which are resolved per request (src/api/huawei/
+    // signed.rs); no validated token reads them. A key issue must not empty the cache (of
+    // every node, on PostgreSQL).
+    crate::store::iam::access_keys::ACCESS_KEYS,
+    crate::store::iam::access_keys::USER_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_ACCESS_KEYS,
+    crate::store::iam::access_keys::TEMP_KEY_EXPIRY,
+    crate::store::iam::access_keys::USER_TEMP_KEYS,
 ];
 
 /// The keys one write transaction touched, and the revocation events it appended.
@@ -240,6 +248,14 @@ mod tests {
         assert!(v.is_current(&bob));
         v.bump_for(tables::ASSIGNMENTS.name(), "x");
         assert!(v.is_current(&bob));
+        v.bump_for(
+            crate::store::iam::access_keys::TEMP_ACCESS_KEYS.name(),
+            "AK",
+        );
+        assert!(
+            v.is_current(&bob),
+            "issuing an access key drops no validation"
+        );
         v.bump_for("some-new-table-1", "x");
         assert!(
             !v.is_current(&bob),

@@ -129,7 +129,7 @@ fn update(app: &App, req: &Request, p: &Params, _: Granted) -> Result<Response> 
             .map_err(|e| crate::service::iam::password_rules::weak(e.message()))?;
     }
     let hashed = Hashed::of(password, |p| hash(app, p))?;
-    let user = iam_users::update(&app.store, &cfg, id, &input, hashed, req.now)?;
+    let user = iam_users::update(&app.store, &cfg, &current, &input, hashed, req.now)?;
     Ok(Response::ok(&json!({"user": user})))
 }
 

@@ -321,14 +321,18 @@ pub fn show(store: &Store, user_id: &str) -> Result<Value> {
 
 /// PUT /v3.0/OS-USER/users/{user_id} (administrator): the Keystone update (its revocation
 /// on disable included) and the profile in one transaction.
+/// `checked` is the user the caller checked a new password against (history, rules): if its
+/// password changed meanwhile, the update is refused (409) rather than let a password pass
+/// a check made on a stale history.
 pub fn update(
     store: &Store,
     cfg: &SecurityComplianceConfig,
-    user_id: &str,
+    checked: &User,
     input: &Map<String, Value>,
     hashed: Hashed,
     now: f64,
 ) -> Result<Value> {
+    let user_id = checked.id.as_str();
     let mut extra = Map::new();
     if let Some(d) = text(input, "description", 255)? {
         extra.insert("description".into(), json!(d));
@@ -348,7 +352,19 @@ pub fn update(
         cfg,
         &patch,
         now,
-        |w| Ok(identity::require_user(w, user_id)?),
+        |w| {
+            let user = identity::require_user(w, user_id)?;
+            let stale = (&user.password_hash, user.password_created_at)
+                != (&checked.password_hash, checked.password_created_at);
+            if changed_password && stale {
+                return Err(Error::Conflict(
+                    "Conflict occurred attempting to store user - its password changed while \
+                     the new one was being checked."
+                        .to_string(),
+                ));
+            }
+            Ok(user)
+        },
         |w, updated| {
             let mut profile = user_profiles::get(w, user_id)?.unwrap_or_default();
             apply_profile(input, &mut profile)?;

@@ -48,13 +48,21 @@ fn options(src: &mut dyn Source, table: &str, owner: &str) -> Sql<HashMap<String
     Ok(out)
 }
 
-/// The second column of the pairs whose first is `key`.
-pub(super) fn seconds_of(pairs: &[(String, String)], key: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .collect()
+/// Link rows (owner, linked) grouped by owner, their order kept: looked up once per owner
+/// (a scan of every link row per owner would be quadratic on a large database).
+pub(super) type Links = HashMap<String, Vec<String>>;
+
+pub(super) fn grouped(pairs: Vec<(String, String)>) -> Links {
+    let mut out = Links::new();
+    for (owner, linked) in pairs {
+        out.entry(owner).or_default().push(linked);
+    }
+    out
+}
+
+/// What `key` links to, in row order.
+pub(super) fn seconds_of(links: &Links, key: &str) -> Vec<String> {
+    links.get(key).cloned().unwrap_or_default()
 }
 
 pub(super) fn read(src: &mut dyn Source) -> Sql<Upstream> {
@@ -70,11 +78,11 @@ pub(super) fn read(src: &mut dyn Source) -> Sql<Upstream> {
 }
 
 fn read_resource(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
-    let tags = pairs(
+    let tags = grouped(pairs(
         src,
         "project_tag",
         "SELECT project_id, name FROM project_tag ORDER BY name",
-    )?;
+    )?);
     let mut opts = options(src, "project_option", "project_id")?;
     let all = rows(
         src,
@@ -354,19 +362,19 @@ fn read_secrets(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
             })
         },
     )?;
-    let role_rows = pairs(
+    let role_rows = grouped(pairs(
         src,
         "application_credential_role",
         "SELECT application_credential_id, role_id FROM application_credential_role",
-    )?;
+    )?);
     // Access rules by their public (external) id, linked by internal ids.
-    let rule_rows = pairs(
+    let rule_rows = grouped(pairs(
         src,
         "application_credential_access_rule",
         "SELECT l.application_credential_id, a.external_id \
          FROM application_credential_access_rule l JOIN access_rule a ON a.id = l.access_rule_id \
          ORDER BY l.access_rule_id",
-    )?;
+    )?);
     up.app_creds = rows(
         src,
         "application_credential",
@@ -394,11 +402,11 @@ fn read_secrets(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
 }
 
 fn read_trusts(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
-    let roles = pairs(
+    let roles = grouped(pairs(
         src,
         "trust_role",
         "SELECT trust_id, role_id FROM trust_role",
-    )?;
+    )?);
     // Deleted trusts (soft-deleted upstream) are not brought along.
     up.trusts = rows(
         src,

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::read::seconds_of;
+use super::read::{grouped, seconds_of};
 use super::source::{pairs, rows, Row, Source, Sql};
 use super::Upstream;
 use crate::model::{
@@ -39,11 +39,11 @@ fn json_twice(r: &Row, i: usize) -> Sql<Value> {
 }
 
 fn read_federation(src: &mut dyn Source, up: &mut Upstream) -> Sql<()> {
-    let remote_ids = pairs(
+    let remote_ids = grouped(pairs(
         src,
         "idp_remote_ids",
         "SELECT idp_id, remote_id FROM idp_remote_ids ORDER BY remote_id",
-    )?;
+    )?);
     up.idps = rows(
         src,
         "identity_provider",
